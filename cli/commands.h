@@ -1,0 +1,24 @@
+#pragma once
+// The `checker` command's subcommands. Each returns the process exit code
+// (see README.md, "Exit codes").
+#include <string>
+#include <vector>
+
+namespace checker::cli {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/checker/settings.cfg";
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUnhealthy = 1,
+  kExitUsage = 2,  // bad usage or bad config: nothing was started
+};
+
+struct CommonOptions {
+  std::string configPath = kDefaultConfigPath;
+  std::vector<std::string> rest;  // arguments the subcommand reads itself
+};
+
+int checkConfig(const CommonOptions& options);
+
+}  // namespace checker::cli

@@ -1,0 +1,158 @@
+#include "common/ini.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace checker {
+namespace {
+
+bool isBlank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (isBlank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (isBlank(s.back()) || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Cuts an inline comment: `;` or `#` preceded by whitespace.
+std::string_view stripInlineComment(std::string_view s) {
+  for (size_t i = 1; i < s.size(); ++i) {
+    if ((s[i] == ';' || s[i] == '#') && isBlank(s[i - 1])) return trim(s.substr(0, i));
+  }
+  return s;
+}
+
+std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Diagnostic>& errors) : errors_(errors) {}
+
+  IniDocument run(std::string_view text) {
+    int lineNumber = 0;
+    while (!text.empty()) {
+      size_t end = text.find('\n');
+      std::string_view line = text.substr(0, end);
+      text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+      handleLine(line, ++lineNumber);
+    }
+    doc_.lineCount = lineNumber;
+    return std::move(doc_);
+  }
+
+ private:
+  void error(int line, std::string message) { errors_.push_back({line, std::move(message)}); }
+
+  void handleLine(std::string_view raw, int line) {
+    if (raw.find('\0') != std::string_view::npos) {
+      error(line, "contains a NUL byte");
+      lastEntry_ = nullptr;
+      return;
+    }
+    std::string_view text = trim(raw);
+    if (text.empty()) {
+      lastEntry_ = nullptr;  // a blank line ends a multi-line value
+      return;
+    }
+    if (text.front() == '#' || text.front() == ';') return;
+    if (isBlank(raw.front()) && lastEntry_ != nullptr) {
+      lastEntry_->value += '\n';
+      lastEntry_->value += stripInlineComment(text);
+      return;
+    }
+    if (text.front() == '[') {
+      handleSection(text, line);
+    } else {
+      handleEntry(text, line);
+    }
+  }
+
+  void handleSection(std::string_view text, int line) {
+    lastEntry_ = nullptr;
+    size_t close = text.find(']');
+    std::string_view rest = close == std::string_view::npos ? "" : trim(text.substr(close + 1));
+    if (close == std::string_view::npos || !(rest.empty() || rest.front() == ';' || rest.front() == '#')) {
+      error(line, "malformed section header: expected '[name]'");
+      current_ = nullptr;
+      return;
+    }
+    std::string name(trim(text.substr(1, close - 1)));
+    if (name.empty()) {
+      error(line, "empty section name '[]'");
+      current_ = nullptr;
+      return;
+    }
+    if (const IniSection* earlier = doc_.find(name)) {
+      error(line, "duplicate section [" + name + "] (first at line " + std::to_string(earlier->line) + ")");
+      current_ = nullptr;
+      skippingDuplicate_ = true;
+      return;
+    }
+    skippingDuplicate_ = false;
+    doc_.sections.push_back(IniSection{name, line, {}});
+    current_ = &doc_.sections.back();
+  }
+
+  void handleEntry(std::string_view text, int line) {
+    lastEntry_ = nullptr;
+    size_t split = text.find_first_of("=:");
+    if (split == std::string_view::npos) {
+      error(line, "expected 'key = value', '[section]' or a comment");
+      return;
+    }
+    std::string key = lowerCase(trim(text.substr(0, split)));
+    if (key.empty()) {
+      error(line, "missing key before '" + std::string(1, text[split]) + "'");
+      return;
+    }
+    if (current_ == nullptr) {
+      // After a rejected section header the error is already reported.
+      if (!skippingDuplicate_ && doc_.sections.empty()) error(line, "key '" + key + "' before any [section]");
+      return;
+    }
+    if (const IniEntry* earlier = current_->find(key)) {
+      error(line, "duplicate key '" + key + "' in [" + current_->name + "] (first at line " +
+                      std::to_string(earlier->line) + ")");
+      return;
+    }
+    std::string value(stripInlineComment(trim(text.substr(split + 1))));
+    current_->entries.push_back(IniEntry{key, value, line});
+    lastEntry_ = &current_->entries.back();
+  }
+
+  std::vector<Diagnostic>& errors_;
+  IniDocument doc_;
+  // Pointers into doc_: sections are only appended to doc_.sections while
+  // current_ is replaced, and entries only to current_->entries while
+  // lastEntry_ is replaced, so neither dangles.
+  IniSection* current_ = nullptr;
+  IniEntry* lastEntry_ = nullptr;
+  bool skippingDuplicate_ = false;
+};
+
+}  // namespace
+
+const IniEntry* IniSection::find(std::string_view key) const {
+  for (const IniEntry& entry : entries) {
+    if (entry.key == key) return &entry;
+  }
+  return nullptr;
+}
+
+const IniSection* IniDocument::find(std::string_view name) const {
+  for (const IniSection& section : sections) {
+    if (section.name == name) return &section;
+  }
+  return nullptr;
+}
+
+IniDocument parseIni(std::string_view text, std::vector<Diagnostic>& errors) {
+  return Parser(errors).run(text);
+}
+
+}  // namespace checker

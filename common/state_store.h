@@ -1,0 +1,2 @@
+#pragma once
+// Placeholder; the LMDB state store is written next.

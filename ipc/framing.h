@@ -1,0 +1,2 @@
+#pragma once
+// Placeholder; the framing helpers are written next.

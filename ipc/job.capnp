@@ -1,0 +1,104 @@
+# Wire format between checkerd and one checker-worker (one job run).
+#
+# The supervisor writes exactly one WorkerRequest on the worker's stdin and
+# closes it; the worker writes exactly one WorkerReply on its stdout and exits.
+# Both use Cap'n Proto's standard stream framing (ipc/framing.h), and the
+# supervisor reads the reply with a hard size cap and ReaderOptions limits.
+# A reply that is missing, malformed, oversize, or of the wrong kind for the
+# request is a `protocolError` outcome for that run; it never harms the reader.
+#
+# Evolution: fields are only ever added at the end with new ordinals.
+@0x9449809aa276d810;
+
+$import "/capnp/c++.capnp".namespace("checker::ipc");
+
+# How one run ended, as classified by the supervisor. A worker may only
+# report `ok` or `failed`; every other kind is decided from how the worker
+# process ended (signal, deadline, limit) or from what it wrote.
+enum Outcome {
+  ok @0;             # the job ran and reported success
+  failed @1;         # the job ran and reported failure (message says why)
+  crashed @2;        # the worker died from a signal (which: RunRecord.signal)
+  timedOut @3;       # the wall-clock deadline passed; process group killed
+  limit @4;          # killed by a resource limit (CPU, memory)
+  protocolError @5;  # no result, a malformed one, or an oversize one
+}
+
+# Per-run resource limits; 0 means "no limit of this kind".
+struct Limits {
+  timeoutMs @0 :UInt32;     # wall clock, enforced by the supervisor
+  cpuSeconds @1 :UInt32;    # RLIMIT_CPU
+  memoryBytes @2 :UInt64;   # RLIMIT_AS and cgroup memory limit
+  openFiles @3 :UInt32;     # RLIMIT_NOFILE
+  processes @4 :UInt32;     # cgroup pids limit, or RLIMIT_NPROC without cgroups
+  fileSizeBytes @5 :UInt64; # RLIMIT_FSIZE
+}
+
+# One key of a job's config section, after target expansion.
+struct Param {
+  key @0 :Text;
+  value @1 :Text;
+}
+
+struct JobRequest {
+  jobId @0 :Text;          # identity: type + distinguishing arguments
+  jobName @1 :Text;        # the config section's name (for messages)
+  type @2 :Text;           # built-in type name, or plugin class name
+  params @3 :List(Param);
+  limits @4 :Limits;
+  deadlineUnixMs @5 :Int64;
+  pluginDir @6 :Text;      # where plugin types are loaded from
+  serverName @7 :Text;     # [general] servername, for composed messages
+}
+
+# A message a job composed for its admin (the seed's onFailure /
+# onStateChangeSuccess). The supervisor's policy decides whether it is sent.
+struct Notice {
+  subject @0 :Text;
+  body @1 :Text;
+}
+
+struct JobResult {
+  outcome @0 :Outcome;     # ok or failed only, when written by a worker
+  message @1 :Text;        # first line: the reason shown in status and mail
+  durationMs @2 :UInt32;   # as measured by the worker around execute()
+  details @3 :Text;        # optional longer text (log excerpt, etc.)
+  failureNotice @4 :Notice;   # set when the job composed its own failure mail
+  recoveryNotice @5 :Notice;  # set when it composed its own recovery mail
+}
+
+# Expanding a plugin's config section into jobs happens in a worker too
+# ("describe"): job code never runs in the supervisor.
+struct DescribeRequest {
+  sectionName @0 :Text;
+  type @1 :Text;
+  params @2 :List(Param);
+  pluginDir @3 :Text;
+}
+
+struct JobDescription {
+  identityArgs @0 :List(Text);  # the arguments that distinguish this job
+  params @1 :List(Param);       # parameters the run of this job receives
+  every @2 :Text;               # schedule as in config (minute, 30s, ...)
+  notify @3 :Text;              # notification mode as in config
+  failuresBeforeNotify @4 :UInt32;
+}
+
+struct DescribeReply {
+  jobs @0 :List(JobDescription);
+  error @1 :Text;               # non-empty: the section cannot be used
+}
+
+struct WorkerRequest {
+  union {
+    run @0 :JobRequest;
+    describe @1 :DescribeRequest;
+  }
+}
+
+struct WorkerReply {
+  union {
+    result @0 :JobResult;
+    description @1 :DescribeReply;
+  }
+}

@@ -1,0 +1,337 @@
+// settings.cfg: the original's keys, job sections, and every kind of error
+// reported with its file and line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/config.h"
+#include "jobs/job_catalog.h"
+#include "support/temp_dir.h"
+
+namespace checker {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// The original Checker's settings.cfg.example, verbatim.
+const char* kOriginalExample = R"([general]
+servername=uniqueservername
+alertcontact=youremail@example.com
+
+[email]
+user=agmailaccountyoucreate@gmail.com
+pass=yourpassword
+smtpserver=smtp.gmail.com
+smtpport=587
+imapserver=imap.gmail.com
+#I create a filter that automatically deletes my sent messages.
+# This way, anyone who hacks the account only sees the last 30 days of messages I've sent
+ideletesentmessagesautomatically=True
+#If set, append a random number to prevent gmail threading
+bustgmailthreading=False
+
+[peers]
+peer1=http://someserver.com:5000,admin@someserverbackup.com
+peer2=http://someotherserver.com:5000,admin@someotherserver.com)";
+
+const char* kMinimal = "[general]\nservername=s\nalertcontact=a@example.org\n[email]\nnomail=true\n";
+
+ConfigLoad parse(const std::string& text) { return parseConfigText(text, "/etc/checker/t.cfg"); }
+
+// The single error TEXT produces; fails the test when there is not exactly one.
+std::string onlyError(const std::string& text) {
+  ConfigLoad load = parse(text);
+  EXPECT_EQ(load.errors.size(), 1u) << ::testing::PrintToString(load.errors);
+  return load.errors.empty() ? "" : load.errors.front();
+}
+
+std::vector<std::string> planErrors(const std::string& text) {
+  ConfigLoad load = parse(text);
+  EXPECT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  return planJobs(load.config).errors;
+}
+
+TEST(Config, ReadsTheOriginalExample) {
+  ConfigLoad load = parse(kOriginalExample);
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  const Config& c = load.config;
+  EXPECT_EQ(c.general.serverName, "uniqueservername");
+  EXPECT_THAT(c.general.alertContacts, ElementsAre("youremail@example.com"));
+  EXPECT_FALSE(c.email.noMail);
+  EXPECT_EQ(c.email.user, "agmailaccountyoucreate@gmail.com");
+  EXPECT_EQ(c.email.password, "yourpassword");
+  EXPECT_EQ(c.email.smtpServer, "smtp.gmail.com");
+  EXPECT_EQ(c.email.smtpPort, 587);
+  EXPECT_EQ(c.email.smtpTls, TlsMode::starttls);
+  EXPECT_EQ(c.email.imapServer, "imap.gmail.com");
+  EXPECT_EQ(c.email.imapPort, 993);
+  EXPECT_EQ(c.email.imapTls, TlsMode::tls);
+  EXPECT_TRUE(c.email.deleteSentAutomatically);
+  EXPECT_FALSE(c.email.bustGmailThreading);
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers[0].name, "peer1");
+  EXPECT_EQ(c.peers[0].url, "http://someserver.com:5000");
+  EXPECT_EQ(c.peers[0].adminAddress, "admin@someserverbackup.com");
+  EXPECT_EQ(c.peers[0].secret, "");
+  EXPECT_EQ(c.peers[1].line, 19);
+  EXPECT_EQ(c.peerd.listen.text(), "0.0.0.0:5000");
+}
+
+TEST(Config, TheOriginalExamplePlansSystemJobsOnly) {
+  ConfigLoad load = parse(kOriginalExample);
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok());
+  std::vector<std::string> ids;
+  for (const JobDefinition& j : plan.jobs) ids.push_back(j.id);
+  EXPECT_THAT(ids, ElementsAre("system:email", "peer:http://someserver.com:5000",
+                               "peer:http://someotherserver.com:5000"));
+  EXPECT_EQ(plan.jobs[1].params[1].second, "admin@someserverbackup.com");
+}
+
+TEST(Config, KeysAddedForLaterIssues) {
+  ConfigLoad load = parse(std::string(kOriginalExample) + R"(,secret=s3cr3t
+[peerd]
+listen = 127.0.0.1:15000
+check_every = 2s
+timeout = 1s
+jobproblem_after = 10s
+)" + "[general]\n");
+  EXPECT_THAT(load.errors, ElementsAre(HasSubstr("duplicate section [general] (first at line 1)")));
+  ConfigLoad good = parse(std::string(kOriginalExample) + ",secret=s3cr3t\n[peerd]\nlisten = [::1]:15000\n"
+                          "check_every = 2s\ntimeout = 1s\njobproblem_after = 10s\n");
+  ASSERT_TRUE(good.ok()) << ::testing::PrintToString(good.errors);
+  EXPECT_EQ(good.config.peers[1].secret, "s3cr3t");
+  EXPECT_EQ(good.config.peerd.listen.host, "::1");
+  EXPECT_EQ(good.config.peerd.listen.port, 15000);
+  EXPECT_EQ(good.config.peerd.checkEvery.text(), "2s");
+  EXPECT_EQ(good.config.peerd.timeout.count(), 1000);
+  EXPECT_EQ(good.config.peerd.jobProblemAfter.count(), 10'000);
+}
+
+TEST(Config, EmailTransportKeys) {
+  ConfigLoad load = parse(std::string(kMinimal) +
+                          "smtptls = tls\nimaptls = starttls\ncafile = ca.pem\nselfcheck_every = 2s\n"
+                          "selfcheck_deadline = 20s\ntrashfolder = Trash\n");
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  EXPECT_EQ(load.config.email.smtpTls, TlsMode::tls);
+  EXPECT_EQ(load.config.email.imapTls, TlsMode::starttls);
+  EXPECT_EQ(load.config.email.imapPort, 143);
+  EXPECT_EQ(load.config.email.caFile, "/etc/checker/ca.pem");  // relative to the config file
+  EXPECT_EQ(load.config.email.selfCheckEvery.text(), "2s");
+  EXPECT_EQ(load.config.email.selfCheckDeadline.count(), 20'000);
+  EXPECT_EQ(load.config.email.trashFolder, "Trash");
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "smtptls = ssl\n"),
+              HasSubstr("t.cfg:6: [email] smtptls: expected starttls, tls or none, got 'ssl'"));
+}
+
+TEST(Config, MailSettingsAreRequiredUnlessNomail) {
+  ConfigLoad load = parse("[general]\nservername=s\nalertcontact=a@b.org\n[email]\nuser=u@b.org\n");
+  EXPECT_THAT(load.errors, ElementsAre(HasSubstr("t.cfg:4: [email] pass is required unless nomail"),
+                                       HasSubstr("t.cfg:4: [email] smtpserver is required"),
+                                       HasSubstr("t.cfg:4: [email] smtpport is required"),
+                                       HasSubstr("t.cfg:4: [email] imapserver is required")));
+  EXPECT_TRUE(parse(kMinimal).ok());
+}
+
+TEST(Config, ServernameAndAlertcontactAreRequired) {
+  ConfigLoad load = parse("[general]\nlogfile=/tmp/x\n[email]\nnomail=1\n");
+  EXPECT_THAT(load.errors, ElementsAre(HasSubstr("t.cfg:1: [general] servername is required"),
+                                       HasSubstr("t.cfg:1: [general] alertcontact is required")));
+  ConfigLoad missing = parse("[email]\nnomail=1\n");
+  EXPECT_THAT(missing.errors, ElementsAre(HasSubstr("missing [general] section: servername is required"),
+                                          HasSubstr("missing [general] section: alertcontact is required")));
+}
+
+TEST(Config, SyntaxErrorsNameTheirLine) {
+  std::string base = kMinimal;  // five lines
+  EXPECT_THAT(onlyError(base + "[job\n"), HasSubstr("t.cfg:6: malformed section header"));
+  EXPECT_THAT(onlyError(base + "[]\n"), HasSubstr("t.cfg:6: empty section name"));
+  EXPECT_THAT(onlyError(base + "just words\n"), HasSubstr("t.cfg:6: expected 'key = value'"));
+  EXPECT_THAT(onlyError(base + "= value\n"), HasSubstr("t.cfg:6: missing key"));
+  EXPECT_THAT(onlyError(base + "nomail=false\n"), HasSubstr("t.cfg:6: duplicate key 'nomail' in [email] (first at line 5)"));
+  EXPECT_THAT(onlyError("key=1\n" + base), HasSubstr("t.cfg:1: key 'key' before any [section]"));
+  EXPECT_THAT(onlyError(base + std::string("x=a\0b\n", 6)), HasSubstr("t.cfg:6: contains a NUL byte"));
+  EXPECT_THAT(onlyError(base + "[weird]\n"), HasSubstr("t.cfg:6: unknown section [weird]"));
+  EXPECT_THAT(onlyError(base + "[job]\n"), HasSubstr("t.cfg:6: [job] needs a name"));
+}
+
+TEST(Config, BadValuesNameLineSectionAndKey) {
+  std::string base = kMinimal;
+  EXPECT_THAT(onlyError(base + "bustgmailthreading = perhaps\n"),
+              HasSubstr("t.cfg:6: [email] bustgmailthreading: expected yes/no"));
+  EXPECT_THAT(onlyError(base + "smtpport = 99999\n"), HasSubstr("t.cfg:6: [email] smtpport: port must be between 1 and 65535"));
+  EXPECT_THAT(onlyError(base + "selfcheck_deadline = soon\n"), HasSubstr("t.cfg:6: [email] selfcheck_deadline: expected a duration"));
+  EXPECT_THAT(onlyError(base + "smtp_server = x\n"), HasSubstr("t.cfg:6: [email] smtp_server: unknown key"));
+  EXPECT_THAT(onlyError(base + "[peerd]\nlisten = 5000\n"), HasSubstr("t.cfg:7: [peerd] listen: expected HOST:PORT"));
+  EXPECT_THAT(onlyError("[general]\nservername=s\nalertcontact=not-an-address\n[email]\nnomail=1\n"),
+              HasSubstr("t.cfg:3: [general] alertcontact: 'not-an-address' is not an e-mail address"));
+}
+
+TEST(Config, PeerLineErrors) {
+  std::string base = std::string(kMinimal) + "[peers]\n";
+  EXPECT_THAT(onlyError(base + "p = http://h:5000\n"), HasSubstr("t.cfg:7: [peers] p: expected 'URL,admin@address'"));
+  EXPECT_THAT(onlyError(base + "p = ftp://h:5000,a@b.org\n"), HasSubstr("t.cfg:7: [peers] p: peer URL must start with http://"));
+  EXPECT_THAT(onlyError(base + "p = http://h:5000,nobody\n"), HasSubstr("t.cfg:7: [peers] p: 'nobody' is not the admin's e-mail"));
+  EXPECT_THAT(onlyError(base + "p = http://h:5000,a@b.org,key=x\n"), HasSubstr("t.cfg:7: [peers] p: third field must be 'secret=...'"));
+  EXPECT_THAT(onlyError(base + "p = http://h:5000,a@b.org,secret=\n"), HasSubstr("third field must be 'secret=...' with a non-empty"));
+  EXPECT_THAT(onlyError(base + "p = http://h:5000,a@b.org\nq = http://h:5000,c@d.org\n"),
+              HasSubstr("t.cfg:8: [peers] q: peer URL http://h:5000 is already used by 'p' at line 7"));
+}
+
+TEST(Config, InlineCommentsContinuationsAndColons) {
+  ConfigLoad load = parse(std::string(kMinimal) + "; a comment\n[job ssh]\ntype: tcp ; inline\n"
+                          "TARGETS = 127.0.0.1:22,\n  127.0.0.1:2222\nevery = 30s # why\n");
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  ASSERT_EQ(load.config.jobs.size(), 1u);
+  const JobSection& job = load.config.jobs[0];
+  EXPECT_EQ(job.type, "tcp");
+  EXPECT_EQ(job.schedule.text(), "30s");
+  ASSERT_EQ(job.params.size(), 1u);
+  EXPECT_EQ(job.params[0].key, "targets");
+  EXPECT_EQ(job.params[0].value, "127.0.0.1:22,\n127.0.0.1:2222");
+}
+
+TEST(Config, JobDefaultsAndSharedKeys) {
+  ConfigLoad load = parse(std::string(kMinimal) +
+                          "[job disk]\ntype = exec\ncommand = /bin/true\nevery = 10m\nnotify = hour\n"
+                          "failures_before_notify = 5\nrecover_after = 2\ntimeout = 30s\ncpu = 10s\n"
+                          "memory = 256M\nfiles = 64\nprocesses = 32\nfile_size = 1M\n");
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  const JobSection& job = load.config.jobs[0];
+  EXPECT_EQ(job.notify.mode, NotifyMode::hour);
+  EXPECT_FALSE(job.notify.notifyRecovery);  // off by default except for state_change
+  EXPECT_EQ(job.notify.failuresBeforeNotify, 5u);
+  EXPECT_EQ(job.notify.recoverAfter, 2u);
+  EXPECT_EQ(job.limits.timeout.count(), 30'000);
+  EXPECT_EQ(job.limits.cpuSeconds, 10u);
+  EXPECT_EQ(job.limits.memoryBytes, 256ull << 20);
+  EXPECT_EQ(job.limits.openFiles, 64u);
+  EXPECT_EQ(job.limits.processes, 32u);
+  EXPECT_EQ(job.limits.fileSizeBytes, 1ull << 20);
+  ConfigLoad defaults = parse(std::string(kMinimal) + "[job t]\ntype=tcp\ntarget=h:1\n");
+  const JobSection& d = defaults.config.jobs[0];
+  EXPECT_EQ(d.schedule.kind, Schedule::Kind::minute);
+  EXPECT_EQ(d.notify.mode, NotifyMode::stateChange);
+  EXPECT_TRUE(d.notify.notifyRecovery);
+  EXPECT_EQ(d.notify.failuresBeforeNotify, 1u);
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntype=tcp\ntarget=h:1\nnotify_recovery=sometimes\n"),
+              HasSubstr("t.cfg:9: [job t] notify_recovery: expected yes/no"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntarget=h:1\n"), HasSubstr("t.cfg:6: [job t] missing 'type'"));
+}
+
+TEST(JobCatalog, TargetsSpawnOneJobEachWithItsOwnIdentity) {
+  ConfigLoad load = parse(std::string(kMinimal) + "[job ssh]\ntype = tcp\ntargets = 10.0.0.5:22, 10.0.0.6:22, [::1]:22\nevery = 5m\n");
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+  ASSERT_EQ(plan.jobs.size(), 4u);  // three targets and the email self-check
+  EXPECT_EQ(plan.jobs[0].id, "tcp:10.0.0.5:22");
+  EXPECT_EQ(plan.jobs[0].name, "ssh[10.0.0.5:22]");
+  EXPECT_EQ(plan.jobs[1].id, "tcp:10.0.0.6:22");
+  EXPECT_EQ(plan.jobs[2].id, "tcp:[::1]:22");
+  EXPECT_EQ(plan.jobs[2].params[0], (std::pair<std::string, std::string>{"host", "::1"}));
+  EXPECT_EQ(plan.jobs[3].id, "system:email");
+}
+
+TEST(JobCatalog, IdentityIgnoresScheduleAndNotification) {
+  auto idOf = [](const std::string& extra) {
+    ConfigLoad load = parse(std::string(kMinimal) + "[job web]\ntype = http\nurl = http://127.0.0.1:8080/\n" + extra);
+    JobPlan plan = planJobs(load.config);
+    EXPECT_TRUE(plan.ok());
+    return plan.jobs.at(0).id;
+  };
+  EXPECT_EQ(idOf(""), "http:http://127.0.0.1:8080/");
+  EXPECT_EQ(idOf("every = day\nnotify = every\nfailures_before_notify = 10\n"), idOf(""));
+  EXPECT_EQ(idOf("timeout = 5s\n"), idOf(""));
+}
+
+TEST(JobCatalog, EachBuiltInTypeExpands) {
+  ConfigLoad load = parse(std::string(kMinimal) +
+                          "[job a]\ntype=tcp\nhost=127.0.0.1\nport=22\nconnect_timeout=2s\n"
+                          "[job b]\ntype=http\ntargets=http://h/a, https://h/b\nexpect_status=204\nexpect_body=ok\n"
+                          "[job c]\ntype=tls_cert\ntarget=example.org:443\nwarn_days=21\n"
+                          "[job d]\ntype=exec\ncommand=/bin/sh -c 'exit 2'\n"
+                          "[job e]\ntype=exec\ncommand=echo hi | grep hi\nshell=yes\n");
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+  std::vector<std::string> lines;
+  for (const JobDefinition& j : plan.jobs) lines.push_back(describeJob(j));
+  EXPECT_THAT(lines, ElementsAre("tcp:127.0.0.1:22  type=tcp  every=minute  notify=state_change  threshold=1",
+                                 "http:http://h/a  type=http  every=minute  notify=state_change  threshold=1",
+                                 "http:https://h/b  type=http  every=minute  notify=state_change  threshold=1",
+                                 "tls_cert:example.org:443  type=tls_cert  every=minute  notify=state_change  threshold=1",
+                                 "exec:/bin/sh -c 'exit 2'  type=exec  every=minute  notify=state_change  threshold=1",
+                                 "exec:echo hi | grep hi (shell)  type=exec  every=minute  notify=state_change  threshold=1",
+                                 "system:email  type=email_selfcheck  every=hour  notify=every  threshold=1"));
+  EXPECT_THAT(plan.jobs[0].params, ::testing::Contains(std::pair<std::string, std::string>{"connect_timeout_ms", "2000"}));
+  EXPECT_THAT(plan.jobs[2].params, ::testing::Contains(std::pair<std::string, std::string>{"expect_status", "204"}));
+  EXPECT_THAT(plan.jobs[3].params, ::testing::Contains(std::pair<std::string, std::string>{"warn_days", "21"}));
+}
+
+TEST(JobCatalog, TypeErrorsNameLineAndKey) {
+  std::string base = std::string(kMinimal) + "[job x]\n";  // header at line 6
+  EXPECT_THAT(planErrors(base + "type=tcp\n"), ElementsAre(HasSubstr("t.cfg:6: [job x] needs 'targets', 'target', or 'host' and 'port'")));
+  EXPECT_THAT(planErrors(base + "type=tcp\ntarget=h:1\nhost=h\n"), ElementsAre(HasSubstr("t.cfg:6: [job x] give only one of")));
+  EXPECT_THAT(planErrors(base + "type=tcp\nhost=h\n"), ElementsAre(HasSubstr("t.cfg:6: [job x] 'host' and 'port' go together")));
+  EXPECT_THAT(planErrors(base + "type=tcp\ntargets=h:1, h\n"), ElementsAre(HasSubstr("t.cfg:8: [job x] targets: expected HOST:PORT")));
+  EXPECT_THAT(planErrors(base + "type=tcp\ntarget=h:1\nurl=http://x/\n"), ElementsAre(HasSubstr("t.cfg:9: [job x] url: unknown key")));
+  EXPECT_THAT(planErrors(base + "type=http\nurl=ftp://x/\n"), ElementsAre(HasSubstr("t.cfg:8: [job x] url: 'ftp://x/' is not an http://")));
+  EXPECT_THAT(planErrors(base + "type=http\nurl=http://x/\nexpect_status=99\n"), ElementsAre(HasSubstr("t.cfg:9: [job x] expect_status: must be between 100 and 599")));
+  EXPECT_THAT(planErrors(base + "type=exec\ncommand=check_disk -w 10%\n"), ElementsAre(HasSubstr("t.cfg:8: [job x] command: the program must be an absolute path")));
+  EXPECT_THAT(planErrors(base + "type=exec\ncommand=/bin/echo 'oops\n"), ElementsAre(HasSubstr("t.cfg:8: [job x] command: unbalanced ' quote")));
+  EXPECT_THAT(planErrors(base + "type=exec\n"), ElementsAre(HasSubstr("t.cfg:6: [job x] needs 'command'")));
+  EXPECT_THAT(planErrors(base + "type=no-such-type\n"), ElementsAre(HasSubstr("t.cfg:7: [job x] type: unknown job type 'no-such-type'")));
+  EXPECT_THAT(planErrors(base + "type=MyCheck\n"), ElementsAre(HasSubstr("t.cfg:7: [job x] type: 'MyCheck' is not a built-in type (tcp, http, tls_cert, exec) and there is no plugin /usr/lib/checker/plugins/MyCheck.so")));
+}
+
+TEST(JobCatalog, DuplicateIdentityIsAnError) {
+  EXPECT_THAT(planErrors(std::string(kMinimal) + "[job a]\ntype=tcp\ntarget=h:22\n[job b]\ntype=tcp\nhost=h\nport=22\n"),
+              ElementsAre(HasSubstr("t.cfg:9: [job b] defines job 'tcp:h:22' again (already defined in [job a] at line 6)")));
+  EXPECT_THAT(planErrors(std::string(kMinimal) + "[job a]\ntype=tcp\ntargets=h:22, h:22\n"),
+              ElementsAre(HasSubstr("t.cfg:6: [job a] defines job 'tcp:h:22' again")));
+}
+
+TEST(JobCatalog, PluginTypeFoundInPluginDir) {
+  test::TempDir dir;
+  dir.write("MyCheck.so", "not really a shared object");
+  ConfigLoad load = parse(std::string("[general]\nservername=s\nalertcontact=a@b.org\nplugindir=") + dir.path() +
+                          "\n[email]\nnomail=1\n[job mine]\ntype=MyCheck\nanything=goes\n");
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+  EXPECT_EQ(plan.jobs[0].id, "plugin:MyCheck:mine");
+  EXPECT_THAT(plan.jobs[0].params, ElementsAre(std::pair<std::string, std::string>{"anything", "goes"}));
+}
+
+TEST(ConfigFile, WarnsWhenSecretsAreReadableByOthers) {
+  test::TempDir dir;
+  std::string open = dir.write("open.cfg", kOriginalExample, 0644);
+  ConfigLoad load = loadConfigFile(open);
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  EXPECT_THAT(load.warnings, ElementsAre(HasSubstr(open + ":7: warning: this file holds passwords or peer secrets and is readable by others (mode 0644)")));
+  EXPECT_TRUE(loadConfigFile(dir.write("closed.cfg", kOriginalExample, 0640)).warnings.empty());
+  EXPECT_TRUE(loadConfigFile(dir.write("nosecret.cfg", kMinimal, 0644)).warnings.empty());
+  std::string peerSecret = std::string(kMinimal) + "[peers]\np = http://h:5000,a@b.org,secret=x\n";
+  EXPECT_THAT(loadConfigFile(dir.write("peer.cfg", peerSecret, 0604)).warnings,
+              ElementsAre(HasSubstr("peer.cfg:7: warning: this file holds passwords or peer secrets")));
+}
+
+TEST(ConfigFile, FileSystemErrors) {
+  test::TempDir dir;
+  EXPECT_THAT(loadConfigFile(dir.file("absent.cfg")).errors,
+              ElementsAre(dir.file("absent.cfg") + ": open(" + dir.file("absent.cfg") + "): No such file or directory"));
+  dir.write("oldstate", "abc|Succeeding|0|0|x|0\n");
+  std::string cfg = dir.write("s.cfg", std::string(kMinimal).replace(0, 9, "[general]\nstatefile=oldstate") +
+                                           "cafile=missing-ca.pem\n");
+  EXPECT_THAT(loadConfigFile(cfg).errors,
+              ElementsAre(HasSubstr("s.cfg:2: [general] statefile: " + dir.file("oldstate") + " is a file"),
+                          HasSubstr("s.cfg:7: [email] cafile: access(" + dir.file("missing-ca.pem") + "): No such file")));
+}
+
+TEST(ConfigFile, LoadConfigurationSortsProblemsByLine) {
+  test::TempDir dir;
+  std::string cfg = dir.write("s.cfg", std::string(kMinimal) + "[job x]\ntype=tcp\nevery=fortnight\n");
+  LoadedConfig loaded = loadConfiguration(cfg);
+  EXPECT_THAT(loaded.errors, ElementsAre(HasSubstr("s.cfg:6: [job x] needs"), HasSubstr("s.cfg:8: [job x] every: unknown schedule")));
+}
+
+}  // namespace
+}  // namespace checker
