@@ -1,2 +1,163 @@
 #pragma once
-// Placeholder; the LMDB state store is written next.
+// The LMDB state of checker: one environment, written only by checkerd and
+// read by the CLI while checkerd runs.
+//
+// On-disk layout (the format; change it only with a schema version bump):
+//   DIR/data.mdb   the LMDB data file (mode 0640, directory 0750)
+//   DIR/lock.mdb   LMDB's reader table; a reader needs write access to it,
+//                  so the CLI runs as the service user or root
+//   named databases, keys plain byte strings, values as in ipc/state.capnp:
+//     meta     "schema_version" -> decimal text, currently "1"; "heartbeat"
+//     jobs     job id -> JobState
+//     history  job id + "\0" + 16 hex digits of start ms -> RunRecord
+//     outbox   16 hex digits of the entry id -> OutboxEntry
+//     email    "selfcheck" -> EmailState
+//     peers    peer name -> PeerState
+//   A store whose schema_version is newer than kSchemaVersion is refused (by
+//   readers too: they could misread it); a store without one is not ours.
+//
+// Rules that LMDB imposes on callers:
+//   - One StateStore per directory per process (a second open in the same
+//     process would reset LMDB's lock file; openFor* refuses it).
+//   - Never use a store across fork(): the child opens its own, or execs.
+//   - One write transaction at a time per store; beginWrite() blocks while
+//     another process or thread writes. Opening a second one on the same
+//     thread deadlocks.
+//   - Views returned by get()/forEach() point into the map and are valid
+//     until the transaction ends (in a write transaction: until its next
+//     put or erase). Copy what must outlive it.
+//   - LMDB keys are 1..511 bytes; longer or empty keys are a StateError.
+//   - Transactions must end before their store is destroyed.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct MDB_txn;  // from <lmdb.h>, kept out of this header
+
+namespace checker {
+
+// The named databases of DESIGN.md, section "State (LMDB)".
+enum class StateDb { meta, jobs, history, outbox, email, peers };
+inline constexpr size_t kStateDbCount = 6;
+// The database's name inside the environment: "meta", "jobs", ...
+const char* stateDbName(StateDb db);
+
+// Every failure of the store, worded "call(DIR): reason", e.g.
+// "mdb_env_open(/var/lib/checker): Permission denied".
+class StateError : public std::runtime_error {
+ public:
+  explicit StateError(const std::string& message, int code = 0);
+  // The LMDB or errno code of the failed call (e.g. MDB_MAP_FULL), else 0.
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+namespace detail {
+struct Environment;
+struct TxnAbort {
+  void operator()(MDB_txn* txn) const noexcept;
+};
+}  // namespace detail
+
+// The read calls shared by both transaction kinds. Code that only reads
+// takes a `const StateReader&` and so works inside a write transaction too.
+// It owns the LMDB transaction and aborts it when destroyed.
+class StateReader {
+ public:
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+  std::optional<std::string_view> get(StateDb db, std::string_view key) const;
+  // Calls fn(key, value) in key order (bytewise); fn returns false to stop.
+  void forEach(StateDb db, const Visitor& fn) const;
+  void forEachWithPrefix(StateDb db, std::string_view prefix, const Visitor& fn) const;
+  size_t count(StateDb db) const;
+
+ protected:
+  StateReader(const detail::Environment* env, MDB_txn* txn);
+  StateReader(StateReader&&) noexcept = default;
+  StateReader& operator=(StateReader&&) noexcept = default;
+  ~StateReader() = default;  // not polymorphic: never deleted through a base pointer
+
+  // The open transaction; throws when it was committed or moved from.
+  MDB_txn* handle() const;
+  const detail::Environment& env() const { return *env_; }
+  std::unique_ptr<MDB_txn, detail::TxnAbort> release() { return std::move(txn_); }
+
+ private:
+  const detail::Environment* env_;
+  std::unique_ptr<MDB_txn, detail::TxnAbort> txn_;
+};
+
+// A snapshot: sees the state as of beginRead(), whatever commits later.
+class ReadTransaction : public StateReader {
+ public:
+  ReadTransaction(ReadTransaction&&) noexcept = default;
+  ReadTransaction& operator=(ReadTransaction&&) noexcept = default;
+
+ private:
+  friend class StateStore;
+  ReadTransaction(const detail::Environment* env, MDB_txn* txn) : StateReader(env, txn) {}
+};
+
+// Sees its own writes; aborted when destroyed unless commit() was called.
+class WriteTransaction : public StateReader {
+ public:
+  WriteTransaction(WriteTransaction&&) noexcept = default;
+  WriteTransaction& operator=(WriteTransaction&&) noexcept = default;
+
+  void put(StateDb db, std::string_view key, std::string_view value);
+  bool erase(StateDb db, std::string_view key);  // false when absent
+  // Durable on return (fdatasync, no MDB_NOSYNC): survives a kill of this
+  // process, and a machine crash as far as the disk honours the flush.
+  // Throws StateError; the transaction is over either way.
+  void commit();
+
+ private:
+  friend class StateStore;
+  WriteTransaction(const detail::Environment* env, MDB_txn* txn) : StateReader(env, txn) {}
+};
+
+class StateStore {
+ public:
+  static constexpr uint32_t kSchemaVersion = 1;
+  // Address space reserved for the map. It is virtual memory, not disk: the
+  // file grows only as data is written. 1 GiB is far beyond what bounded
+  // history and an outbox need. When full, put() (rarely commit()) throws a
+  // StateError with code() MDB_MAP_FULL and the transaction must be dropped.
+  static constexpr size_t kMapSize = size_t{1} << 30;
+
+  // Creates DIR (0750) when absent, every named database, and meta
+  // "schema_version" when new; frees reader slots of dead processes.
+  // mapSize other than the default is for tests of a full map.
+  static StateStore openForWriting(const std::string& directory, size_t mapSize = kMapSize);
+  // For the CLI while checkerd writes: creates nothing, and fails with
+  // "no state at DIR: has checkerd run with this config?" before checkerd
+  // has run.
+  static StateStore openReadOnly(const std::string& directory);
+
+  StateStore(StateStore&&) noexcept;
+  StateStore& operator=(StateStore&&) noexcept;
+  ~StateStore();
+
+  ReadTransaction beginRead() const;
+  WriteTransaction beginWrite();  // throws StateError on a read-only store
+
+  uint32_t schemaVersion() const;
+  const std::string& directory() const;
+  bool readOnly() const;
+
+ private:
+  explicit StateStore(std::unique_ptr<detail::Environment> env);
+  const detail::Environment& environment() const;  // throws when moved from
+  // Heap-held so that transactions keep a stable pointer across moves.
+  std::unique_ptr<detail::Environment> env_;
+};
+
+}  // namespace checker
