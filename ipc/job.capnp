@@ -49,6 +49,19 @@ struct JobRequest {
   deadlineUnixMs @5 :Int64;
   pluginDir @6 :Text;      # where plugin types are loaded from
   serverName @7 :Text;     # [general] servername, for composed messages
+  sandbox @8 :Sandbox;
+}
+
+# What the worker applies before any job code runs (worker/sandbox*.cpp).
+# Every mechanism asked for here that fails to apply fails the run.
+struct Sandbox {
+  workDir @0 :Text;          # an empty directory to chdir into
+  cgroupDirs @1 :List(Text); # run cgroups to join, made by the supervisor
+                             # (v2: one; v1: one per controller); empty: none
+  dropPrivileges @2 :Bool;   # when started as root: become runUid/runGid
+  runUid @3 :UInt32;
+  runGid @4 :UInt32;
+  useNprocLimit @5 :Bool;    # no cgroup pids limit: fall back to RLIMIT_NPROC
 }
 
 # A message a job composed for its admin (the seed's onFailure /
