@@ -78,6 +78,8 @@ struct JobResult {
   details @3 :Text;        # optional longer text (log excerpt, etc.)
   failureNotice @4 :Notice;   # set when the job composed its own failure mail
   recoveryNotice @5 :Notice;  # set when it composed its own recovery mail
+  signal @6 :Int32;        # the job's own process (an exec job's command)
+                           # was killed by this signal; 0 otherwise
 }
 
 # Expanding a plugin's config section into jobs happens in a worker too
