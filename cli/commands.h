@@ -20,5 +20,7 @@ struct CommonOptions {
 };
 
 int checkConfig(const CommonOptions& options);
+int runJob(const CommonOptions& options);
+int status(const CommonOptions& options);
 
 }  // namespace checker::cli

@@ -17,6 +17,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"check-config", checker::cli::checkConfig, "validate the config; print one line per job it would run"},
+    {"run-job", checker::cli::runJob, "NAME [--json]: run a job once, sandboxed as checkerd would; no state change"},
+    {"status", checker::cli::status, "[--json]: every job's state, read while checkerd runs"},
 };
 
 void printUsage(FILE* out) {

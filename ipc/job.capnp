@@ -80,6 +80,7 @@ struct JobResult {
   recoveryNotice @5 :Notice;  # set when it composed its own recovery mail
   signal @6 :Int32;        # the job's own process (an exec job's command)
                            # was killed by this signal; 0 otherwise
+  deadlineExceeded @7 :Bool;  # the job gave up at the run's deadline
 }
 
 # Expanding a plugin's config section into jobs happens in a worker too

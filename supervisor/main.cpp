@@ -1,46 +1,84 @@
-// checkerd: the supervisor. Today it loads and validates its config and
-// logs the jobs it would run; the scheduler, workers and children come with
-// the core issue (docs/architecture.md, "Status of the pieces").
+// checkerd -c FILE: the supervisor. Loads the config (exit 2 on any error,
+// before anything starts), opens the state, and runs the libuv loop until
+// SIGTERM/SIGINT.
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "common/log.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/run_once.h"
+#include "supervisor/supervisor.h"
 
 namespace {
 
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = 2;       // bad usage or config: do not restart in a loop
+constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
 
-void usage(FILE* out) { std::fprintf(out, "usage: checkerd -c FILE\n"); }
+struct Options {
+  std::string configPath = "/etc/checker/settings.cfg";
+  std::string workerPath;
+};
+
+void usage(FILE* out) { std::fprintf(out, "usage: checkerd [-c FILE] [--worker PATH]\n"); }
+
+bool parseArgs(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    bool hasValue = i + 1 < argc;
+    if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && hasValue) {
+      options.configPath = argv[++i];
+    } else if (std::strcmp(argv[i], "--worker") == 0 && hasValue) {
+      options.workerPath = argv[++i];
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   checker::log::setProgram("checkerd");
-  std::string configPath = "/etc/checker/settings.cfg";
-  for (int i = 1; i < argc; ++i) {
-    if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
-      configPath = argv[++i];
-    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      usage(stdout);
-      return 0;
-    } else {
-      usage(stderr);
-      return kExitUsage;
-    }
+  Options options;
+  if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    usage(stdout);
+    return 0;
   }
-  checker::LoadedConfig loaded = checker::loadConfiguration(configPath);
+  if (!parseArgs(argc, argv, options)) {
+    usage(stderr);
+    return kExitUsage;
+  }
+  checker::LoadedConfig loaded = checker::loadConfiguration(options.configPath);
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) CHECKER_LOG_ERROR("%s", e.c_str());
-    CHECKER_LOG_ERROR("config %s has %zu error(s); not starting", configPath.c_str(), loaded.errors.size());
+    CHECKER_LOG_ERROR("config %s has %zu error(s); not starting", options.configPath.c_str(), loaded.errors.size());
     return kExitUsage;
   }
-  CHECKER_LOG_INFO("config %s: %zu job(s)", configPath.c_str(), loaded.jobs.size());
-  for (const checker::JobDefinition& job : loaded.jobs) {
-    CHECKER_LOG_INFO("would run job %s", checker::describeJob(job).c_str());
+  std::string logError;
+  if (!loaded.config.general.logFile.empty() && !checker::log::setLogFile(loaded.config.general.logFile, &logError)) {
+    CHECKER_LOG_ERROR("logfile: %s; logging to stderr", logError.c_str());
   }
-  CHECKER_LOG_INFO("the scheduler is not built yet: exiting after validating the config");
+  ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
+  if (options.workerPath.empty()) options.workerPath = checker::defaultWorkerPath();
+  try {
+    checker::StateStore store = checker::StateStore::openForWriting(loaded.config.general.stateDir);
+    uv_loop_t* loop = uv_default_loop();
+    checker::SupervisorOptions supervisorOptions;
+    supervisorOptions.workerPath = options.workerPath;
+    checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
+    CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),
+                     loaded.config.general.stateDir.c_str());
+    supervisor.start();
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+  } catch (const std::exception& e) {
+    CHECKER_LOG_ERROR("cannot run: %s", e.what());
+    return kExitTemporary;
+  }
   return 0;
 }

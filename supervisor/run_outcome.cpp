@@ -41,9 +41,11 @@ ClassifiedRun classifyRun(const RunObservation& run) {
   if (!run.spawned) return {ipc::Outcome::PROTOCOL_ERROR, 0, "could not start the worker: " + run.spawnError};
   if (run.killedAtDeadline) {
     return {ipc::Outcome::TIMED_OUT, SIGKILL,
-            "no result within " + std::to_string(run.timeoutMs) + " ms: process group killed"};
+            "no result before the deadline (" + std::to_string(run.timeoutMs) + " ms): process group killed"};
   }
-  if (run.termSignal != 0) return fromSignal(run.termSignal, run, "the worker");
+  // A refused reply made us kill the worker: its SIGKILL is not a crash.
+  bool badReply = run.reply != ReplyState::ok && run.reply != ReplyState::none;
+  if (run.termSignal != 0 && !badReply) return fromSignal(run.termSignal, run, "the worker");
   if (run.reply != ReplyState::ok) {
     std::string message = replyProblem(run);
     if (run.exitStatus != 0) message += " (exit status " + std::to_string(run.exitStatus) + ")";
@@ -53,6 +55,7 @@ ClassifiedRun classifyRun(const RunObservation& run) {
   if (run.exitStatus != 0) {
     return {ipc::Outcome::PROTOCOL_ERROR, 0, "the worker exited with status " + std::to_string(run.exitStatus) + " after its result"};
   }
+  if (run.jobDeadlineExceeded) return {ipc::Outcome::TIMED_OUT, 0, run.jobMessage};
   if (run.jobSignal != 0) {
     ClassifiedRun c = fromSignal(run.jobSignal, run, "the job's process");
     if (!run.jobMessage.empty()) c.message += ": " + run.jobMessage;

@@ -1,13 +1,15 @@
 #pragma once
 // How a finished worker run is classified (pure: facts in, outcome out).
 //
-//   timed_out       the supervisor killed the process group at the deadline
+//   timed_out       the supervisor killed the process group at its deadline,
+//                   or the job reported that it gave up at the run's deadline
 //   limit           SIGXCPU (CPU limit), or SIGKILL while the run's memory
 //                   cgroup recorded an OOM kill; for the worker itself or for
 //                   the job's own process (an exec job's command)
 //   crashed         any other signal, of the worker or the job's process
 //   protocol_error  no reply, a malformed, oversize or unexpected one, extra
-//                   bytes after it, a non-zero exit, or no worker at all
+//                   bytes after it, a non-zero exit, or no worker at all. A
+//                   bad reply wins over the SIGKILL that it earned the worker.
 //   ok / failed     the worker's reply, when nothing above applies
 #include <cstdint>
 #include <string>
@@ -33,6 +35,7 @@ struct RunObservation {
   bool jobOk = false;
   std::string jobMessage;
   int jobSignal = 0;            // the job's own process died of this signal
+  bool jobDeadlineExceeded = false;  // the job itself gave up at the deadline
   std::string stderrExcerpt;    // first line of the worker's stderr, if any
 };
 

@@ -35,7 +35,7 @@ TEST(RunOutcome, DeadlineBeatsEverything) {
   o.termSignal = SIGKILL;
   ClassifiedRun c = classifyRun(o);
   EXPECT_EQ(c.outcome, Outcome::TIMED_OUT);
-  EXPECT_THAT(c.message, HasSubstr("no result within 5000 ms"));
+  EXPECT_THAT(c.message, HasSubstr("no result before the deadline (5000 ms)"));
 }
 
 TEST(RunOutcome, WorkerSignals) {
@@ -111,6 +111,34 @@ TEST(RunOutcome, Names) {
   EXPECT_STREQ(outcomeName(Outcome::PROTOCOL_ERROR), "protocol_error");
   EXPECT_EQ(signalName(SIGSEGV), "SIGSEGV");
   EXPECT_EQ(signalName(200), "signal 200");
+}
+
+}  // namespace
+}  // namespace checker
+
+namespace checker {
+namespace {
+
+TEST(RunOutcome, ABadReplyWinsOverTheSigkillItEarned) {
+  for (ReplyState state : {ReplyState::malformed, ReplyState::oversize, ReplyState::extraBytes}) {
+    RunObservation o = okReply(true);
+    o.reply = state;
+    o.replyError = "garbage";
+    o.termSignal = SIGKILL;  // we killed it for the reply
+    EXPECT_EQ(classifyRun(o).outcome, Outcome::PROTOCOL_ERROR) << static_cast<int>(state);
+  }
+  RunObservation died = okReply(true);
+  died.reply = ReplyState::none;
+  died.termSignal = SIGSEGV;  // died before replying: a crash
+  EXPECT_EQ(classifyRun(died).outcome, Outcome::CRASHED);
+}
+
+TEST(RunOutcome, AJobThatGaveUpAtItsDeadlineTimedOut) {
+  RunObservation o = okReply(false, "did not finish before the run's deadline; killed after 2001 ms");
+  o.jobDeadlineExceeded = true;
+  ClassifiedRun c = classifyRun(o);
+  EXPECT_EQ(c.outcome, Outcome::TIMED_OUT);
+  EXPECT_THAT(c.message, HasSubstr("killed after 2001 ms"));
 }
 
 }  // namespace

@@ -1,0 +1,146 @@
+// checker-bench-runs: the cost of one sandboxed run, next to the floor of a
+// process-per-run design measured in the same run.
+//   1. baseline: posix_spawn + waitpid of a static trivial binary, one at a time
+//   2. checker: spawn -> result of a no-op job through the real worker and
+//      sandbox (cgroups where available, privilege drop when root), one at a time
+//   3. the same with 256 MiB touched in the spawning process (uv_spawn forks)
+//   4. throughput: sandboxed runs/s with several in flight on 2 cores
+// Prints its figures; it is not a test and asserts nothing.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+
+#include "bench/bench_util.h"
+#include "common/log.h"
+#include "jobs/job_catalog.h"
+#include "supervisor/run_cgroups.h"
+#include "supervisor/run_request.h"
+#include "supervisor/supervisor.h"
+#include "supervisor/worker_run.h"
+
+extern char** environ;
+
+namespace checker::bench {
+namespace {
+
+std::vector<double> baseline(const std::string& binary, int runs) {
+  std::vector<double> micros;
+  char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
+  for (int i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    pid_t pid;
+    if (::posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv, environ) != 0) break;
+    ::waitpid(pid, nullptr, 0);
+    micros.push_back(microsSince(start));
+  }
+  return micros;
+}
+
+struct Harness {
+  uv_loop_t loop;
+  RunCgroups cgroups;
+  JobDefinition job;
+  std::string workDir, workerPath, pluginDir;
+  uint64_t nextRunId = 1;
+  int failures = 0;
+
+  Harness() : cgroups(RunCgroups::detect(nullptr)) {
+    uv_loop_init(&loop);
+    job.id = "plugin:NoopCheck:bench";
+    job.name = "bench";
+    job.type = "NoopCheck";
+    char dir[] = "/tmp/checker-bench-XXXXXX";
+    workDir = ::mkdtemp(dir);
+    ::chmod(workDir.c_str(), 0555);
+    workerPath = selfDir() + "/checker-worker";
+    pluginDir = selfDir() + "/../bench-plugins";
+  }
+  ~Harness() {
+    uv_loop_close(&loop);
+    ::rmdir(workDir.c_str());
+  }
+
+  // Starts one run; ON_DONE gets its spawn -> result time in microseconds.
+  void start(std::function<void(double)> onDone) {
+    uint64_t runId = nextRunId++;
+    WorkerRunSpec spec;
+    spec.workerPath = workerPath;
+    spec.timeoutMs = 10'000;
+    spec.request = buildRunRequest(job, "bench", pluginDir, wallClockNowMs() + 10'000,
+                                   planSandbox(&cgroups, job, runId, workDir, ::geteuid() == 0));
+    auto started = std::chrono::steady_clock::now();
+    std::string error;
+    WorkerRun* run = WorkerRun::start(&loop, spec, [this, runId, started, onDone](WorkerRunReport&& r) {
+      double micros = microsSince(started);
+      if (r.observation.reply != ReplyState::ok || r.observation.exitStatus != 0) ++failures;
+      while (cgroups.mode() != RunCgroups::Mode::none && !cgroups.cleanupRun(runId).removed) {
+      }
+      onDone(micros);
+    }, &error);
+    if (run == nullptr) {
+      std::fprintf(stderr, "spawn failed: %s\n", error.c_str());
+      ++failures;
+    }
+  }
+
+  std::vector<double> sequential(int runs) {
+    std::vector<double> micros;
+    for (int i = 0; i < runs; ++i) {
+      start([&](double us) { micros.push_back(us); });
+      uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    return micros;
+  }
+
+  double throughput(int runs, int inFlight) {
+    int started = 0, finished = 0;
+    std::function<void(double)> next = [&](double) {
+      ++finished;
+      if (started < runs) {
+        ++started;
+        start(next);
+      }
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    for (; started < inFlight && started < runs; ++started) start(next);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    return finished / (microsSince(t0) / 1e6);
+  }
+};
+
+void report(const char* what, const std::vector<double>& micros) {
+  std::printf("%-52s median %7.0f us   p99 %7.0f us   (n=%zu)\n", what, percentile(micros, 50), percentile(micros, 99),
+              micros.size());
+}
+
+}  // namespace
+}  // namespace checker::bench
+
+int main(int argc, char** argv) {
+  using namespace checker::bench;
+  int runs = argc > 1 ? std::atoi(argv[1]) : 2000;
+  checker::log::setMinimumLevel(checker::log::Level::error);
+  Harness h;
+  std::printf("checker-bench-runs: %d runs each; sandbox: %s; privilege drop: %s\n", runs, h.cgroups.describe().c_str(),
+              ::geteuid() == 0 ? "yes" : "no (not root)");
+  std::vector<double> base = baseline(selfDir() + "/checker-bench-trivial", runs);
+  std::vector<double> sandboxed = h.sequential(runs);
+  report("baseline: posix_spawn + waitpid (static true)", base);
+  report("checker: spawn -> result, no-op job, sandboxed", sandboxed);
+  std::printf("%-52s median %.2fx   p99 %.2fx\n", "ratio checker / baseline", percentile(sandboxed, 50) / percentile(base, 50),
+              percentile(sandboxed, 99) / percentile(base, 99));
+  {
+    std::vector<char> ballast(256u << 20);
+    std::memset(ballast.data(), 1, ballast.size());  // touched: page tables fork must copy
+    report("checker, spawner holding 256 MiB (uv_spawn forks)", h.sequential(runs / 4));
+  }
+  for (int inFlight : {2, 4, 8, 16}) {
+    double rate = h.throughput(runs * 2, inFlight);
+    std::printf("throughput with %2d in flight: %7.0f sandboxed runs/s\n", inFlight, rate);
+  }
+  std::printf("failed runs: %d\n", h.failures);
+  return h.failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,67 @@
+// checker run-job -c FILE NAME [--json]: run the jobs named NAME (a section
+// name, a job name, or an id) once, through the same worker and sandbox as
+// checkerd. Changes no state. Exit 0 when every run was ok, 1 otherwise.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/json.h"
+#include "jobs/job_catalog.h"
+#include "supervisor/run_once.h"
+
+namespace checker::cli {
+namespace {
+
+bool matches(const JobDefinition& job, const std::string& name) {
+  return job.name == name || job.section == name || job.id == name;
+}
+
+void printRun(const JobDefinition& job, const SingleRun& r, bool json) {
+  if (json) {
+    std::printf("{\"id\": %s, \"name\": %s, \"outcome\": %s, \"message\": %s, \"duration_ms\": %u}\n",
+                jsonString(job.id).c_str(), jsonString(job.name).c_str(), jsonString(outcomeName(r.run.outcome)).c_str(),
+                jsonString(r.run.message).c_str(), r.durationMs);
+  } else {
+    std::printf("%s (%s): %s in %u ms%s%s\n", job.name.c_str(), job.id.c_str(), outcomeName(r.run.outcome),
+                r.durationMs, r.run.message.empty() ? "" : ": ", r.run.message.c_str());
+  }
+}
+
+}  // namespace
+
+int runJob(const CommonOptions& options) {
+  bool json = false;
+  std::string name;
+  for (const std::string& arg : options.rest) {
+    if (arg == "--json") json = true;
+    else if (name.empty() && arg.rfind("-", 0) != 0) name = arg;
+    else {
+      std::fprintf(stderr, "checker run-job: unexpected argument '%s'\n", arg.c_str());
+      return kExitUsage;
+    }
+  }
+  if (name.empty()) {
+    std::fprintf(stderr, "usage: checker run-job -c FILE NAME [--json]\n");
+    return kExitUsage;
+  }
+  LoadedConfig loaded = loadConfiguration(options.configPath);
+  if (!loaded.ok()) {
+    for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
+  int ran = 0, failed = 0;
+  for (const JobDefinition& job : loaded.jobs) {
+    if (!matches(job, name) || job.system) continue;
+    SingleRun r = runJobOnce(job, loaded.config, defaultWorkerPath());
+    printRun(job, r, json);
+    ++ran;
+    if (r.run.outcome != ipc::Outcome::OK) ++failed;
+  }
+  if (ran == 0) {
+    std::fprintf(stderr, "checker run-job: no job named '%s' in %s (see checker check-config)\n", name.c_str(),
+                 options.configPath.c_str());
+    return kExitUsage;
+  }
+  return failed == 0 ? kExitOk : kExitUnhealthy;
+}
+
+}  // namespace checker::cli

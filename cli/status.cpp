@@ -1,0 +1,137 @@
+// checker status -c FILE [--json]: every job's state, read-only from the
+// LMDB state while checkerd runs (LMDB readers never block its writer).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/json.h"
+#include "common/state_keys.h"
+#include "common/state_store.h"
+#include "ipc/framing.h"
+#include "ipc/state.capnp.h"
+#include "jobs/job_catalog.h"
+#include "supervisor/run_outcome.h"
+
+namespace checker::cli {
+namespace {
+
+struct Row {
+  std::string id, name, state, lastRun, outcome, message;
+  uint32_t failures = 0;
+  int64_t lastRunUnixMs = 0;
+  uint64_t runs = 0;
+};
+
+std::string localTime(int64_t unixMs) {
+  if (unixMs == 0) return "-";
+  time_t seconds = static_cast<time_t>(unixMs / 1000);
+  tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+const char* healthName(ipc::Health h) {
+  switch (h) {
+    case ipc::Health::OK: return "ok";
+    case ipc::Health::FAILING: return "failing";
+    default: return "never run";
+  }
+}
+
+Row rowFor(const JobDefinition& job, const StateReader* txn) {
+  Row row{job.id, job.name, "never run", "-", "-", "", 0, 0, 0};
+  if (job.system) row.state = "not yet run here";  // system jobs arrive with the mailer and peerd
+  if (txn == nullptr) return row;
+  std::optional<std::string_view> value = txn->get(StateDb::jobs, job.id);
+  if (!value) return row;
+  try {
+    auto decoded = ipc::decode(*value);
+    auto s = decoded->root<ipc::JobState>();
+    row.state = healthName(s.getHealth());
+    row.failures = s.getConsecutiveFailures();
+    row.lastRunUnixMs = s.getLastRunUnixMs();
+    row.lastRun = localTime(row.lastRunUnixMs);
+    row.outcome = s.getRuns() > 0 ? outcomeName(s.getLastOutcome()) : "-";
+    row.message = s.getLastMessage();
+    row.runs = s.getRuns();
+  } catch (const ipc::FrameError& e) {
+    row.state = "unreadable";
+    row.message = e.what();
+  }
+  return row;
+}
+
+void printTable(const std::vector<Row>& rows) {
+  size_t idWidth = 2, nameWidth = 4;
+  for (const Row& r : rows) {
+    idWidth = std::max(idWidth, r.id.size());
+    nameWidth = std::max(nameWidth, r.name.size());
+  }
+  std::printf("%-*s  %-*s  %-9s  %8s  %-19s  %-14s  %s\n", static_cast<int>(idWidth), "ID", static_cast<int>(nameWidth),
+              "NAME", "STATE", "FAILURES", "LAST RUN", "LAST OUTCOME", "MESSAGE");
+  for (const Row& r : rows) {
+    std::printf("%-*s  %-*s  %-9s  %8u  %-19s  %-14s  %s\n", static_cast<int>(idWidth), r.id.c_str(),
+                static_cast<int>(nameWidth), r.name.c_str(), r.state.c_str(), r.failures, r.lastRun.c_str(),
+                r.outcome.c_str(), r.message.c_str());
+  }
+}
+
+void printJson(const std::vector<Row>& rows, int64_t heartbeat) {
+  std::printf("{\"heartbeat_unix_ms\": %lld, \"jobs\": [", static_cast<long long>(heartbeat));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    std::printf("%s\n  {\"id\": %s, \"name\": %s, \"state\": %s, \"consecutive_failures\": %u, "
+                "\"last_run_unix_ms\": %lld, \"last_outcome\": %s, \"message\": %s, \"runs\": %llu}",
+                i ? "," : "", jsonString(r.id).c_str(), jsonString(r.name).c_str(), jsonString(r.state).c_str(),
+                r.failures, static_cast<long long>(r.lastRunUnixMs), jsonString(r.outcome).c_str(),
+                jsonString(r.message).c_str(), static_cast<unsigned long long>(r.runs));
+  }
+  std::printf("\n]}\n");
+}
+
+int64_t readHeartbeat(const StateReader& txn) {
+  std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kHeartbeat);
+  if (!value) return 0;
+  try {
+    return ipc::decode(*value)->root<ipc::Heartbeat>().getUnixMs();
+  } catch (const ipc::FrameError&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+int status(const CommonOptions& options) {
+  bool json = std::find(options.rest.begin(), options.rest.end(), "--json") != options.rest.end();
+  LoadedConfig loaded = loadConfiguration(options.configPath);
+  if (!loaded.ok()) {
+    for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
+  std::vector<Row> rows;
+  int64_t heartbeat = 0;
+  try {
+    StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
+    ReadTransaction txn = store.beginRead();
+    for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, &txn));
+    heartbeat = readHeartbeat(txn);
+  } catch (const StateError& e) {
+    std::fprintf(stderr, "checker status: %s\n", e.what());
+    for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));
+  }
+  if (json) {
+    printJson(rows, heartbeat);
+  } else {
+    if (heartbeat > 0) std::printf("scheduler heartbeat: %s\n", localTime(heartbeat).c_str());
+    printTable(rows);
+  }
+  return kExitOk;
+}
+
+}  // namespace checker::cli

@@ -1,0 +1,35 @@
+#pragma once
+// Keys of the LMDB state (the layout is specified in ipc/state.capnp).
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace checker::state_keys {
+
+inline constexpr std::string_view kSchemaVersion = "schema_version";
+inline constexpr std::string_view kHeartbeat = "heartbeat";
+inline constexpr std::string_view kSelfCheck = "selfcheck";
+
+inline std::string hex16(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, value);
+  return text;
+}
+
+// history: job id, a NUL, then the run's start time as 16 hex digits, so a
+// prefix scan of "id\0" yields one job's runs oldest first.
+inline std::string historyPrefix(std::string_view jobId) {
+  std::string key(jobId);
+  key.push_back('\0');
+  return key;
+}
+inline std::string historyKey(std::string_view jobId, int64_t startedUnixMs) {
+  return historyPrefix(jobId) + hex16(static_cast<uint64_t>(startedUnixMs));
+}
+
+// outbox: the entry id as 16 hex digits, so entries sort oldest first.
+inline std::string outboxKey(uint64_t id) { return hex16(id); }
+
+}  // namespace checker::state_keys

@@ -1,0 +1,124 @@
+#pragma once
+// The job API: the original Checker's JobBase and JobSpawner in C++ names.
+// A job runs inside a sandboxed worker process, one run per process
+// (docs/architecture.md, "Jobs"); nothing here ever runs in the supervisor.
+//
+// This header is the whole interface a plugin is compiled against. It is
+// built into the small shared library libchecker_job_api.so (see
+// jobs/CMakeLists.txt and jobs/plugin.h): the worker and every plugin link
+// it, so a plugin finds JobBase's code there and nowhere else. Changing the
+// layout or the virtual functions of JobBase or JobSpawner, or JobParams /
+// JobRunContext / JobNotice, is an ABI change: bump kJobAbiVersion.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#define CHECKER_JOB_API __attribute__((visibility("default")))
+
+namespace checker {
+
+// Bumped whenever the types below change in a way a built plugin would
+// notice. The C++ library's string ABI is folded in, since std::string
+// crosses the boundary.
+inline constexpr uint32_t kJobAbiVersion = 1;
+#ifdef _GLIBCXX_USE_CXX11_ABI
+inline constexpr uint32_t kJobAbiTag = (kJobAbiVersion << 8) | _GLIBCXX_USE_CXX11_ABI;
+#else
+inline constexpr uint32_t kJobAbiTag = (kJobAbiVersion << 8) | 0x80;  // not libstdc++
+#endif
+
+// A job's parameters as the catalogue expands them (jobs/job_catalog.h),
+// in order; keys may repeat only for plugin types (first one wins in param()).
+using JobParams = std::vector<std::pair<std::string, std::string>>;
+
+// One mail the job composes; the supervisor's policy decides whether it goes.
+struct JobNotice {
+  std::string subject;
+  std::string body;
+};
+
+struct JobRunContext {
+  std::string jobId;       // identity, e.g. "tcp:10.0.0.5:22"
+  std::string jobName;     // section name, "NAME[target]" for spawned jobs
+  std::string serverName;  // [general] servername
+  // The run's wall-clock deadline; by default 30 s (the `timeout` default)
+  // from when the context is made.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+};
+
+class CHECKER_JOB_API JobBase {
+ public:
+  JobBase(JobParams params, JobRunContext context);
+  virtual ~JobBase();
+  JobBase(const JobBase&) = delete;
+  JobBase& operator=(const JobBase&) = delete;
+
+  // The seed's six functions. The three that describe the job return
+  // ""/0 for "as configured in the job's section".
+  virtual std::string executeEvery() const;                  // minute, hour, day, day_noon, 30s, 15m, ...
+  virtual std::string notifyOnFailureEvery() const;           // every, 5min, 10min, hour, day, state_change
+  virtual uint32_t numberFailuresBeforeNotification() const;  // consecutive failures before the first notice
+  // Does the work: true on success. On failure call fail("why") first
+  // (`return fail("...")`); on success succeed("what was seen") may say more.
+  virtual bool execute() = 0;
+  // The notice sent when the job failed and the policy says notify.
+  // Default: subject = failure message, body = details.
+  virtual JobNotice onFailure() const;
+  // The notice sent when a failing job recovered. Default: subject
+  // "<name> recovered", body = the success message.
+  virtual JobNotice onStateChangeSuccess() const;
+
+  const std::string& failureMessage() const { return failureMessage_; }
+  const std::string& successMessage() const { return successMessage_; }
+  const std::string& details() const { return details_; }
+  // Facts the supervisor classifies by (crashed/limit, timed_out).
+  int processSignal() const { return processSignal_; }
+  bool deadlineExceeded() const { return deadlineExceeded_; }
+
+ protected:
+  // Record why the run failed; returns false, for `return fail(...)`.
+  bool fail(std::string message, std::string details = "");
+  // Record what a successful run saw; returns true, for `return succeed(...)`.
+  bool succeed(std::string message, std::string details = "");
+  // A failure because the job's own process (e.g. an exec job's command)
+  // was killed by SIGNAL: the run is then `crashed` or `limit`, not `failed`.
+  bool failKilledBySignal(int signal, std::string message, std::string details = "");
+  // A failure because the run's deadline passed: the run is `timed_out`.
+  bool failDeadline(std::string message, std::string details = "");
+
+  const std::string* param(std::string_view key) const;  // nullptr when absent
+  std::string paramOr(std::string_view key, std::string fallback) const;
+  const JobParams& params() const { return params_; }
+  const JobRunContext& context() const { return context_; }
+  std::chrono::milliseconds timeLeft() const;  // until the deadline, >= 0
+  // The job's name for people: the context's jobName, else its jobId.
+  std::string displayName() const;
+
+ private:
+  JobParams params_;
+  JobRunContext context_;
+  std::string failureMessage_;
+  std::string successMessage_;
+  std::string details_;
+  int processSignal_ = 0;
+  bool deadlineExceeded_ = false;
+};
+
+// One definition, several jobs (one per target): a plugin's spawner yields
+// the parameters of each job it stands for. The worker answers a config
+// "describe" request with them; identity args of each sub-job are the
+// values of its entry, in order.
+class CHECKER_JOB_API JobSpawner {
+ public:
+  JobSpawner() = default;
+  virtual ~JobSpawner();
+  JobSpawner(const JobSpawner&) = delete;
+  JobSpawner& operator=(const JobSpawner&) = delete;
+
+  virtual std::vector<JobParams> getSubJobs(const JobParams& sectionParams) = 0;
+};
+
+}  // namespace checker

@@ -1,0 +1,57 @@
+#pragma once
+// TCP connect with a bound, for the tcp and tls_cert jobs.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace checker {
+
+// An owned file descriptor, closed once.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = other.release();
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+struct TcpConnection {
+  UniqueFd fd;          // connected, non-blocking, close-on-exec; invalid on failure
+  std::string address;  // the address connected to ("127.0.0.1", "::1")
+  std::string error;    // on failure: "Connection refused", or per address
+                        // "127.0.0.1: Connection refused; ::1: timed out after 2000 ms"
+};
+
+// Resolves HOST and tries each of its addresses in turn until one accepts.
+// Each attempt waits at most min(connectTimeout, time left until deadline).
+// Name resolution itself is not bounded here (getaddrinfo has no timeout);
+// the supervisor's deadline covers it.
+TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
+                         std::chrono::steady_clock::time_point deadline);
+
+// Waits until FD is ready for EVENTS (poll flags) or the deadline passes.
+// Returns 1 ready, 0 timed out, -1 error (errno set).
+int waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline);
+
+}  // namespace checker

@@ -1,0 +1,33 @@
+#pragma once
+// The words of a failure or recovery notice. The subject comes from the
+// job's own onFailure()/onStateChangeSuccess() when it composed one; the
+// body always carries the facts an admin needs at 3 a.m.: which job, what
+// happened, since when, how many failures, on which host. The mailer adds
+// the "[servername]" subject prefix and the RFC 5322 headers.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobs/job_catalog.h"
+#include "supervisor/run_outcome.h"
+#include "supervisor/state_writer.h"
+
+namespace checker {
+
+struct ComposedNotice {
+  std::string subject;
+  std::string body;
+};
+
+OutboxMail composeFailureMail(const JobDefinition& job, const JobRecord& after, const ClassifiedRun& run,
+                              const std::optional<ComposedNotice>& fromJob, const std::string& serverName,
+                              const std::vector<std::string>& to);
+
+OutboxMail composeRecoveryMail(const JobDefinition& job, const JobRecord& before, const ClassifiedRun& run,
+                               const std::optional<ComposedNotice>& fromJob, const std::string& serverName,
+                               const std::vector<std::string>& to, int64_t nowUnixMs);
+
+// "2026-11-24 22:41:07 UTC"
+std::string formatUtc(int64_t unixMs);
+
+}  // namespace checker

@@ -1,0 +1,556 @@
+#include "supervisor/run_cgroups.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+
+namespace checker {
+namespace {
+
+constexpr const char* kBasePrefix = "checker-runs-";
+constexpr const char* kRunPrefix = "run-";
+constexpr size_t kMaxRunsRemembered = 1024;  // memoryHits_ entries
+constexpr auto kSweepWait = std::chrono::seconds(2);
+
+// ---- small sysfs helpers --------------------------------------------------
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::string joinPath(const std::string& dir, const std::string& name) {
+  if (name.empty() || name == "/") return dir;
+  std::string tail = name.front() == '/' ? name.substr(1) : name;
+  return dir.back() == '/' ? dir + tail : dir + "/" + tail;
+}
+
+std::string parentOf(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string baseName(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
+bool writeFile(const std::string& path, const std::string& data, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = describeErrno("open", path, errno);
+    return false;
+  }
+  ssize_t written = ::write(fd, data.data(), data.size());
+  int err = written < 0 ? errno : EIO;
+  ::close(fd);
+  if (written == static_cast<ssize_t>(data.size())) return true;
+  *error = describeErrno("write", path, err);
+  errno = err;  // for callers that explain particular errors
+  return false;
+}
+
+// Whole small file; false with *error (when given) on failure.
+bool readFile(const std::string& path, std::string* out, std::string* error = nullptr) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (error) *error = describeErrno("open", path, errno);
+    return false;
+  }
+  out->clear();
+  char buffer[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      if (error) *error = describeErrno("read", path, errno);
+      ::close(fd);
+      return false;
+    }
+    if (got == 0) break;
+    out->append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return true;
+}
+
+bool makeDir(const std::string& path, bool existingIsFine, std::string* error) {
+  if (::mkdir(path.c_str(), 0755) == 0 || (existingIsFine && errno == EEXIST)) return true;
+  *error = describeErrno("mkdir", path, errno);
+  return false;
+}
+
+// rmdir; a directory that is already gone counts as removed.
+bool removeDir(const std::string& path) { return ::rmdir(path.c_str()) == 0 || errno == ENOENT; }
+
+std::vector<pid_t> readPids(const std::string& dir) {
+  std::vector<pid_t> pids;
+  std::string text;
+  if (!readFile(dir + "/cgroup.procs", &text)) return pids;
+  std::istringstream in(text);
+  long pid = 0;
+  while (in >> pid) {
+    if (pid > 0) pids.push_back(static_cast<pid_t>(pid));
+  }
+  return pids;
+}
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return names;
+  while (dirent* entry = ::readdir(handle)) {
+    std::string name = entry->d_name;
+    if (entry->d_type == DT_DIR && name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(handle);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The number on the "KEY N" line of a flat-keyed file (memory.events,
+// memory.oom_control); -1 when the file or the key is missing.
+long long keyedValue(const std::string& path, const std::string& key) {
+  std::string text;
+  if (!readFile(path, &text)) return -1;
+  std::istringstream in(text);
+  std::string name;
+  long long value = 0;
+  while (in >> name >> value) {
+    if (name == key) return value;
+  }
+  return -1;
+}
+
+// ---- killing what is in a cgroup ------------------------------------------
+
+int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfdSignal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)); }
+
+// SIGKILLs every process listed in DIR/cgroup.procs, adding each to *SEEN.
+// A pid is signalled through a pidfd opened before the listing is read a
+// second time, and only if that second listing still has it: a pid that was
+// reused by an unrelated process in between is never hit. If PIDFDS is
+// given, the pidfds of the killed processes are handed over (to wait for
+// their exit); otherwise they are closed. Without pidfds (kernel < 5.3) a
+// plain kill() is used.
+void killListed(const std::string& dir, std::set<pid_t>* seen, std::vector<int>* pidfds) {
+  for (int pass = 0; pass < 3; ++pass) {
+    std::vector<pid_t> listed = readPids(dir);
+    if (listed.empty()) return;
+    std::vector<std::pair<pid_t, int>> opened;
+    for (pid_t pid : listed) {
+      int fd = pidfdOpen(pid);
+      if (fd < 0 && errno == ENOSYS) {
+        ::kill(pid, SIGKILL);
+        seen->insert(pid);
+        continue;
+      }
+      if (fd >= 0) opened.emplace_back(pid, fd);
+    }
+    std::vector<pid_t> still = readPids(dir);
+    for (auto [pid, fd] : opened) {
+      bool listedAgain = std::find(still.begin(), still.end(), pid) != still.end();
+      if (listedAgain && pidfdSignal(fd, SIGKILL) == 0) {
+        seen->insert(pid);
+        if (pidfds) {
+          pidfds->push_back(fd);
+          continue;
+        }
+      }
+      ::close(fd);
+    }
+  }
+}
+
+// Waits (bounded) until every pidfd reports its process gone, then closes them.
+void waitForExits(std::vector<int>& pidfds, std::chrono::steady_clock::time_point until) {
+  std::vector<pollfd> pending;
+  for (int fd : pidfds) pending.push_back({fd, POLLIN, 0});
+  while (!pending.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    int ready = ::poll(pending.data(), pending.size(), static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    std::erase_if(pending, [](const pollfd& p) { return p.revents != 0; });
+  }
+  for (int fd : pidfds) ::close(fd);
+  pidfds.clear();
+}
+
+// ---- where we are: /proc/self/cgroup and /proc/self/mountinfo --------------
+
+struct CgroupMount {
+  std::string root;        // the part of the hierarchy mounted there
+  std::string mountPoint;
+};
+
+// Mountinfo escapes blanks as octal (\040).
+std::string unescapeMount(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      out += static_cast<char>(std::strtol(text.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The first mount of FSTYPE ("cgroup2", or "cgroup" with CONTROLLER among its
+// super options).
+bool findMount(const std::string& fstype, const std::string& controller, CgroupMount* found) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> words;
+    for (std::string word; fields >> word;) words.push_back(word);
+    auto dash = std::find(words.begin(), words.end(), "-");
+    if (words.size() < 5 || dash == words.end() || words.end() - dash < 4) continue;
+    if (dash[1] != fstype) continue;
+    if (!controller.empty()) {
+      std::string options = "," + dash[3] + ",";
+      if (options.find("," + controller + ",") == std::string::npos) continue;
+    }
+    found->root = unescapeMount(words[3]);
+    found->mountPoint = unescapeMount(words[4]);
+    return true;
+  }
+  return false;
+}
+
+// Our cgroup path in the hierarchy with CONTROLLER ("" for the v2 line "0::").
+bool ownCgroup(const std::string& controller, std::string* path) {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t first = line.find(':');
+    size_t second = first == std::string::npos ? first : line.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    bool match = controller.empty() ? (line.substr(0, first) == "0" && controllers.empty())
+                                    : ("," + controllers + ",").find("," + controller + ",") != std::string::npos;
+    if (match) {
+      *path = line.substr(second + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Our cgroup's directory in the mounted hierarchy, or "" with *error.
+std::string ownCgroupDir(const std::string& fstype, const std::string& controller, std::string* error) {
+  std::string what = controller.empty() ? fstype : controller;
+  CgroupMount mount;
+  if (!findMount(fstype, controller, &mount)) {
+    *error = "no " + what + " hierarchy mounted";
+    return "";
+  }
+  std::string path;
+  if (!ownCgroup(controller, &path)) {
+    *error = "not in a " + what + " cgroup (/proc/self/cgroup)";
+    return "";
+  }
+  if (mount.root != "/") {
+    if (path.compare(0, mount.root.size(), mount.root) != 0) {
+      *error = "own " + what + " cgroup " + path + " is outside the mounted part " + mount.root;
+      return "";
+    }
+    path = path.substr(mount.root.size());
+  }
+  return joinPath(mount.mountPoint, path);
+}
+
+// ---- stale bases ------------------------------------------------------------
+
+// Seconds since the epoch at which PID started; -1 when unknown.
+long long processStartUnix(pid_t pid) {
+  std::string stat, system;
+  if (!readFile("/proc/" + std::to_string(pid) + "/stat", &stat) || !readFile("/proc/stat", &system)) return -1;
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));  // from field 3 (state) on
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index != 22) continue;
+    size_t at = system.find("\nbtime ");
+    if (at == std::string::npos) return -1;
+    long long boot = std::atoll(system.c_str() + at + 7);
+    return boot + std::atoll(field.c_str()) / ::sysconf(_SC_CLK_TCK);
+  }
+  return -1;
+}
+
+// Does the base BASE (named checker-runs-PID) belong to a running process,
+// i.e. is PID alive and older than the directory (else the pid was reused)?
+bool ownedByLiveProcess(const std::string& base, pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  struct stat info {};
+  if (::stat(base.c_str(), &info) != 0) return false;
+  long long started = processStartUnix(pid);
+  return started < 0 || started <= static_cast<long long>(info.st_ctim.tv_sec) + 1;
+}
+
+// Kills everything in DIR and below, waits (bounded) for it to exit, then
+// removes the directories bottom-up. Returns how many were removed.
+int removeTree(const std::string& dir, std::chrono::steady_clock::time_point until) {
+  int removed = 0;
+  for (const std::string& child : subdirectories(dir)) removed += removeTree(joinPath(dir, child), until);
+  std::set<pid_t> seen;
+  std::vector<int> pidfds;
+  killListed(dir, &seen, &pidfds);
+  waitForExits(pidfds, until);
+  if (removeDir(dir)) {
+    ++removed;
+  } else {
+    CHECKER_LOG_WARN("run cgroups: cannot remove %s yet: %s", dir.c_str(), std::strerror(errno));
+  }
+  return removed;
+}
+
+}  // namespace
+
+// ---- detection ----------------------------------------------------------------
+
+namespace {
+
+// v2: moves the caller into <own>/supervisor and enables +pids +memory down
+// to the new base. Returns the base, or "" with *why.
+std::string prepareV2(std::string* why) {
+  std::string own = ownCgroupDir("cgroup2", "", why);
+  if (own.empty()) return "";
+  // Already moved into our leaf (an earlier detect in this process, or a
+  // restarted supervisor placed there): the delegated cgroup is its parent.
+  if (baseName(own) == "supervisor" && exists(parentOf(own) + "/runs")) own = parentOf(own);
+  std::string controllers;
+  if (!readFile(own + "/cgroup.controllers", &controllers, why)) return "";
+  while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
+  std::string padded = " " + controllers + " ";
+  if (padded.find(" pids ") == std::string::npos || padded.find(" memory ") == std::string::npos) {
+    *why = "controllers pids and memory not both available in " + own + " (it has: " + controllers + ")";
+    return "";
+  }
+  std::string leaf = own + "/supervisor";
+  std::string mine;
+  bool isRoot = !ownCgroup("", &mine) || mine == "/";
+  if (!isRoot) {
+    // "No internal processes": a cgroup that hands controllers to its
+    // children holds no processes itself.
+    if (!makeDir(leaf, true, why)) return "";
+    if (!writeFile(leaf + "/cgroup.procs", std::to_string(::getpid()), why)) return "";
+  }
+  std::string runs = own + "/runs";
+  std::string base = runs + "/" + kBasePrefix + std::to_string(::getpid());
+  if (!writeFile(own + "/cgroup.subtree_control", "+pids +memory", why)) {
+    if (errno == EBUSY) *why += " (other processes share the supervisor's cgroup)";
+    return "";
+  }
+  if (!makeDir(runs, true, why) || !writeFile(runs + "/cgroup.subtree_control", "+pids +memory", why)) return "";
+  if (!makeDir(base, true, why) || !writeFile(base + "/cgroup.subtree_control", "+pids +memory", why)) return "";
+  return base;
+}
+
+// v1: makes <mount>/<own>/checker-runs-PID in the hierarchy of CONTROLLER.
+// Returns it, or "" with *why.
+std::string prepareV1(const std::string& controller, const std::string& probeFile, std::string* why) {
+  std::string own = ownCgroupDir("cgroup", controller, why);
+  if (own.empty()) return "";
+  std::string base = joinPath(own, kBasePrefix + std::to_string(::getpid()));
+  if (::mkdir(base.c_str(), 0755) != 0) {
+    if (errno != EEXIST) {
+      *why = describeErrno("mkdir", base, errno);
+      return "";
+    }
+    // Left by an earlier process with our pid: its runs are stale.
+    for (const std::string& child : subdirectories(base)) {
+      std::set<pid_t> seen;
+      killListed(joinPath(base, child), &seen, nullptr);
+      removeDir(joinPath(base, child));
+    }
+  }
+  if (!exists(base + "/" + probeFile)) {
+    *why = base + " has no " + probeFile;
+    removeDir(base);
+    return "";
+  }
+  return base;
+}
+
+}  // namespace
+
+RunCgroups RunCgroups::detect(std::string* whyNot) {
+  RunCgroups cgroups;
+  std::string whyV2, whyV1;
+  if (std::string base = prepareV2(&whyV2); !base.empty()) {
+    cgroups.mode_ = Mode::v2;
+    cgroups.hierarchies_.push_back({true, true, base});
+    return cgroups;
+  }
+  std::string pidsBase = prepareV1("pids", "pids.max", &whyV1);
+  if (!pidsBase.empty()) {
+    std::string memoryBase = prepareV1("memory", "memory.limit_in_bytes", &whyV1);
+    if (!memoryBase.empty()) {
+      cgroups.mode_ = Mode::v1;
+      cgroups.hierarchies_.push_back({true, false, pidsBase});
+      cgroups.hierarchies_.push_back({false, true, memoryBase});
+      return cgroups;
+    }
+    removeDir(pidsBase);
+  }
+  cgroups.whyNot_ = "cgroup v2: " + whyV2 + "; cgroup v1: " + whyV1;
+  if (whyNot) *whyNot = cgroups.whyNot_;
+  return cgroups;
+}
+
+RunCgroups::RunCgroups(RunCgroups&& other) noexcept
+    : mode_(std::exchange(other.mode_, Mode::none)),
+      hierarchies_(std::exchange(other.hierarchies_, {})),
+      whyNot_(std::move(other.whyNot_)),
+      memoryHits_(std::move(other.memoryHits_)) {}
+
+RunCgroups& RunCgroups::operator=(RunCgroups&& other) noexcept {
+  if (this != &other) {
+    RunCgroups old(std::move(*this));  // its destructor removes our bases
+    mode_ = std::exchange(other.mode_, Mode::none);
+    hierarchies_ = std::exchange(other.hierarchies_, {});
+    whyNot_ = std::move(other.whyNot_);
+    memoryHits_ = std::move(other.memoryHits_);
+  }
+  return *this;
+}
+
+RunCgroups::~RunCgroups() {
+  for (const Hierarchy& hierarchy : hierarchies_) ::rmdir(hierarchy.base.c_str());
+}
+
+std::string RunCgroups::describe() const {
+  switch (mode_) {
+    case Mode::v2:
+      return "cgroup v2 (pids, memory) under " + hierarchies_[0].base;
+    case Mode::v1:
+      return "cgroup v1 (pids, memory) under " + hierarchies_[0].base + " and " + hierarchies_[1].base;
+    case Mode::none:
+      break;
+  }
+  return "no per-run cgroups (" + whyNot_ + "); limits by rlimits only";
+}
+
+std::string RunCgroups::runDir(const Hierarchy& hierarchy, uint64_t runId) const {
+  return hierarchy.base + "/" + kRunPrefix + std::to_string(runId);
+}
+
+// ---- one run ------------------------------------------------------------------
+
+std::vector<std::string> RunCgroups::createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes,
+                                               std::string* error) {
+  if (mode_ == Mode::none) {
+    *error = "no run cgroups: " + whyNot_;
+    return {};
+  }
+  std::vector<std::string> dirs;
+  auto undo = [&] {
+    for (const std::string& dir : dirs) removeDir(dir);
+    return std::vector<std::string>{};
+  };
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = runDir(hierarchy, runId);
+    if (!makeDir(dir, false, error)) return undo();
+    dirs.push_back(dir);
+    std::string pids = pidsMax == 0 ? "max" : std::to_string(pidsMax);
+    if (hierarchy.pids && !writeFile(dir + "/pids.max", pids, error)) return undo();
+    if (!hierarchy.memory || memoryMaxBytes == 0) continue;
+    std::string bytes = std::to_string(memoryMaxBytes);
+    if (mode_ == Mode::v2) {
+      if (!writeFile(dir + "/memory.max", bytes, error)) return undo();
+      if (exists(dir + "/memory.swap.max") && !writeFile(dir + "/memory.swap.max", "0", error)) return undo();
+      if (exists(dir + "/memory.oom.group") && !writeFile(dir + "/memory.oom.group", "1", error)) return undo();
+    } else {
+      if (!writeFile(dir + "/memory.limit_in_bytes", bytes, error)) return undo();
+      // memsw (memory + swap) must stay >= the memory limit; equal means no swap.
+      std::string memsw = dir + "/memory.memsw.limit_in_bytes";
+      if (exists(memsw) && !writeFile(memsw, bytes, error)) return undo();
+    }
+  }
+  return dirs;
+}
+
+RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
+  std::set<pid_t> seen;
+  bool removed = true;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = runDir(hierarchy, runId);
+    if (!exists(dir)) continue;
+    std::string kill = dir + "/cgroup.kill";
+    if (mode_ == Mode::v2 && exists(kill)) {
+      for (pid_t pid : readPids(dir)) seen.insert(pid);
+      std::string ignored;
+      if (!seen.empty()) writeFile(kill, "1", &ignored);
+    } else {
+      killListed(dir, &seen, nullptr);
+    }
+    if (hierarchy.memory) {
+      bool hit = readMemoryHit(dir);
+      memoryHits_[runId] = hit;
+      while (memoryHits_.size() > kMaxRunsRemembered) memoryHits_.erase(memoryHits_.begin());
+    }
+    if (!removeDir(dir)) removed = false;
+  }
+  return {static_cast<int>(seen.size()), removed};
+}
+
+bool RunCgroups::readMemoryHit(const std::string& dir) const {
+  if (mode_ == Mode::v2) return keyedValue(dir + "/memory.events", "oom_kill") > 0;
+  long long kills = keyedValue(dir + "/memory.oom_control", "oom_kill");
+  if (kills >= 0) return kills > 0;
+  // Kernels before 4.13 have no oom_kill line: hitting the limit at all is
+  // the best hint left.
+  std::string failcnt;
+  return readFile(dir + "/memory.failcnt", &failcnt) && std::atoll(failcnt.c_str()) > 0;
+}
+
+bool RunCgroups::runHitMemoryLimit(uint64_t runId) const {
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    if (!hierarchy.memory) continue;
+    std::string dir = runDir(hierarchy, runId);
+    if (exists(dir)) return readMemoryHit(dir);
+    auto recorded = memoryHits_.find(runId);
+    return recorded != memoryHits_.end() && recorded->second;
+  }
+  return false;
+}
+
+int RunCgroups::sweepStale() {
+  int removed = 0;
+  auto until = std::chrono::steady_clock::now() + kSweepWait;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string parent = parentOf(hierarchy.base);
+    for (const std::string& name : subdirectories(parent)) {
+      std::string base = joinPath(parent, name);
+      if (name.rfind(kBasePrefix, 0) != 0 || base == hierarchy.base) continue;
+      char* end = nullptr;
+      long pid = std::strtol(name.c_str() + std::char_traits<char>::length(kBasePrefix), &end, 10);
+      if (*end != '\0' || pid <= 0) continue;
+      if (ownedByLiveProcess(base, static_cast<pid_t>(pid))) continue;
+      CHECKER_LOG_INFO("run cgroups: removing %s, left by supervisor %ld", base.c_str(), pid);
+      removed += removeTree(base, until);
+    }
+  }
+  return removed;
+}
+
+}  // namespace checker

@@ -1,0 +1,108 @@
+#pragma once
+// Per-run cgroups, the supervisor's side (the worker only joins them: see
+// worker/sandbox_cgroup.cpp). For each run the supervisor creates the run's
+// cgroup(s) and sets their limits BEFORE spawning the worker, passes the
+// directories in Sandbox.cgroupDirs, and cleans up after the worker exited:
+// whatever the job left behind is killed with the cgroup, never hunted by pid.
+//
+// Layout (PID: this supervisor's pid; N: the run id):
+//   v2  <own>/supervisor                    the supervisor itself (a leaf:
+//                                           "no internal processes")
+//       <own>/runs/checker-runs-PID/run-N   +pids +memory enabled down to here
+//   v1  <pids mount>/<own>/checker-runs-PID/run-N
+//       <memory mount>/<own>/checker-runs-PID/run-N
+// where <own> is the supervisor's cgroup from /proc/self/cgroup.
+//
+// Limits per run: v2 pids.max, memory.max (+ memory.swap.max 0 and
+// memory.oom.group 1: an OOM kill takes the whole run, so the worker dies
+// and the run is classified `limit`); v1 pids.max, memory.limit_in_bytes
+// (+ memory.memsw.limit_in_bytes, so swap does not extend it). v1 has no
+// oom.group: the OOM killer takes one process, usually the job's command,
+// and the worker lives to report it as a failure.
+//
+// Mode none: neither is writable (whyNot says why); the worker then limits
+// by rlimits only (RLIMIT_NPROC for processes), which `describe()` says.
+//
+// All I/O is small synchronous sysfs reads and writes. System-call errors
+// are worded "call(path): strerror".
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace checker {
+
+class RunCgroups {
+ public:
+  enum class Mode { v2, v1, none };
+
+  // Detects and prepares what the machine offers: v2 (a cgroup2 mount whose
+  // supervisor cgroup has pids and memory), else v1 (pids and memory
+  // hierarchies writable), else none with the reasons in *whyNot. Never
+  // throws. v2 moves the calling process into <own>/supervisor.
+  static RunCgroups detect(std::string* whyNot);
+
+  RunCgroups(RunCgroups&& other) noexcept;
+  RunCgroups& operator=(RunCgroups&& other) noexcept;
+  RunCgroups(const RunCgroups&) = delete;
+  RunCgroups& operator=(const RunCgroups&) = delete;
+  // Removes its own base directories when empty (best effort).
+  ~RunCgroups();
+
+  Mode mode() const { return mode_; }
+  // One line for logs and `checker status`, e.g.
+  // "cgroup v1 (pids, memory) under /sys/fs/cgroup/pids/checker-runs-123 and /sys/fs/cgroup/memory/checker-runs-123".
+  std::string describe() const;
+
+  // Creates run RUNID's cgroup(s) with pids.max / memory limit (0 = no
+  // limit of that kind). Returns the directories the worker joins; empty
+  // with *error set on failure (nothing is left behind then).
+  std::vector<std::string> createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error);
+
+  // After the worker exited: SIGKILLs every process left in the run's
+  // cgroups (v2: cgroup.kill when present, else cgroup.procs; v1:
+  // cgroup.procs), then removes them. Never waits: a process that was just
+  // killed may still be exiting, so `removed` is false until a later call
+  // finds the cgroups empty. Safe to call again, also after removal.
+  struct Cleanup {
+    int processesSeen;  // distinct processes found (and killed) by this call
+    bool removed;       // every cgroup of the run is gone
+  };
+  Cleanup cleanupRun(uint64_t runId);
+
+  // Was run RUNID killed by its memory limit (v2: memory.events oom_kill;
+  // v1: memory.oom_control oom_kill, or memory.failcnt on kernels without
+  // that line)? Answers after cleanupRun removed the cgroup too: the answer
+  // is recorded just before removal.
+  bool runHitMemoryLimit(uint64_t runId) const;
+
+  // At start-up: kills and removes the run cgroups left by a previous
+  // supervisor (checker-runs-PID of any other pid) under the same parent.
+  // A base whose PID is a live process that started before the base was
+  // made belongs to a running supervisor (another instance, a test) and is
+  // left alone. Waits up to about 2 s for killed processes to exit (via
+  // pidfds). Returns the number of directories removed.
+  int sweepStale();
+
+ private:
+  // One cgroup hierarchy the runs live in: v2 has one with both
+  // controllers; v1 one per controller.
+  struct Hierarchy {
+    bool pids = false;
+    bool memory = false;
+    std::string base;  // .../checker-runs-PID
+  };
+
+  RunCgroups() = default;
+  std::string runDir(const Hierarchy& hierarchy, uint64_t runId) const;
+  bool readMemoryHit(const std::string& dir) const;
+
+  Mode mode_ = Mode::none;
+  std::vector<Hierarchy> hierarchies_;
+  std::string whyNot_;
+  std::map<uint64_t, bool> memoryHits_;  // recorded by cleanupRun before rmdir
+};
+
+}  // namespace checker

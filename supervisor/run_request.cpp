@@ -1,0 +1,66 @@
+#include "supervisor/run_request.h"
+
+#include <capnp/message.h>
+
+#include "common/log.h"
+#include "ipc/framing.h"
+#include "ipc/job.capnp.h"
+#include "supervisor/run_cgroups.h"
+
+namespace checker {
+
+SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t runId, const std::string& workDir,
+                        bool dropPrivileges) {
+  SandboxPlan plan;
+  plan.workDir = workDir;
+  plan.dropPrivileges = dropPrivileges;
+  if (cgroups == nullptr || cgroups->mode() == RunCgroups::Mode::none) {
+    plan.useNprocLimit = dropPrivileges;
+    return plan;
+  }
+  std::string error;
+  plan.cgroupDirs = cgroups->createRun(runId, job.limits.processes, job.limits.memoryBytes, &error);
+  if (plan.cgroupDirs.empty()) {
+    CHECKER_LOG_ERROR("job %s: could not create its run cgroup: %s", job.name.c_str(), error.c_str());
+    plan.cgroupDirs.push_back("/nonexistent/run-cgroup-could-not-be-created");
+  }
+  plan.memoryByCgroup = true;
+  return plan;
+}
+
+std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
+                            int64_t deadlineUnixMs, const SandboxPlan& plan) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<ipc::WorkerRequest>().initRun();
+  request.setJobId(job.id);
+  request.setJobName(job.name);
+  request.setType(job.type);
+  auto params = request.initParams(static_cast<unsigned>(job.params.size()));
+  for (unsigned i = 0; i < job.params.size(); ++i) {
+    params[i].setKey(job.params[i].first);
+    params[i].setValue(job.params[i].second);
+  }
+  auto limits = request.initLimits();
+  limits.setTimeoutMs(static_cast<uint32_t>(job.limits.timeout.count()));
+  limits.setCpuSeconds(job.limits.cpuSeconds);
+  // With a memory cgroup the cgroup is the limit (and its OOM kill is how a
+  // run is recognised as `limit`); RLIMIT_AS would fail allocations first.
+  limits.setMemoryBytes(plan.memoryByCgroup ? 0 : job.limits.memoryBytes);
+  limits.setOpenFiles(job.limits.openFiles);
+  limits.setProcesses(job.limits.processes);
+  limits.setFileSizeBytes(job.limits.fileSizeBytes);
+  request.setDeadlineUnixMs(deadlineUnixMs);
+  request.setPluginDir(pluginDir);
+  request.setServerName(serverName);
+  auto sandbox = request.initSandbox();
+  sandbox.setWorkDir(plan.workDir);
+  auto dirs = sandbox.initCgroupDirs(static_cast<unsigned>(plan.cgroupDirs.size()));
+  for (unsigned i = 0; i < plan.cgroupDirs.size(); ++i) dirs.set(i, plan.cgroupDirs[i]);
+  sandbox.setDropPrivileges(plan.dropPrivileges);
+  sandbox.setRunUid(plan.runUid);
+  sandbox.setRunGid(plan.runGid);
+  sandbox.setUseNprocLimit(plan.useNprocLimit);
+  return ipc::encode(message);
+}
+
+}  // namespace checker

@@ -1,0 +1,38 @@
+#pragma once
+// Builds the framed WorkerRequest for one run of a job.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jobs/job_catalog.h"
+
+namespace checker {
+
+// The worker is told the run's deadline; the supervisor kills the process
+// group this much later. A job that honours its deadline reports "gave up at
+// the deadline" itself (with what it was doing); one that does not is
+// killed. Both are `timed_out`.
+inline constexpr uint32_t kSupervisorDeadlineGraceMs = 1000;
+
+struct SandboxPlan {
+  std::string workDir;                  // an empty directory
+  std::vector<std::string> cgroupDirs;  // the run's cgroups, if any
+  bool dropPrivileges = false;
+  uint32_t runUid = 65534;
+  uint32_t runGid = 65534;
+  bool useNprocLimit = false;           // no pids cgroup for this run
+  bool memoryByCgroup = false;          // memory is limited by the cgroup
+};
+
+class RunCgroups;
+
+// The sandbox of run RUN_ID: per-run cgroups where the machine offers them
+// (a failure to create them fails the run: the worker is sent a cgroup that
+// does not exist), else rlimits with RLIMIT_NPROC for the dropped user.
+SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t runId, const std::string& workDir,
+                        bool dropPrivileges);
+
+std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
+                            int64_t deadlineUnixMs, const SandboxPlan& sandbox);
+
+}  // namespace checker

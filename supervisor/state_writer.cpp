@@ -1,0 +1,189 @@
+#include "supervisor/state_writer.h"
+
+#include <capnp/message.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common/log.h"
+#include "common/state_keys.h"
+#include "ipc/framing.h"
+
+namespace checker {
+namespace {
+
+ipc::Health toWire(JobHealth h) {
+  switch (h) {
+    case JobHealth::neverRun: return ipc::Health::NEVER_RUN;
+    case JobHealth::ok: return ipc::Health::OK;
+    case JobHealth::failing: return ipc::Health::FAILING;
+  }
+  return ipc::Health::NEVER_RUN;
+}
+
+JobHealth fromWire(ipc::Health h) {
+  switch (h) {
+    case ipc::Health::OK: return JobHealth::ok;
+    case ipc::Health::FAILING: return JobHealth::failing;
+    default: return JobHealth::neverRun;
+  }
+}
+
+JobRecord readRecord(ipc::JobState::Reader s) {
+  JobRecord r;
+  r.policy.health = fromWire(s.getHealth());
+  r.policy.consecutiveFailures = s.getConsecutiveFailures();
+  r.policy.consecutiveSuccesses = s.getConsecutiveSuccesses();
+  r.policy.firstFailureUnixMs = s.getFirstFailureUnixMs();
+  r.policy.lastNotifyUnixMs = s.getLastNotifyUnixMs();
+  r.policy.notifiedFailure = s.getNotifiedFailure();
+  r.runs = s.getRuns();
+  r.overruns = s.getOverruns();
+  r.lastRunUnixMs = s.getLastRunUnixMs();
+  r.lastOutcome = s.getLastOutcome();
+  r.lastMessage = s.getLastMessage();
+  r.lastDurationMs = s.getLastDurationMs();
+  return r;
+}
+
+std::string encodeState(const FinishedRun& run) {
+  capnp::MallocMessageBuilder message;
+  auto s = message.initRoot<ipc::JobState>();
+  const JobRecord& r = run.record;
+  s.setId(run.jobId);
+  s.setName(run.jobName);
+  s.setType(run.jobType);
+  s.setHealth(toWire(r.policy.health));
+  s.setConsecutiveFailures(r.policy.consecutiveFailures);
+  s.setConsecutiveSuccesses(r.policy.consecutiveSuccesses);
+  s.setFirstFailureUnixMs(r.policy.firstFailureUnixMs);
+  s.setLastNotifyUnixMs(r.policy.lastNotifyUnixMs);
+  s.setNotifiedFailure(r.policy.notifiedFailure);
+  s.setLastRunUnixMs(r.lastRunUnixMs);
+  s.setLastOutcome(r.lastOutcome);
+  s.setLastMessage(r.lastMessage);
+  s.setLastDurationMs(r.lastDurationMs);
+  s.setRuns(r.runs);
+  s.setOverruns(r.overruns);
+  return ipc::encode(message);
+}
+
+std::string encodeHistory(const FinishedRun& run) {
+  capnp::MallocMessageBuilder message;
+  auto h = message.initRoot<ipc::RunRecord>();
+  h.setStartedUnixMs(run.startedUnixMs);
+  h.setDurationMs(run.durationMs);
+  h.setOutcome(run.outcome);
+  h.setSignal(run.signal);
+  h.setMessage(run.message);
+  return ipc::encode(message);
+}
+
+std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& mail, int64_t now) {
+  capnp::MallocMessageBuilder message;
+  auto e = message.initRoot<ipc::OutboxEntry>();
+  e.setId(id);
+  e.setCreatedUnixMs(now);
+  e.setKind(mail.kind);
+  e.setJobId(run.jobId);
+  auto to = e.initTo(static_cast<unsigned>(mail.to.size()));
+  for (unsigned i = 0; i < mail.to.size(); ++i) to.set(i, mail.to[i]);
+  e.setSubject(mail.subject);
+  e.setBody(mail.body);
+  e.setNextAttemptUnixMs(now);
+  return ipc::encode(message);
+}
+
+std::string encodeHeartbeat(int64_t now) {
+  capnp::MallocMessageBuilder message;
+  auto hb = message.initRoot<ipc::Heartbeat>();
+  hb.setUnixMs(now);
+  hb.setPid(static_cast<uint32_t>(::getpid()));
+  return ipc::encode(message);
+}
+
+}  // namespace
+
+std::unordered_map<std::string, JobRecord> StateWriter::load() {
+  std::unordered_map<std::string, JobRecord> records;
+  ReadTransaction txn = store_.beginRead();
+  txn.forEach(StateDb::jobs, [&](std::string_view key, std::string_view value) {
+    try {
+      auto decoded = ipc::decode(value);
+      records.emplace(std::string(key), readRecord(decoded->root<ipc::JobState>()));
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_ERROR("state: job %.*s: unreadable state (%s); the job starts afresh", static_cast<int>(key.size()),
+                        key.data(), e.what());
+    }
+    return true;
+  });
+  txn.forEach(StateDb::outbox, [&](std::string_view key, std::string_view) {
+    uint64_t id = std::strtoull(std::string(key).c_str(), nullptr, 16);
+    if (id >= nextOutboxId_) nextOutboxId_ = id + 1;
+    return true;
+  });
+  recountHistory();
+  return records;
+}
+
+void StateWriter::trimHistory(WriteTransaction& txn, const std::string& jobId) {
+  size_t& count = historyCount_[jobId];
+  if (count <= kHistoryPerJob) return;
+  size_t excess = count - kHistoryPerJob;
+  std::vector<std::string> oldest;
+  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view key, std::string_view) {
+    oldest.emplace_back(key);
+    return oldest.size() < excess;
+  });
+  for (const std::string& key : oldest) {
+    if (txn.erase(StateDb::history, key)) --count;
+  }
+}
+
+uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
+  txn.put(StateDb::jobs, run.jobId, encodeState(run));
+  std::string historyKey = state_keys::historyKey(run.jobId, run.startedUnixMs);
+  if (!txn.get(StateDb::history, historyKey)) historyCount_[run.jobId]++;
+  txn.put(StateDb::history, historyKey, encodeHistory(run));
+  trimHistory(txn, run.jobId);
+  if (!run.mail) return 0;
+  uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
+  txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, *run.mail, now));
+  return id;
+}
+
+void StateWriter::recountHistory() {
+  historyCount_.clear();
+  ReadTransaction txn = store_.beginRead();
+  txn.forEach(StateDb::history, [&](std::string_view key, std::string_view) {
+    historyCount_[std::string(key.substr(0, key.find('\0')))]++;
+    return true;
+  });
+}
+
+void StateWriter::flush(int64_t nowUnixMs) {
+  if (batch_.empty()) return;
+  std::vector<uint64_t> outboxIds;
+  try {
+    WriteTransaction txn = store_.beginWrite();
+    for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
+    txn.commit();
+  } catch (...) {
+    // Nothing of the batch was committed: the history counts moved ahead of
+    // the store, so count again; the batch stays for the next attempt.
+    recountHistory();
+    throw;
+  }
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const FinishedRun& run = batch_[i];
+    if (outboxIds[i] == 0) continue;
+    ++outboxWritten_;
+    CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu: %s", run.jobName.c_str(),
+                     run.mail->kind == ipc::MailKind::RECOVERY ? "recovery notice" : "failure notice",
+                     static_cast<unsigned long long>(outboxIds[i]), run.mail->subject.c_str());
+  }
+  batch_.clear();
+}
+
+}  // namespace checker

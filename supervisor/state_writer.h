@@ -1,0 +1,82 @@
+#pragma once
+// The supervisor's side of the LMDB state: it loads every job's record at
+// start and writes finished runs in batches. A batch is one write
+// transaction holding, for each finished run, the job's new state, a
+// history entry and, when the policy says so, an outbox entry; plus the
+// scheduler heartbeat. Batching all runs that finish in one loop turn keeps
+// one fsync per turn instead of one per run.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/state_store.h"
+#include "ipc/state.capnp.h"
+#include "supervisor/policy.h"
+
+namespace checker {
+
+// What the supervisor keeps per job and writes as ipc::JobState.
+struct JobRecord {
+  PolicyState policy;
+  uint64_t runs = 0;
+  uint64_t overruns = 0;
+  int64_t lastRunUnixMs = 0;
+  ipc::Outcome lastOutcome = ipc::Outcome::OK;
+  std::string lastMessage;
+  uint32_t lastDurationMs = 0;
+};
+
+struct OutboxMail {
+  ipc::MailKind kind = ipc::MailKind::ALERT;
+  std::vector<std::string> to;
+  std::string subject;
+  std::string body;
+};
+
+struct FinishedRun {
+  std::string jobId, jobName, jobType;
+  JobRecord record;  // after this run
+  int64_t startedUnixMs = 0;
+  uint32_t durationMs = 0;
+  ipc::Outcome outcome = ipc::Outcome::OK;
+  int signal = 0;
+  std::string message;
+  std::optional<OutboxMail> mail;
+};
+
+class StateWriter {
+ public:
+  static constexpr size_t kHistoryPerJob = 50;
+
+  explicit StateWriter(StateStore& store) : store_(store) {}
+
+  // Every job's record by id, plus the bookkeeping flush() needs (history
+  // counts, the next outbox id). Entries that cannot be decoded are logged
+  // and skipped: the job starts afresh rather than the supervisor stopping.
+  std::unordered_map<std::string, JobRecord> load();
+
+  void add(FinishedRun run) { batch_.push_back(std::move(run)); }
+  size_t pending() const { return batch_.size(); }
+
+  // Writes the batch and the heartbeat in one transaction. On failure the
+  // batch is kept for the next attempt and StateError is thrown.
+  void flush(int64_t nowUnixMs);
+
+  uint64_t outboxEntriesWritten() const { return outboxWritten_; }
+
+ private:
+  // Returns the outbox id written for the run, or 0.
+  uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
+  void trimHistory(WriteTransaction& txn, const std::string& jobId);
+  void recountHistory();
+
+  StateStore& store_;
+  std::vector<FinishedRun> batch_;
+  std::unordered_map<std::string, size_t> historyCount_;
+  uint64_t nextOutboxId_ = 1;
+  uint64_t outboxWritten_ = 0;
+};
+
+}  // namespace checker

@@ -1,0 +1,210 @@
+// Supervisor life: start, the scheduling tick, graceful stop. The run state
+// machine itself is in supervisor_runs.cpp.
+#include "supervisor/supervisor.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+#include "supervisor/run_cgroups.h"
+
+namespace checker {
+namespace {
+
+// The loop wakes at least this often, so a wall-clock step is noticed
+// quickly even when the next job is hours away.
+constexpr int64_t kMaxSleepMs = 1000;
+// Wall clock and monotonic clock disagreeing by more than this between two
+// ticks means the wall clock was stepped: every due time is recomputed.
+constexpr int64_t kClockStepMs = 5000;
+
+template <typename Handle>
+Supervisor* owner(Handle* h) {
+  return static_cast<Supervisor*>(h->data);
+}
+
+}  // namespace
+
+int countOwnFds() {
+  int count = 0;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    while (dirent* e = ::readdir(dir)) {
+      if (e->d_name[0] != '.') ++count;
+    }
+    ::closedir(dir);
+    --count;  // the directory stream's own fd
+  }
+  return count;
+}
+
+int64_t wallClockNowMs() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
+                       SupervisorOptions options)
+    : loop_(loop), config_(config), store_(store), options_(std::move(options)), writer_(store) {
+  for (JobDefinition& def : jobs) {
+    Job job;
+    job.phaseMs = phaseForJob(def.id, def.schedule);
+    job.def = std::move(def);
+    jobs_.push_back(std::move(job));
+  }
+}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::start() {
+  std::unordered_map<std::string, JobRecord> records = writer_.load();
+  for (Job& job : jobs_) {
+    auto it = records.find(job.def.id);
+    if (it != records.end()) job.record = it->second;
+  }
+  // An empty, root-owned working directory for every run.
+  workDir_ = config_.general.stateDir + "/empty";
+  if (::mkdir(workDir_.c_str(), 0555) != 0 && errno != EEXIST) throw SysError("mkdir", workDir_, errno);
+  dropPrivileges_ = ::geteuid() == 0;
+  std::string whyNot;
+  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
+  if (cgroups_->mode() == RunCgroups::Mode::none) {
+    CHECKER_LOG_WARN("per-run cgroups unavailable (%s): limits fall back to rlimits (RLIMIT_NPROC per user)",
+                     whyNot.c_str());
+  } else {
+    int stale = cgroups_->sweepStale();
+    CHECKER_LOG_INFO("sandbox: %s%s", cgroups_->describe().c_str(),
+                     stale > 0 ? (", removed " + std::to_string(stale) + " stale run cgroup(s)").c_str() : "");
+  }
+  uv_timer_init(loop_, &tick_);
+  uv_timer_init(loop_, &flush_);
+  uv_timer_init(loop_, &stopGrace_);
+  uv_timer_init(loop_, &cleanupTimer_);
+  uv_signal_init(loop_, &sigterm_);
+  uv_signal_init(loop_, &sigint_);
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
+                         reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_)}) {
+    h->data = this;
+  }
+  uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGTERM"); }, SIGTERM);
+  uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
+  int64_t now = wallClockNowMs();
+  scheduleAll(now);
+  CHECKER_LOG_INFO("scheduling %zu job(s) with worker %s; open fds: %d", queue_.size(), options_.workerPath.c_str(),
+                   countOwnFds());
+  armTimer(now);
+}
+
+void Supervisor::scheduleAll(int64_t now) {
+  queue_.clear();
+  for (size_t i = 0; i < jobs_.size(); ++i) {
+    Job& job = jobs_[i];
+    ++job.generation;
+    if (job.def.system) continue;  // run by the mailer and peerd, which come later
+    int64_t due = nextDueUnixMs(job.def.schedule, job.phaseMs, now);
+    queue_.push({due, static_cast<uint32_t>(i), job.generation});
+  }
+  lastTickWallMs_ = now;
+  lastTickMonoMs_ = uv_now(loop_);
+}
+
+void Supervisor::armTimer(int64_t now) {
+  if (stopping_ || queue_.empty()) return;
+  int64_t delay = queue_.top().dueUnixMs - now;
+  delay = delay < 0 ? 0 : (delay > kMaxSleepMs ? kMaxSleepMs : delay);
+  uv_timer_start(&tick_, [](uv_timer_t* t) { owner(t)->onTick(); }, static_cast<uint64_t>(delay), 0);
+}
+
+void Supervisor::onTick() {
+  uv_update_time(loop_);
+  int64_t now = wallClockNowMs();
+  int64_t wallDelta = now - lastTickWallMs_;
+  int64_t monoDelta = static_cast<int64_t>(uv_now(loop_) - lastTickMonoMs_);
+  if (wallDelta - monoDelta > kClockStepMs || monoDelta - wallDelta > kClockStepMs) {
+    CHECKER_LOG_WARN("wall clock stepped by %lld ms: recomputing every job's next run",
+                     static_cast<long long>(wallDelta - monoDelta));
+    scheduleAll(now);
+  }
+  lastTickWallMs_ = now;
+  lastTickMonoMs_ = uv_now(loop_);
+  while (!stopping_ && !queue_.empty() && queue_.top().dueUnixMs <= now) {
+    DueQueue::Entry entry = queue_.pop();
+    Job& job = jobs_[entry.job];
+    if (entry.generation != job.generation) continue;
+    // The next slot after now: a late loop skips missed slots, never bursts.
+    int64_t next = nextDueUnixMs(job.def.schedule, job.phaseMs, std::max(entry.dueUnixMs, now));
+    queue_.push({next, entry.job, job.generation});
+    onDue(entry.job, entry.dueUnixMs, now);
+  }
+  armTimer(now);
+}
+
+void Supervisor::beginStop(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  CHECKER_LOG_INFO("stopping (%s): %zu run(s) in progress get %u ms", why, running_, options_.stopGraceMs);
+  uv_timer_stop(&tick_);
+  for (size_t index : waiting_) jobs_[index].waiting = false;
+  waiting_.clear();
+  uv_timer_start(&stopGrace_, [](uv_timer_t* t) {
+    Supervisor* self = owner(t);
+    CHECKER_LOG_WARN("stop grace period over: killing %zu run(s)", self->running_);
+    for (Job& job : self->jobs_) {
+      if (job.run == nullptr) continue;
+      job.interrupted = true;
+      job.run->killNow();
+    }
+  }, options_.stopGraceMs, 0);
+  finishStopIfIdle();
+}
+
+void Supervisor::finishStopIfIdle() {
+  if (!stopping_ || running_ > 0 || closed_) return;
+  flushState();
+  // Run cgroups still being emptied: their processes were SIGKILLed; give
+  // the kernel a bounded moment so none outlives the supervisor.
+  for (int attempt = 0; attempt < 200 && !pendingCleanups_.empty(); ++attempt) {
+    ::usleep(10'000);
+    retryCleanups();
+  }
+  closeHandles();
+  CHECKER_LOG_INFO("stopped: %llu run(s) finished, %llu overrun(s); open fds: %d",
+                   static_cast<unsigned long long>(stats_.runsFinished),
+                   static_cast<unsigned long long>(stats_.overruns), countOwnFds());
+}
+
+void Supervisor::closeHandles() {
+  closed_ = true;
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
+                         reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_)}) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }
+}
+
+void Supervisor::scheduleFlush() {
+  // A zero timer runs after this loop turn's I/O: every run that finished
+  // in the same turn shares one transaction.
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_))) {
+    uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, 0, 0);
+  }
+}
+
+void Supervisor::flushState() {
+  try {
+    writer_.flush(wallClockNowMs());
+    stats_.outboxEntries = writer_.outboxEntriesWritten();
+  } catch (const std::exception& e) {
+    CHECKER_LOG_ERROR("state: could not write %zu finished run(s), retrying in 1 s: %s", writer_.pending(), e.what());
+    if (!closed_) uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, 1000, 0);
+  }
+}
+
+}  // namespace checker

@@ -1,0 +1,128 @@
+#pragma once
+// The supervisor's loop logic: schedules every configured job, runs each due
+// job in its own worker (never two runs of one job at once), classifies each
+// run, applies the notification policy and writes the outcome to the state.
+//
+// Job life is a small state machine (one place: supervisor_runs.cpp):
+//
+//   state     event      -> action / next state
+//   idle      due        -> start a worker / running (or wait for a slot)
+//   running   due        -> count and log an overrun / running
+//   running   finished   -> classify, policy, queue the state write / idle
+//   running   stop       -> after the grace period kill the group / running
+//   *         finished while stopping -> nothing recorded for an interrupted run
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/state_store.h"
+#include "jobs/job_catalog.h"
+#include "supervisor/run_request.h"
+#include "supervisor/scheduler.h"
+#include "supervisor/state_writer.h"
+#include "supervisor/worker_run.h"
+
+namespace checker {
+
+class RunCgroups;
+
+struct SupervisorOptions {
+  std::string workerPath;
+  uint32_t maxConcurrentRuns = 256;
+  uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
+  // Called as each run starts: (job index, due time, start time). For the
+  // benchmark's lateness figures; empty in the daemon.
+  std::function<void(size_t, int64_t, int64_t)> onRunStarted;
+};
+
+struct SupervisorStats {
+  uint64_t runsStarted = 0;
+  uint64_t runsFinished = 0;
+  uint64_t overruns = 0;
+  uint64_t spawnFailures = 0;
+  uint64_t outboxEntries = 0;
+};
+
+class Supervisor {
+ public:
+  Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
+             SupervisorOptions options);
+  ~Supervisor();
+
+  // Loads state, prepares the sandbox, schedules every job and installs the
+  // SIGTERM/SIGINT handlers. Throws on what prevents starting at all.
+  void start();
+  // Graceful stop: no new runs; running ones get the grace period, then
+  // their process groups are killed. The loop ends when all is closed.
+  void beginStop(const char* why);
+
+  const SupervisorStats& stats() const { return stats_; }
+  size_t runningCount() const { return running_; }
+
+ private:
+  enum class Phase { idle, running };
+  struct Job {
+    JobDefinition def;
+    int64_t phaseMs = 0;
+    uint32_t generation = 0;
+    Phase phase = Phase::idle;
+    bool waiting = false;       // due, but no run slot was free
+    int64_t waitingDueMs = 0;
+    WorkerRun* run = nullptr;
+    bool interrupted = false;   // killed by our own shutdown: not the job's fault
+    uint64_t runId = 0;
+    JobRecord record;
+  };
+
+  void scheduleAll(int64_t now);
+  void onTick();
+  void armTimer(int64_t now);
+  void onDue(size_t index, int64_t dueMs, int64_t now);
+  void startRun(size_t index, int64_t dueMs);
+  void startWaiting();
+  void onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& report);
+  void recordRun(Job& job, WorkerRunReport& report);
+  void releaseSandbox(uint64_t runId);
+  void retryCleanups();
+  void scheduleFlush();
+  void flushState();
+  void finishStopIfIdle();
+  void closeHandles();
+
+  uv_loop_t* loop_;
+  const Config& config_;
+  StateStore& store_;
+  SupervisorOptions options_;
+  std::vector<Job> jobs_;
+  DueQueue queue_;
+  std::deque<size_t> waiting_;
+  StateWriter writer_;
+  std::unique_ptr<RunCgroups> cgroups_;
+  std::string workDir_;
+  bool dropPrivileges_ = false;
+  size_t running_ = 0;
+  uint64_t nextRunId_ = 1;
+  bool stopping_ = false;
+  bool closed_ = false;
+  int64_t lastTickWallMs_ = 0;
+  uint64_t lastTickMonoMs_ = 0;
+  SupervisorStats stats_;
+  uv_timer_t tick_{};
+  uv_timer_t flush_{};
+  uv_timer_t stopGrace_{};
+  uv_timer_t cleanupTimer_{};   // retries removal of run cgroups
+  std::vector<uint64_t> pendingCleanups_;
+  uv_signal_t sigterm_{}, sigint_{};
+};
+
+int64_t wallClockNowMs();
+// Open fds of this process, logged after the first run and at stop so that
+// a leak shows as a difference between the two lines.
+int countOwnFds();
+
+}  // namespace checker

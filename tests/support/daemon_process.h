@@ -1,0 +1,126 @@
+#pragma once
+// A program under test (checkerd, usually) in its own process group, with
+// its stderr read line by line: tests wait for log lines (events), never for
+// fixed sleeps. The destructor SIGKILLs the group and reaps, so a failing
+// test leaves nothing running.
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace checker::test {
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    ::close(fds[1]);
+    readFd_ = fds[0];
+    if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed");
+  }
+
+  ~DaemonProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (readFd_ >= 0) ::close(readFd_);
+  }
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+  // The first line (seen before or arriving within TIMEOUT) containing
+  // NEEDLE, or "" when none came. Lines before FROM are not searched.
+  std::string waitForLine(const std::string& needle, std::chrono::milliseconds timeout, size_t from = 0) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (size_t i = from;; ++i) {
+      while (i >= lines_.size()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !readMore(static_cast<int>(left.count()))) return "";
+      }
+      if (lines_[i].find(needle) != std::string::npos) return lines_[i];
+    }
+  }
+
+  // Sends SIGNAL and waits up to TIMEOUT for the exit, reading the log
+  // meanwhile. Returns the wait status, or -1 on timeout.
+  int stop(int signal, std::chrono::milliseconds timeout) {
+    ::kill(pid_, signal);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        while (readMore(0)) {
+        }
+        return status;
+      }
+      readMore(50);  // wakes on log output or after 50 ms to poll the exit
+    }
+    return -1;
+  }
+
+ private:
+  // Reads what is available within TIMEOUT_MS; false at EOF or timeout.
+  bool readMore(int timeoutMs) {
+    pollfd p{readFd_, POLLIN, 0};
+    if (::poll(&p, 1, timeoutMs) <= 0) return false;
+    char buffer[8192];
+    ssize_t n = ::read(readFd_, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    partial_.append(buffer, static_cast<size_t>(n));
+    for (size_t nl; (nl = partial_.find('\n')) != std::string::npos;) {
+      lines_.push_back(partial_.substr(0, nl));
+      partial_.erase(0, nl + 1);
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int readFd_ = -1;
+  bool reaped_ = false;
+  std::string partial_;
+  std::vector<std::string> lines_;
+};
+
+// How many open fds process PID has.
+inline int countOpenFds(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  int count = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') ++count;
+    }
+    ::closedir(d);
+  }
+  return count;
+}
+
+}  // namespace checker::test

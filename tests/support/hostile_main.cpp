@@ -1,0 +1,90 @@
+// checker-test-hostile MODE MARKER: a job command that misbehaves on purpose,
+// for the hostile-job tests. MARKER is any unique word; it stays in the
+// command line of this process and of every child it forks, so a test can
+// find leftovers in /proc.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+int allocateForever() {
+  std::vector<char*> blocks;
+  for (size_t mib = 0;; ++mib) {
+    char* block = static_cast<char*>(std::malloc(1 << 20));
+    if (block == nullptr) {
+      std::printf("allocation failed after %zu MiB\n", mib);
+      return 2;
+    }
+    std::memset(block, 1, 1 << 20);  // touch it: resident, not just reserved
+    blocks.push_back(block);
+  }
+}
+
+int openForever() {
+  for (int count = 0;; ++count) {
+    if (::open("/dev/null", O_RDONLY) < 0) {
+      std::printf("opened %d files before: %s\n", count, std::strerror(errno));
+      return 2;
+    }
+  }
+}
+
+int startSleepers(int wanted) {
+  int started = 0;
+  for (; started < wanted; ++started) {
+    pid_t pid = ::fork();
+    if (pid < 0) break;
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      for (;;) ::pause();
+    }
+  }
+  std::printf("started %d of %d sleepers\n", started, wanted);
+  return 0;
+}
+
+int flood(size_t bytes) {
+  static char chunk[65536];
+  std::memset(chunk, 'x', sizeof chunk);
+  for (size_t written = 0; written < bytes;) {
+    ssize_t n = ::write(1, chunk, sizeof chunk);
+    if (n <= 0) return 1;
+    written += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: checker-test-hostile MODE [MARKER]\n");
+    return 3;
+  }
+  std::string mode = argv[1];
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+  if (mode == "ok") return std::puts("all is well"), 0;
+  if (mode == "warn") return std::puts("WARNING: disk 91% full\nsecond line"), 1;
+  if (mode == "segv") ::raise(SIGSEGV);
+  if (mode == "abort") std::abort();
+  if (mode == "cpu") {
+    for (unsigned long i = 0;; ++i) asm volatile("" : "+r"(i));  // not optimised away
+  }
+  if (mode == "sleep") for (;;) ::pause();
+  if (mode == "memory") return allocateForever();
+  if (mode == "files") return openForever();
+  if (mode == "sleepers") return startSleepers(10000);
+  if (mode == "flood") return flood(100u << 20);
+  std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+  return 3;
+}

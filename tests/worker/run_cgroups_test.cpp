@@ -1,0 +1,245 @@
+// Per-run cgroups (supervisor/run_cgroups.h) with the real worker: the
+// worker joins them, their limits hold, cleanup kills what a job left
+// behind, and a new supervisor sweeps what an old one left. Needs root and a
+// writable cgroup v2 or v1 (pids + memory); skips otherwise.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "supervisor/run_cgroups.h"
+#include "support/temp_dir.h"
+#include "worker_harness.h"
+
+namespace checker::test {
+namespace {
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::vector<pid_t> pidsIn(const std::string& dir) {
+  std::istringstream in(readText(dir + "/cgroup.procs"));
+  std::vector<pid_t> pids;
+  for (long pid = 0; in >> pid;) pids.push_back(static_cast<pid_t>(pid));
+  return pids;
+}
+
+std::string parentOf(const std::string& path) { return path.substr(0, path.find_last_of('/')); }
+std::string nameOf(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
+bool writeText(const std::string& path, const std::string& text) {
+  FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) return false;
+  bool ok = std::fputs(text.c_str(), file) >= 0;
+  return std::fclose(file) == 0 && ok;
+}
+
+class RunCgroupsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    becomeSubreaper();
+    ::chmod(dir_.path().c_str(), 0755);
+    if (!runningAsRoot()) GTEST_SKIP() << "making cgroups needs root here";
+    std::string whyNot;
+    cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
+    if (cgroups_->mode() == RunCgroups::Mode::none) GTEST_SKIP() << "no run cgroups: " << whyNot;
+  }
+
+  void TearDown() override {
+    if (cgroups_) {
+      for (const auto& [id, dirs] : runDirs_) EXPECT_TRUE(cleanUp(id)) << "run " << id << " left behind";
+    }
+    reapAllChildren();
+    cgroups_.reset();
+  }
+
+  // cleanupRun until it reports the run removed: each call is non-blocking;
+  // in between, wait (bounded) for the processes it killed to exit.
+  bool cleanUp(uint64_t id, int* processesSeen = nullptr) {
+    std::vector<std::string> dirs = runDirs_[id];
+    for (int round = 0; round < 10; ++round) {
+      std::vector<int> pidfds;
+      for (const auto& dir : dirs) {
+        for (pid_t pid : pidsIn(dir)) pidfds.push_back(openPidfd(pid));
+      }
+      RunCgroups::Cleanup cleanup = cgroups_->cleanupRun(id);
+      if (processesSeen && round == 0) *processesSeen = cleanup.processesSeen;
+      for (int fd : pidfds) {
+        if (fd >= 0) waitPidfd(fd, std::chrono::seconds(5));
+        if (fd >= 0) ::close(fd);
+      }
+      reapAllChildren();  // what the job left was re-parented to this subreaper
+      if (cleanup.removed) return true;
+    }
+    return false;
+  }
+
+  // createRun, remembering the run for TearDown.
+  std::vector<std::string> create(uint64_t id, uint32_t pidsMax, uint64_t memoryMax) {
+    std::string error;
+    auto dirs = cgroups_->createRun(id, pidsMax, memoryMax, &error);
+    EXPECT_FALSE(dirs.empty()) << error;
+    if (!dirs.empty()) runDirs_[id] = dirs;
+    return dirs;
+  }
+
+  std::string pidsDir(const std::vector<std::string>& dirs) {
+    for (const auto& dir : dirs) {
+      if (exists(dir + "/pids.max")) return dir;
+    }
+    ADD_FAILURE() << "no pids cgroup among the run's";
+    return "";
+  }
+
+  WorkerRun runShell(const std::string& script, const std::vector<std::string>& dirs) {
+    RunSpec spec = shellJob(script, dir_.path());
+    spec.cgroupDirs = dirs;
+    return runWorker(buildRunRequest(spec));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<RunCgroups> cgroups_;
+  std::map<uint64_t, std::vector<std::string>> runDirs_;
+};
+
+TEST_F(RunCgroupsTest, DetectPreparesABaseForThisProcess) {
+  std::string base = "checker-runs-" + std::to_string(::getpid());
+  EXPECT_THAT(cgroups_->describe(), ::testing::MatchesRegex("cgroup v[12] \\(pids, memory\\) under .*" + base + ".*"));
+  auto dirs = create(1, 0, 0);
+  ASSERT_EQ(dirs.size(), cgroups_->mode() == RunCgroups::Mode::v1 ? 2u : 1u);
+  for (const auto& dir : dirs) {
+    EXPECT_TRUE(exists(dir)) << dir;
+    EXPECT_EQ(nameOf(dir), "run-1");
+    EXPECT_EQ(nameOf(parentOf(dir)), base);
+  }
+  EXPECT_TRUE(cleanUp(1));
+  for (const auto& dir : dirs) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(RunCgroupsTest, WorkerJoinsTheRunCgroups) {
+  auto dirs = create(11, 64, 256 << 20);
+  ASSERT_FALSE(dirs.empty());
+  WorkerRun run = runShell("cat /proc/self/cgroup | tr '\\n' ' '", dirs);
+  auto result = resultOf(run);
+  EXPECT_EQ(result.getOutcome(), ipc::Outcome::OK);
+  std::string seen = result.getMessage().cStr();
+  std::string suffix = "/checker-runs-" + std::to_string(::getpid()) + "/run-11 ";
+  size_t count = 0;
+  for (size_t at = seen.find(suffix); at != std::string::npos; at = seen.find(suffix, at + 1)) ++count;
+  EXPECT_EQ(count, dirs.size()) << seen;
+  EXPECT_FALSE(cgroups_->runHitMemoryLimit(11));
+  int seenProcesses = -1;
+  EXPECT_TRUE(cleanUp(11, &seenProcesses));
+  EXPECT_EQ(seenProcesses, 0) << "nothing of a finished run should be left";
+}
+
+TEST_F(RunCgroupsTest, PidsLimitHoldsAForkBomb) {
+  auto dirs = create(12, 20, 0);
+  ASSERT_FALSE(dirs.empty());
+  // setsid: the sleepers leave the job's process group, so only the cgroup
+  // still holds them after the job ends.
+  WorkerRun run =
+      runShell("for i in $(seq 200); do setsid sleep 30 </dev/null >/dev/null 2>&1 & done; wait", dirs);
+  EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.stderrText;
+  EXPECT_NE(run.reply, nullptr) << run.replyError;
+  std::string pids = pidsDir(dirs);
+  size_t left = pidsIn(pids).size();
+  EXPECT_GE(left, 1u) << "the job should have left sleepers behind";
+  EXPECT_LE(left, 20u);
+  EXPECT_THAT(readText(pids + "/pids.events"), ::testing::MatchesRegex("max [1-9][0-9]*\n"))
+      << "no fork was refused";
+  int killed = 0;
+  EXPECT_TRUE(cleanUp(12, &killed));
+  // Some of those counted may have been on their way out already (the job's
+  // process group is killed when its shell ends); the sleepers were not.
+  EXPECT_GE(killed, 1);
+  EXPECT_LE(static_cast<size_t>(killed), left);
+  for (const auto& dir : dirs) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(RunCgroupsTest, MemoryLimitKillsTheJobAndIsReported) {
+  auto dirs = create(13, 0, 96 << 20);
+  ASSERT_FALSE(dirs.empty());
+  // dd fills a 256 MiB buffer: far over the 96 MiB limit.
+  WorkerRun run = runShell("exec dd if=/dev/zero of=/dev/null bs=256M count=1", dirs);
+  if (cgroups_->mode() == RunCgroups::Mode::v1) {
+    // v1 OOM-kills one process (dd); the worker reports it.
+    auto result = resultOf(run);
+    EXPECT_EQ(result.getOutcome(), ipc::Outcome::FAILED);
+    EXPECT_STREQ(result.getMessage().cStr(), "killed by signal 9 (SIGKILL)");
+  } else {
+    // v2 with memory.oom.group kills the whole run, worker included.
+    EXPECT_TRUE(WIFSIGNALED(run.status) && WTERMSIG(run.status) == SIGKILL) << run.status;
+  }
+  EXPECT_TRUE(cgroups_->runHitMemoryLimit(13));
+  EXPECT_TRUE(cleanUp(13));
+  EXPECT_TRUE(cgroups_->runHitMemoryLimit(13)) << "forgotten once the cgroup was removed";
+}
+
+TEST_F(RunCgroupsTest, SweepStaleRemovesALeftoverRunWithALiveProcess) {
+  auto dirs = create(14, 0, 0);
+  ASSERT_FALSE(dirs.empty());
+  // Beside our base: one left by a supervisor that is gone (a pid above any
+  // pid_max can never be alive) and one of a live, older process.
+  std::vector<std::string> stale, live;
+  for (const auto& dir : dirs) {
+    std::string parent = parentOf(parentOf(dir));
+    stale.push_back(parent + "/checker-runs-4194305");
+    live.push_back(parent + "/checker-runs-" + std::to_string(::getppid()));
+    ASSERT_EQ(::mkdir(stale.back().c_str(), 0755), 0) << stale.back();
+    ASSERT_EQ(::mkdir((stale.back() + "/run-1").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir(live.back().c_str(), 0755), 0) << live.back();
+  }
+  pid_t sleeper = ::fork();
+  ASSERT_GE(sleeper, 0);
+  if (sleeper == 0) {
+    char* argv[] = {const_cast<char*>("/bin/sleep"), const_cast<char*>("60"), nullptr};
+    ::execv(argv[0], argv);
+    ::_exit(127);
+  }
+  int sleeperFd = openPidfd(sleeper);
+  for (const auto& base : stale) EXPECT_TRUE(writeText(base + "/run-1/cgroup.procs", std::to_string(sleeper)));
+
+  int removed = cgroups_->sweepStale();
+
+  // run-1 and its base, per hierarchy (more if an earlier test run crashed)
+  EXPECT_GE(removed, static_cast<int>(2 * stale.size()));
+  for (const auto& base : stale) EXPECT_FALSE(exists(base)) << base;
+  for (const auto& base : live) EXPECT_TRUE(exists(base)) << "swept a live supervisor's " << base;
+  for (const auto& dir : dirs) EXPECT_TRUE(exists(dir)) << "swept our own " << dir;
+  EXPECT_TRUE(waitPidfd(sleeperFd, std::chrono::seconds(1))) << "the sleeper survived";
+  int status = 0;
+  ASSERT_EQ(::waitpid(sleeper, &status, 0), sleeper);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  ::close(sleeperFd);
+  for (const auto& base : live) ::rmdir(base.c_str());
+  for (const auto& base : stale) ::rmdir((base + "/run-1").c_str()), ::rmdir(base.c_str());
+}
+
+TEST_F(RunCgroupsTest, CleanupOfAnUnknownRunIsHarmlessAndRepeatable) {
+  for (int i = 0; i < 2; ++i) {
+    RunCgroups::Cleanup cleanup = cgroups_->cleanupRun(999);
+    EXPECT_EQ(cleanup.processesSeen, 0);
+    EXPECT_TRUE(cleanup.removed);
+  }
+  EXPECT_FALSE(cgroups_->runHitMemoryLimit(999));
+}
+
+TEST_F(RunCgroupsTest, CreatingARunTwiceFails) {
+  auto dirs = create(15, 10, 0);
+  ASSERT_FALSE(dirs.empty());
+  std::string error;
+  EXPECT_TRUE(cgroups_->createRun(15, 10, 0, &error).empty());
+  EXPECT_THAT(error, ::testing::MatchesRegex("mkdir\\(.*/run-15\\): File exists"));
+  for (const auto& dir : dirs) EXPECT_TRUE(exists(dir)) << "the first run's " << dir;
+}
+
+}  // namespace
+}  // namespace checker::test

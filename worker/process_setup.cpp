@@ -1,0 +1,63 @@
+#include "worker/process_setup.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+
+namespace checker::worker {
+namespace {
+
+pid_t g_expectedParent = 0;
+
+void armDeathSignalOrExit() {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    // Cannot happen with these arguments; without it nothing would stop us
+    // outliving the supervisor, so do not run at all.
+    CHECKER_LOG_ERROR("%s", describeErrno("prctl", "PR_SET_PDEATHSIG", errno).c_str());
+    ::_exit(kExitParentGone);
+  }
+  pid_t parent = ::getppid();
+  if (parent != g_expectedParent) {
+    CHECKER_LOG_ERROR("supervisor %d is gone (parent is now %d): exiting", static_cast<int>(g_expectedParent),
+                      static_cast<int>(parent));
+    ::_exit(kExitParentGone);
+  }
+}
+
+}  // namespace
+
+void watchParent(pid_t expected) {
+  g_expectedParent = expected;
+  armDeathSignalOrExit();
+}
+
+void watchParentAgain() {
+  if (g_expectedParent != 0) armDeathSignalOrExit();
+}
+
+bool ensureOwnSession(std::string* error) {
+  if (::getsid(0) == ::getpid()) return true;
+  if (::setsid() < 0) {
+    *error = describeErrno("setsid", "", errno);
+    return false;
+  }
+  return true;
+}
+
+void resetInheritedSignals() {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction current {};
+    if (::sigaction(sig, nullptr, &current) != 0) continue;  // invalid or reserved numbers
+    if (current.sa_handler == SIG_IGN) ::signal(sig, SIG_DFL);
+  }
+}
+
+}  // namespace checker::worker

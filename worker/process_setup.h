@@ -1,0 +1,46 @@
+#pragma once
+// The worker's process life before the sandbox: dying with the supervisor,
+// its own session, the signal state it starts the job with, and what its
+// exit codes mean.
+//
+// Exit codes (a supervisor that sees one of these knows what happened even
+// without a reply):
+//   0    a reply was written
+//   100  bad usage (unknown command-line argument)
+//   101  bad request: nothing or garbage on stdin; one line on stderr, no reply
+//   111  the supervisor is gone, or the reply could not be written
+#include <sys/types.h>
+
+#include <string>
+
+namespace checker::worker {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitBadUsage = 100;
+inline constexpr int kExitBadRequest = 101;
+inline constexpr int kExitParentGone = 111;
+
+// PR_SET_PDEATHSIG = SIGKILL, then re-checks that the parent is still
+// EXPECTED (the supervisor may have died before the death signal was
+// armed). Exits with kExitParentGone when it is not; returns otherwise.
+// The supervisor passes its pid with --parent-pid=PID so that no window is
+// left at all; without it, EXPECTED is the parent seen first thing in main.
+void watchParent(pid_t expected);
+
+// A change of euid/egid/fsuid/fsgid clears the death signal (prctl(2)):
+// arms it again after the privilege drop, with the same re-check (exits
+// with kExitParentGone when the supervisor died meanwhile).
+void watchParentAgain();
+
+// Its own session and process group, so that the supervisor can kill the
+// whole run with one kill(-pid). uv_spawn(UV_PROCESS_DETACHED) already did
+// it; this covers any other starter. Returns false with *error set when
+// setsid() fails (the caller fails the run: a sandbox mechanism).
+bool ensureOwnSession(std::string* error);
+
+// Unblocks every signal and resets ignored ones to their default: the job
+// must not inherit a blocked SIGTERM or an ignored SIGPIPE from a starter.
+// Handlers already installed in this process (a sanitizer's) stay.
+void resetInheritedSignals();
+
+}  // namespace checker::worker

@@ -1,0 +1,38 @@
+#include "worker/sandbox.h"
+
+namespace checker::worker {
+namespace {
+
+// The order matters (STYLE.md, "Do this" 1):
+//  - fds first, so nothing inherited is reachable by anything that follows;
+//  - the cgroup is joined while still root (its cgroup.procs is root's);
+//  - chdir happens before the privilege drop (workDir may be root-only to
+//    traverse on the way; the job only needs the directory itself);
+//  - no_new_privs after the drop (setuid does not need it, and exec'd
+//    set-uid programs are refused from then on);
+//  - rlimits last, so that nothing above runs into a limit meant for the job
+//    (RLIMIT_NPROC must also be set after the uid change: it counts the
+//    processes of the real uid).
+constexpr SandboxStep kSteps[] = {
+    {"fds", applyFds},
+    {"cgroup", applyCgroup},
+    {"environment", applyEnvironment},
+    {"privileges", applyPrivileges},
+    {"no_new_privs", applyNoNewPrivs},
+    {"rlimits", applyRlimits},
+};
+
+}  // namespace
+
+bool applySandbox(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* failure) {
+  for (const SandboxStep& step : kSteps) {
+    std::string error;
+    if (step.apply(sandbox, limits, &error) != 0) {
+      *failure = std::string("sandbox: ") + step.name + ": " + (error.empty() ? "failed" : error);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace checker::worker

@@ -1,0 +1,71 @@
+// Sandbox step "fds": the job inherits nothing of the supervisor's but the
+// three standard descriptors. stdin (the request pipe, already read to the
+// end of the request) is replaced by /dev/null so nothing can read stray
+// bytes from it, and every descriptor above 2 is closed.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include "common/sys_error.h"
+#include "worker/sandbox.h"
+
+namespace checker::worker {
+namespace {
+
+// Without close_range: the open descriptors as /proc lists them, else every
+// number up to the soft RLIMIT_NOFILE.
+int closeFromThreeSlowly(std::string* error) {
+  std::vector<int> open;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    int own = ::dirfd(dir);
+    while (dirent* entry = ::readdir(dir)) {
+      char* end = nullptr;
+      long fd = std::strtol(entry->d_name, &end, 10);
+      if (end != entry->d_name && *end == '\0' && fd > 2 && fd != own) open.push_back(static_cast<int>(fd));
+    }
+    ::closedir(dir);
+  } else {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      int err = errno;
+      *error = describeErrno("getrlimit", "RLIMIT_NOFILE", err);
+      return -err;
+    }
+    rlim_t last = limit.rlim_cur == RLIM_INFINITY ? 1 << 20 : limit.rlim_cur;
+    for (rlim_t fd = 3; fd < last; ++fd) open.push_back(static_cast<int>(fd));
+  }
+  for (int fd : open) ::close(fd);  // EBADF for numbers never open: fine
+  return 0;
+}
+
+}  // namespace
+
+int applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&, std::string* error) {
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) {
+    int err = errno;
+    *error = describeErrno("open", "/dev/null", err);
+    return -err;
+  }
+  if (::dup2(null, STDIN_FILENO) < 0) {
+    int err = errno;
+    ::close(null);
+    *error = describeErrno("dup2", "/dev/null, 0", err);
+    return -err;
+  }
+  ::close(null);
+  if (::close_range(3, ~0U, 0) == 0) return 0;
+  int err = errno;
+  // ENOSYS: a kernel before 5.9; EPERM: a seccomp filter that does not know
+  // the call (older container runtimes answer so). Both: close one by one.
+  if (err == ENOSYS || err == EPERM) return closeFromThreeSlowly(error);
+  *error = describeErrno("close_range", "3, ~0", err);
+  return -err;
+}
+
+}  // namespace checker::worker

@@ -1,0 +1,65 @@
+// Sandbox steps "privileges" and "no_new_privs".
+//
+// privileges: a worker started as root becomes runUid/runGid (no
+// supplementary groups), then proves the change is permanent: getting root
+// back with setuid(0) / setgid(0) must fail. Started as another user there
+// is nothing to drop. Changing the effective ids clears the parent-death
+// signal (prctl(2)), so it is armed again here.
+//
+// no_new_privs: PR_SET_NO_NEW_PRIVS, so nothing the job execs (set-uid
+// binaries, file capabilities) can gain privileges; always applied.
+#include <grp.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "common/sys_error.h"
+#include "worker/process_setup.h"
+#include "worker/sandbox.h"
+
+namespace checker::worker {
+namespace {
+
+int failWith(std::string* error, const char* call, const std::string& argument, int err) {
+  *error = describeErrno(call, argument, err);
+  return -err;
+}
+
+}  // namespace
+
+int applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
+  if (!sandbox.getDropPrivileges() || ::geteuid() != 0) return 0;
+  uid_t uid = sandbox.getRunUid();
+  gid_t gid = sandbox.getRunGid();
+  std::string uidText = std::to_string(uid), gidText = std::to_string(gid);
+  if (uid == 0) {
+    *error = "runUid 0: refusing to run jobs as root";
+    return -EINVAL;
+  }
+  if (::setgroups(0, nullptr) != 0) return failWith(error, "setgroups", "0", errno);
+  if (::setresgid(gid, gid, gid) != 0) return failWith(error, "setresgid", gidText, errno);
+  if (::setresuid(uid, uid, uid) != 0) return failWith(error, "setresuid", uidText, errno);
+  if (::setuid(0) == 0 || (gid != 0 && ::setgid(0) == 0)) {
+    *error = "root could be regained after dropping to " + uidText + ":" + gidText;
+    return -EPERM;
+  }
+  uid_t ruid, euid, suid;
+  gid_t rgid, egid, sgid;
+  if (::getresuid(&ruid, &euid, &suid) != 0) return failWith(error, "getresuid", "", errno);
+  if (::getresgid(&rgid, &egid, &sgid) != 0) return failWith(error, "getresgid", "", errno);
+  if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid || sgid != gid) {
+    *error = "ids are not " + uidText + ":" + gidText + " after the drop";
+    return -EPERM;
+  }
+  watchParentAgain();
+  return 0;
+}
+
+int applyNoNewPrivs(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&, std::string* error) {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failWith(error, "prctl", "PR_SET_NO_NEW_PRIVS", errno);
+  return 0;
+}
+
+}  // namespace checker::worker
