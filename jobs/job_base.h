@@ -11,6 +11,7 @@
 // JobRunContext / JobNotice, is an ABI change: bump kJobAbiVersion.
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +71,40 @@ class CHECKER_JOB_API JobBase {
   // The notice sent when a failing job recovered. Default: subject
   // "<name> recovered", body = the success message.
   virtual JobNotice onStateChangeSuccess() const;
+
+  // What the worker calls. Inline on purpose: each plugin compiles its own
+  // copy into its vtable, so an exception a plugin throws is caught by the
+  // plugin's own C++ runtime. The worker carries a static libstdc++ (it
+  // starts faster) and cannot catch exceptions from another copy of it.
+  virtual bool executeGuarded() noexcept {
+    try {
+      return execute();
+    } catch (const std::exception& e) {
+      return fail(std::string("job threw: ") + e.what());
+    } catch (...) {
+      return fail("job threw something that is not a std::exception");
+    }
+  }
+  // onFailure() / onStateChangeSuccess() behind the same guard; a throwing
+  // one yields the default notice.
+  virtual JobNotice onFailureGuarded() const noexcept {
+    try {
+      return onFailure();
+    } catch (const std::exception& e) {
+      return JobNotice{failureMessage_, details_ + "\n(onFailure: job threw: " + e.what() + ")"};
+    } catch (...) {
+      return JobNotice{failureMessage_, details_ + "\n(onFailure: job threw something that is not a std::exception)"};
+    }
+  }
+  virtual JobNotice onStateChangeSuccessGuarded() const noexcept {
+    try {
+      return onStateChangeSuccess();
+    } catch (const std::exception& e) {
+      return JobNotice{displayName() + " recovered", "(onStateChangeSuccess: job threw: " + std::string(e.what()) + ")"};
+    } catch (...) {
+      return JobNotice{displayName() + " recovered", "(onStateChangeSuccess: job threw something)"};
+    }
+  }
 
   const std::string& failureMessage() const { return failureMessage_; }
   const std::string& successMessage() const { return successMessage_; }

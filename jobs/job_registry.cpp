@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "jobs/builtin_jobs.h"
+#include "jobs/net_jobs.h"
 
 namespace checker {
 namespace {
@@ -23,8 +24,8 @@ Registry& registry() {
     auto* made = new Registry;  // never destroyed: usable from any static destructor
     made->factories = {
         {"tcp", makeTcpJob},
-        {"http", makeHttpJob},
-        {"tls_cert", makeTlsCertJob},
+        {"http", [](JobParams p, JobRunContext c) { return makeNetJob("http", std::move(p), std::move(c)); }},
+        {"tls_cert", [](JobParams p, JobRunContext c) { return makeNetJob("tls_cert", std::move(p), std::move(c)); }},
         {"exec", makeExecJob},
     };
     return made;
@@ -110,7 +111,7 @@ std::unique_ptr<JobBase> createJob(const std::string& type, JobParams params, Jo
   if (handle == nullptr) return nullptr;
   auto create = reinterpret_cast<CreateFunction>(::dlsym(handle, ("checker_plugin_create_" + type).c_str()));
   std::unique_ptr<JobBase> job(create(&params, &context));
-  if (!job) *error = "plugin " + pluginDir + "/" + type + ".so: checker_plugin_create_" + type + " returned no job";
+  if (!job) *error = "plugin " + pluginDir + "/" + type + ".so: checker_plugin_create_" + type + " returned no job (did its constructor throw?)";
   return job;
 }
 

@@ -41,8 +41,10 @@
 //   JobBase* checker_plugin_create_CLASS(const JobParams*, const JobRunContext*)
 //   JobSpawner* checker_plugin_spawner_CLASS()            (optional)
 // The worker refuses a plugin whose ABI tag differs from its own.
-// Exceptions may leave the factory (the constructor's) and execute(): the
-// worker turns them into a failed run ("job threw: ...").
+// Exceptions may leave execute(), onFailure() and onStateChangeSuccess():
+// JobBase's guards (inline, so compiled into the plugin) catch them in the
+// plugin's own C++ runtime and make a failed run ("job threw: ..."). A
+// constructor that throws makes the factory return nullptr: a failed run.
 #include <type_traits>
 
 #include "jobs/job_base.h"
@@ -52,8 +54,12 @@
                 "CHECKER_PLUGIN(" #ClassName "): the class must derive from checker::JobBase");   \
   extern "C" CHECKER_JOB_API uint32_t checker_plugin_abi_##ClassName() { return ::checker::kJobAbiTag; } \
   extern "C" CHECKER_JOB_API ::checker::JobBase* checker_plugin_create_##ClassName(                \
-      const ::checker::JobParams* params, const ::checker::JobRunContext* context) {              \
-    return new ClassName(*params, *context);                                                      \
+      const ::checker::JobParams* params, const ::checker::JobRunContext* context) noexcept {     \
+    try { /* caught here, in the plugin's own C++ runtime */                                       \
+      return new ClassName(*params, *context);                                                    \
+    } catch (...) {                                                                               \
+      return nullptr;                                                                             \
+    }                                                                                             \
   }
 
 #define CHECKER_PLUGIN_SPAWNER(ClassName, SpawnerClass)                                                 \

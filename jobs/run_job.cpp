@@ -23,17 +23,13 @@ std::string catchAll(const std::function<void()>& f) {
   }
 }
 
-void collectNotice(JobRunOutcome& out, const JobBase& job, const JobRunContext& context) {
-  std::string thrown;
+// The job's own notices, through the guards compiled into the job's code
+// (job_base.h), so a plugin's exception never crosses into the worker.
+void collectNotice(JobRunOutcome& out, const JobBase& job) {
   if (out.ok) {
-    thrown = catchAll([&] { out.recoveryNotice = job.onStateChangeSuccess(); });
-    if (!thrown.empty()) {
-      out.recoveryNotice = JobNotice{(context.jobName.empty() ? context.jobId : context.jobName) + " recovered",
-                                     "(onStateChangeSuccess: " + thrown + ")"};
-    }
+    out.recoveryNotice = job.onStateChangeSuccessGuarded();
   } else {
-    thrown = catchAll([&] { out.failureNotice = job.onFailure(); });
-    if (!thrown.empty()) out.failureNotice = JobNotice{out.message, out.details + "\n(onFailure: " + thrown + ")"};
+    out.failureNotice = job.onFailureGuarded();
     if (out.failureNotice->subject.empty()) out.failureNotice->subject = out.message;
   }
 }
@@ -53,16 +49,9 @@ JobRunOutcome runJob(const std::string& type, const JobParams& params, const Job
     return out;
   }
   auto start = std::chrono::steady_clock::now();
-  thrown = catchAll([&] { out.ok = job->execute(); });
+  out.ok = job->executeGuarded();
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   out.durationMs = static_cast<uint32_t>(std::min<int64_t>(took.count(), UINT32_MAX));
-  if (!thrown.empty()) {
-    out.ok = false;
-    out.message = thrown;
-    out.details = job->details();
-    out.failureNotice = JobNotice{out.message, out.details};
-    return out;  // a job that threw is not asked to compose its notice
-  }
   if (out.ok) {
     out.message = job->successMessage().empty() ? "OK" : job->successMessage();
   } else {
@@ -74,7 +63,7 @@ JobRunOutcome runJob(const std::string& type, const JobParams& params, const Job
     out.signal = job->processSignal();
     out.deadlineExceeded = job->deadlineExceeded();
   }
-  collectNotice(out, *job, context);
+  collectNotice(out, *job);
   return out;
 }
 

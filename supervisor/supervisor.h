@@ -109,6 +109,7 @@ class Supervisor {
   uint64_t nextRunId_ = 1;
   bool stopping_ = false;
   bool closed_ = false;
+  bool loggedIdleFds_ = false;
   int64_t lastTickWallMs_ = 0;
   uint64_t lastTickMonoMs_ = 0;
   SupervisorStats stats_;

@@ -84,10 +84,12 @@ void Supervisor::onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& r
   } else {
     recordRun(job, report);
   }
-  if (stats_.runsFinished == 1) {
-    // After the first run every lazily opened fd (libuv keeps /dev/null
-    // open once it has spawned) exists: the baseline a leak would grow from.
-    CHECKER_LOG_INFO("first run finished; open fds: %d", countOwnFds());
+  if (running_ == 0 && !loggedIdleFds_) {
+    // The first moment with no run in flight, after at least one run: every
+    // lazily opened fd (libuv keeps /dev/null once it has spawned) exists
+    // and no run holds a pipe. The baseline a leak would grow from.
+    loggedIdleFds_ = true;
+    CHECKER_LOG_INFO("idle after the first runs; open fds: %d", countOwnFds());
   }
   startWaiting();
   finishStopIfIdle();

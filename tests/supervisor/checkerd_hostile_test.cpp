@@ -90,7 +90,7 @@ TEST(CheckerdHostile, EveryRunClassifiedHealthyJobOnTimeNothingLeftBehind) {
   std::string config = dir.write("settings.cfg", cfg.str());
 
   test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
-  std::string startLine = daemon.waitForLine("first run finished; open fds: ", 20s);
+  std::string startLine = daemon.waitForLine("idle after the first runs; open fds: ", 30s);
   ASSERT_THAT(startLine, HasSubstr("open fds: ")) << ::testing::PrintToString(daemon.lines());
   for (const Expectation& e : expected) {
     std::string line = daemon.waitForLine(e.logged, 60s);

@@ -1,0 +1,66 @@
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "jobs/net_jobs.h"
+
+namespace checker {
+namespace {
+
+// Resolved at program start, before the worker's sandbox drops privileges
+// (after which /proc/self/exe may no longer be readable).
+std::string directoryOfSelf() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return "/usr/lib/checker";
+  path[n] = '\0';
+  std::string dir(path);
+  return dir.substr(0, dir.rfind('/'));
+}
+const std::string g_moduleDir = directoryOfSelf();
+
+class UnavailableJob : public JobBase {
+ public:
+  UnavailableJob(JobParams params, JobRunContext context, std::string why)
+      : JobBase(std::move(params), std::move(context)), why_(std::move(why)) {}
+  bool execute() override { return fail(why_); }
+
+ private:
+  std::string why_;
+};
+
+// Loads the module once; returns its factory or nullptr with *error set.
+NetJobFactory loadFactory(std::string* error) {
+  static NetJobFactory factory = nullptr;
+  static std::string loadError;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    std::string path = g_moduleDir + "/" + kNetJobModule;
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: lives as long as the run
+    if (handle == nullptr) {
+      loadError = "cannot load " + path + ": " + ::dlerror();
+    } else {
+      auto abi = reinterpret_cast<uint32_t (*)()>(::dlsym(handle, kNetJobAbiSymbol));
+      factory = reinterpret_cast<NetJobFactory>(::dlsym(handle, kNetJobFactorySymbol));
+      if (abi == nullptr || factory == nullptr || abi() != kJobAbiTag) {
+        factory = nullptr;
+        loadError = path + " does not match this worker (rebuild both)";
+      }
+    }
+  }
+  if (factory == nullptr && error) *error = loadError;
+  return factory;
+}
+
+}  // namespace
+
+std::unique_ptr<JobBase> makeNetJob(const std::string& type, JobParams params, JobRunContext context) {
+  std::string error;
+  NetJobFactory factory = loadFactory(&error);
+  if (factory == nullptr) return std::make_unique<UnavailableJob>(std::move(params), std::move(context), error);
+  return std::unique_ptr<JobBase>(factory(type.c_str(), &params, &context));
+}
+
+}  // namespace checker
