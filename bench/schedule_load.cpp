@@ -1,13 +1,16 @@
 // checker-bench-schedule: the scheduler under load, and the supervisor's size.
 //   1. lateness: 1,000 no-op jobs every 6 s (10,000 runs/min) in a real
 //      Supervisor with real sandboxed workers for SECONDS seconds; prints
-//      p50/p99/max of (start - due) and the run rate achieved.
-//   2. memory: a real checkerd with 10,000 jobs configured (daily, so none
+//      p50/p99/max of (start - due) and the run rate achieved;
+//   2. throughput: 500, 1,000 and 2,000 jobs every second for 10 s: the run
+//      rate the supervisor sustains on this machine, and its lateness.
+//   3. memory: a real checkerd with 10,000 jobs configured (daily, so none
 //      runs during the measurement); prints its VmRSS once it is scheduling.
 // Prints its figures; asserts nothing.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,7 +33,8 @@ std::string makeTempDir() {
   return path;
 }
 
-void lateness(int seconds) {
+// JOBS no-op jobs every INTERVAL_MS in a real Supervisor for SECONDS.
+void load(int jobCount, int intervalMs, int seconds) {
   std::string dir = makeTempDir();
   Config config;
   config.path = dir + "/bench.cfg";
@@ -39,15 +43,22 @@ void lateness(int seconds) {
   config.general.stateDir = dir + "/state";
   config.general.pluginDir = selfDir() + "/../bench-plugins";
   std::vector<JobDefinition> jobs;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < jobCount; ++i) {
     JobDefinition job;
     job.id = "plugin:NoopCheck:job" + std::to_string(i);
     job.name = "job" + std::to_string(i);
     job.type = "NoopCheck";
-    job.schedule = Schedule{Schedule::Kind::interval, Milliseconds(6000)};
+    job.schedule = Schedule{Schedule::Kind::interval, Milliseconds(intervalMs)};
     jobs.push_back(std::move(job));
   }
   std::vector<double> late;
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  double selfBefore = (before.ru_utime.tv_sec + before.ru_stime.tv_sec) * 1000.0 +
+                      (before.ru_utime.tv_usec + before.ru_stime.tv_usec) / 1000.0;
+  getrusage(RUSAGE_CHILDREN, &before);
+  double childrenBefore = (before.ru_utime.tv_sec + before.ru_stime.tv_sec) * 1000.0 +
+                          (before.ru_utime.tv_usec + before.ru_stime.tv_usec) / 1000.0;
   StateStore store = StateStore::openForWriting(config.general.stateDir);
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -66,11 +77,21 @@ void lateness(int seconds) {
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   const SupervisorStats& s = supervisor.stats();
-  std::printf("lateness at 10,000 runs/min over %d s: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%zu runs, %.0f runs/min, "
-              "%llu overruns, %llu spawn failures)\n",
-              seconds, percentile(late, 50), percentile(late, 99), percentile(late, 100), late.size(),
-              static_cast<double>(late.size()) * 60.0 / seconds, static_cast<unsigned long long>(s.overruns),
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto cpuMs = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000.0 + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1000.0;
+  };
+  double perRunSelf = (cpuMs(self) - selfBefore) / static_cast<double>(s.runsFinished);
+  double perRunChildren = (cpuMs(children) - childrenBefore) / static_cast<double>(s.runsFinished);
+  double wanted = jobCount * 1000.0 / intervalMs;
+  std::printf("%5d jobs every %5d ms (%6.0f runs/s wanted) for %d s: %6.0f runs/s done; lateness p50 %4.0f ms, p99 %5.0f "
+              "ms, max %5.0f ms; %llu overruns, %llu spawn failures\n",
+              jobCount, intervalMs, wanted, seconds, static_cast<double>(s.runsFinished) / seconds, percentile(late, 50),
+              percentile(late, 99), percentile(late, 100), static_cast<unsigned long long>(s.overruns),
               static_cast<unsigned long long>(s.spawnFailures));
+  std::printf("      CPU per run: supervisor %.2f ms, worker and its children %.2f ms\n", perRunSelf, perRunChildren);
   std::system(("rm -rf " + dir).c_str());
 }
 
@@ -113,6 +134,7 @@ int main(int argc, char** argv) {
   int seconds = argc > 1 ? std::atoi(argv[1]) : 30;
   checker::log::setMinimumLevel(checker::log::Level::error);
   checker::bench::memory();
-  checker::bench::lateness(seconds);
+  checker::bench::load(1000, 6000, seconds);  // 10,000 runs/min
+  for (int jobs : {500, 1000, 2000}) checker::bench::load(jobs, 1000, 10);
   return 0;
 }

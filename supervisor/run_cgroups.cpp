@@ -52,7 +52,13 @@ bool writeFile(const std::string& path, const std::string& data, std::string* er
     *error = describeErrno("open", path, errno);
     return false;
   }
-  ssize_t written = ::write(fd, data.data(), data.size());
+  // Writing a v1 memory limit fails with EINTR whenever a signal is pending
+  // (SIGCHLD from a finished worker, all the time under load): retry.
+  ssize_t written;
+  int attempts = 0;
+  do {
+    written = ::write(fd, data.data(), data.size());
+  } while (written < 0 && errno == EINTR && ++attempts < 1000);
   int err = written < 0 ? errno : EIO;
   ::close(fd);
   if (written == static_cast<ssize_t>(data.size())) return true;

@@ -24,7 +24,10 @@ int joinCgroup(const std::string& dir, std::string* error) {
     return -err;
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  ssize_t written = ::write(fd, pid.data(), pid.size());
+  ssize_t written;
+  do {
+    written = ::write(fd, pid.data(), pid.size());
+  } while (written < 0 && errno == EINTR);
   int err = written < 0 ? errno : 0;
   ::close(fd);
   if (written != static_cast<ssize_t>(pid.size())) {
