@@ -21,9 +21,16 @@ constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
 struct Options {
   std::string configPath = "/etc/checker/settings.cfg";
   std::string workerPath;
+  uint32_t stopGraceMs = 10'000;
 };
 
-void usage(FILE* out) { std::fprintf(out, "usage: checkerd [-c FILE] [--worker PATH]\n"); }
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: checkerd [-c FILE] [--worker PATH] [--stop-grace DURATION]\n"
+               "  -c FILE               the config (default /etc/checker/settings.cfg)\n"
+               "  --worker PATH         the checker-worker program (default: beside checkerd)\n"
+               "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n");
+}
 
 bool parseArgs(int argc, char** argv, Options& options) {
   for (int i = 1; i < argc; ++i) {
@@ -32,6 +39,13 @@ bool parseArgs(int argc, char** argv, Options& options) {
       options.configPath = argv[++i];
     } else if (std::strcmp(argv[i], "--worker") == 0 && hasValue) {
       options.workerPath = argv[++i];
+    } else if (std::strcmp(argv[i], "--stop-grace") == 0 && hasValue) {
+      checker::Parsed<checker::Milliseconds> grace = checker::parseDuration(argv[++i]);
+      if (!checker::parsedOk(grace)) {
+        std::fprintf(stderr, "checkerd: --stop-grace: %s\n", std::get<std::string>(grace).c_str());
+        return false;
+      }
+      options.stopGraceMs = static_cast<uint32_t>(std::get<checker::Milliseconds>(grace).count());
     } else {
       return false;
     }
@@ -70,6 +84,7 @@ int main(int argc, char** argv) {
     uv_loop_t* loop = uv_default_loop();
     checker::SupervisorOptions supervisorOptions;
     supervisorOptions.workerPath = options.workerPath;
+    supervisorOptions.stopGraceMs = options.stopGraceMs;
     checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
     CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),
                      loaded.config.general.stateDir.c_str());

@@ -28,7 +28,7 @@
 
 namespace {
 
-// The supervisor's pid from --parent-pid=PID; 0 when absent, -1 when malformed.
+// PID from "--parent-pid=PID"; -1 for anything else (or a PID that is not positive).
 long parseParentPid(std::string_view argument) {
   constexpr std::string_view kFlag = "--parent-pid=";
   if (argument.substr(0, kFlag.size()) != kFlag) return -1;

@@ -15,6 +15,7 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"
+#include "support/proc_scan.h"
 #include "support/temp_dir.h"
 
 namespace checker {
@@ -25,21 +26,6 @@ using ::testing::HasSubstr;
 
 const std::string kBin = CHECKER_BIN_DIR;
 const std::string kHostile = kBin + "/checker-test-hostile";
-
-// Command lines of live processes that contain MARKER.
-std::vector<std::string> processesWith(const std::string& marker) {
-  std::vector<std::string> found;
-  DIR* proc = ::opendir("/proc");
-  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
-    if (cmdline.find(marker) != std::string::npos) found.push_back(std::string(e->d_name) + ": " + cmdline);
-  }
-  if (proc) ::closedir(proc);
-  return found;
-}
 
 int fdsIn(const std::string& line) {
   size_t at = line.find("open fds: ");
@@ -109,10 +95,10 @@ TEST(CheckerdHostile, EveryRunClassifiedHealthyJobOnTimeNothingLeftBehind) {
   std::string stopLine = daemon.waitForLine("stopped:", 1s);
   EXPECT_EQ(fdsIn(stopLine), fdsIn(startLine)) << startLine << "\n" << stopLine;
   // Killed processes may take a moment to be reaped by init: poll, bounded.
-  std::vector<std::string> left = processesWith(marker);
+  std::vector<std::string> left = test::processesWith(marker);
   for (int i = 0; i < 100 && !left.empty(); ++i) {
     ::usleep(20'000);
-    left = processesWith(marker);
+    left = test::processesWith(marker);
   }
   EXPECT_THAT(left, ::testing::IsEmpty());
 

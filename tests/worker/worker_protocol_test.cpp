@@ -8,6 +8,8 @@
 
 #include <capnp/message.h>
 
+#include <csignal>
+
 #include <cstdlib>
 #include <string>
 
@@ -87,6 +89,26 @@ TEST_F(WorkerProtocol, DescribeIsNotImplementedYet) {
   auto reply = run.reply->root<ipc::WorkerReply>();
   ASSERT_TRUE(reply.isDescription());
   EXPECT_STREQ(reply.getDescription().getError().cStr(), "describe is not implemented yet");
+}
+
+TEST_F(WorkerProtocol, ReplyCarriesTheSignalThatKilledTheJobsCommand) {
+  WorkerRun run = runWorker(buildRunRequest(shellJob("kill -SEGV $$", dir_.path())));
+  EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.stderrText;
+  auto result = resultOf(run);
+  EXPECT_EQ(result.getOutcome(), ipc::Outcome::FAILED);
+  EXPECT_EQ(result.getSignal(), SIGSEGV);
+  EXPECT_FALSE(result.getDeadlineExceeded());
+}
+
+TEST_F(WorkerProtocol, ReplySaysWhenTheJobGaveUpAtTheDeadline) {
+  RunSpec spec = shellJob("exec sleep 30", dir_.path());
+  spec.timeoutMs = 300;  // the deadline the worker hands the job: now + 0.3 s
+  WorkerRun run = runWorker(buildRunRequest(spec));
+  EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.stderrText;
+  auto result = resultOf(run);
+  EXPECT_EQ(result.getOutcome(), ipc::Outcome::FAILED);
+  EXPECT_TRUE(result.getDeadlineExceeded()) << result.getMessage().cStr();
+  EXPECT_EQ(result.getSignal(), 0);
 }
 
 TEST_F(WorkerProtocol, MissingCgroupDirFailsTheRun) {

@@ -1,0 +1,150 @@
+// The operator's view of the core: checker run-job and checker status
+// against real workers and a running checkerd, and checkerd's graceful stop.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "support/daemon_process.h"
+#include "support/proc_scan.h"
+#include "support/temp_dir.h"
+
+namespace checker {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+const std::string kBin = CHECKER_BIN_DIR;
+
+// A TCP listener on a free loopback port, closed at the end of the test.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 64);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A loopback port nothing listens on (bound, then released).
+int closedPort() {
+  Listener gone;
+  return gone.port();
+}
+
+struct Output {
+  int exitCode = -1;
+  std::string text;
+};
+
+Output run(const std::string& args) {
+  Output out;
+  FILE* pipe = ::popen((kBin + "/" + args + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
+  int status = pipe ? ::pclose(pipe) : -1;
+  out.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string config(const test::TempDir& dir, const std::string& jobs) {
+  ::chmod(dir.path().c_str(), 0755);
+  return dir.write("settings.cfg", "[general]\nservername = cli-test\nalertcontact = admin@example.org\nstatefile = " +
+                                       dir.file("state") + "\nplugindir = " + kBin + "/../plugins\n[email]\nnomail = yes\n" +
+                                       jobs);
+}
+
+TEST(CheckerRunJob, RunsOnceThroughTheWorkerAndChangesNoState) {
+  test::TempDir dir;
+  Listener up;
+  int down = closedPort();
+  std::string cfg = config(dir, "[job up]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(up.port()) +
+                                    "\n[job down]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(down) + "\n");
+  Output ok = run("checker run-job -c " + cfg + " up --json");
+  EXPECT_EQ(ok.exitCode, 0) << ok.text;
+  EXPECT_THAT(ok.text, HasSubstr("\"id\": \"tcp:127.0.0.1:" + std::to_string(up.port()) + "\""));
+  EXPECT_THAT(ok.text, HasSubstr("\"name\": \"up\", \"outcome\": \"ok\""));
+  EXPECT_THAT(ok.text, HasSubstr("\"duration_ms\": "));
+  Output failed = run("checker run-job -c " + cfg + " down");
+  EXPECT_EQ(failed.exitCode, 1) << failed.text;
+  EXPECT_THAT(failed.text, HasSubstr("down (tcp:127.0.0.1:" + std::to_string(down) + "): failed in"));
+  EXPECT_THAT(failed.text, HasSubstr("Connection refused"));
+  EXPECT_EQ(run("checker run-job -c " + cfg + " nosuchjob").exitCode, 2);
+  struct stat st{};
+  EXPECT_NE(::stat(dir.file("state").c_str(), &st), 0) << "run-job must not create or change state";
+}
+
+TEST(CheckerStatus, ReadsTheStateWhileCheckerdRuns) {
+  test::TempDir dir;
+  Listener up;
+  int down = closedPort();
+  std::string cfg = config(dir, "[job up]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(up.port()) +
+                                    "\nevery = 1s\n[job down]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(down) +
+                                    "\nevery = 1s\n[job later]\ntype = tcp\ntarget = 127.0.0.1:1\nevery = day\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", cfg});
+  ASSERT_NE(daemon.waitForLine("job down: failed", 10s), "") << ::testing::PrintToString(daemon.lines());
+  ASSERT_NE(daemon.waitForLine("job down: failed", 10s, daemon.lines().size()), "");  // a second failure
+  ASSERT_NE(daemon.waitForLine("job up: ok", 10s), "");
+  Output json = run("checker status -c " + cfg + " --json");
+  EXPECT_EQ(json.exitCode, 0) << json.text;
+  EXPECT_THAT(json.text, HasSubstr("\"name\": \"up\", \"state\": \"ok\", \"consecutive_failures\": 0"));
+  EXPECT_THAT(json.text, ::testing::ContainsRegex("\"name\": \"down\", \"state\": \"failing\", \"consecutive_failures\": [2-9]"));
+  EXPECT_THAT(json.text, HasSubstr("\"name\": \"later\", \"state\": \"never run\""));
+  EXPECT_THAT(json.text, HasSubstr("Connection refused"));
+  Output table = run("checker status -c " + cfg);
+  EXPECT_THAT(table.text, HasSubstr("scheduler heartbeat: "));
+  EXPECT_THAT(table.text, ::testing::ContainsRegex("down +failing +[2-9]"));
+  // checkerd kept going while it was read.
+  ASSERT_NE(daemon.waitForLine("job down: failed", 10s, daemon.lines().size()), "");
+  int status = daemon.stop(SIGTERM, 20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST(CheckerdStop, RunningJobsGetTheGraceThenTheirGroupIsKilled) {
+  test::TempDir dir;
+  std::string marker = "stop-marker-" + std::to_string(::getpid());
+  std::string cfg = config(dir, "[job slow]\ntype = exec\ncommand = " + kBin + "/checker-test-hostile sleep " + marker +
+                                    "\nevery = 1s\ntimeout = 60s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", cfg, "--stop-grace", "1s"});
+  ASSERT_NE(daemon.waitForLine("scheduling", 10s), "");
+  // The run has started once its command exists (it sleeps until killed).
+  bool started = false;
+  for (int i = 0; i < 200 && !started; ++i) {
+    started = !test::processesWith(marker).empty();
+    if (!started) daemon.waitForLine("\x01never", 25ms);
+  }
+  ASSERT_TRUE(started);
+  auto before = std::chrono::steady_clock::now();
+  int status = daemon.stop(SIGTERM, 20s);
+  auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_GE(took, 900ms);  // it waited for the grace period
+  EXPECT_LT(took, 10s);
+  EXPECT_NE(daemon.waitForLine("stopping (SIGTERM): 1 run(s) in progress get 1000 ms", 0ms), "");
+  EXPECT_NE(daemon.waitForLine("stop grace period over: killing 1 run(s)", 0ms), "");
+  EXPECT_NE(daemon.waitForLine("job slow: run interrupted by shutdown, not recorded", 0ms), "");
+  EXPECT_THAT(test::processesWith(marker), ::testing::IsEmpty()) << "the job's process survived";
+  Output table = run("checker status -c " + cfg);
+  EXPECT_THAT(table.text, ::testing::ContainsRegex("slow +never run"));
+}
+
+}  // namespace
+}  // namespace checker
