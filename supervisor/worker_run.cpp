@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -52,7 +53,10 @@ int WorkerRun::spawn(std::string* error) {
   stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(&stdout_);
   stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(&stderr_);
-  char* args[] = {const_cast<char*>("checker-worker"), nullptr};
+  // The worker checks its parent is still this process after arming
+  // PR_SET_PDEATHSIG (closing the window where we died before it could).
+  std::string parentArg = "--parent-pid=" + std::to_string(::getpid());
+  char* args[] = {const_cast<char*>("checker-worker"), parentArg.data(), nullptr};
   char* env[] = {nullptr};  // the worker needs nothing from our environment
   uv_process_options_t options{};
   options.file = spec_.workerPath.c_str();

@@ -52,8 +52,6 @@ void setOutcome(ipc::JobResult::Builder result, const JobRunOutcome& outcome) {
   result.setDetails(capDetails(outcome.details));
   result.setSignal(outcome.signal);
   result.setDeadlineExceeded(outcome.deadlineExceeded);
-  result.setSignal(outcome.signal);
-  result.setDeadlineExceeded(outcome.deadlineExceeded);
   if (outcome.failureNotice) setNotice(result.initFailureNotice(), *outcome.failureNotice);
   if (outcome.recoveryNotice) setNotice(result.initRecoveryNotice(), *outcome.recoveryNotice);
 }
