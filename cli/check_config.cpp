@@ -3,6 +3,8 @@
 
 #include "cli/commands.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/plugin_describe.h"
+#include "supervisor/run_once.h"
 
 namespace checker::cli {
 
@@ -12,6 +14,7 @@ int checkConfig(const CommonOptions& options) {
     return kExitUsage;
   }
   LoadedConfig loaded = loadConfiguration(options.configPath);
+  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
   for (const std::string& w : loaded.warnings) std::fprintf(stderr, "%s\n", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());

@@ -1,4 +1,5 @@
 // checker: the operator's command line. Usage: checker COMMAND [-c FILE] ...
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -50,6 +51,7 @@ bool parseCommon(int argc, char** argv, CommonOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // commands talk to workers over pipes
   if (argc < 2) {
     printUsage(stderr);
     return checker::cli::kExitUsage;

@@ -6,6 +6,8 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/plugin_describe.h"
+#include "supervisor/run_once.h"
 #include "supervisor/run_once.h"
 
 namespace checker::cli {
@@ -44,6 +46,7 @@ int runJob(const CommonOptions& options) {
     return kExitUsage;
   }
   LoadedConfig loaded = loadConfiguration(options.configPath);
+  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

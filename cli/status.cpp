@@ -14,6 +14,8 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/plugin_describe.h"
+#include "supervisor/run_once.h"
 #include "supervisor/run_outcome.h"
 
 namespace checker::cli {
@@ -110,6 +112,7 @@ int64_t readHeartbeat(const StateReader& txn) {
 int status(const CommonOptions& options) {
   bool json = std::find(options.rest.begin(), options.rest.end(), "--json") != options.rest.end();
   LoadedConfig loaded = loadConfiguration(options.configPath);
+  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

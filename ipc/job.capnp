@@ -90,14 +90,17 @@ struct DescribeRequest {
   type @1 :Text;
   params @2 :List(Param);
   pluginDir @3 :Text;
+  sandbox @4 :Sandbox;      # plugin code runs here too: the same sandbox
+  limits @5 :Limits;        # as a run of the section's jobs
 }
 
 struct JobDescription {
   identityArgs @0 :List(Text);  # the arguments that distinguish this job
+                                # (empty: the section itself is the job)
   params @1 :List(Param);       # parameters the run of this job receives
-  every @2 :Text;               # schedule as in config (minute, 30s, ...)
-  notify @3 :Text;              # notification mode as in config
-  failuresBeforeNotify @4 :UInt32;
+  every @2 :Text;               # the job's executeEvery(); "" = as configured
+  notify @3 :Text;              # notifyOnFailureEvery(); "" = as configured
+  failuresBeforeNotify @4 :UInt32;  # 0 = as configured
 }
 
 struct DescribeReply {

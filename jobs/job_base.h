@@ -106,6 +106,22 @@ class CHECKER_JOB_API JobBase {
     }
   }
 
+  // The three describing functions behind the same guard (for describe).
+  virtual bool describeGuarded(std::string* every, std::string* notify, uint32_t* failures,
+                               std::string* error) const noexcept {
+    try {
+      *every = executeEvery();
+      *notify = notifyOnFailureEvery();
+      *failures = numberFailuresBeforeNotification();
+      return true;
+    } catch (const std::exception& e) {
+      *error = std::string("describing the job threw: ") + e.what();
+    } catch (...) {
+      *error = "describing the job threw something that is not a std::exception";
+    }
+    return false;
+  }
+
   const std::string& failureMessage() const { return failureMessage_; }
   const std::string& successMessage() const { return successMessage_; }
   const std::string& details() const { return details_; }
@@ -154,6 +170,19 @@ class CHECKER_JOB_API JobSpawner {
   JobSpawner& operator=(const JobSpawner&) = delete;
 
   virtual std::vector<JobParams> getSubJobs(const JobParams& sectionParams) = 0;
+  // getSubJobs() behind a guard compiled into the plugin (see JobBase).
+  virtual bool getSubJobsGuarded(const JobParams& sectionParams, std::vector<JobParams>* jobs,
+                                 std::string* error) noexcept {
+    try {
+      *jobs = getSubJobs(sectionParams);
+      return true;
+    } catch (const std::exception& e) {
+      *error = std::string("getSubJobs threw: ") + e.what();
+    } catch (...) {
+      *error = "getSubJobs threw something that is not a std::exception";
+    }
+    return false;
+  }
 };
 
 }  // namespace checker

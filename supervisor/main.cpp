@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"
 #include "supervisor/supervisor.h"
 
@@ -66,7 +67,10 @@ int main(int argc, char** argv) {
     usage(stderr);
     return kExitUsage;
   }
+  ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
+  if (options.workerPath.empty()) options.workerPath = checker::defaultWorkerPath();
   checker::LoadedConfig loaded = checker::loadConfiguration(options.configPath);
+  if (loaded.ok()) checker::describePluginJobs(loaded, options.workerPath);
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) CHECKER_LOG_ERROR("%s", e.c_str());
@@ -77,8 +81,6 @@ int main(int argc, char** argv) {
   if (!loaded.config.general.logFile.empty() && !checker::log::setLogFile(loaded.config.general.logFile, &logError)) {
     CHECKER_LOG_ERROR("logfile: %s; logging to stderr", logError.c_str());
   }
-  ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
-  if (options.workerPath.empty()) options.workerPath = checker::defaultWorkerPath();
   try {
     checker::StateStore store = checker::StateStore::openForWriting(loaded.config.general.stateDir);
     uv_loop_t* loop = uv_default_loop();

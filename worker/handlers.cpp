@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "jobs/job_registry.h"
 #include "jobs/run_job.h"
 #include "worker/reply.h"
 #include "worker/sandbox.h"
@@ -53,15 +54,43 @@ void handleRun(ipc::JobRequest::Reader request, const std::string& sessionError,
   }
 }
 
-void handleDescribe(ipc::DescribeRequest::Reader, const std::string& sessionError, ipc::WorkerReply::Builder reply) {
+// Expands one plugin section: its JobSpawner's sub-jobs (or the section
+// itself), each with what the job says of its own schedule and threshold.
+// Plugin code is called only through the guards compiled into the plugin.
+void handleDescribe(ipc::DescribeRequest::Reader request, const std::string& sessionError,
+                    ipc::WorkerReply::Builder reply) {
   auto description = reply.initDescription();
   if (!sessionError.empty()) return description.setError("sandbox: session: " + sessionError);
-  // A describe request carries no sandbox of its own: the defaults (fds
-  // closed, "/" as the directory, empty environment, no new privileges,
-  // no core files) apply before any plugin code would run.
-  std::string failure;
-  if (!applySandbox(ipc::Sandbox::Reader(), ipc::Limits::Reader(), &failure)) return description.setError(failure);
-  description.setError("describe is not implemented yet");
+  std::string error;
+  if (!applySandbox(request.getSandbox(), request.getLimits(), &error)) return description.setError(error);
+  std::string type = text(request.getType()), pluginDir = text(request.getPluginDir());
+  JobParams sectionParams;
+  for (auto param : request.getParams()) sectionParams.emplace_back(text(param.getKey()), text(param.getValue()));
+  std::unique_ptr<JobSpawner> spawner = createSpawner(type, pluginDir, &error);
+  if (!error.empty()) return description.setError(error);
+  std::vector<JobParams> subJobs{sectionParams};
+  if (spawner && !spawner->getSubJobsGuarded(sectionParams, &subJobs, &error)) return description.setError(error);
+  auto jobs = description.initJobs(static_cast<unsigned>(subJobs.size()));
+  for (unsigned i = 0; i < subJobs.size(); ++i) {
+    JobRunContext context;
+    context.jobName = text(request.getSectionName());
+    std::unique_ptr<JobBase> job = createJob(type, subJobs[i], context, pluginDir, &error);
+    std::string every, notify;
+    uint32_t failures = 0;
+    if (!job) return description.setError(error.empty() ? "the plugin made no job" : error);
+    if (!job->describeGuarded(&every, &notify, &failures, &error)) return description.setError(error);
+    auto d = jobs[i];
+    auto params = d.initParams(static_cast<unsigned>(subJobs[i].size()));
+    auto args = d.initIdentityArgs(spawner ? static_cast<unsigned>(subJobs[i].size()) : 0);
+    for (unsigned k = 0; k < subJobs[i].size(); ++k) {
+      params[k].setKey(subJobs[i][k].first);
+      params[k].setValue(subJobs[i][k].second);
+      if (spawner) args.set(k, subJobs[i][k].second);
+    }
+    d.setEvery(every);
+    d.setNotify(notify);
+    d.setFailuresBeforeNotify(failures);
+  }
 }
 
 }  // namespace checker::worker

@@ -118,6 +118,29 @@ TEST(CheckerStatus, ReadsTheStateWhileCheckerdRuns) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+TEST(PluginDescribe, AWorkerExpandsPluginSectionsAtConfigLoad) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  std::string cfg = dir.write("settings.cfg",
+                              "[general]\nservername = t\nalertcontact = a@example.org\nstatefile = " +
+                                  dir.file("state") + "\nplugindir = " + kBin + "/../test-plugins\n[email]\nnomail = yes\n"
+                                  "[job many]\ntype = SpawningCheck\nitems = a,b,bad\nevery = 30s\n"
+                                  "[job self]\ntype = DescribingCheck\n");
+  Output plan = run("checker check-config -c " + cfg);
+  EXPECT_EQ(plan.exitCode, 0) << plan.text;
+  // One job per item of the spawner, each with its own identity...
+  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:a  type=SpawningCheck  every=30s"));
+  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:b  type=SpawningCheck"));
+  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:bad  type=SpawningCheck"));
+  // ...and a job's own executeEvery() & co. over the section's defaults.
+  EXPECT_THAT(plan.text, HasSubstr("plugin:DescribingCheck:self  type=DescribingCheck  every=5m  notify=hour  threshold=3"));
+  Output runs = run("checker run-job -c " + cfg + " many");
+  EXPECT_EQ(runs.exitCode, 1) << runs.text;  // "bad" fails
+  EXPECT_THAT(runs.text, HasSubstr("many[a] (plugin:SpawningCheck:a): ok"));
+  EXPECT_THAT(runs.text, HasSubstr("many[bad] (plugin:SpawningCheck:bad): failed in"));
+  EXPECT_THAT(runs.text, HasSubstr("item bad is bad"));
+}
+
 TEST(CheckerdStop, RunningJobsGetTheGraceThenTheirGroupIsKilled) {
   test::TempDir dir;
   std::string marker = "stop-marker-" + std::to_string(::getpid());

@@ -73,11 +73,15 @@ std::string buildRunRequest(const RunSpec& spec) {
   return ipc::encode(message);
 }
 
-std::string buildDescribeRequest() {
+std::string buildDescribeRequest(const std::string& type, const std::string& pluginDir) {
   capnp::MallocMessageBuilder message;
   auto describe = message.initRoot<ipc::WorkerRequest>().initDescribe();
-  describe.setSectionName("job plugin");
-  describe.setType("ExampleCheck");
+  describe.setSectionName("plugin");
+  describe.setType(type);
+  describe.setPluginDir(pluginDir);
+  auto params = describe.initParams(1);
+  params[0].setKey("path");
+  params[0].setValue("/etc/hostname");
   return ipc::encode(message);
 }
 

@@ -48,7 +48,7 @@ struct RunSpec {
 RunSpec shellJob(const std::string& script, const std::string& workDir);
 
 std::string buildRunRequest(const RunSpec& spec);  // one framed WorkerRequest
-std::string buildDescribeRequest();
+std::string buildDescribeRequest(const std::string& type, const std::string& pluginDir);
 
 struct SpawnOptions {
   bool ownSession = true;       // setsid() before exec, as uv_spawn(DETACHED)

@@ -1,5 +1,6 @@
 // What the worker does with what it is given: bad bytes, each request kind,
 // and sandbox mechanisms that cannot be applied.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -82,13 +83,27 @@ TEST_F(WorkerProtocol, CommandLine) {
   EXPECT_EQ(std::system((workerPath() + " --version >/dev/null").c_str()) >> 8, 0);
 }
 
-TEST_F(WorkerProtocol, DescribeIsNotImplementedYet) {
-  WorkerRun run = runWorker(buildDescribeRequest());
+TEST_F(WorkerProtocol, DescribeOfAPluginWithoutSpawnerIsTheSectionItself) {
+  WorkerRun run = runWorker(buildDescribeRequest("ExampleCheck", std::string(CHECKER_BIN_DIR) + "/../plugins"));
   EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.stderrText;
   ASSERT_NE(run.reply, nullptr) << run.replyError;
   auto reply = run.reply->root<ipc::WorkerReply>();
   ASSERT_TRUE(reply.isDescription());
-  EXPECT_STREQ(reply.getDescription().getError().cStr(), "describe is not implemented yet");
+  auto description = reply.getDescription();
+  EXPECT_STREQ(description.getError().cStr(), "");
+  ASSERT_EQ(description.getJobs().size(), 1u);
+  auto job = description.getJobs()[0];
+  EXPECT_EQ(job.getIdentityArgs().size(), 0u);  // identity: the section
+  ASSERT_EQ(job.getParams().size(), 1u);
+  EXPECT_STREQ(job.getParams()[0].getValue().cStr(), "/etc/hostname");
+  EXPECT_STREQ(job.getEvery().cStr(), "");  // ExampleCheck says: as configured
+}
+
+TEST_F(WorkerProtocol, DescribeOfAMissingPluginSaysWhy) {
+  WorkerRun run = runWorker(buildDescribeRequest("NoSuchCheck", std::string(CHECKER_BIN_DIR) + "/../plugins"));
+  ASSERT_NE(run.reply, nullptr) << run.replyError;
+  auto description = run.reply->root<ipc::WorkerReply>().getDescription();
+  EXPECT_THAT(std::string(description.getError().cStr()), ::testing::HasSubstr("NoSuchCheck.so"));
 }
 
 TEST_F(WorkerProtocol, ReplyCarriesTheSignalThatKilledTheJobsCommand) {

@@ -1,0 +1,140 @@
+#include "supervisor/plugin_describe.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <capnp/message.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ipc/framing.h"
+#include "ipc/job.capnp.h"
+#include "supervisor/run_request.h"
+#include "supervisor/worker_run.h"
+
+namespace checker {
+namespace {
+
+bool isPluginJob(const JobDefinition& job) {
+  const std::vector<std::string>& builtins = builtinJobTypes();
+  return !job.system && std::find(builtins.begin(), builtins.end(), job.type) == builtins.end();
+}
+
+std::string describeRequest(const JobDefinition& job, const std::string& pluginDir, const SandboxPlan& plan) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<ipc::WorkerRequest>().initDescribe();
+  request.setSectionName(job.section);
+  request.setType(job.type);
+  request.setPluginDir(pluginDir);
+  auto params = request.initParams(static_cast<unsigned>(job.params.size()));
+  for (unsigned i = 0; i < job.params.size(); ++i) {
+    params[i].setKey(job.params[i].first);
+    params[i].setValue(job.params[i].second);
+  }
+  auto limits = request.initLimits();
+  limits.setCpuSeconds(job.limits.cpuSeconds);
+  limits.setMemoryBytes(job.limits.memoryBytes);
+  limits.setOpenFiles(job.limits.openFiles);
+  limits.setFileSizeBytes(job.limits.fileSizeBytes);
+  auto sandbox = request.initSandbox();
+  sandbox.setWorkDir(plan.workDir);
+  sandbox.setDropPrivileges(plan.dropPrivileges);
+  sandbox.setRunUid(plan.runUid);
+  sandbox.setRunGid(plan.runGid);
+  return ipc::encode(message);
+}
+
+// Runs one describe on a private loop; the reply, or "" with *error set.
+std::unique_ptr<ipc::DecodedMessage> askWorker(const JobDefinition& job, const std::string& workerPath,
+                                               const std::string& pluginDir, const std::string& workDir,
+                                               std::string* error) {
+  SandboxPlan plan = planSandbox(nullptr, job, 0, workDir, ::geteuid() == 0);
+  WorkerRunSpec spec;
+  spec.workerPath = workerPath;
+  spec.timeoutMs = static_cast<uint32_t>(job.limits.timeout.count());
+  spec.request = describeRequest(job, pluginDir, plan);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  WorkerRunReport report;
+  bool started = WorkerRun::start(&loop, spec, [&](WorkerRunReport&& r) { report = std::move(r); }, error) != nullptr;
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  if (!started) return nullptr;
+  if (report.observation.reply != ReplyState::ok) {
+    *error = "the worker gave no description (" + classifyRun(report.observation).message + ")";
+    return nullptr;
+  }
+  return std::move(report.reply);
+}
+
+// The jobs one description stands for; false with *error when unusable.
+bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std::vector<JobDefinition>& out,
+            std::string* error) {
+  if (reply.getError().size() > 0) return *error = reply.getError(), false;
+  for (auto d : reply.getJobs()) {
+    JobDefinition job = section;
+    std::string args;
+    for (auto arg : d.getIdentityArgs()) args += (args.empty() ? "" : ":") + std::string(arg.cStr());
+    if (!args.empty()) {
+      job.id = "plugin:" + section.type + ":" + args;
+      job.name = section.section + "[" + args + "]";
+    }
+    job.params.clear();
+    for (auto p : d.getParams()) job.params.emplace_back(p.getKey(), p.getValue());
+    if (d.getEvery().size() > 0) {
+      Parsed<Schedule> every = parseSchedule(d.getEvery().cStr());
+      if (!parsedOk(every)) return *error = "executeEvery(): " + std::get<std::string>(every), false;
+      job.schedule = std::get<Schedule>(every);
+    }
+    if (d.getNotify().size() > 0) {
+      Parsed<NotifyMode> mode = parseNotifyMode(d.getNotify().cStr());
+      if (!parsedOk(mode)) return *error = "notifyOnFailureEvery(): " + std::get<std::string>(mode), false;
+      job.notify.mode = std::get<NotifyMode>(mode);
+    }
+    if (d.getFailuresBeforeNotify() > 0) job.notify.failuresBeforeNotify = d.getFailuresBeforeNotify();
+    out.push_back(std::move(job));
+  }
+  return true;
+}
+
+}  // namespace
+
+void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath) {
+  if (std::none_of(loaded.jobs.begin(), loaded.jobs.end(), isPluginJob)) return;
+  char workDir[] = "/tmp/checker-describe-XXXXXX";
+  if (::mkdtemp(workDir) == nullptr) {
+    loaded.errors.push_back(loaded.config.path + ": cannot make a directory to describe plugin jobs in");
+    return;
+  }
+  ::chmod(workDir, 0555);
+  std::vector<JobDefinition> jobs;
+  for (JobDefinition& job : loaded.jobs) {
+    if (!isPluginJob(job)) {
+      jobs.push_back(std::move(job));
+      continue;
+    }
+    std::string error;
+    auto reply = askWorker(job, workerPath, loaded.config.general.pluginDir, workDir, &error);
+    try {
+      if (reply && expand(job, reply->root<ipc::WorkerReply>().getDescription(), jobs, &error)) continue;
+    } catch (const ipc::FrameError& e) {
+      error = std::string("malformed description: ") + e.what();
+    }
+    loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line, "[job " + job.section + "] type " +
+                                                                                job.type + ": " + error}));
+  }
+  ::rmdir(workDir);
+  std::map<std::string, const JobDefinition*> seen;
+  for (const JobDefinition& job : jobs) {
+    auto [it, fresh] = seen.emplace(job.id, &job);
+    if (!fresh) {
+      loaded.errors.push_back(formatDiagnostic(
+          loaded.config.path, {job.line, "[job " + job.section + "] defines job '" + job.id +
+                                             "' again (already defined in [job " + it->second->section + "])"}));
+    }
+  }
+  loaded.jobs = std::move(jobs);
+}
+
+}  // namespace checker
