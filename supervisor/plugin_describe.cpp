@@ -10,6 +10,8 @@
 
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
+#include "supervisor/run_once.h"
+#include "supervisor/run_reply.h"
 #include "supervisor/run_request.h"
 #include "supervisor/worker_run.h"
 
@@ -34,34 +36,31 @@ std::string describeRequest(const JobDefinition& job, const std::string& pluginD
   }
   auto limits = request.initLimits();
   limits.setCpuSeconds(job.limits.cpuSeconds);
-  limits.setMemoryBytes(job.limits.memoryBytes);
+  limits.setMemoryBytes(plan.memoryByCgroup ? 0 : job.limits.memoryBytes);  // as for a run
   limits.setOpenFiles(job.limits.openFiles);
   limits.setFileSizeBytes(job.limits.fileSizeBytes);
+  limits.setProcesses(job.limits.processes);
   auto sandbox = request.initSandbox();
   sandbox.setWorkDir(plan.workDir);
+  auto dirs = sandbox.initCgroupDirs(static_cast<unsigned>(plan.cgroupDirs.size()));
+  for (unsigned i = 0; i < plan.cgroupDirs.size(); ++i) dirs.set(i, plan.cgroupDirs[i]);
+  sandbox.setUseNprocLimit(plan.useNprocLimit);
   sandbox.setDropPrivileges(plan.dropPrivileges);
   sandbox.setRunUid(plan.runUid);
   sandbox.setRunGid(plan.runGid);
   return ipc::encode(message);
 }
 
-// Runs one describe on a private loop; the reply, or "" with *error set.
+// Runs one describe in SANDBOX; the reply, or nullptr with *error set.
 std::unique_ptr<ipc::DecodedMessage> askWorker(const JobDefinition& job, const std::string& workerPath,
-                                               const std::string& pluginDir, const std::string& workDir,
+                                               const std::string& pluginDir, OneShotSandbox& sandbox,
                                                std::string* error) {
-  SandboxPlan plan = planSandbox(nullptr, job, 0, workDir, ::geteuid() == 0);
-  WorkerRunSpec spec;
-  spec.workerPath = workerPath;
-  spec.timeoutMs = static_cast<uint32_t>(job.limits.timeout.count());
-  spec.request = describeRequest(job, pluginDir, plan);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  WorkerRunReport report;
-  bool started = WorkerRun::start(&loop, spec, [&](WorkerRunReport&& r) { report = std::move(r); }, error) != nullptr;
-  uv_run(&loop, UV_RUN_DEFAULT);
-  uv_loop_close(&loop);
-  if (!started) return nullptr;
+  uint64_t runId = 0;
+  SandboxPlan plan = sandbox.plan(job, &runId);
+  WorkerRunReport report = sandbox.runWorker(workerPath, describeRequest(job, pluginDir, plan),
+                                             static_cast<uint32_t>(job.limits.timeout.count()), runId);
   if (report.observation.reply != ReplyState::ok) {
+    report.observation.stderrExcerpt = firstLineOf(report.stderrText);
     *error = "the worker gave no description (" + classifyRun(report.observation).message + ")";
     return nullptr;
   }
@@ -102,12 +101,11 @@ bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std:
 
 void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath) {
   if (std::none_of(loaded.jobs.begin(), loaded.jobs.end(), isPluginJob)) return;
-  char workDir[] = "/tmp/checker-describe-XXXXXX";
-  if (::mkdtemp(workDir) == nullptr) {
+  OneShotSandbox sandbox;
+  if (!sandbox.ok()) {
     loaded.errors.push_back(loaded.config.path + ": cannot make a directory to describe plugin jobs in");
     return;
   }
-  ::chmod(workDir, 0555);
   std::vector<JobDefinition> jobs;
   for (JobDefinition& job : loaded.jobs) {
     if (!isPluginJob(job)) {
@@ -115,7 +113,7 @@ void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath) {
       continue;
     }
     std::string error;
-    auto reply = askWorker(job, workerPath, loaded.config.general.pluginDir, workDir, &error);
+    auto reply = askWorker(job, workerPath, loaded.config.general.pluginDir, sandbox, &error);
     try {
       if (reply && expand(job, reply->root<ipc::WorkerReply>().getDescription(), jobs, &error)) continue;
     } catch (const ipc::FrameError& e) {
@@ -124,7 +122,6 @@ void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath) {
     loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line, "[job " + job.section + "] type " +
                                                                                 job.type + ": " + error}));
   }
-  ::rmdir(workDir);
   std::map<std::string, const JobDefinition*> seen;
   for (const JobDefinition& job : jobs) {
     auto [it, fresh] = seen.emplace(job.id, &job);

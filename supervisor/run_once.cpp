@@ -27,41 +27,64 @@ std::string defaultWorkerPath() {
   return "/usr/lib/checker/checker-worker";
 }
 
-SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath) {
-  SingleRun result;
-  char workDir[] = "/tmp/checker-run-XXXXXX";
-  if (::mkdtemp(workDir) == nullptr) {
-    result.run = {ipc::Outcome::PROTOCOL_ERROR, 0, "could not make a working directory for the run"};
-    return result;
-  }
-  ::chmod(workDir, 0555);
+OneShotSandbox::OneShotSandbox() : nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
+  char dir[] = "/tmp/checker-run-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return;
+  ::chmod(dir, 0555);
+  workDir_ = dir;
   std::string whyNot;
-  RunCgroups cgroups = RunCgroups::detect(&whyNot);
-  uint64_t runId = static_cast<uint64_t>(::getpid());
-  bool root = ::geteuid() == 0;
+  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
+}
+
+OneShotSandbox::~OneShotSandbox() {
+  if (!workDir_.empty()) ::rmdir(workDir_.c_str());
+}
+
+SandboxPlan OneShotSandbox::plan(const JobDefinition& job, uint64_t* runId) {
+  *runId = nextRunId_++;
+  return planSandbox(cgroups_.get(), job, *runId, workDir_, ::geteuid() == 0);
+}
+
+WorkerRunReport OneShotSandbox::runWorker(const std::string& workerPath, std::string request, uint32_t timeoutMs,
+                                          uint64_t runId) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   WorkerRunSpec spec;
   spec.workerPath = workerPath;
-  spec.timeoutMs = static_cast<uint32_t>(job.limits.timeout.count()) + kSupervisorDeadlineGraceMs;
-  spec.request = buildRunRequest(job, config.general.serverName, config.general.pluginDir,
-                                 wallClockNowMs() + job.limits.timeout.count(),
-                                 planSandbox(&cgroups, job, runId, workDir, root));
+  spec.timeoutMs = timeoutMs;
+  spec.request = std::move(request);
   std::string error;
   WorkerRunReport finished;
-  WorkerRun* run = WorkerRun::start(&loop, spec, [&](WorkerRunReport&& report) { finished = std::move(report); }, &error);
-  if (run == nullptr) {
+  if (WorkerRun::start(&loop, spec, [&](WorkerRunReport&& report) { finished = std::move(report); }, &error) ==
+      nullptr) {
     finished.observation.spawned = false;
     finished.observation.spawnError = error;
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
-  if (cgroups.mode() != RunCgroups::Mode::none) {
-    finished.observation.memoryLimitHit = cgroups.runHitMemoryLimit(runId);
-    for (int attempt = 0; attempt < 100 && !cgroups.cleanupRun(runId).removed; ++attempt) ::usleep(10'000);
+  if (cgroups_->mode() != RunCgroups::Mode::none) {
+    finished.observation.memoryLimitHit = cgroups_->runHitMemoryLimit(runId);
+    // The kernel reaps a killed cgroup's processes on its own time; bounded.
+    for (int attempt = 0; attempt < 100 && !cgroups_->cleanupRun(runId).removed; ++attempt) ::usleep(10'000);
   }
-  ::rmdir(workDir);
-  finished.observation.timeoutMs = spec.timeoutMs;
+  finished.observation.timeoutMs = timeoutMs;
+  return finished;
+}
+
+SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath) {
+  SingleRun result;
+  OneShotSandbox sandbox;
+  if (!sandbox.ok()) {
+    result.run = {ipc::Outcome::PROTOCOL_ERROR, 0, "could not make a working directory for the run"};
+    return result;
+  }
+  uint64_t runId = 0;
+  SandboxPlan plan = sandbox.plan(job, &runId);
+  std::string request = buildRunRequest(job, config.general.serverName, config.general.pluginDir,
+                                        wallClockNowMs() + job.limits.timeout.count(), plan);
+  WorkerRunReport finished = sandbox.runWorker(
+      workerPath, std::move(request), static_cast<uint32_t>(job.limits.timeout.count()) + kSupervisorDeadlineGraceMs,
+      runId);
   finished.observation.cpuSeconds = job.limits.cpuSeconds;
   finished.observation.stderrExcerpt = firstLineOf(finished.stderrText);
   interpretReply(finished);

@@ -7,6 +7,10 @@
 #include "common/config.h"
 #include "jobs/job_catalog.h"
 #include "supervisor/run_outcome.h"
+#include "supervisor/run_request.h"
+#include "supervisor/worker_run.h"
+
+#include <memory>
 
 namespace checker {
 
@@ -17,6 +21,30 @@ struct SingleRun {
 };
 
 SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath);
+
+// The pieces run-job and plugin describe share: an empty work directory and
+// the machine's run cgroups for a few worker runs outside the daemon, and one
+// worker run on a private loop that blocks until it is over.
+class RunCgroups;
+class OneShotSandbox {
+ public:
+  OneShotSandbox();   // makes the work directory, detects cgroups
+  ~OneShotSandbox();  // removes the work directory
+  OneShotSandbox(const OneShotSandbox&) = delete;
+  OneShotSandbox& operator=(const OneShotSandbox&) = delete;
+
+  bool ok() const { return !workDir_.empty(); }
+  // The sandbox of one run (its cgroups made now) and a fresh run id.
+  SandboxPlan plan(const JobDefinition& job, uint64_t* runId);
+  // Spawns the worker with REQUEST and waits; memoryLimitHit is filled in and
+  // the run's cgroups are removed before it returns.
+  WorkerRunReport runWorker(const std::string& workerPath, std::string request, uint32_t timeoutMs, uint64_t runId);
+
+ private:
+  std::string workDir_;
+  std::unique_ptr<RunCgroups> cgroups_;
+  uint64_t nextRunId_;
+};
 
 // The worker beside the running executable, else the package's copy.
 std::string defaultWorkerPath();
