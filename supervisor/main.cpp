@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
     CHECKER_LOG_ERROR("config %s has %zu error(s); not starting", options.configPath.c_str(), loaded.errors.size());
     return kExitUsage;
   }
+  // The raw job sections are planned into jobs now; only the jobs are kept.
+  loaded.config.jobs.clear();
+  loaded.config.jobs.shrink_to_fit();
   std::string logError;
   if (!loaded.config.general.logFile.empty() && !checker::log::setLogFile(loaded.config.general.logFile, &logError)) {
     CHECKER_LOG_ERROR("logfile: %s; logging to stderr", logError.c_str());
