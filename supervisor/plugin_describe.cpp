@@ -29,25 +29,9 @@ std::string describeRequest(const JobDefinition& job, const std::string& pluginD
   request.setSectionName(job.section);
   request.setType(job.type);
   request.setPluginDir(pluginDir);
-  auto params = request.initParams(static_cast<unsigned>(job.params.size()));
-  for (unsigned i = 0; i < job.params.size(); ++i) {
-    params[i].setKey(job.params[i].first);
-    params[i].setValue(job.params[i].second);
-  }
-  auto limits = request.initLimits();
-  limits.setCpuSeconds(job.limits.cpuSeconds);
-  limits.setMemoryBytes(plan.memoryByCgroup ? 0 : job.limits.memoryBytes);  // as for a run
-  limits.setOpenFiles(job.limits.openFiles);
-  limits.setFileSizeBytes(job.limits.fileSizeBytes);
-  limits.setProcesses(job.limits.processes);
-  auto sandbox = request.initSandbox();
-  sandbox.setWorkDir(plan.workDir);
-  auto dirs = sandbox.initCgroupDirs(static_cast<unsigned>(plan.cgroupDirs.size()));
-  for (unsigned i = 0; i < plan.cgroupDirs.size(); ++i) dirs.set(i, plan.cgroupDirs[i]);
-  sandbox.setUseNprocLimit(plan.useNprocLimit);
-  sandbox.setDropPrivileges(plan.dropPrivileges);
-  sandbox.setRunUid(plan.runUid);
-  sandbox.setRunGid(plan.runGid);
+  fillParams(request.initParams(static_cast<unsigned>(job.params.size())), job);
+  fillLimits(request.initLimits(), job, plan);  // plugin code runs here too: as for a run
+  fillSandbox(request.initSandbox(), plan);
   return ipc::encode(message);
 }
 

@@ -28,19 +28,14 @@ SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t 
   return plan;
 }
 
-std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
-                            int64_t deadlineUnixMs, const SandboxPlan& plan) {
-  capnp::MallocMessageBuilder message;
-  auto request = message.initRoot<ipc::WorkerRequest>().initRun();
-  request.setJobId(job.id);
-  request.setJobName(job.name);
-  request.setType(job.type);
-  auto params = request.initParams(static_cast<unsigned>(job.params.size()));
+void fillParams(capnp::List<ipc::Param>::Builder out, const JobDefinition& job) {
   for (unsigned i = 0; i < job.params.size(); ++i) {
-    params[i].setKey(job.params[i].first);
-    params[i].setValue(job.params[i].second);
+    out[i].setKey(job.params[i].first);
+    out[i].setValue(job.params[i].second);
   }
-  auto limits = request.initLimits();
+}
+
+void fillLimits(ipc::Limits::Builder limits, const JobDefinition& job, const SandboxPlan& plan) {
   limits.setTimeoutMs(static_cast<uint32_t>(job.limits.timeout.count()));
   limits.setCpuSeconds(job.limits.cpuSeconds);
   // With a memory cgroup the cgroup is the limit (and its OOM kill is how a
@@ -49,10 +44,9 @@ std::string buildRunRequest(const JobDefinition& job, const std::string& serverN
   limits.setOpenFiles(job.limits.openFiles);
   limits.setProcesses(job.limits.processes);
   limits.setFileSizeBytes(job.limits.fileSizeBytes);
-  request.setDeadlineUnixMs(deadlineUnixMs);
-  request.setPluginDir(pluginDir);
-  request.setServerName(serverName);
-  auto sandbox = request.initSandbox();
+}
+
+void fillSandbox(ipc::Sandbox::Builder sandbox, const SandboxPlan& plan) {
   sandbox.setWorkDir(plan.workDir);
   auto dirs = sandbox.initCgroupDirs(static_cast<unsigned>(plan.cgroupDirs.size()));
   for (unsigned i = 0; i < plan.cgroupDirs.size(); ++i) dirs.set(i, plan.cgroupDirs[i]);
@@ -60,6 +54,21 @@ std::string buildRunRequest(const JobDefinition& job, const std::string& serverN
   sandbox.setRunUid(plan.runUid);
   sandbox.setRunGid(plan.runGid);
   sandbox.setUseNprocLimit(plan.useNprocLimit);
+}
+
+std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
+                            int64_t deadlineUnixMs, const SandboxPlan& plan) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<ipc::WorkerRequest>().initRun();
+  request.setJobId(job.id);
+  request.setJobName(job.name);
+  request.setType(job.type);
+  fillParams(request.initParams(static_cast<unsigned>(job.params.size())), job);
+  fillLimits(request.initLimits(), job, plan);
+  request.setDeadlineUnixMs(deadlineUnixMs);
+  request.setPluginDir(pluginDir);
+  request.setServerName(serverName);
+  fillSandbox(request.initSandbox(), plan);
   return ipc::encode(message);
 }
 

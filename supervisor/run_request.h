@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ipc/job.capnp.h"
 #include "jobs/job_catalog.h"
 
 namespace checker {
@@ -34,5 +35,10 @@ SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t 
 
 std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
                             int64_t deadlineUnixMs, const SandboxPlan& sandbox);
+
+// The parts a run request and a describe request share.
+void fillParams(capnp::List<ipc::Param>::Builder out, const JobDefinition& job);
+void fillLimits(ipc::Limits::Builder out, const JobDefinition& job, const SandboxPlan& plan);
+void fillSandbox(ipc::Sandbox::Builder out, const SandboxPlan& plan);
 
 }  // namespace checker
