@@ -147,7 +147,7 @@ void Supervisor::onTick() {
     // The next slot after now: a late loop skips missed slots, never bursts.
     int64_t next = nextDueUnixMs(job.def.schedule, job.phaseMs, std::max(entry.dueUnixMs, now));
     queue_.push({next, entry.job, job.generation});
-    onDue(entry.job, entry.dueUnixMs, now);
+    onDue(entry.job, entry.dueUnixMs);
   }
   armTimer(now);
 }

@@ -82,7 +82,7 @@ class Supervisor {
   void scheduleAll(int64_t now);
   void onTick();
   void armTimer(int64_t now);
-  void onDue(size_t index, int64_t dueMs, int64_t now);
+  void onDue(size_t index, int64_t dueMs);
   void startRun(size_t index, int64_t dueMs);
   void startWaiting();
   void onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& report);

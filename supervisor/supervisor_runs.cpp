@@ -10,7 +10,7 @@
 
 namespace checker {
 
-void Supervisor::onDue(size_t index, int64_t dueMs, int64_t now) {
+void Supervisor::onDue(size_t index, int64_t dueMs) {
   Job& job = jobs_[index];
   if (job.phase == Phase::running || job.waiting) {
     ++job.record.overruns;
@@ -25,7 +25,6 @@ void Supervisor::onDue(size_t index, int64_t dueMs, int64_t now) {
     waiting_.push_back(index);
     return;
   }
-  (void)now;
   startRun(index, dueMs);
 }
 
