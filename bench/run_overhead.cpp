@@ -40,6 +40,27 @@ std::vector<double> baseline(const std::string& binary, int runs) {
   return micros;
 }
 
+// uv_spawn + exit callback of BINARY on a loop: the libuv/fork share of a run.
+std::vector<double> uvSpawnBaseline(const std::string& binary, int runs) {
+  std::vector<double> micros;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  for (int i = 0; i < runs; ++i) {
+    uv_process_t process{};
+    char* args[] = {const_cast<char*>(binary.c_str()), nullptr};
+    uv_process_options_t options{};
+    options.file = binary.c_str();
+    options.args = args;
+    options.exit_cb = [](uv_process_t* p, int64_t, int) { uv_close(reinterpret_cast<uv_handle_t*>(p), nullptr); };
+    auto start = std::chrono::steady_clock::now();
+    if (uv_spawn(&loop, &process, &options) != 0) break;
+    uv_run(&loop, UV_RUN_DEFAULT);
+    micros.push_back(microsSince(start));
+  }
+  uv_loop_close(&loop);
+  return micros;
+}
+
 struct Harness {
   uv_loop_t loop;
   RunCgroups cgroups;
@@ -115,8 +136,10 @@ int main(int argc, char** argv) {
   std::printf("checker-bench-runs: %d runs each; sandbox: %s; privilege drop: %s\n", runs, h.cgroups.describe().c_str(),
               ::geteuid() == 0 ? "yes" : "no (not root)");
   std::vector<double> base = baseline(selfDir() + "/checker-bench-trivial", runs);
+  std::vector<double> viaLibuv = uvSpawnBaseline(selfDir() + "/checker-bench-trivial", runs);
   std::vector<double> sandboxed = h.sequential(runs);
   report("baseline: posix_spawn + waitpid (static true)", base);
+  report("  the same binary through uv_spawn (fork + exec)", viaLibuv);
   report("checker: spawn -> result, no-op job, sandboxed", sandboxed);
   std::printf("%-52s median %.2fx   p99 %.2fx\n", "ratio checker / baseline", percentile(sandboxed, 50) / percentile(base, 50),
               percentile(sandboxed, 99) / percentile(base, 99));
