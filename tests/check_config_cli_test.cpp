@@ -1,10 +1,9 @@
 // `checker check-config` as an operator runs it: the real binary, a real file.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace checker {
@@ -12,22 +11,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun runChecker(const std::string& args) {
-  CliRun run;
-  std::string command = std::string(CHECKER_BIN_DIR) + "/checker " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+test::CommandResult runChecker(const std::string& args) {
+  return test::runCommand(std::string(CHECKER_BIN_DIR) + "/checker " + args);
 }
 
 const char* kGood = R"([general]
@@ -54,7 +39,7 @@ timeout = eventually
 type = http
 url = http://127.0.0.1/
 )");
-  CliRun run = runChecker("check-config -c " + cfg);
+  test::CommandResult run = runChecker("check-config -c " + cfg);
   EXPECT_EQ(run.exitCode, 2);
   EXPECT_THAT(run.output, HasSubstr(cfg + ":7: [job web] timeout: expected a duration"));
   EXPECT_THAT(run.output, HasSubstr("1 error(s)"));
@@ -63,7 +48,7 @@ url = http://127.0.0.1/
 TEST(CheckConfigCli, PrintsOneLinePerJobAndExitsZero) {
   test::TempDir dir;
   std::string cfg = dir.write("settings.cfg", kGood);
-  CliRun run = runChecker("check-config -c " + cfg);
+  test::CommandResult run = runChecker("check-config -c " + cfg);
   EXPECT_EQ(run.exitCode, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("tcp:127.0.0.1:22  type=tcp  every=30s  notify=state_change  threshold=2\n"));
   EXPECT_THAT(run.output, HasSubstr("tcp:127.0.0.1:2222  type=tcp  every=30s  notify=state_change  threshold=2\n"));
@@ -73,7 +58,7 @@ TEST(CheckConfigCli, PrintsOneLinePerJobAndExitsZero) {
 
 TEST(CheckConfigCli, BundledConfigsAreValid) {
   for (const char* name : {"local.cfg"}) {
-    CliRun run = runChecker(std::string("check-config -c ") + CHECKER_SOURCE_DIR + "/packaging/" + name);
+    test::CommandResult run = runChecker(std::string("check-config -c ") + CHECKER_SOURCE_DIR + "/packaging/" + name);
     EXPECT_EQ(run.exitCode, 0) << name << ": " << run.output;
   }
 }
@@ -82,7 +67,7 @@ TEST(CheckConfigCli, UsageErrorsExitTwo) {
   EXPECT_EQ(runChecker("").exitCode, 2);
   EXPECT_EQ(runChecker("no-such-command").exitCode, 2);
   EXPECT_EQ(runChecker("check-config -c").exitCode, 2);
-  CliRun help = runChecker("--help");
+  test::CommandResult help = runChecker("--help");
   EXPECT_EQ(help.exitCode, 0);
   EXPECT_THAT(help.output, HasSubstr("check-config"));
 }

@@ -12,6 +12,7 @@
 
 #include "support/daemon_process.h"
 #include "support/proc_scan.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace checker {
@@ -50,21 +51,7 @@ int closedPort() {
   return gone.port();
 }
 
-struct Output {
-  int exitCode = -1;
-  std::string text;
-};
-
-Output run(const std::string& args) {
-  Output out;
-  FILE* pipe = ::popen((kBin + "/" + args + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
-  int status = pipe ? ::pclose(pipe) : -1;
-  out.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+test::CommandResult run(const std::string& args) { return test::runCommand(kBin + "/" + args); }
 
 std::string config(const test::TempDir& dir, const std::string& jobs) {
   ::chmod(dir.path().c_str(), 0755);
@@ -79,15 +66,15 @@ TEST(CheckerRunJob, RunsOnceThroughTheWorkerAndChangesNoState) {
   int down = closedPort();
   std::string cfg = config(dir, "[job up]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(up.port()) +
                                     "\n[job down]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(down) + "\n");
-  Output ok = run("checker run-job -c " + cfg + " up --json");
-  EXPECT_EQ(ok.exitCode, 0) << ok.text;
-  EXPECT_THAT(ok.text, HasSubstr("\"id\": \"tcp:127.0.0.1:" + std::to_string(up.port()) + "\""));
-  EXPECT_THAT(ok.text, HasSubstr("\"name\": \"up\", \"outcome\": \"ok\""));
-  EXPECT_THAT(ok.text, HasSubstr("\"duration_ms\": "));
-  Output failed = run("checker run-job -c " + cfg + " down");
-  EXPECT_EQ(failed.exitCode, 1) << failed.text;
-  EXPECT_THAT(failed.text, HasSubstr("down (tcp:127.0.0.1:" + std::to_string(down) + "): failed in"));
-  EXPECT_THAT(failed.text, HasSubstr("Connection refused"));
+  test::CommandResult ok = run("checker run-job -c " + cfg + " up --json");
+  EXPECT_EQ(ok.exitCode, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr("\"id\": \"tcp:127.0.0.1:" + std::to_string(up.port()) + "\""));
+  EXPECT_THAT(ok.output, HasSubstr("\"name\": \"up\", \"outcome\": \"ok\""));
+  EXPECT_THAT(ok.output, HasSubstr("\"duration_ms\": "));
+  test::CommandResult failed = run("checker run-job -c " + cfg + " down");
+  EXPECT_EQ(failed.exitCode, 1) << failed.output;
+  EXPECT_THAT(failed.output, HasSubstr("down (tcp:127.0.0.1:" + std::to_string(down) + "): failed in"));
+  EXPECT_THAT(failed.output, HasSubstr("Connection refused"));
   EXPECT_EQ(run("checker run-job -c " + cfg + " nosuchjob").exitCode, 2);
   struct stat st{};
   EXPECT_NE(::stat(dir.file("state").c_str(), &st), 0) << "run-job must not create or change state";
@@ -110,15 +97,15 @@ TEST(CheckerStatus, ReadsTheStateWhileCheckerdRuns) {
     ASSERT_NE(line, "") << ::testing::PrintToString(daemon.lines());
     from = static_cast<size_t>(std::find(daemon.lines().begin(), daemon.lines().end(), line) - daemon.lines().begin()) + 1;
   }
-  Output json = run("checker status -c " + cfg + " --json");
-  EXPECT_EQ(json.exitCode, 0) << json.text;
-  EXPECT_THAT(json.text, HasSubstr("\"name\": \"up\", \"state\": \"ok\", \"consecutive_failures\": 0"));
-  EXPECT_THAT(json.text, ::testing::ContainsRegex("\"name\": \"down\", \"state\": \"failing\", \"consecutive_failures\": [2-9]"));
-  EXPECT_THAT(json.text, HasSubstr("\"name\": \"later\", \"state\": \"never run\""));
-  EXPECT_THAT(json.text, HasSubstr("Connection refused"));
-  Output table = run("checker status -c " + cfg);
-  EXPECT_THAT(table.text, HasSubstr("scheduler heartbeat: "));
-  EXPECT_THAT(table.text, ::testing::ContainsRegex("down +failing +[2-9]"));
+  test::CommandResult json = run("checker status -c " + cfg + " --json");
+  EXPECT_EQ(json.exitCode, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"name\": \"up\", \"state\": \"ok\", \"consecutive_failures\": 0"));
+  EXPECT_THAT(json.output, ::testing::ContainsRegex("\"name\": \"down\", \"state\": \"failing\", \"consecutive_failures\": [2-9]"));
+  EXPECT_THAT(json.output, HasSubstr("\"name\": \"later\", \"state\": \"never run\""));
+  EXPECT_THAT(json.output, HasSubstr("Connection refused"));
+  test::CommandResult table = run("checker status -c " + cfg);
+  EXPECT_THAT(table.output, HasSubstr("scheduler heartbeat: "));
+  EXPECT_THAT(table.output, ::testing::ContainsRegex("down +failing +[2-9]"));
   // checkerd kept going while it was read.
   ASSERT_NE(daemon.waitForLine("job down: failed", 10s, daemon.lines().size()), "");
   int status = daemon.stop(SIGTERM, 20s);
@@ -133,19 +120,19 @@ TEST(PluginDescribe, AWorkerExpandsPluginSectionsAtConfigLoad) {
                                   dir.file("state") + "\nplugindir = " + kBin + "/../test-plugins\n[email]\nnomail = yes\n"
                                   "[job many]\ntype = SpawningCheck\nitems = a,b,bad\nevery = 30s\n"
                                   "[job self]\ntype = DescribingCheck\n");
-  Output plan = run("checker check-config -c " + cfg);
-  EXPECT_EQ(plan.exitCode, 0) << plan.text;
+  test::CommandResult plan = run("checker check-config -c " + cfg);
+  EXPECT_EQ(plan.exitCode, 0) << plan.output;
   // One job per item of the spawner, each with its own identity...
-  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:a  type=SpawningCheck  every=30s"));
-  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:b  type=SpawningCheck"));
-  EXPECT_THAT(plan.text, HasSubstr("plugin:SpawningCheck:bad  type=SpawningCheck"));
+  EXPECT_THAT(plan.output, HasSubstr("plugin:SpawningCheck:a  type=SpawningCheck  every=30s"));
+  EXPECT_THAT(plan.output, HasSubstr("plugin:SpawningCheck:b  type=SpawningCheck"));
+  EXPECT_THAT(plan.output, HasSubstr("plugin:SpawningCheck:bad  type=SpawningCheck"));
   // ...and a job's own executeEvery() & co. over the section's defaults.
-  EXPECT_THAT(plan.text, HasSubstr("plugin:DescribingCheck:self  type=DescribingCheck  every=5m  notify=hour  threshold=3"));
-  Output runs = run("checker run-job -c " + cfg + " many");
-  EXPECT_EQ(runs.exitCode, 1) << runs.text;  // "bad" fails
-  EXPECT_THAT(runs.text, HasSubstr("many[a] (plugin:SpawningCheck:a): ok"));
-  EXPECT_THAT(runs.text, HasSubstr("many[bad] (plugin:SpawningCheck:bad): failed in"));
-  EXPECT_THAT(runs.text, HasSubstr("item bad is bad"));
+  EXPECT_THAT(plan.output, HasSubstr("plugin:DescribingCheck:self  type=DescribingCheck  every=5m  notify=hour  threshold=3"));
+  test::CommandResult runs = run("checker run-job -c " + cfg + " many");
+  EXPECT_EQ(runs.exitCode, 1) << runs.output;  // "bad" fails
+  EXPECT_THAT(runs.output, HasSubstr("many[a] (plugin:SpawningCheck:a): ok"));
+  EXPECT_THAT(runs.output, HasSubstr("many[bad] (plugin:SpawningCheck:bad): failed in"));
+  EXPECT_THAT(runs.output, HasSubstr("item bad is bad"));
 }
 
 TEST(CheckerdStop, RunningJobsGetTheGraceThenTheirGroupIsKilled) {
@@ -172,8 +159,8 @@ TEST(CheckerdStop, RunningJobsGetTheGraceThenTheirGroupIsKilled) {
   EXPECT_NE(daemon.waitForLine("stop grace period over: killing 1 run(s)", 0ms), "");
   EXPECT_NE(daemon.waitForLine("job slow: run interrupted by shutdown, not recorded", 0ms), "");
   EXPECT_THAT(test::processesWith(marker), ::testing::IsEmpty()) << "the job's process survived";
-  Output table = run("checker status -c " + cfg);
-  EXPECT_THAT(table.text, ::testing::ContainsRegex("slow +never run"));
+  test::CommandResult table = run("checker status -c " + cfg);
+  EXPECT_THAT(table.output, ::testing::ContainsRegex("slow +never run"));
 }
 
 }  // namespace

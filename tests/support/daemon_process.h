@@ -3,7 +3,6 @@
 // its stderr read line by line: tests wait for log lines (events), never for
 // fixed sleeps. The destructor SIGKILLs the group and reaps, so a failing
 // test leaves nothing running.
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -109,18 +108,5 @@ class DaemonProcess {
   std::string partial_;
   std::vector<std::string> lines_;
 };
-
-// How many open fds process PID has.
-inline int countOpenFds(pid_t pid) {
-  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  int count = 0;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') ++count;
-    }
-    ::closedir(d);
-  }
-  return count;
-}
 
 }  // namespace checker::test
