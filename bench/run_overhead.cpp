@@ -1,9 +1,11 @@
 // checker-bench-runs: the cost of one sandboxed run, next to the floor of a
 // process-per-run design measured in the same run.
 //   1. baseline: posix_spawn + waitpid of a static trivial binary, one at a time
-//   2. checker: spawn -> result of a no-op job through the real worker and
-//      sandbox (cgroups where available, privilege drop when root), one at a time
-//   3. the same with 256 MiB touched in the spawning process (uv_spawn forks)
+//   2. checker: request -> result of a no-op job through the worker launcher
+//      (checkerd's path: a fork per run) and the full sandbox (cgroups where
+//      available, privilege drop when root), one at a time
+//   3. the same with an exec of checker-worker per run (`checker run-job`'s
+//      path), an exec job, and 256 MiB touched in the spawning process
 // Throughput and lateness are measured through the real Supervisor by
 // checker-bench-schedule.
 // Prints its figures; it is not a test and asserts nothing.
@@ -63,6 +65,8 @@ std::vector<double> uvSpawnBaseline(const std::string& binary, int runs) {
 
 struct Harness {
   uv_loop_t loop;
+  std::unique_ptr<WorkerLauncher> launcher;
+  bool viaLauncher = true;
   RunCgroups cgroups;
   JobDefinition job;
   std::string workDir, workerPath, pluginDir;
@@ -80,8 +84,13 @@ struct Harness {
     ::chmod(workDir.c_str(), 0555);
     workerPath = selfDir() + "/checker-worker";
     pluginDir = selfDir() + "/../bench-plugins";
+    launcher = std::make_unique<WorkerLauncher>(&loop, workerPath);
+    std::string error;
+    if (!launcher->start(&error)) std::fprintf(stderr, "launcher: %s\n", error.c_str());
   }
   ~Harness() {
+    launcher->stop();
+    uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     ::rmdir(workDir.c_str());
   }
@@ -96,13 +105,15 @@ struct Harness {
                                    planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, ::geteuid() == 0));
     auto started = std::chrono::steady_clock::now();
     std::string error;
-    WorkerRun* run = WorkerRun::start(&loop, spec, [this, runId, started, onDone](WorkerRunReport&& r) {
+    auto done = [this, runId, started, onDone](WorkerRunReport&& r) {
       double micros = microsSince(started);
       if (r.observation.reply != ReplyState::ok || r.observation.exitStatus != 0) ++failures;
       while (useCgroups && cgroups.mode() != RunCgroups::Mode::none && !cgroups.cleanupRun(runId).removed) {
       }
       onDone(micros);
-    }, &error);
+    };
+    WorkerRun* run = viaLauncher ? WorkerRun::launch(&loop, *launcher, runId, spec, done, &error)
+                                 : WorkerRun::start(&loop, spec, done, &error);
     if (run == nullptr) {
       std::fprintf(stderr, "spawn failed: %s\n", error.c_str());
       ++failures;
@@ -112,8 +123,12 @@ struct Harness {
   std::vector<double> sequential(int runs) {
     std::vector<double> micros;
     for (int i = 0; i < runs; ++i) {
-      start([&](double us) { micros.push_back(us); });
-      uv_run(&loop, UV_RUN_DEFAULT);
+      bool finished = false;
+      start([&](double us) {
+        micros.push_back(us);
+        finished = true;
+      });
+      while (!finished) uv_run(&loop, UV_RUN_ONCE);  // the launcher's socket keeps the loop alive
     }
     return micros;
   }
@@ -140,12 +155,15 @@ int main(int argc, char** argv) {
   std::vector<double> sandboxed = h.sequential(runs);
   report("baseline: posix_spawn + waitpid (static true)", base);
   report("  the same binary through uv_spawn (fork + exec)", viaLibuv);
-  report("checker: spawn -> result, no-op job, sandboxed", sandboxed);
+  report("checker: request -> result, no-op job, sandboxed", sandboxed);
   std::printf("%-52s median %.2fx   p99 %.2fx\n", "ratio checker / baseline", percentile(sandboxed, 50) / percentile(base, 50),
               percentile(sandboxed, 99) / percentile(base, 99));
   h.useCgroups = false;
   report("  the same without run cgroups (rlimits only)", h.sequential(runs / 2));
   h.useCgroups = true;
+  h.viaLauncher = false;
+  report("  the same, exec of checker-worker per run (run-job)", h.sequential(runs / 2));
+  h.viaLauncher = true;
   checker::JobDefinition noop = h.job;
   h.job.id = "exec:/bin/true";
   h.job.type = "exec";
@@ -155,7 +173,7 @@ int main(int argc, char** argv) {
   {
     std::vector<char> ballast(256u << 20);
     std::memset(ballast.data(), 1, ballast.size());  // touched: page tables fork must copy
-    report("checker, spawner holding 256 MiB (uv_spawn forks)", h.sequential(runs / 4));
+    report("checker, spawner holding 256 MiB", h.sequential(runs / 4));
   }
   std::printf("failed runs: %d\n", h.failures);
   return h.failures == 0 ? 0 : 1;

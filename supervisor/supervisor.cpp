@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "common/log.h"
 #include "common/sys_error.h"
@@ -85,6 +86,11 @@ void Supervisor::start() {
     CHECKER_LOG_INFO("sandbox: %s%s", cgroups_->describe().c_str(),
                      stale > 0 ? (", removed " + std::to_string(stale) + " stale run cgroup(s)").c_str() : "");
   }
+  // Every run's worker is forked by the launcher (supervisor/worker_launcher.h).
+  launcher_ = std::make_unique<WorkerLauncher>(loop_, options_.workerPath);
+  std::string launcherError;
+  if (!launcher_->start(&launcherError)) throw std::runtime_error(launcherError);
+  launcher_->setOnReady([this] { startWaiting(); });
   uv_timer_init(loop_, &tick_);
   uv_timer_init(loop_, &flush_);
   uv_timer_init(loop_, &stopGrace_);
@@ -180,10 +186,13 @@ void Supervisor::finishStopIfIdle() {
     ::usleep(10'000);
     retryCleanups();
   }
+  // Counted before the launcher's socket closes, to compare with the idle
+  // count logged after the first runs (a leak is the difference).
+  int openFds = countOwnFds();
   closeHandles();
   CHECKER_LOG_INFO("stopped: %llu run(s) finished, %llu overrun(s); open fds: %d",
                    static_cast<unsigned long long>(stats_.runsFinished),
-                   static_cast<unsigned long long>(stats_.overruns), countOwnFds());
+                   static_cast<unsigned long long>(stats_.overruns), openFds);
 }
 
 void Supervisor::closeHandles() {
@@ -193,6 +202,7 @@ void Supervisor::closeHandles() {
                          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_)}) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   }
+  if (launcher_) launcher_->stop();
 }
 
 void Supervisor::scheduleFlush() {

@@ -25,6 +25,7 @@
 #include "supervisor/run_request.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/state_writer.h"
+#include "supervisor/worker_launcher.h"
 #include "supervisor/worker_run.h"
 
 namespace checker {
@@ -45,6 +46,7 @@ struct SupervisorStats {
   uint64_t runsFinished = 0;
   uint64_t overruns = 0;
   uint64_t spawnFailures = 0;
+  uint64_t runsLostWithLauncher = 0;  // the launcher died under them: not recorded
   uint64_t outboxEntries = 0;
 };
 
@@ -103,6 +105,7 @@ class Supervisor {
   std::deque<size_t> waiting_;
   StateWriter writer_;
   std::unique_ptr<RunCgroups> cgroups_;
+  std::unique_ptr<WorkerLauncher> launcher_;  // forks every run's worker
   std::string workDir_;
   bool dropPrivileges_ = false;
   size_t running_ = 0;

@@ -19,7 +19,7 @@ void Supervisor::onDue(size_t index, int64_t dueMs) {
                      static_cast<unsigned long long>(job.record.overruns));
     return;
   }
-  if (running_ >= options_.maxConcurrentRuns) {
+  if (running_ >= options_.maxConcurrentRuns || !launcher_->ready()) {
     job.waiting = true;
     job.waitingDueMs = dueMs;
     waiting_.push_back(index);
@@ -29,7 +29,7 @@ void Supervisor::onDue(size_t index, int64_t dueMs) {
 }
 
 void Supervisor::startWaiting() {
-  while (!stopping_ && !waiting_.empty() && running_ < options_.maxConcurrentRuns) {
+  while (!stopping_ && !waiting_.empty() && running_ < options_.maxConcurrentRuns && launcher_->ready()) {
     size_t index = waiting_.front();
     waiting_.pop_front();
     jobs_[index].waiting = false;
@@ -49,9 +49,9 @@ void Supervisor::startRun(size_t index, int64_t dueMs) {
                                  now + job.def.limits.timeout.count(),
                                  planSandbox(cgroups_.get(), job.def, runId, workDir_, dropPrivileges_));
   std::string error;
-  job.run = WorkerRun::start(
-      loop_, spec, [this, index, runId](WorkerRunReport&& report) { onRunFinished(index, runId, std::move(report)); },
-      &error);
+  job.run = WorkerRun::launch(
+      loop_, *launcher_, runId, spec,
+      [this, index, runId](WorkerRunReport&& report) { onRunFinished(index, runId, std::move(report)); }, &error);
   job.runId = runId;
   ++stats_.runsStarted;
   ++running_;
@@ -80,6 +80,10 @@ void Supervisor::onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& r
   if (job.interrupted) {
     job.interrupted = false;
     CHECKER_LOG_INFO("job %s: run interrupted by shutdown, not recorded", job.def.name.c_str());
+  } else if (report.launcherLost) {
+    ++stats_.runsLostWithLauncher;
+    CHECKER_LOG_WARN("job %s: run lost with the worker launcher, not recorded; it runs again when next due",
+                     job.def.name.c_str());
   } else {
     recordRun(job, report);
   }

@@ -40,6 +40,13 @@ WorkerRun* WorkerRun::start(uv_loop_t* loop, const WorkerRunSpec& spec, Done don
   return run;
 }
 
+WorkerRun* WorkerRun::launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId, const WorkerRunSpec& spec,
+                             Done done, std::string* error) {
+  auto* run = new WorkerRun(loop, spec, std::move(done));
+  if (run->launchVia(launcher, runId, error) != 0) return nullptr;  // arranged its own cleanup
+  return run;
+}
+
 int WorkerRun::spawn(std::string* error) {
   for (uv_pipe_t* pipe : {&stdin_, &stdout_, &stderr_}) {
     uv_pipe_init(loop_, pipe, 0);
@@ -67,7 +74,12 @@ int WorkerRun::spawn(std::string* error) {
   // Its own session and process group from before exec: the deadline kill
   // of the group cannot race the worker's own setsid().
   options.flags = UV_PROCESS_DETACHED;
-  options.exit_cb = [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); };
+  options.exit_cb = [](uv_process_t* p, int64_t status, int signal) {
+    WorkerRun* run = owner(p->data);
+    run->killGroup();  // whatever the worker left in its group goes with it
+    run->closeHandle(reinterpret_cast<uv_handle_t*>(&run->process_));
+    run->onExit(status, signal);
+  };
   process_.data = this;
   report_.startedUnixMs = wallClockMs();
   startedMonoMs_ = uv_now(loop_);
@@ -81,6 +93,53 @@ int WorkerRun::spawn(std::string* error) {
   }
   ++openHandles_;
   report_.pid = process_.pid;
+  accepted_ = true;
+  startReading();
+  return 0;
+}
+
+// The run's three pipes are made here; the worker's ends go to the
+// launcher, which passes them to the worker it forks.
+int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* error) {
+  launcher_ = &launcher;
+  launchedRunId_ = runId;
+  uv_file in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
+  if (rc == 0) rc = uv_pipe(out, UV_NONBLOCK_PIPE, 0);
+  if (rc == 0) rc = uv_pipe(err, UV_NONBLOCK_PIPE, 0);
+  if (rc != 0) {
+    for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (error) *error = std::string("pipe: ") + uv_strerror(rc);
+    delete this;
+    return rc;
+  }
+  std::pair<uv_pipe_t*, uv_file> ours[] = {{&stdin_, in[1]}, {&stdout_, out[0]}, {&stderr_, err[0]}};
+  for (auto [pipe, fd] : ours) {
+    uv_pipe_init(loop_, pipe, 0);
+    uv_pipe_open(pipe, fd);
+    pipe->data = this;
+    ++openHandles_;
+  }
+  report_.startedUnixMs = wallClockMs();
+  startedMonoMs_ = uv_now(loop_);
+  // Reading (and the request write) start first: the launcher may report
+  // the run's end from inside launch(), when it turns out to be gone.
+  accepted_ = true;
+  startReading();
+  const int workerEnds[3] = {in[0], out[1], err[1]};
+  if (!launcher.launch(runId, workerEnds, this, error)) {
+    accepted_ = false;  // no report for a run that never started
+    exited_ = true;
+    stdoutOpen_ = stderrOpen_ = false;
+    maybeFinish();
+    return -1;
+  }
+  return 0;
+}
+
+void WorkerRun::startReading() {
   uv_timer_init(loop_, &deadline_);
   deadline_.data = this;
   ++openHandles_;
@@ -95,7 +154,24 @@ int WorkerRun::spawn(std::string* error) {
     else if (n < 0) owner(s->data)->onPipeEnd(s);
   });
   sendRequest();
-  return 0;
+}
+
+void WorkerRun::onLaunched(int pid) { report_.pid = pid; }
+
+void WorkerRun::onLaunchedRunExited(int64_t exitStatus, int termSignal) {
+  // The launcher killed the worker's group before reaping it.
+  onExit(exitStatus, termSignal);
+}
+
+void WorkerRun::onNotLaunched(const std::string& error) {
+  report_.observation.spawned = false;
+  report_.observation.spawnError = error;
+  onExit(0, 0);
+}
+
+void WorkerRun::onLauncherLost() {
+  report_.launcherLost = true;
+  onExit(0, SIGKILL);  // its death signal, when the launcher went
 }
 
 void WorkerRun::sendRequest() {
@@ -154,14 +230,12 @@ void WorkerRun::onExit(int64_t status, int signal) {
   report_.observation.exitStatus = status;
   report_.observation.termSignal = signal;
   report_.durationMs = static_cast<uint32_t>(uv_now(loop_) - startedMonoMs_);
-  killGroup();  // whatever the worker left in its group goes with it
   uv_timer_stop(&deadline_);
   uv_timer_start(&deadline_, [](uv_timer_t* t) {
     WorkerRun* run = owner(t->data);
     run->stdoutOpen_ = run->stderrOpen_ = false;  // give up on escaped holders
     run->maybeFinish();
   }, kPipeGraceMs, 0);
-  closeHandle(reinterpret_cast<uv_handle_t*>(&process_));
   maybeFinish();
 }
 
@@ -179,6 +253,12 @@ void WorkerRun::killNow() {
 }
 
 void WorkerRun::killGroup() {
+  if (launcher_ != nullptr) {
+    // Only the launcher knows whether the pid is still the worker's; after
+    // the exit it has killed the group itself.
+    if (!exited_) launcher_->kill(launchedRunId_);
+    return;
+  }
   if (report_.pid > 0) ::kill(-report_.pid, SIGKILL);
 }
 
@@ -201,7 +281,7 @@ void WorkerRun::onHandleClosed(uv_handle_t* handle) {
   WorkerRun* run = owner(handle->data);
   if (--run->openHandles_ > 0 || !run->finished_) return;
   // Every handle is closed: report (unless the run never started) and free.
-  if (run->report_.pid > 0 && run->done_) {
+  if (run->accepted_ && run->done_) {
     Done done = std::move(run->done_);
     WorkerRunReport report = std::move(run->report_);
     delete run;

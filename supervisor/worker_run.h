@@ -1,6 +1,9 @@
 #pragma once
 // One worker process, from spawn to the last closed handle, on the caller's
-// libuv loop. The run is over when the worker has exited AND its stdout and
+// libuv loop. The worker is either spawned here (uv_spawn of checker-worker,
+// one exec per run: `checker run-job`, plugin expansion) or forked by the
+// worker launcher (checkerd's runs; supervisor/worker_launcher.h). Both
+// speak the same request and reply over the run's own pipes. The run is over when the worker has exited AND its stdout and
 // stderr pipes are closed (or were force-closed after a grace period); only
 // then is `done` called, exactly once, and the object frees itself.
 //
@@ -18,6 +21,7 @@
 
 #include "ipc/framing.h"
 #include "supervisor/run_outcome.h"
+#include "supervisor/worker_launcher.h"
 
 namespace checker {
 
@@ -36,15 +40,22 @@ struct WorkerRunReport {
   int64_t startedUnixMs = 0;
   uint32_t durationMs = 0;        // spawn to exit, monotonic
   std::string stderrText;         // up to maxStderrBytes
+  // The launcher died while the run was going (the worker died with it):
+  // nothing is known of the run, and it was not the job's doing.
+  bool launcherLost = false;
 };
 
-class WorkerRun {
+class WorkerRun final : private WorkerLauncher::Listener {
  public:
   using Done = std::function<void(WorkerRunReport&&)>;
 
   // Spawns the worker. On failure returns nullptr with *error set and never
   // calls DONE. On success DONE is called later from the loop.
   static WorkerRun* start(uv_loop_t* loop, const WorkerRunSpec& spec, Done done, std::string* error);
+  // The same, with the worker forked by LAUNCHER as run RUNID
+  // (spec.workerPath is not used).
+  static WorkerRun* launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId, const WorkerRunSpec& spec,
+                           Done done, std::string* error);
 
   // SIGKILLs the worker's process group now (used at shutdown); the run
   // then finishes as usual, classified as killed at the deadline.
@@ -58,7 +69,14 @@ class WorkerRun {
   WorkerRun(uv_loop_t* loop, const WorkerRunSpec& spec, Done done);
   ~WorkerRun() = default;
   int spawn(std::string* error);
+  int launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* error);
+  void startReading();
   void sendRequest();
+  // WorkerLauncher::Listener
+  void onLaunched(int pid) override;
+  void onLaunchedRunExited(int64_t exitStatus, int termSignal) override;
+  void onNotLaunched(const std::string& error) override;
+  void onLauncherLost() override;
   void onExit(int64_t status, int signal);
   void onReplyBytes(const char* data, size_t size);
   void onStderrBytes(const char* data, size_t size);
@@ -70,6 +88,8 @@ class WorkerRun {
   static void onHandleClosed(uv_handle_t* handle);
 
   uv_loop_t* loop_;
+  WorkerLauncher* launcher_ = nullptr;  // set when the launcher forked the worker
+  uint64_t launchedRunId_ = 0;
   WorkerRunSpec spec_;
   Done done_;
   WorkerRunReport report_;
@@ -83,6 +103,7 @@ class WorkerRun {
   bool stdoutOpen_ = false, stderrOpen_ = false;
   int openHandles_ = 0;
   bool finished_ = false;
+  bool accepted_ = false;  // spawned, or taken by the launcher: a report is due
 };
 
 }  // namespace checker

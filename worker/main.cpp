@@ -1,17 +1,18 @@
 // checker-worker: one job run in a sandbox (docs/architecture.md, "Worker
-// sandbox"). Started by checkerd with one framed WorkerRequest on stdin; it
-// writes one framed WorkerReply on stdout and exits. stderr is the run's log.
+// sandbox"), in one of two ways:
 //
-// The fixed order of what happens before any job code runs:
-//   1. die with the supervisor (PR_SET_PDEATHSIG), and exit if it already died
-//   2. its own session and process group
-//   3. read exactly one request (bad: exit 101, one line on stderr, no reply)
-//   4. the sandbox steps of worker/sandbox.h: fds, cgroup, environment,
-//      privileges, no_new_privs, rlimits
-//   5. answer the request, write the reply, exit 0
-// Usage: checker-worker [--parent-pid=PID]   (PID: the supervisor's; see
-// worker/process_setup.h)
-#include <capnp/message.h>
+//   checker-worker [--parent-pid=PID]
+//       one run: one framed WorkerRequest on stdin, one framed WorkerReply
+//       on stdout, then exit (worker/one_request.h). `checker run-job` and
+//       plugin expansion start it so, once per run.
+//   checker-worker --launcher --parent-pid=PID
+//       the launcher checkerd keeps running: it forks a fresh worker per run
+//       on the supervisor's request, over the socket on fd 3
+//       (worker/launcher.h). Each forked worker goes through exactly the
+//       one-run path above.
+//
+// PID is the supervisor's: the worker checks it is still its parent after
+// arming PR_SET_PDEATHSIG (worker/process_setup.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,10 +22,9 @@
 #include <string_view>
 
 #include "common/log.h"
-#include "worker/handlers.h"
+#include "worker/launcher.h"
+#include "worker/one_request.h"
 #include "worker/process_setup.h"
-#include "worker/reply.h"
-#include "worker/request.h"
 
 namespace {
 
@@ -42,41 +42,18 @@ long parseParentPid(std::string_view argument) {
 
 int main(int argc, char** argv) {
   using namespace checker::worker;
-  pid_t parent = ::getppid();
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::puts("checker-worker " CHECKER_VERSION);
     return kExitOk;
   }
   checker::log::setProgram("checker-worker");
-  if (argc > 2 || (argc == 2 && parseParentPid(argv[1]) < 0)) {
-    CHECKER_LOG_ERROR("usage: checker-worker [--parent-pid=PID]");
+  bool launcher = argc == 3 && std::strcmp(argv[1], "--launcher") == 0;
+  const char* pidArgument = launcher ? argv[2] : (argc == 2 ? argv[1] : nullptr);
+  long parent = pidArgument ? parseParentPid(pidArgument) : ::getppid();
+  if ((!launcher && argc > 2) || parent < 0) {
+    CHECKER_LOG_ERROR("usage: checker-worker [--parent-pid=PID] | --launcher --parent-pid=PID");
     return kExitBadUsage;
   }
-  if (argc == 2) parent = static_cast<pid_t>(parseParentPid(argv[1]));
-
-  watchParent(parent);
-  std::string sessionError;
-  ensureOwnSession(&sessionError);
-  resetInheritedSignals();
-
-  std::string error;
-  auto message = readRequest(STDIN_FILENO, &error);
-  if (!message) {
-    CHECKER_LOG_ERROR("bad request: %s", error.c_str());
-    return kExitBadRequest;
-  }
-  auto request = message->root<checker::ipc::WorkerRequest>();
-
-  capnp::MallocMessageBuilder replyMessage;
-  auto reply = replyMessage.initRoot<checker::ipc::WorkerReply>();
-  if (request.isRun()) {
-    handleRun(request.getRun(), sessionError, reply);
-  } else {
-    handleDescribe(request.getDescribe(), sessionError, reply);
-  }
-  if (!writeReply(STDOUT_FILENO, replyMessage, &error)) {
-    CHECKER_LOG_ERROR("writing the reply: %s", error.c_str());
-    return kExitParentGone;
-  }
-  return kExitOk;
+  if (launcher) return runLauncher(kLauncherControlFd, static_cast<pid_t>(parent));
+  return serveOneRequest(static_cast<pid_t>(parent));
 }

@@ -1,0 +1,175 @@
+// The worker launcher (worker/launcher.h, supervisor/worker_launcher.h) with
+// the real checker-worker: every run gets a worker of its own, a deadline
+// kill reaches the run through the launcher, a launcher that dies takes its
+// runs with it and is started again, and nothing is left open or running.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "supervisor/supervisor.h"
+#include "supervisor/worker_launcher.h"
+#include "supervisor/worker_run.h"
+#include "support/proc_scan.h"
+#include "support/temp_dir.h"
+#include "worker_harness.h"
+
+namespace checker::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class WorkerLauncherTest : public ::testing::Test {
+ protected:
+  // libuv opens two descriptors for good on its first spawn (/dev/null and
+  // its signal pipe): made to exist before any test counts descriptors.
+  static void SetUpTestSuite() {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_process_t process{};
+    char* args[] = {const_cast<char*>("/bin/true"), nullptr};
+    uv_process_options_t options{};
+    options.file = args[0];
+    options.args = args;
+    options.exit_cb = [](uv_process_t* p, int64_t, int) { uv_close(reinterpret_cast<uv_handle_t*>(p), nullptr); };
+    if (uv_spawn(&loop, &process, &options) != 0) uv_close(reinterpret_cast<uv_handle_t*>(&process), nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+
+  void SetUp() override {
+    becomeSubreaper();  // workers orphaned by a killed launcher come back here
+    ::chmod(dir_.path().c_str(), 0755);
+    fdsBefore_ = countOwnFds();
+    uv_loop_init(&loop_);
+    launcher_ = std::make_unique<WorkerLauncher>(&loop_, workerPath());
+  }
+
+  void TearDown() override {
+    launcher_->stop();
+    uv_run(&loop_, UV_RUN_DEFAULT);  // ends once the launcher has exited
+    EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+    launcher_.reset();
+    reapAllChildren();
+    EXPECT_EQ(countOwnFds(), fdsBefore_) << "an fd was left open";
+  }
+
+  // Starts a run of SPEC through the launcher; the report lands in REPORTS.
+  checker::WorkerRun* launch(const RunSpec& spec, uint32_t supervisorTimeoutMs = 20'000) {
+    WorkerRunSpec run;
+    run.request = buildRunRequest(spec);
+    run.timeoutMs = supervisorTimeoutMs;
+    std::string error;
+    checker::WorkerRun* started = checker::WorkerRun::launch(
+        &loop_, *launcher_, nextRunId_++, run, [this](WorkerRunReport&& report) { reports_.push_back(std::move(report)); },
+        &error);
+    EXPECT_NE(started, nullptr) << error;
+    return started;
+  }
+
+  // Runs the loop until DONE() holds, checking every 5 ms; false after LIMIT.
+  bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 30s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    uv_timer_t check;
+    uv_timer_init(&loop_, &check);
+    check.data = &loop_;
+    uv_timer_start(&check, [](uv_timer_t* t) { uv_stop(static_cast<uv_loop_t*>(t->data)); }, 5, 5);
+    bool met = done();
+    while (!met && std::chrono::steady_clock::now() < deadline) {
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      met = done();
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    return met;
+  }
+
+  TempDir dir_;
+  uv_loop_t loop_{};
+  std::unique_ptr<WorkerLauncher> launcher_;
+  std::vector<WorkerRunReport> reports_;
+  uint64_t nextRunId_ = 1;
+  int fdsBefore_ = 0;
+};
+
+TEST_F(WorkerLauncherTest, ManyRunsAtOnceEachInAWorkerOfItsOwn) {
+  std::string error;
+  ASSERT_TRUE(launcher_->start(&error)) << error;
+  constexpr size_t kRuns = 24;
+  for (size_t i = 0; i < kRuns; ++i) launch(shellJob("echo run " + std::to_string(i), dir_.path()));
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == kRuns; }));
+  std::set<int> pids;
+  for (WorkerRunReport& report : reports_) {
+    EXPECT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError << report.stderrText;
+    EXPECT_EQ(report.observation.exitStatus, 0);
+    EXPECT_EQ(report.observation.termSignal, 0);
+    EXPECT_FALSE(report.launcherLost);
+    EXPECT_GT(report.pid, 0);
+    EXPECT_NE(report.pid, launcher_->pid());
+    pids.insert(report.pid);
+  }
+  EXPECT_EQ(pids.size(), kRuns) << "two runs shared a worker";
+}
+
+TEST_F(WorkerLauncherTest, DeadlineKillsTheRunThroughTheLauncher) {
+  std::string error;
+  ASSERT_TRUE(launcher_->start(&error)) << error;
+  std::string marker = "300." + std::to_string(::getpid());  // a sleep only this test runs
+  launch(shellJob("exec sleep " + marker, dir_.path()), /*supervisorTimeoutMs=*/300);
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  const WorkerRunReport& report = reports_.front();
+  EXPECT_TRUE(report.observation.killedAtDeadline);
+  EXPECT_EQ(report.observation.termSignal, SIGKILL);
+  EXPECT_GE(report.durationMs, 300u);
+  // The launcher killed the worker's group before reaping it; the command
+  // dies with the worker (its death signal).
+  EXPECT_TRUE(runUntil([&] { return processesWith(marker).empty(); }, 5s)) << processesWith(marker).front();
+  EXPECT_EQ(::kill(-report.pid, 0), -1) << "the run's process group is still there";
+}
+
+TEST_F(WorkerLauncherTest, ADeadLauncherTakesItsRunsAndIsStartedAgain) {
+  std::string error;
+  ASSERT_TRUE(launcher_->start(&error)) << error;
+  std::string marker = "301." + std::to_string(::getpid());
+  launch(shellJob("exec sleep " + marker, dir_.path()));
+  ASSERT_TRUE(runUntil([&] { return !processesWith(marker).empty(); })) << "the job never started";
+  int firstLauncher = launcher_->pid();
+  ASSERT_GT(firstLauncher, 0);
+  ASSERT_EQ(::kill(firstLauncher, SIGKILL), 0);
+
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  EXPECT_TRUE(reports_.front().launcherLost);
+  EXPECT_TRUE(runUntil([&] { return processesWith(marker).empty(); }, 5s)) << "the run outlived its launcher";
+
+  ASSERT_TRUE(runUntil([&] { return launcher_->ready() && launcher_->restarts() == 1; }, 5s));
+  EXPECT_NE(launcher_->pid(), firstLauncher);
+  launch(shellJob("echo after the restart", dir_.path()));
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 2; }));
+  EXPECT_EQ(reports_.back().observation.reply, ReplyState::ok) << reports_.back().stderrText;
+  EXPECT_FALSE(reports_.back().launcherLost);
+}
+
+TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
+  launcher_->stop();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  launcher_ = std::make_unique<WorkerLauncher>(&loop_, dir_.file("no-such-worker"));
+  std::string error;
+  EXPECT_FALSE(launcher_->start(&error));
+  EXPECT_THAT(error, ::testing::HasSubstr(dir_.file("no-such-worker")));
+  EXPECT_FALSE(launcher_->ready());
+  WorkerRunSpec run;
+  run.request = buildRunRequest(shellJob("true", dir_.path()));
+  EXPECT_EQ(checker::WorkerRun::launch(&loop_, *launcher_, 1, run, [](WorkerRunReport&&) { ADD_FAILURE() << "reported"; }, &error),
+            nullptr);
+  EXPECT_THAT(error, ::testing::HasSubstr("launcher"));
+}
+
+}  // namespace
+}  // namespace checker::test

@@ -1,0 +1,273 @@
+#include "worker/launcher.h"
+
+#include <capnp/message.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+#include "ipc/framing.h"
+#include "ipc/launcher.capnp.h"
+#include "worker/one_request.h"
+#include "worker/process_setup.h"
+
+namespace checker::worker {
+namespace {
+
+// A control message is a few dozen bytes; anything bigger is not ours.
+constexpr size_t kMaxControlBytes = 512;
+constexpr size_t kRunFds = 3;  // stdin, stdout, stderr of the run
+
+class Launcher {
+ public:
+  Launcher(int control, int childSignals) : control_(control), childSignals_(childSignals) {}
+
+  // Returns the exit code once the socket has ended.
+  int serve() {
+    pollfd fds[2] = {{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}};
+    for (;;) {
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        CHECKER_LOG_ERROR("launcher: %s", describeErrno("poll", "", errno).c_str());
+        return stopAll(kExitParentGone);
+      }
+      if (fds[1].revents != 0) reapExited();
+      if (fds[0].revents != 0 && !receive()) return stopAll(kExitOk);
+    }
+  }
+
+ private:
+  // One datagram from the supervisor; false when the socket has ended.
+  bool receive() {
+    char data[kMaxControlBytes];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
+    iovec iov{data, sizeof data};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t got = ::recvmsg(control_, &message, MSG_CMSG_CLOEXEC);
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) return true;
+      CHECKER_LOG_ERROR("launcher: %s", describeErrno("recvmsg", "control socket", errno).c_str());
+      return false;
+    }
+    if (got == 0) return false;
+    std::vector<int> fds;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      const unsigned char* at = CMSG_DATA(c);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, at + i * sizeof(int), sizeof fd);
+        fds.push_back(fd);
+      }
+    }
+    if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+      CHECKER_LOG_ERROR("launcher: a control message was cut short (%zd bytes); ignored", got);
+      closeAll(fds);
+      return true;
+    }
+    try {
+      auto decoded = ipc::decode(std::string_view(data, static_cast<size_t>(got)), kMaxControlBytes);
+      auto request = decoded->root<ipc::ToLauncher>();
+      if (request.isStart()) {
+        start(request.getStart(), fds);
+      } else {
+        closeAll(fds);
+        kill(request.getKill());
+      }
+    } catch (const std::exception& e) {
+      CHECKER_LOG_ERROR("launcher: bad control message: %s", e.what());
+      closeAll(fds);
+    }
+    return true;
+  }
+
+  void start(uint64_t runId, std::vector<int>& fds) {
+    if (fds.size() != kRunFds) {
+      closeAll(fds);
+      return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
+    }
+    pid_t launcher = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0) becomeWorker(fds, launcher);  // never returns
+    int err = errno;
+    closeAll(fds);
+    if (pid < 0) return notStarted(runId, describeErrno("fork", "", err));
+    runs_[pid] = runId;
+    pids_[runId] = pid;
+    capnp::MallocMessageBuilder builder;
+    auto started = builder.initRoot<ipc::FromLauncher>().initStarted();
+    started.setRunId(runId);
+    started.setPid(pid);
+    send(builder);
+  }
+
+  [[noreturn]] void becomeWorker(const std::vector<int>& fds, pid_t launcher) {
+    ::close(control_);
+    ::close(childSignals_);
+    // The received descriptors are all above 3 (0-3 are open here), so
+    // none is overwritten before it is moved into place.
+    for (int target = 0; target < static_cast<int>(kRunFds); ++target) {
+      if (::dup2(fds[target], target) < 0) ::_exit(kExitBadRequest);
+    }
+    for (int fd : fds) ::close(fd);
+    int code = serveOneRequest(launcher);
+    // _exit: the launcher's exit handlers (OpenSSL's clean-up among them)
+    // are not this run's to run; only what the job left in stdio is flushed.
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+
+  void kill(uint64_t runId) {
+    auto found = pids_.find(runId);
+    if (found == pids_.end()) return;  // already exited: `exited` is on its way
+    killRun(found->second);
+  }
+
+  static void killRun(pid_t pid) {
+    ::kill(-pid, SIGKILL);  // the worker's group, once it made its session
+    ::kill(pid, SIGKILL);   // the worker itself, also before that
+  }
+
+  void reapExited() {
+    signalfd_siginfo info;
+    while (::read(childSignals_, &info, sizeof info) > 0) {
+    }
+    for (;;) {
+      siginfo_t exited{};
+      if (::waitid(P_ALL, 0, &exited, WEXITED | WNOHANG | WNOWAIT) != 0 || exited.si_pid == 0) return;
+      pid_t pid = exited.si_pid;
+      // While the worker is a zombie its pid, and so its group id, cannot
+      // be taken by anyone else: what the run left in its group dies now.
+      ::kill(-pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      auto found = runs_.find(pid);
+      if (found == runs_.end()) continue;
+      capnp::MallocMessageBuilder builder;
+      auto report = builder.initRoot<ipc::FromLauncher>().initExited();
+      report.setRunId(found->second);
+      report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+      report.setTermSignal(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      pids_.erase(found->second);
+      runs_.erase(found);
+      send(builder);
+    }
+  }
+
+  void notStarted(uint64_t runId, const std::string& why) {
+    CHECKER_LOG_ERROR("launcher: run %llu not started: %s", static_cast<unsigned long long>(runId), why.c_str());
+    capnp::MallocMessageBuilder builder;
+    auto report = builder.initRoot<ipc::FromLauncher>().initNotStarted();
+    report.setRunId(runId);
+    report.setError(why);
+    send(builder);
+  }
+
+  // Blocking: the supervisor reads its end from its loop, so a full socket
+  // only ever means a short wait.
+  void send(capnp::MessageBuilder& builder) {
+    std::string bytes = ipc::encode(builder);
+    while (::send(control_, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
+      if (errno == EINTR) continue;
+      // The supervisor is gone (EPIPE) or the socket broke: the runs go too.
+      CHECKER_LOG_ERROR("launcher: %s", describeErrno("send", "control socket", errno).c_str());
+      std::_Exit(stopAll(kExitParentGone));
+    }
+  }
+
+  // The supervisor is gone or done: nothing it started may outlive it.
+  int stopAll(int code) {
+    for (const auto& [pid, runId] : runs_) killRun(pid);
+    while (!runs_.empty()) {
+      int status = 0;
+      pid_t pid = ::waitpid(-1, &status, 0);
+      if (pid < 0 && errno == EINTR) continue;
+      if (pid < 0) break;
+      runs_.erase(pid);
+    }
+    return code;
+  }
+
+  static void closeAll(std::vector<int>& fds) {
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  }
+
+  int control_;
+  int childSignals_;
+  std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
+  std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
+};
+
+// Plugins link libchecker_job_api.so and so libstdc++.so: loaded once here,
+// a plugin's dlopen in each forked worker only maps the plugin itself
+// (about half of a no-op run's cost otherwise; BENCHMARKS.md). Looked for
+// in the build tree's layout beside this program first, then where the
+// dynamic loader looks. libcurl and OpenSSL (checker-net-jobs.so) are not
+// preloaded: ~40 more mappings make every fork and exit dearer for every
+// job, while only http and tls_cert runs need them.
+void preloadJobApi() {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string besideUs;
+  if (n > 0) {
+    self[n] = '\0';
+    std::string dir(self);
+    besideUs = dir.substr(0, dir.rfind('/')) + "/../lib/" CHECKER_JOB_API_SONAME;
+  }
+  for (const std::string& path : {besideUs, std::string(CHECKER_JOB_API_SONAME)}) {
+    if (!path.empty() && ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr) return;
+  }
+  CHECKER_LOG_WARN("launcher: %s not preloaded (%s): each plugin run loads it", CHECKER_JOB_API_SONAME, ::dlerror());
+}
+
+}  // namespace
+
+int runLauncher(int controlFd, pid_t parent) {
+  watchParent(parent);
+  // Nothing of the supervisor's but the standard descriptors and the control
+  // socket: a forked worker closes everything above 2 anyway, but the
+  // launcher itself should not hold the supervisor's files open either.
+  ::close_range(static_cast<unsigned>(controlFd) + 1, ~0U, 0);
+  if (::chdir("/") != 0) {
+    CHECKER_LOG_WARN("launcher: %s", describeErrno("chdir", "/", errno).c_str());
+  }
+  preloadJobApi();
+
+  // SIGCHLD arrives as a readable descriptor, so that the loop is one poll().
+  sigset_t childSignal;
+  sigemptyset(&childSignal);
+  sigaddset(&childSignal, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &childSignal, nullptr);
+  int childSignals = ::signalfd(-1, &childSignal, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (childSignals < 0) {
+    CHECKER_LOG_ERROR("launcher: %s", describeErrno("signalfd", "SIGCHLD", errno).c_str());
+    return kExitParentGone;
+  }
+  CHECKER_LOG_INFO("launcher ready (pid %d)", static_cast<int>(::getpid()));
+  Launcher launcher(controlFd, childSignals);
+  int code = launcher.serve();
+  ::close(childSignals);
+  return code;
+}
+
+}  // namespace checker::worker

@@ -1,0 +1,22 @@
+#pragma once
+// One worker's whole life, from its first instruction to its exit code: the
+// same whether checkerd exec'd checker-worker for the run or the launcher
+// forked it (worker/launcher.h). The request is read from stdin, the reply
+// written on stdout, the log goes to stderr.
+//
+// The fixed order of what happens before any job code runs:
+//   1. die with the parent (PR_SET_PDEATHSIG), and exit if it already died
+//   2. its own session and process group
+//   3. read exactly one request (bad: exit 101, one line on stderr, no reply)
+//   4. the sandbox steps of worker/sandbox.h: fds, cgroup, environment,
+//      privileges, no_new_privs, rlimits
+//   5. answer the request, write the reply
+#include <sys/types.h>
+
+namespace checker::worker {
+
+// PARENT: the process whose death must end this worker (the supervisor,
+// or the launcher). Returns the exit code (worker/process_setup.h).
+int serveOneRequest(pid_t parent);
+
+}  // namespace checker::worker
