@@ -25,7 +25,7 @@ namespace checker {
 namespace {
 
 constexpr const char* kBasePrefix = "checker-runs-";
-constexpr const char* kRunPrefix = "run-";
+constexpr const char* kSlotPrefix = "slot-";
 constexpr size_t kMaxRunsRemembered = 1024;  // memoryHits_ entries
 constexpr auto kSweepWait = std::chrono::seconds(2);
 
@@ -427,6 +427,9 @@ RunCgroups::RunCgroups(RunCgroups&& other) noexcept
     : mode_(std::exchange(other.mode_, Mode::none)),
       hierarchies_(std::exchange(other.hierarchies_, {})),
       whyNot_(std::move(other.whyNot_)),
+      active_(std::move(other.active_)),
+      idle_(std::move(other.idle_)),
+      nextSlot_(other.nextSlot_),
       memoryHits_(std::move(other.memoryHits_)) {}
 
 RunCgroups& RunCgroups::operator=(RunCgroups&& other) noexcept {
@@ -435,12 +438,17 @@ RunCgroups& RunCgroups::operator=(RunCgroups&& other) noexcept {
     mode_ = std::exchange(other.mode_, Mode::none);
     hierarchies_ = std::exchange(other.hierarchies_, {});
     whyNot_ = std::move(other.whyNot_);
+    active_ = std::move(other.active_);
+    idle_ = std::move(other.idle_);
+    nextSlot_ = other.nextSlot_;
     memoryHits_ = std::move(other.memoryHits_);
   }
   return *this;
 }
 
 RunCgroups::~RunCgroups() {
+  for (const Slot& slot : idle_) removeSlot(slot);
+  for (const auto& [runId, slot] : active_) removeSlot(slot);  // best effort: a run still going keeps its own
   for (const Hierarchy& hierarchy : hierarchies_) ::rmdir(hierarchy.base.c_str());
 }
 
@@ -456,8 +464,85 @@ std::string RunCgroups::describe() const {
   return "no per-run cgroups (" + whyNot_ + "); limits by rlimits only";
 }
 
-std::string RunCgroups::runDir(const Hierarchy& hierarchy, uint64_t runId) const {
-  return hierarchy.base + "/" + kRunPrefix + std::to_string(runId);
+std::string RunCgroups::slotDir(const Hierarchy& hierarchy, uint32_t slot) const {
+  return hierarchy.base + "/" + kSlotPrefix + std::to_string(slot);
+}
+
+// ---- slots --------------------------------------------------------------------
+
+bool RunCgroups::makeSlot(Slot* slot, std::string* error) {
+  slot->number = nextSlot_++;
+  std::vector<std::string> made;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = slotDir(hierarchy, slot->number);
+    if (!makeDir(dir, false, error)) {
+      for (const std::string& undo : made) removeDir(undo);
+      return false;
+    }
+    made.push_back(dir);
+    if (mode_ != Mode::v2 || !hierarchy.memory) continue;
+    // Set once per slot: an OOM kill takes the whole run; no swap.
+    bool ok = (!exists(dir + "/memory.swap.max") || writeFile(dir + "/memory.swap.max", "0", error)) &&
+              (!exists(dir + "/memory.oom.group") || writeFile(dir + "/memory.oom.group", "1", error));
+    if (!ok) {
+      for (const std::string& undo : made) removeDir(undo);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool RunCgroups::writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error) {
+  if (slot->limitsWritten && slot->pidsMax == pidsMax && slot->memoryMaxBytes == memoryMaxBytes) return true;
+  bool previousKnown = slot->limitsWritten;
+  slot->limitsWritten = false;  // until every write below went through
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = slotDir(hierarchy, slot->number);
+    std::string pids = pidsMax == 0 ? "max" : std::to_string(pidsMax);
+    if (hierarchy.pids && !writeFile(dir + "/pids.max", pids, error)) return false;
+    if (!hierarchy.memory) continue;
+    if (mode_ == Mode::v2) {
+      if (!writeFile(dir + "/memory.max", memoryMaxBytes == 0 ? "max" : std::to_string(memoryMaxBytes), error)) {
+        return false;
+      }
+      continue;
+    }
+    // v1: memsw (memory + swap) must stay >= the memory limit, and equal
+    // means no swap; so raise in the order that keeps that true.
+    std::string bytes = memoryMaxBytes == 0 ? "-1" : std::to_string(memoryMaxBytes);
+    std::string memory = dir + "/memory.limit_in_bytes", memsw = dir + "/memory.memsw.limit_in_bytes";
+    // A fresh slot starts unlimited in both: lowering. 0 is unlimited.
+    auto effective = [](uint64_t limit) { return limit == 0 ? UINT64_MAX : limit; };
+    bool raising = previousKnown && effective(memoryMaxBytes) > effective(slot->memoryMaxBytes);
+    bool haveMemsw = exists(memsw);
+    if (raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
+    if (!writeFile(memory, bytes, error)) return false;
+    if (!raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
+  }
+  slot->pidsMax = pidsMax;
+  slot->memoryMaxBytes = memoryMaxBytes;
+  slot->limitsWritten = true;
+  return true;
+}
+
+void RunCgroups::removeSlot(const Slot& slot) {
+  for (const Hierarchy& hierarchy : hierarchies_) removeDir(slotDir(hierarchy, slot.number));
+}
+
+// OOM kills (or, on old v1 kernels, limit hits) the slot has seen in all.
+long long RunCgroups::memoryEvents(const Slot& slot) const {
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    if (!hierarchy.memory) continue;
+    std::string dir = slotDir(hierarchy, slot.number);
+    if (mode_ == Mode::v2) return keyedValue(dir + "/memory.events", "oom_kill");
+    long long kills = keyedValue(dir + "/memory.oom_control", "oom_kill");
+    if (kills >= 0) return kills;
+    // Kernels before 4.13 have no oom_kill line: hitting the limit at all is
+    // the best hint left.
+    std::string failcnt;
+    return readFile(dir + "/memory.failcnt", &failcnt) ? std::atoll(failcnt.c_str()) : -1;
+  }
+  return -1;
 }
 
 // ---- one run ------------------------------------------------------------------
@@ -468,39 +553,34 @@ std::vector<std::string> RunCgroups::createRun(uint64_t runId, uint32_t pidsMax,
     *error = "no run cgroups: " + whyNot_;
     return {};
   }
-  std::vector<std::string> dirs;
-  auto undo = [&] {
-    for (const std::string& dir : dirs) removeDir(dir);
-    return std::vector<std::string>{};
-  };
-  for (const Hierarchy& hierarchy : hierarchies_) {
-    std::string dir = runDir(hierarchy, runId);
-    if (!makeDir(dir, false, error)) return undo();
-    dirs.push_back(dir);
-    std::string pids = pidsMax == 0 ? "max" : std::to_string(pidsMax);
-    if (hierarchy.pids && !writeFile(dir + "/pids.max", pids, error)) return undo();
-    if (!hierarchy.memory || memoryMaxBytes == 0) continue;
-    std::string bytes = std::to_string(memoryMaxBytes);
-    if (mode_ == Mode::v2) {
-      if (!writeFile(dir + "/memory.max", bytes, error)) return undo();
-      if (exists(dir + "/memory.swap.max") && !writeFile(dir + "/memory.swap.max", "0", error)) return undo();
-      if (exists(dir + "/memory.oom.group") && !writeFile(dir + "/memory.oom.group", "1", error)) return undo();
-    } else {
-      if (!writeFile(dir + "/memory.limit_in_bytes", bytes, error)) return undo();
-      // memsw (memory + swap) must stay >= the memory limit; equal means no swap.
-      std::string memsw = dir + "/memory.memsw.limit_in_bytes";
-      if (exists(memsw) && !writeFile(memsw, bytes, error)) return undo();
-    }
+  if (active_.count(runId) != 0) {
+    *error = "run " + std::to_string(runId) + " already has its cgroups";
+    return {};
   }
+  Slot slot;
+  if (!idle_.empty()) {
+    slot = idle_.back();
+    idle_.pop_back();
+  } else if (!makeSlot(&slot, error)) {
+    return {};
+  }
+  if (!writeLimits(&slot, pidsMax, memoryMaxBytes, error)) {
+    removeSlot(slot);  // in an unknown state now: not reused
+    return {};
+  }
+  std::vector<std::string> dirs;
+  for (const Hierarchy& hierarchy : hierarchies_) dirs.push_back(slotDir(hierarchy, slot.number));
+  active_[runId] = slot;
   return dirs;
 }
 
 RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
+  auto found = active_.find(runId);
+  if (found == active_.end()) return {0, true};
+  Slot& slot = found->second;
   std::set<pid_t> seen;
-  bool removed = true;
   for (const Hierarchy& hierarchy : hierarchies_) {
-    std::string dir = runDir(hierarchy, runId);
-    if (!exists(dir)) continue;
+    std::string dir = slotDir(hierarchy, slot.number);
     std::string kill = dir + "/cgroup.kill";
     if (mode_ == Mode::v2 && exists(kill)) {
       for (pid_t pid : readPids(dir)) seen.insert(pid);
@@ -509,35 +589,27 @@ RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
     } else {
       killListed(dir, &seen, nullptr);
     }
-    if (hierarchy.memory) {
-      bool hit = readMemoryHit(dir);
-      memoryHits_[runId] = hit;
-      while (memoryHits_.size() > kMaxRunsRemembered) memoryHits_.erase(memoryHits_.begin());
-    }
-    if (!removeDir(dir)) removed = false;
   }
-  return {static_cast<int>(seen.size()), removed};
-}
-
-bool RunCgroups::readMemoryHit(const std::string& dir) const {
-  if (mode_ == Mode::v2) return keyedValue(dir + "/memory.events", "oom_kill") > 0;
-  long long kills = keyedValue(dir + "/memory.oom_control", "oom_kill");
-  if (kills >= 0) return kills > 0;
-  // Kernels before 4.13 have no oom_kill line: hitting the limit at all is
-  // the best hint left.
-  std::string failcnt;
-  return readFile(dir + "/memory.failcnt", &failcnt) && std::atoll(failcnt.c_str()) > 0;
+  if (!seen.empty()) return {static_cast<int>(seen.size()), false};  // released once they are gone
+  long long events = memoryEvents(slot);
+  memoryHits_[runId] = events > slot.memoryEventsBefore;
+  while (memoryHits_.size() > kMaxRunsRemembered) memoryHits_.erase(memoryHits_.begin());
+  slot.memoryEventsBefore = events;
+  if (idle_.size() < kMaxIdleSlots) {
+    idle_.push_back(slot);
+  } else {
+    removeSlot(slot);
+  }
+  active_.erase(found);
+  return {0, true};
 }
 
 bool RunCgroups::runHitMemoryLimit(uint64_t runId) const {
-  for (const Hierarchy& hierarchy : hierarchies_) {
-    if (!hierarchy.memory) continue;
-    std::string dir = runDir(hierarchy, runId);
-    if (exists(dir)) return readMemoryHit(dir);
-    auto recorded = memoryHits_.find(runId);
-    return recorded != memoryHits_.end() && recorded->second;
+  if (auto found = active_.find(runId); found != active_.end()) {
+    return memoryEvents(found->second) > found->second.memoryEventsBefore;
   }
-  return false;
+  auto recorded = memoryHits_.find(runId);
+  return recorded != memoryHits_.end() && recorded->second;
 }
 
 int RunCgroups::sweepStale() {

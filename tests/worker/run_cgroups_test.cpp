@@ -116,11 +116,51 @@ TEST_F(RunCgroupsTest, DetectPreparesABaseForThisProcess) {
   ASSERT_EQ(dirs.size(), cgroups_->mode() == RunCgroups::Mode::v1 ? 2u : 1u);
   for (const auto& dir : dirs) {
     EXPECT_TRUE(exists(dir)) << dir;
-    EXPECT_EQ(nameOf(dir), "run-1");
+    EXPECT_THAT(nameOf(dir), ::testing::MatchesRegex("slot-[0-9]+"));
     EXPECT_EQ(nameOf(parentOf(dir)), base);
   }
   EXPECT_TRUE(cleanUp(1));
-  for (const auto& dir : dirs) EXPECT_FALSE(exists(dir)) << dir;
+  EXPECT_EQ(cgroups_->idleSlots(), 1u);
+  // Gone with the supervisor's RunCgroups, idle slots and base alike.
+  cgroups_.reset();
+  runDirs_.clear();
+  for (const auto& dir : dirs) {
+    EXPECT_FALSE(exists(dir)) << dir;
+    EXPECT_FALSE(exists(parentOf(dir))) << parentOf(dir);
+  }
+}
+
+TEST_F(RunCgroupsTest, AReleasedSlotIsReusedEmptyWithTheNextRunsLimits) {
+  auto first = create(2, 10, 128 << 20);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(cleanUp(2));
+  // Each run in turn gets the one idle slot: lower, higher, unlimited,
+  // limited, unlimited again, lower (v1 needs its two memory limits written in the
+  // right order each way).
+  const uint64_t kMiB = 1 << 20;
+  uint64_t id = 3;
+  for (uint64_t memory : {64 * kMiB, 512 * kMiB, uint64_t{0}, 256 * kMiB, uint64_t{0}, 32 * kMiB}) {
+    auto dirs = create(id, static_cast<uint32_t>(20 + id), memory);
+    ASSERT_EQ(dirs, first) << "the idle slot was not reused for " << memory;
+    EXPECT_EQ(cgroups_->idleSlots(), 0u);
+    EXPECT_EQ(readText(pidsDir(dirs) + "/pids.max"), std::to_string(20 + id) + "\n");
+    for (const auto& dir : dirs) {
+      std::string limit = readText(dir + "/memory.max") + readText(dir + "/memory.limit_in_bytes");
+      if (limit.empty()) continue;  // the pids hierarchy of v1
+      if (memory == 0) {
+        EXPECT_THAT(limit, ::testing::AnyOf("max\n", "9223372036854771712\n")) << dir;
+      } else {
+        EXPECT_EQ(limit, std::to_string(memory) + "\n") << dir;
+      }
+      EXPECT_THAT(pidsIn(dir), ::testing::IsEmpty()) << dir;
+    }
+    ASSERT_TRUE(cleanUp(id++));
+  }
+  // Two runs at once never share a slot.
+  auto busy = create(id++, 10, 0);
+  auto other = create(id++, 10, 0);
+  ASSERT_FALSE(other.empty());
+  EXPECT_NE(busy, other);
 }
 
 TEST_F(RunCgroupsTest, WorkerJoinsTheRunCgroups) {
@@ -130,7 +170,7 @@ TEST_F(RunCgroupsTest, WorkerJoinsTheRunCgroups) {
   auto result = resultOf(run);
   EXPECT_EQ(result.getOutcome(), ipc::Outcome::OK);
   std::string seen = result.getMessage().cStr();
-  std::string suffix = "/checker-runs-" + std::to_string(::getpid()) + "/run-11 ";
+  std::string suffix = "/checker-runs-" + std::to_string(::getpid()) + "/" + nameOf(dirs.front()) + " ";
   size_t count = 0;
   for (size_t at = seen.find(suffix); at != std::string::npos; at = seen.find(suffix, at + 1)) ++count;
   EXPECT_EQ(count, dirs.size()) << seen;
@@ -161,7 +201,7 @@ TEST_F(RunCgroupsTest, PidsLimitHoldsAForkBomb) {
   // process group is killed when its shell ends); the sleepers were not.
   EXPECT_GE(killed, 1);
   EXPECT_LE(static_cast<size_t>(killed), left);
-  for (const auto& dir : dirs) EXPECT_FALSE(exists(dir)) << dir;
+  for (const auto& dir : dirs) EXPECT_THAT(pidsIn(dir), ::testing::IsEmpty()) << dir;
 }
 
 TEST_F(RunCgroupsTest, MemoryLimitKillsTheJobAndIsReported) {
@@ -180,7 +220,15 @@ TEST_F(RunCgroupsTest, MemoryLimitKillsTheJobAndIsReported) {
   }
   EXPECT_TRUE(cgroups_->runHitMemoryLimit(13));
   EXPECT_TRUE(cleanUp(13));
-  EXPECT_TRUE(cgroups_->runHitMemoryLimit(13)) << "forgotten once the cgroup was removed";
+  EXPECT_TRUE(cgroups_->runHitMemoryLimit(13)) << "forgotten once the slot was released";
+  // The next run in the same slot starts with a clean record.
+  auto next = create(16, 0, 96 << 20);
+  ASSERT_EQ(next, dirs) << "the slot was not reused";
+  EXPECT_FALSE(cgroups_->runHitMemoryLimit(16)) << "the previous run's OOM kill counted for this one";
+  WorkerRun quiet = runShell("true", next);
+  EXPECT_EQ(resultOf(quiet).getOutcome(), ipc::Outcome::OK);
+  EXPECT_TRUE(cleanUp(16));
+  EXPECT_FALSE(cgroups_->runHitMemoryLimit(16));
 }
 
 TEST_F(RunCgroupsTest, SweepStaleRemovesALeftoverRunWithALiveProcess) {
@@ -237,7 +285,7 @@ TEST_F(RunCgroupsTest, CreatingARunTwiceFails) {
   ASSERT_FALSE(dirs.empty());
   std::string error;
   EXPECT_TRUE(cgroups_->createRun(15, 10, 0, &error).empty());
-  EXPECT_THAT(error, ::testing::MatchesRegex("mkdir\\(.*/run-15\\): File exists"));
+  EXPECT_EQ(error, "run 15 already has its cgroups");
   for (const auto& dir : dirs) EXPECT_TRUE(exists(dir)) << "the first run's " << dir;
 }
 
