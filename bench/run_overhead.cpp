@@ -63,12 +63,21 @@ std::vector<double> uvSpawnBaseline(const std::string& binary, int runs) {
   return micros;
 }
 
+// A one-job section's job, as the catalogue makes them.
+JobDefinition benchJob(const std::string& id, const std::string& type, WorkerParams params) {
+  JobSectionSettings settings;
+  settings.type = type;
+  settings.section = settings.name = "bench";
+  settings.params = std::move(params);
+  return JobDefinition(id, std::make_shared<const JobSectionSettings>(std::move(settings)));
+}
+
 struct Harness {
   uv_loop_t loop;
   std::unique_ptr<WorkerLauncher> launcher;
   bool viaLauncher = true;
   RunCgroups cgroups;
-  JobDefinition job;
+  JobDefinition job = benchJob("plugin:NoopCheck:bench", "NoopCheck", {});
   std::string workDir, workerPath, pluginDir;
   uint64_t nextRunId = 1;
   int failures = 0;
@@ -76,9 +85,6 @@ struct Harness {
 
   Harness() : cgroups(RunCgroups::detect(nullptr)) {
     uv_loop_init(&loop);
-    job.id = "plugin:NoopCheck:bench";
-    job.name = "bench";
-    job.type = "NoopCheck";
     char dir[] = "/tmp/checker-bench-XXXXXX";
     workDir = ::mkdtemp(dir);
     ::chmod(workDir.c_str(), 0555);
@@ -165,9 +171,7 @@ int main(int argc, char** argv) {
   report("  the same, exec of checker-worker per run (run-job)", h.sequential(runs / 2));
   h.viaLauncher = true;
   checker::JobDefinition noop = h.job;
-  h.job.id = "exec:/bin/true";
-  h.job.type = "exec";
-  h.job.params = {{"command", "/bin/true"}, {"shell", "no"}};
+  h.job = benchJob("exec:/bin/true", "exec", {{"command", "/bin/true"}, {"shell", "no"}});
   report("  an exec job running /bin/true", h.sequential(runs / 2));
   h.job = noop;
   {

@@ -6,7 +6,8 @@
 //      rate the supervisor sustains on this machine, and its lateness.
 //   3. memory: a real checkerd with 10,000 jobs configured (daily, so none
 //      runs during the measurement); prints its VmRSS once it is scheduling.
-// Prints its figures; asserts nothing.
+// Prints its figures; asserts nothing. `checker-bench-schedule memory` runs
+// only part 3.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -44,12 +45,12 @@ void load(int jobCount, int intervalMs, int seconds) {
   config.general.pluginDir = selfDir() + "/../bench-plugins";
   std::vector<JobDefinition> jobs;
   for (int i = 0; i < jobCount; ++i) {
-    JobDefinition job;
-    job.id = "plugin:NoopCheck:job" + std::to_string(i);
-    job.name = "job" + std::to_string(i);
-    job.type = "NoopCheck";
-    job.schedule = Schedule{Schedule::Kind::interval, Milliseconds(intervalMs)};
-    jobs.push_back(std::move(job));
+    JobSectionSettings settings;
+    settings.type = "NoopCheck";
+    settings.section = settings.name = "job" + std::to_string(i);
+    settings.schedule = Schedule{Schedule::Kind::interval, Milliseconds(intervalMs)};
+    jobs.emplace_back("plugin:NoopCheck:job" + std::to_string(i),
+                      std::make_shared<const JobSectionSettings>(std::move(settings)));
   }
   std::vector<double> late;
   rusage before{};
@@ -131,9 +132,11 @@ void memory() {
 }  // namespace checker::bench
 
 int main(int argc, char** argv) {
-  int seconds = argc > 1 ? std::atoi(argv[1]) : 30;
+  bool memoryOnly = argc > 1 && std::string(argv[1]) == "memory";
+  int seconds = argc > 1 && !memoryOnly ? std::atoi(argv[1]) : 30;
   checker::log::setMinimumLevel(checker::log::Level::error);
   checker::bench::memory();
+  if (memoryOnly) return 0;
   checker::bench::load(1000, 6000, seconds);  // 10,000 runs/min
   for (int jobs : {500, 1000, 2000}) checker::bench::load(jobs, 1000, 10);
   return 0;

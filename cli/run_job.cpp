@@ -14,16 +14,16 @@ namespace checker::cli {
 namespace {
 
 bool matches(const JobDefinition& job, const std::string& name) {
-  return job.name == name || job.section == name || job.id == name;
+  return job.name() == name || job.section() == name || job.id() == name;
 }
 
 void printRun(const JobDefinition& job, const SingleRun& r, bool json) {
   if (json) {
     std::printf("{\"id\": %s, \"name\": %s, \"outcome\": %s, \"message\": %s, \"duration_ms\": %u}\n",
-                jsonString(job.id).c_str(), jsonString(job.name).c_str(), jsonString(outcomeName(r.run.outcome)).c_str(),
+                jsonString(job.id()).c_str(), jsonString(job.name()).c_str(), jsonString(outcomeName(r.run.outcome)).c_str(),
                 jsonString(r.run.message).c_str(), r.durationMs);
   } else {
-    std::printf("%s (%s): %s in %u ms%s%s\n", job.name.c_str(), job.id.c_str(), outcomeName(r.run.outcome),
+    std::printf("%s (%s): %s in %u ms%s%s\n", job.name().c_str(), job.id().c_str(), outcomeName(r.run.outcome),
                 r.durationMs, r.run.message.empty() ? "" : ": ", r.run.message.c_str());
   }
 }
@@ -53,7 +53,7 @@ int runJob(const CommonOptions& options) {
   }
   int ran = 0, failed = 0;
   for (const JobDefinition& job : loaded.jobs) {
-    if (!matches(job, name) || job.system) continue;
+    if (!matches(job, name) || job.system()) continue;
     SingleRun r = runJobOnce(job, loaded.config, defaultWorkerPath());
     printRun(job, r, json);
     ++ran;

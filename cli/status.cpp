@@ -47,10 +47,10 @@ const char* healthName(ipc::Health h) {
 }
 
 Row rowFor(const JobDefinition& job, const StateReader* txn) {
-  Row row{job.id, job.name, "never run", "-", "-", "", 0, 0, 0};
-  if (job.system) row.state = "not yet run here";  // system jobs arrive with the mailer and peerd
+  Row row{job.id(), job.name(), "never run", "-", "-", "", 0, 0, 0};
+  if (job.system()) row.state = "not yet run here";  // system jobs arrive with the mailer and peerd
   if (txn == nullptr) return row;
-  std::optional<std::string_view> value = txn->get(StateDb::jobs, job.id);
+  std::optional<std::string_view> value = txn->get(StateDb::jobs, job.id());
   if (!value) return row;
   try {
     auto decoded = ipc::decode(*value);

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/config_section.h"
 #include "jobs/command_line.h"
@@ -31,9 +34,14 @@ class SectionExpander {
   void expandExec(std::vector<JobDefinition>& out);
   void expandPlugin(std::vector<JobDefinition>& out);
 
-  // The targets of a section: `targets` (several), `target`, or host + port.
-  std::vector<HostPort> hostPortTargets(bool allowHostPort);
-  JobDefinition make(const std::string& id, const std::string& target, bool several) const;
+  // The targets of a section: `targets` (several), `target`, or host + port;
+  // each as "HOST:PORT" or "[IPv6]:PORT".
+  std::vector<std::string> hostPortTargets(bool allowHostPort);
+  // What every job of the section shares, before the type's own parts.
+  JobSectionSettings commonSettings() const;
+  // One job per target, all pointing at one copy of SETTINGS.
+  void addTargetJobs(std::vector<JobDefinition>& out, JobSectionSettings settings, const std::string& idPrefix,
+                     TargetParams targetParams, const std::vector<std::string>& targets) const;
 
   const JobSection& job_;
   const Config& config_;
@@ -58,21 +66,30 @@ void SectionExpander::expand(std::vector<JobDefinition>& out) {
   }
 }
 
-JobDefinition SectionExpander::make(const std::string& id, const std::string& target, bool several) const {
-  JobDefinition d;
-  d.id = id;
-  d.name = several ? job_.name + "[" + target + "]" : job_.name;
-  d.type = job_.type;
-  d.section = job_.name;
-  d.line = job_.line;
-  d.schedule = job_.schedule;
-  d.notify = job_.notify;
-  d.limits = job_.limits;
-  return d;
+JobSectionSettings SectionExpander::commonSettings() const {
+  JobSectionSettings s;
+  s.type = job_.type;
+  s.section = job_.name;
+  s.name = job_.name;
+  s.line = job_.line;
+  s.schedule = job_.schedule;
+  s.notify = job_.notify;
+  s.limits = job_.limits;
+  return s;
 }
 
-std::vector<HostPort> SectionExpander::hostPortTargets(bool allowHostPort) {
-  std::vector<HostPort> targets;
+void SectionExpander::addTargetJobs(std::vector<JobDefinition>& out, JobSectionSettings settings,
+                                    const std::string& idPrefix, TargetParams targetParams,
+                                    const std::vector<std::string>& targets) const {
+  settings.targetIdPrefix = idPrefix;
+  settings.targetInName = targets.size() > 1;
+  settings.targetParams = targetParams;
+  auto shared = std::make_shared<const JobSectionSettings>(std::move(settings));
+  for (const std::string& target : targets) out.emplace_back(idPrefix + target, shared);
+}
+
+std::vector<std::string> SectionExpander::hostPortTargets(bool allowHostPort) {
+  std::vector<std::string> targets;
   const IniEntry* many = reader_.take("targets");
   const IniEntry* one = reader_.take("target");
   const IniEntry* host = allowHostPort ? reader_.take("host") : nullptr;
@@ -97,23 +114,20 @@ std::vector<HostPort> SectionExpander::hostPortTargets(bool allowHostPort) {
   }
   for (const auto& [text, entry] : texts) {
     Parsed<HostPort> hp = parseHostPort(text);
-    if (parsedOk(hp)) targets.push_back(std::get<HostPort>(hp));
+    if (parsedOk(hp)) targets.push_back(std::get<HostPort>(hp).text());
     else reader_.error(*entry, std::get<std::string>(hp));
   }
   return targets;
 }
 
 void SectionExpander::expandTcp(std::vector<JobDefinition>& out) {
-  std::vector<HostPort> targets = hostPortTargets(true);
+  std::vector<std::string> targets = hostPortTargets(true);
   Milliseconds connectTimeout{10'000};  // the original's socket timeout
   reader_.duration("connect_timeout", connectTimeout);
   reader_.rejectUntaken("type, every, notify, ..., host, port, target, targets, connect_timeout");
-  for (const HostPort& t : targets) {
-    JobDefinition d = make("tcp:" + t.text(), t.text(), targets.size() > 1);
-    d.params = {{"host", t.host}, {"port", std::to_string(t.port)},
-                {"connect_timeout_ms", std::to_string(connectTimeout.count())}};
-    out.push_back(std::move(d));
-  }
+  JobSectionSettings settings = commonSettings();
+  settings.params = {{"connect_timeout_ms", std::to_string(connectTimeout.count())}};
+  addTargetJobs(out, std::move(settings), "tcp:", TargetParams::hostPort, targets);
 }
 
 void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
@@ -131,33 +145,33 @@ void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
   reader_.text("expect_body", expectBody);
   reader_.text("cafile", caFile);
   reader_.rejectUntaken("type, every, notify, ..., url, targets, expect_status, expect_body, cafile");
+  std::vector<std::string> validUrls;
   for (const auto& [u, entry] : urls) {
     bool scheme = u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0;
     if (!scheme || u.find_first_of(" \t\n") != std::string::npos) {
       reader_.error(*entry, "'" + u + "' is not an http:// or https:// URL");
       continue;
     }
-    JobDefinition d = make("http:" + u, u, urls.size() > 1);
-    d.params = {{"url", u}, {"expect_status", std::to_string(expectStatus)}};
-    if (!expectBody.empty()) d.params.emplace_back("expect_body", expectBody);
-    if (!caFile.empty()) d.params.emplace_back("cafile", caFile);
-    out.push_back(std::move(d));
+    validUrls.push_back(u);
   }
+  JobSectionSettings settings = commonSettings();
+  settings.params = {{"expect_status", std::to_string(expectStatus)}};
+  if (!expectBody.empty()) settings.params.emplace_back("expect_body", expectBody);
+  if (!caFile.empty()) settings.params.emplace_back("cafile", caFile);
+  addTargetJobs(out, std::move(settings), "http:", TargetParams::url, validUrls);
 }
 
 void SectionExpander::expandTlsCert(std::vector<JobDefinition>& out) {
-  std::vector<HostPort> targets = hostPortTargets(false);
+  std::vector<std::string> targets = hostPortTargets(false);
   uint32_t warnDays = 30;
   std::string caFile;
   reader_.count("warn_days", 1, 3650, warnDays);
   reader_.text("cafile", caFile);
   reader_.rejectUntaken("type, every, notify, ..., target, targets, warn_days, cafile");
-  for (const HostPort& t : targets) {
-    JobDefinition d = make("tls_cert:" + t.text(), t.text(), targets.size() > 1);
-    d.params = {{"host", t.host}, {"port", std::to_string(t.port)}, {"warn_days", std::to_string(warnDays)}};
-    if (!caFile.empty()) d.params.emplace_back("cafile", caFile);
-    out.push_back(std::move(d));
-  }
+  JobSectionSettings settings = commonSettings();
+  settings.params = {{"warn_days", std::to_string(warnDays)}};
+  if (!caFile.empty()) settings.params.emplace_back("cafile", caFile);
+  addTargetJobs(out, std::move(settings), "tls_cert:", TargetParams::hostPort, targets);
 }
 
 void SectionExpander::expandExec(std::vector<JobDefinition>& out) {
@@ -181,9 +195,10 @@ void SectionExpander::expandExec(std::vector<JobDefinition>& out) {
       rep_.warning(command->line, "[" + section_.name + "] command: " + argv[0] + " is not an executable file (yet)");
     }
   }
-  JobDefinition d = make("exec:" + command->value + (shell ? " (shell)" : ""), "", false);
-  d.params = {{"command", command->value}, {"shell", shell ? "yes" : "no"}};
-  out.push_back(std::move(d));
+  JobSectionSettings settings = commonSettings();
+  settings.params = {{"command", command->value}, {"shell", shell ? "yes" : "no"}};
+  out.emplace_back("exec:" + command->value + (shell ? " (shell)" : ""),
+                   std::make_shared<const JobSectionSettings>(std::move(settings)));
 }
 
 bool isClassName(const std::string& name) {
@@ -209,14 +224,14 @@ void SectionExpander::expandPlugin(std::vector<JobDefinition>& out) {
     rep_.error(line, where + "'" + job_.type + "' is not a built-in type (tcp, http, tls_cert, exec) and there is no plugin " + file);
     return;
   }
-  JobDefinition d = make("plugin:" + job_.type + ":" + job_.name, "", false);
-  for (const IniEntry& e : job_.params) d.params.emplace_back(e.key, e.value);
-  out.push_back(std::move(d));
+  JobSectionSettings settings = commonSettings();
+  for (const IniEntry& e : job_.params) settings.params.emplace_back(e.key, e.value);
+  out.emplace_back("plugin:" + job_.type + ":" + job_.name,
+                   std::make_shared<const JobSectionSettings>(std::move(settings)));
 }
 
 void addSystemJobs(const Config& c, std::vector<JobDefinition>& out) {
-  JobDefinition email;
-  email.id = "system:email";
+  JobSectionSettings email;
   email.name = "email self-check";
   email.type = "email_selfcheck";
   email.system = true;
@@ -224,19 +239,35 @@ void addSystemJobs(const Config& c, std::vector<JobDefinition>& out) {
   // The original's EmailChecker: notify every time, after one failure.
   email.notify = NotifySettings{NotifyMode::every, 1, true, 1};
   email.limits.timeout = c.email.selfCheckDeadline + Milliseconds(30'000);
-  out.push_back(std::move(email));
+  out.emplace_back("system:email", std::make_shared<const JobSectionSettings>(std::move(email)));
   for (const PeerSettings& p : c.peers) {
-    JobDefinition d;
-    d.id = "peer:" + p.url;
-    d.name = "peer " + p.name;
-    d.type = "peer";
-    d.line = p.line;
-    d.system = true;
-    d.schedule = c.peerd.checkEvery;
-    d.notify = c.peerd.notify;
-    d.limits.timeout = c.peerd.timeout + Milliseconds(5'000);
-    d.params = {{"url", p.url}, {"admin", p.adminAddress}};
-    out.push_back(std::move(d));
+    JobSectionSettings peer;
+    peer.name = "peer " + p.name;
+    peer.type = "peer";
+    peer.line = p.line;
+    peer.system = true;
+    peer.schedule = c.peerd.checkEvery;
+    peer.notify = c.peerd.notify;
+    peer.limits.timeout = c.peerd.timeout + Milliseconds(5'000);
+    peer.params = {{"url", p.url}, {"admin", p.adminAddress}};
+    out.emplace_back("peer:" + p.url, std::make_shared<const JobSectionSettings>(std::move(peer)));
+  }
+}
+
+// Runs once every section is expanded, when JOBS no longer moves, so the
+// lookup points at the jobs' ids instead of copying them: copies allocated
+// between the ids, once freed, would leave the ids' heap pages part-used and
+// resident for the daemon's life.
+void reportRedefinedJobs(const std::vector<JobDefinition>& jobs, ConfigReporter& rep) {
+  std::unordered_map<std::string_view, size_t> firstDefinition;  // job id -> index in JOBS
+  firstDefinition.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto [it, inserted] = firstDefinition.emplace(jobs[i].id(), i);
+    if (inserted) continue;
+    const JobDefinition& first = jobs[it->second];
+    rep.error(jobs[i].line(), "[job " + jobs[i].section() + "] defines job '" + jobs[i].id() +
+                                  "' again (already defined in [job " + first.section() + "] at line " +
+                                  std::to_string(first.line()) + ")");
   }
 }
 
@@ -250,19 +281,9 @@ const std::vector<std::string>& builtinJobTypes() {
 JobPlan planJobs(const Config& config) {
   JobPlan plan;
   ConfigReporter rep(config.path);
-  std::map<std::string, const JobSection*> definedBy;  // job id -> its section
   std::vector<JobDefinition> jobs;
-  for (const JobSection& section : config.jobs) {
-    size_t first = jobs.size();
-    SectionExpander(section, config, rep).expand(jobs);
-    for (size_t i = first; i < jobs.size(); ++i) {
-      auto [it, inserted] = definedBy.emplace(jobs[i].id, &section);
-      if (!inserted) {
-        rep.error(section.line, "[job " + section.name + "] defines job '" + jobs[i].id + "' again (already defined in [job " +
-                                    it->second->name + "] at line " + std::to_string(it->second->line) + ")");
-      }
-    }
-  }
+  for (const JobSection& section : config.jobs) SectionExpander(section, config, rep).expand(jobs);
+  reportRedefinedJobs(jobs, rep);
   addSystemJobs(config, jobs);
   plan.jobs = std::move(jobs);
   plan.errors = rep.takeErrors();
@@ -302,9 +323,9 @@ LoadedConfig loadConfiguration(const std::string& path) {
 }
 
 std::string describeJob(const JobDefinition& job) {
-  return job.id + "  type=" + job.type + "  every=" + job.schedule.text() +
-         "  notify=" + notifyModeName(job.notify.mode) +
-         "  threshold=" + std::to_string(job.notify.failuresBeforeNotify);
+  return job.id() + "  type=" + job.type() + "  every=" + job.schedule().text() +
+         "  notify=" + notifyModeName(job.notify().mode) +
+         "  threshold=" + std::to_string(job.notify().failuresBeforeNotify);
 }
 
 }  // namespace checker

@@ -15,25 +15,12 @@
 // This file holds descriptions only: no job code runs here (a plugin's own
 // expansion is asked of a worker; see docs/architecture.md).
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "common/config.h"
+#include "jobs/job_definition.h"
 
 namespace checker {
-
-struct JobDefinition {
-  std::string id;       // identity; the key of the job's state
-  std::string name;     // section name, with "[target]" when a section has several
-  std::string type;     // tcp, http, tls_cert, exec, email_selfcheck, peer, or a plugin class
-  std::string section;  // the [job NAME] it came from ("" for system jobs)
-  int line = 0;
-  bool system = false;
-  Schedule schedule;
-  NotifySettings notify;
-  JobLimits limits;
-  std::vector<std::pair<std::string, std::string>> params;  // what the worker receives
-};
 
 // Names of the built-in job types, in the order documented.
 const std::vector<std::string>& builtinJobTypes();

@@ -20,16 +20,17 @@ namespace {
 
 bool isPluginJob(const JobDefinition& job) {
   const std::vector<std::string>& builtins = builtinJobTypes();
-  return !job.system && std::find(builtins.begin(), builtins.end(), job.type) == builtins.end();
+  return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
 }
 
 std::string describeRequest(const JobDefinition& job, const std::string& pluginDir, const SandboxPlan& plan) {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<ipc::WorkerRequest>().initDescribe();
-  request.setSectionName(job.section);
-  request.setType(job.type);
+  request.setSectionName(job.section());
+  request.setType(job.type());
   request.setPluginDir(pluginDir);
-  fillParams(request.initParams(static_cast<unsigned>(job.params.size())), job);
+  WorkerParams params = job.params();
+  fillParams(request.initParams(static_cast<unsigned>(params.size())), params);
   fillLimits(request.initLimits(), job, plan);  // plugin code runs here too: as for a run
   fillSandbox(request.initSandbox(), plan);
   return ipc::encode(message);
@@ -42,7 +43,7 @@ std::unique_ptr<ipc::DecodedMessage> askWorker(const JobDefinition& job, const s
   uint64_t runId = 0;
   SandboxPlan plan = sandbox.plan(job, &runId);
   WorkerRunReport report = sandbox.runWorker(workerPath, describeRequest(job, pluginDir, plan),
-                                             static_cast<uint32_t>(job.limits.timeout.count()), runId);
+                                             static_cast<uint32_t>(job.limits().timeout.count()), runId);
   if (report.observation.reply != ReplyState::ok) {
     report.observation.stderrExcerpt = firstLineOf(report.stderrText);
     *error = "the worker gave no description (" + classifyRun(report.observation).message + ")";
@@ -52,31 +53,35 @@ std::unique_ptr<ipc::DecodedMessage> askWorker(const JobDefinition& job, const s
 }
 
 // The jobs one description stands for; false with *error when unusable.
+// Each described job has params, and may have a schedule, of its own: each
+// gets its own settings (a plugin section describes a few jobs, not 10,000).
 bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std::vector<JobDefinition>& out,
             std::string* error) {
   if (reply.getError().size() > 0) return *error = reply.getError(), false;
   for (auto d : reply.getJobs()) {
-    JobDefinition job = section;
+    JobSectionSettings settings = section.settings();
+    std::string id = section.id();
     std::string args;
     for (auto arg : d.getIdentityArgs()) args += (args.empty() ? "" : ":") + std::string(arg.cStr());
     if (!args.empty()) {
-      job.id = "plugin:" + section.type + ":" + args;
-      job.name = section.section + "[" + args + "]";
+      settings.targetIdPrefix = "plugin:" + settings.type + ":";
+      settings.targetInName = true;  // NAME[ARGS]
+      id = settings.targetIdPrefix + args;
     }
-    job.params.clear();
-    for (auto p : d.getParams()) job.params.emplace_back(p.getKey(), p.getValue());
+    settings.params.clear();
+    for (auto p : d.getParams()) settings.params.emplace_back(p.getKey(), p.getValue());
     if (d.getEvery().size() > 0) {
       Parsed<Schedule> every = parseSchedule(d.getEvery().cStr());
       if (!parsedOk(every)) return *error = "executeEvery(): " + std::get<std::string>(every), false;
-      job.schedule = std::get<Schedule>(every);
+      settings.schedule = std::get<Schedule>(every);
     }
     if (d.getNotify().size() > 0) {
       Parsed<NotifyMode> mode = parseNotifyMode(d.getNotify().cStr());
       if (!parsedOk(mode)) return *error = "notifyOnFailureEvery(): " + std::get<std::string>(mode), false;
-      job.notify.mode = std::get<NotifyMode>(mode);
+      settings.notify.mode = std::get<NotifyMode>(mode);
     }
-    if (d.getFailuresBeforeNotify() > 0) job.notify.failuresBeforeNotify = d.getFailuresBeforeNotify();
-    out.push_back(std::move(job));
+    if (d.getFailuresBeforeNotify() > 0) settings.notify.failuresBeforeNotify = d.getFailuresBeforeNotify();
+    out.emplace_back(std::move(id), std::make_shared<const JobSectionSettings>(std::move(settings)));
   }
   return true;
 }
@@ -103,16 +108,16 @@ void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath) {
     } catch (const ipc::FrameError& e) {
       error = std::string("malformed description: ") + e.what();
     }
-    loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line, "[job " + job.section + "] type " +
-                                                                                job.type + ": " + error}));
+    loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line(), "[job " + job.section() + "] type " +
+                                                                                  job.type() + ": " + error}));
   }
   std::map<std::string, const JobDefinition*> seen;
   for (const JobDefinition& job : jobs) {
-    auto [it, fresh] = seen.emplace(job.id, &job);
+    auto [it, fresh] = seen.emplace(job.id(), &job);
     if (!fresh) {
       loaded.errors.push_back(formatDiagnostic(
-          loaded.config.path, {job.line, "[job " + job.section + "] defines job '" + job.id +
-                                             "' again (already defined in [job " + it->second->section + "])"}));
+          loaded.config.path, {job.line(), "[job " + job.section() + "] defines job '" + job.id() +
+                                               "' again (already defined in [job " + it->second->section() + "])"}));
     }
   }
   loaded.jobs = std::move(jobs);

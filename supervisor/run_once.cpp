@@ -81,11 +81,11 @@ SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::
   uint64_t runId = 0;
   SandboxPlan plan = sandbox.plan(job, &runId);
   std::string request = buildRunRequest(job, config.general.serverName, config.general.pluginDir,
-                                        wallClockNowMs() + job.limits.timeout.count(), plan);
+                                        wallClockNowMs() + job.limits().timeout.count(), plan);
   WorkerRunReport finished = sandbox.runWorker(
-      workerPath, std::move(request), static_cast<uint32_t>(job.limits.timeout.count()) + kSupervisorDeadlineGraceMs,
+      workerPath, std::move(request), static_cast<uint32_t>(job.limits().timeout.count()) + kSupervisorDeadlineGraceMs,
       runId);
-  finished.observation.cpuSeconds = job.limits.cpuSeconds;
+  finished.observation.cpuSeconds = job.limits().cpuSeconds;
   finished.observation.stderrExcerpt = firstLineOf(finished.stderrText);
   interpretReply(finished);
   result.run = classifyRun(finished.observation);

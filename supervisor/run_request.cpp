@@ -19,31 +19,32 @@ SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t 
     return plan;
   }
   std::string error;
-  plan.cgroupDirs = cgroups->createRun(runId, job.limits.processes, job.limits.memoryBytes, &error);
+  plan.cgroupDirs = cgroups->createRun(runId, job.limits().processes, job.limits().memoryBytes, &error);
   if (plan.cgroupDirs.empty()) {
-    CHECKER_LOG_ERROR("job %s: could not create its run cgroup: %s", job.name.c_str(), error.c_str());
+    CHECKER_LOG_ERROR("job %s: could not create its run cgroup: %s", job.name().c_str(), error.c_str());
     plan.cgroupDirs.push_back("/nonexistent/run-cgroup-could-not-be-created");
   }
   plan.memoryByCgroup = true;
   return plan;
 }
 
-void fillParams(capnp::List<ipc::Param>::Builder out, const JobDefinition& job) {
-  for (unsigned i = 0; i < job.params.size(); ++i) {
-    out[i].setKey(job.params[i].first);
-    out[i].setValue(job.params[i].second);
+void fillParams(capnp::List<ipc::Param>::Builder out, const WorkerParams& params) {
+  for (unsigned i = 0; i < params.size(); ++i) {
+    out[i].setKey(params[i].first);
+    out[i].setValue(params[i].second);
   }
 }
 
 void fillLimits(ipc::Limits::Builder limits, const JobDefinition& job, const SandboxPlan& plan) {
-  limits.setTimeoutMs(static_cast<uint32_t>(job.limits.timeout.count()));
-  limits.setCpuSeconds(job.limits.cpuSeconds);
+  const JobLimits& jobLimits = job.limits();
+  limits.setTimeoutMs(static_cast<uint32_t>(jobLimits.timeout.count()));
+  limits.setCpuSeconds(jobLimits.cpuSeconds);
   // With a memory cgroup the cgroup is the limit (and its OOM kill is how a
   // run is recognised as `limit`); RLIMIT_AS would fail allocations first.
-  limits.setMemoryBytes(plan.memoryByCgroup ? 0 : job.limits.memoryBytes);
-  limits.setOpenFiles(job.limits.openFiles);
-  limits.setProcesses(job.limits.processes);
-  limits.setFileSizeBytes(job.limits.fileSizeBytes);
+  limits.setMemoryBytes(plan.memoryByCgroup ? 0 : jobLimits.memoryBytes);
+  limits.setOpenFiles(jobLimits.openFiles);
+  limits.setProcesses(jobLimits.processes);
+  limits.setFileSizeBytes(jobLimits.fileSizeBytes);
 }
 
 void fillSandbox(ipc::Sandbox::Builder sandbox, const SandboxPlan& plan) {
@@ -60,10 +61,11 @@ std::string buildRunRequest(const JobDefinition& job, const std::string& serverN
                             int64_t deadlineUnixMs, const SandboxPlan& plan) {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<ipc::WorkerRequest>().initRun();
-  request.setJobId(job.id);
-  request.setJobName(job.name);
-  request.setType(job.type);
-  fillParams(request.initParams(static_cast<unsigned>(job.params.size())), job);
+  request.setJobId(job.id());
+  request.setJobName(job.name());
+  request.setType(job.type());
+  WorkerParams params = job.params();
+  fillParams(request.initParams(static_cast<unsigned>(params.size())), params);
   fillLimits(request.initLimits(), job, plan);
   request.setDeadlineUnixMs(deadlineUnixMs);
   request.setPluginDir(pluginDir);

@@ -37,7 +37,7 @@ std::string buildRunRequest(const JobDefinition& job, const std::string& serverN
                             int64_t deadlineUnixMs, const SandboxPlan& sandbox);
 
 // The parts a run request and a describe request share.
-void fillParams(capnp::List<ipc::Param>::Builder out, const JobDefinition& job);
+void fillParams(capnp::List<ipc::Param>::Builder out, const WorkerParams& params);
 void fillLimits(ipc::Limits::Builder out, const JobDefinition& job, const SandboxPlan& plan);
 void fillSandbox(ipc::Sandbox::Builder out, const SandboxPlan& plan);
 

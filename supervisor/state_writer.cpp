@@ -39,10 +39,6 @@ JobRecord readRecord(ipc::JobState::Reader s) {
   r.policy.notifiedFailure = s.getNotifiedFailure();
   r.runs = s.getRuns();
   r.overruns = s.getOverruns();
-  r.lastRunUnixMs = s.getLastRunUnixMs();
-  r.lastOutcome = s.getLastOutcome();
-  r.lastMessage = s.getLastMessage();
-  r.lastDurationMs = s.getLastDurationMs();
   return r;
 }
 
@@ -59,10 +55,10 @@ std::string encodeState(const FinishedRun& run) {
   s.setFirstFailureUnixMs(r.policy.firstFailureUnixMs);
   s.setLastNotifyUnixMs(r.policy.lastNotifyUnixMs);
   s.setNotifiedFailure(r.policy.notifiedFailure);
-  s.setLastRunUnixMs(r.lastRunUnixMs);
-  s.setLastOutcome(r.lastOutcome);
-  s.setLastMessage(r.lastMessage);
-  s.setLastDurationMs(r.lastDurationMs);
+  s.setLastRunUnixMs(run.startedUnixMs);
+  s.setLastOutcome(run.outcome);
+  s.setLastMessage(run.message);
+  s.setLastDurationMs(run.durationMs);
   s.setRuns(r.runs);
   s.setOverruns(r.overruns);
   return ipc::encode(message);
@@ -122,29 +118,29 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
     if (id >= nextOutboxId_) nextOutboxId_ = id + 1;
     return true;
   });
-  recountHistory();
   return records;
 }
 
 void StateWriter::trimHistory(WriteTransaction& txn, const std::string& jobId) {
-  size_t& count = historyCount_[jobId];
+  std::string prefix = state_keys::historyPrefix(jobId);
+  size_t count = 0;
+  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
   if (count <= kHistoryPerJob) return;
   size_t excess = count - kHistoryPerJob;
-  std::vector<std::string> oldest;
-  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view key, std::string_view) {
+  std::vector<std::string> oldest;  // keys sort oldest first
+  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view key, std::string_view) {
     oldest.emplace_back(key);
     return oldest.size() < excess;
   });
-  for (const std::string& key : oldest) {
-    if (txn.erase(StateDb::history, key)) --count;
-  }
+  for (const std::string& key : oldest) txn.erase(StateDb::history, key);
 }
 
 uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
   txn.put(StateDb::jobs, run.jobId, encodeState(run));
-  std::string historyKey = state_keys::historyKey(run.jobId, run.startedUnixMs);
-  if (!txn.get(StateDb::history, historyKey)) historyCount_[run.jobId]++;
-  txn.put(StateDb::history, historyKey, encodeHistory(run));
+  txn.put(StateDb::history, state_keys::historyKey(run.jobId, run.startedUnixMs), encodeHistory(run));
   trimHistory(txn, run.jobId);
   if (!run.mail) return 0;
   uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
@@ -152,28 +148,15 @@ uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, in
   return id;
 }
 
-void StateWriter::recountHistory() {
-  historyCount_.clear();
-  ReadTransaction txn = store_.beginRead();
-  txn.forEach(StateDb::history, [&](std::string_view key, std::string_view) {
-    historyCount_[std::string(key.substr(0, key.find('\0')))]++;
-    return true;
-  });
-}
-
 void StateWriter::flush(int64_t nowUnixMs) {
   if (batch_.empty()) return;
   std::vector<uint64_t> outboxIds;
-  try {
+  {
+    // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
     txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
     txn.commit();
-  } catch (...) {
-    // Nothing of the batch was committed: the history counts moved ahead of
-    // the store, so count again; the batch stays for the next attempt.
-    recountHistory();
-    throw;
   }
   for (size_t i = 0; i < batch_.size(); ++i) {
     const FinishedRun& run = batch_[i];

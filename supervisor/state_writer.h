@@ -17,15 +17,13 @@
 
 namespace checker {
 
-// What the supervisor keeps per job and writes as ipc::JobState.
+// What the supervisor keeps per job between runs. Written as ipc::JobState
+// together with the last run's facts (start, outcome, message, duration),
+// which come from the FinishedRun: memory holds no copy of them per job.
 struct JobRecord {
   PolicyState policy;
   uint64_t runs = 0;
   uint64_t overruns = 0;
-  int64_t lastRunUnixMs = 0;
-  ipc::Outcome lastOutcome = ipc::Outcome::OK;
-  std::string lastMessage;
-  uint32_t lastDurationMs = 0;
 };
 
 struct OutboxMail {
@@ -37,7 +35,7 @@ struct OutboxMail {
 
 struct FinishedRun {
   std::string jobId, jobName, jobType;
-  JobRecord record;  // after this run
+  JobRecord record;  // after this run; with the fields below, the job's new ipc::JobState
   int64_t startedUnixMs = 0;
   uint32_t durationMs = 0;
   ipc::Outcome outcome = ipc::Outcome::OK;
@@ -52,9 +50,9 @@ class StateWriter {
 
   explicit StateWriter(StateStore& store) : store_(store) {}
 
-  // Every job's record by id, plus the bookkeeping flush() needs (history
-  // counts, the next outbox id). Entries that cannot be decoded are logged
-  // and skipped: the job starts afresh rather than the supervisor stopping.
+  // Every job's record by id, plus the next outbox id flush() needs. Entries
+  // that cannot be decoded are logged and skipped: the job starts afresh
+  // rather than the supervisor stopping.
   std::unordered_map<std::string, JobRecord> load();
 
   void add(FinishedRun run) { batch_.push_back(std::move(run)); }
@@ -69,12 +67,12 @@ class StateWriter {
  private:
   // Returns the outbox id written for the run, or 0.
   uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
+  // Keeps the newest kHistoryPerJob runs of the job. Counted in the store at
+  // each write, not kept per job in memory: start reads no history at all.
   void trimHistory(WriteTransaction& txn, const std::string& jobId);
-  void recountHistory();
 
   StateStore& store_;
   std::vector<FinishedRun> batch_;
-  std::unordered_map<std::string, size_t> historyCount_;
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;
 };

@@ -57,9 +57,8 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
     : loop_(loop), config_(config), store_(store), options_(std::move(options)), writer_(store) {
   jobs_.reserve(jobs.size());
   for (JobDefinition& def : jobs) {
-    Job job;
-    job.phaseMs = phaseForJob(def.id, def.schedule);
-    job.def = std::move(def);
+    Job job(std::move(def));
+    job.phaseMs = phaseForJob(job.def.id(), job.def.schedule());
     jobs_.push_back(std::move(job));
   }
 }
@@ -67,10 +66,13 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
 Supervisor::~Supervisor() = default;
 
 void Supervisor::start() {
-  std::unordered_map<std::string, JobRecord> records = writer_.load();
-  for (Job& job : jobs_) {
-    auto it = records.find(job.def.id);
-    if (it != records.end()) job.record = it->second;
+  {
+    // Scoped: the map is freed before malloc_trim below, so its pages go back.
+    std::unordered_map<std::string, JobRecord> records = writer_.load();
+    for (Job& job : jobs_) {
+      auto it = records.find(job.def.id());
+      if (it != records.end()) job.record = it->second;
+    }
   }
   // An empty, root-owned working directory for every run.
   workDir_ = config_.general.stateDir + "/empty";
@@ -119,8 +121,8 @@ void Supervisor::scheduleAll(int64_t now) {
   for (size_t i = 0; i < jobs_.size(); ++i) {
     Job& job = jobs_[i];
     ++job.generation;
-    if (job.def.system) continue;  // run by the mailer and peerd, which come later
-    int64_t due = nextDueUnixMs(job.def.schedule, job.phaseMs, now);
+    if (job.def.system()) continue;  // run by the mailer and peerd, which come later
+    int64_t due = nextDueUnixMs(job.def.schedule(), job.phaseMs, now);
     queue_.push({due, static_cast<uint32_t>(i), job.generation});
   }
   lastTickWallMs_ = now;
@@ -151,7 +153,7 @@ void Supervisor::onTick() {
     Job& job = jobs_[entry.job];
     if (entry.generation != job.generation) continue;
     // The next slot after now: a late loop skips missed slots, never bursts.
-    int64_t next = nextDueUnixMs(job.def.schedule, job.phaseMs, std::max(entry.dueUnixMs, now));
+    int64_t next = nextDueUnixMs(job.def.schedule(), job.phaseMs, std::max(entry.dueUnixMs, now));
     queue_.push({next, entry.job, job.generation});
     onDue(entry.job, entry.dueUnixMs);
   }

@@ -69,6 +69,7 @@ class Supervisor {
  private:
   enum class Phase { idle, running };
   struct Job {
+    explicit Job(JobDefinition definition) : def(std::move(definition)) {}
     JobDefinition def;
     int64_t phaseMs = 0;
     uint32_t generation = 0;

@@ -15,7 +15,7 @@ void Supervisor::onDue(size_t index, int64_t dueMs) {
   if (job.phase == Phase::running || job.waiting) {
     ++job.record.overruns;
     ++stats_.overruns;
-    CHECKER_LOG_WARN("job %s: due again while its previous run is still going (overrun %llu)", job.def.name.c_str(),
+    CHECKER_LOG_WARN("job %s: due again while its previous run is still going (overrun %llu)", job.def.name().c_str(),
                      static_cast<unsigned long long>(job.record.overruns));
     return;
   }
@@ -44,9 +44,9 @@ void Supervisor::startRun(size_t index, int64_t dueMs) {
   if (options_.onRunStarted) options_.onRunStarted(index, dueMs, now);
   WorkerRunSpec spec;
   spec.workerPath = options_.workerPath;
-  spec.timeoutMs = static_cast<uint32_t>(job.def.limits.timeout.count()) + kSupervisorDeadlineGraceMs;
+  spec.timeoutMs = static_cast<uint32_t>(job.def.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
   spec.request = buildRunRequest(job.def, config_.general.serverName, config_.general.pluginDir,
-                                 now + job.def.limits.timeout.count(),
+                                 now + job.def.limits().timeout.count(),
                                  planSandbox(cgroups_.get(), job.def, runId, workDir_, dropPrivileges_));
   std::string error;
   job.run = WorkerRun::launch(
@@ -58,7 +58,7 @@ void Supervisor::startRun(size_t index, int64_t dueMs) {
   job.phase = Phase::running;
   if (job.run == nullptr) {
     ++stats_.spawnFailures;
-    CHECKER_LOG_ERROR("job %s: %s", job.def.name.c_str(), error.c_str());
+    CHECKER_LOG_ERROR("job %s: %s", job.def.name().c_str(), error.c_str());
     WorkerRunReport report;
     report.observation.spawned = false;
     report.observation.spawnError = error;
@@ -79,11 +79,11 @@ void Supervisor::onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& r
   }
   if (job.interrupted) {
     job.interrupted = false;
-    CHECKER_LOG_INFO("job %s: run interrupted by shutdown, not recorded", job.def.name.c_str());
+    CHECKER_LOG_INFO("job %s: run interrupted by shutdown, not recorded", job.def.name().c_str());
   } else if (report.launcherLost) {
     ++stats_.runsLostWithLauncher;
     CHECKER_LOG_WARN("job %s: run lost with the worker launcher, not recorded; it runs again when next due",
-                     job.def.name.c_str());
+                     job.def.name().c_str());
   } else {
     recordRun(job, report);
   }
@@ -100,22 +100,18 @@ void Supervisor::onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& r
 
 void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
   RunObservation& obs = report.observation;
-  obs.timeoutMs = static_cast<uint32_t>(job.def.limits.timeout.count()) + kSupervisorDeadlineGraceMs;
-  obs.cpuSeconds = job.def.limits.cpuSeconds;
+  obs.timeoutMs = static_cast<uint32_t>(job.def.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
+  obs.cpuSeconds = job.def.limits().cpuSeconds;
   obs.stderrExcerpt = firstLineOf(report.stderrText);
   ReplyFacts facts = interpretReply(report);
   ClassifiedRun run = classifyRun(obs);
   int64_t now = wallClockNowMs();
   JobRecord before = job.record;
-  PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.def.notify);
+  PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.def.notify());
   JobRecord& after = job.record;
   after.policy = decision.next;
   ++after.runs;
-  after.lastRunUnixMs = report.startedUnixMs;
-  after.lastOutcome = run.outcome;
-  after.lastMessage = run.message;
-  after.lastDurationMs = report.durationMs;
-  FinishedRun finished{job.def.id, job.def.name, job.def.type, after, report.startedUnixMs, report.durationMs,
+  FinishedRun finished{job.def.id(), job.def.name(), job.def.type(), after, report.startedUnixMs, report.durationMs,
                        run.outcome, run.signal, run.message, std::nullopt};
   if (decision.notice == NoticeKind::failure) {
     finished.mail = composeFailureMail(job.def, after, run, facts.failureNotice, config_.general.serverName,
@@ -125,10 +121,10 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
                                         config_.general.alertContacts, now);
   }
   if (run.outcome != ipc::Outcome::OK) {
-    CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.def.name.c_str(), outcomeName(run.outcome), report.durationMs,
+    CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.def.name().c_str(), outcomeName(run.outcome), report.durationMs,
                      run.message.c_str());
   } else if (before.policy.health != after.policy.health) {
-    CHECKER_LOG_INFO("job %s: ok after %u ms%s", job.def.name.c_str(), report.durationMs,
+    CHECKER_LOG_INFO("job %s: ok after %u ms%s", job.def.name().c_str(), report.durationMs,
                      before.policy.health == JobHealth::failing ? " (recovered)" : "");
   }
   writer_.add(std::move(finished));

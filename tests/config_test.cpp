@@ -82,10 +82,10 @@ TEST(Config, TheOriginalExamplePlansSystemJobsOnly) {
   JobPlan plan = planJobs(load.config);
   ASSERT_TRUE(plan.ok());
   std::vector<std::string> ids;
-  for (const JobDefinition& j : plan.jobs) ids.push_back(j.id);
+  for (const JobDefinition& j : plan.jobs) ids.push_back(j.id());
   EXPECT_THAT(ids, ElementsAre("system:email", "peer:http://someserver.com:5000",
                                "peer:http://someotherserver.com:5000"));
-  EXPECT_EQ(plan.jobs[1].params[1].second, "admin@someserverbackup.com");
+  EXPECT_EQ(plan.jobs[1].params()[1].second, "admin@someserverbackup.com");
 }
 
 TEST(Config, KeysAddedForLaterIssues) {
@@ -224,12 +224,32 @@ TEST(JobCatalog, TargetsSpawnOneJobEachWithItsOwnIdentity) {
   JobPlan plan = planJobs(load.config);
   ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
   ASSERT_EQ(plan.jobs.size(), 4u);  // three targets and the email self-check
-  EXPECT_EQ(plan.jobs[0].id, "tcp:10.0.0.5:22");
-  EXPECT_EQ(plan.jobs[0].name, "ssh[10.0.0.5:22]");
-  EXPECT_EQ(plan.jobs[1].id, "tcp:10.0.0.6:22");
-  EXPECT_EQ(plan.jobs[2].id, "tcp:[::1]:22");
-  EXPECT_EQ(plan.jobs[2].params[0], (std::pair<std::string, std::string>{"host", "::1"}));
-  EXPECT_EQ(plan.jobs[3].id, "system:email");
+  EXPECT_EQ(plan.jobs[0].id(), "tcp:10.0.0.5:22");
+  EXPECT_EQ(plan.jobs[0].name(), "ssh[10.0.0.5:22]");
+  EXPECT_EQ(plan.jobs[1].id(), "tcp:10.0.0.6:22");
+  EXPECT_EQ(plan.jobs[2].id(), "tcp:[::1]:22");
+  EXPECT_EQ(plan.jobs[2].params()[0], (std::pair<std::string, std::string>{"host", "::1"}));
+  EXPECT_EQ(plan.jobs[3].id(), "system:email");
+}
+
+TEST(JobCatalog, TheJobsOfASectionShareOneCopyOfItsSettings) {
+  ConfigLoad load = parse(std::string(kMinimal) + "[job ssh]\ntype = tcp\ntargets = 10.0.0.5:22, [::1]:2222\n"
+                          "connect_timeout = 3s\n[job web]\ntype = http\nurl = http://h/\n");
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+  ASSERT_EQ(plan.jobs.size(), 4u);  // two targets, one url and the email self-check
+  EXPECT_EQ(&plan.jobs[0].settings(), &plan.jobs[1].settings());
+  EXPECT_NE(&plan.jobs[1].settings(), &plan.jobs[2].settings());
+  EXPECT_EQ(plan.jobs[1].name(), "ssh[[::1]:2222]");
+  EXPECT_EQ(plan.jobs[1].target(), "[::1]:2222");
+  EXPECT_THAT(plan.jobs[1].params(), ElementsAre(std::pair<std::string, std::string>{"host", "::1"},
+                                                 std::pair<std::string, std::string>{"port", "2222"},
+                                                 std::pair<std::string, std::string>{"connect_timeout_ms", "3000"}));
+  EXPECT_EQ(plan.jobs[2].name(), "web");  // one job: the section's name alone
+  EXPECT_THAT(plan.jobs[2].params(), ElementsAre(std::pair<std::string, std::string>{"url", "http://h/"},
+                                                 std::pair<std::string, std::string>{"expect_status", "200"}));
+  EXPECT_EQ(plan.jobs[3].name(), "email self-check");
+  EXPECT_EQ(plan.jobs[3].target(), "");
 }
 
 TEST(JobCatalog, IdentityIgnoresScheduleAndNotification) {
@@ -237,7 +257,7 @@ TEST(JobCatalog, IdentityIgnoresScheduleAndNotification) {
     ConfigLoad load = parse(std::string(kMinimal) + "[job web]\ntype = http\nurl = http://127.0.0.1:8080/\n" + extra);
     JobPlan plan = planJobs(load.config);
     EXPECT_TRUE(plan.ok());
-    return plan.jobs.at(0).id;
+    return plan.jobs.at(0).id();
   };
   EXPECT_EQ(idOf(""), "http:http://127.0.0.1:8080/");
   EXPECT_EQ(idOf("every = day\nnotify = every\nfailures_before_notify = 10\n"), idOf(""));
@@ -262,9 +282,9 @@ TEST(JobCatalog, EachBuiltInTypeExpands) {
                                  "exec:/bin/sh -c 'exit 2'  type=exec  every=minute  notify=state_change  threshold=1",
                                  "exec:echo hi | grep hi (shell)  type=exec  every=minute  notify=state_change  threshold=1",
                                  "system:email  type=email_selfcheck  every=hour  notify=every  threshold=1"));
-  EXPECT_THAT(plan.jobs[0].params, ::testing::Contains(std::pair<std::string, std::string>{"connect_timeout_ms", "2000"}));
-  EXPECT_THAT(plan.jobs[2].params, ::testing::Contains(std::pair<std::string, std::string>{"expect_status", "204"}));
-  EXPECT_THAT(plan.jobs[3].params, ::testing::Contains(std::pair<std::string, std::string>{"warn_days", "21"}));
+  EXPECT_THAT(plan.jobs[0].params(), ::testing::Contains(std::pair<std::string, std::string>{"connect_timeout_ms", "2000"}));
+  EXPECT_THAT(plan.jobs[2].params(), ::testing::Contains(std::pair<std::string, std::string>{"expect_status", "204"}));
+  EXPECT_THAT(plan.jobs[3].params(), ::testing::Contains(std::pair<std::string, std::string>{"warn_days", "21"}));
 }
 
 TEST(JobCatalog, TypeErrorsNameLineAndKey) {
@@ -297,8 +317,8 @@ TEST(JobCatalog, PluginTypeFoundInPluginDir) {
                           "\n[email]\nnomail=1\n[job mine]\ntype=MyCheck\nanything=goes\n");
   JobPlan plan = planJobs(load.config);
   ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
-  EXPECT_EQ(plan.jobs[0].id, "plugin:MyCheck:mine");
-  EXPECT_THAT(plan.jobs[0].params, ElementsAre(std::pair<std::string, std::string>{"anything", "goes"}));
+  EXPECT_EQ(plan.jobs[0].id(), "plugin:MyCheck:mine");
+  EXPECT_THAT(plan.jobs[0].params(), ElementsAre(std::pair<std::string, std::string>{"anything", "goes"}));
 }
 
 TEST(ConfigFile, WarnsWhenSecretsAreReadableByOthers) {

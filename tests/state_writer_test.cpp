@@ -1,0 +1,103 @@
+// The supervisor's state writer: what a finished run leaves in the store,
+// what load() gives back, and the history kept per job.
+#include "supervisor/state_writer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/state_keys.h"
+#include "ipc/framing.h"
+#include "support/temp_dir.h"
+
+namespace checker {
+namespace {
+
+FinishedRun runOf(const std::string& jobId, int64_t startedUnixMs, ipc::Outcome outcome, const std::string& message) {
+  FinishedRun run;
+  run.jobId = jobId;
+  run.jobName = "name of " + jobId;
+  run.jobType = "tcp";
+  run.record.policy.health = outcome == ipc::Outcome::OK ? JobHealth::ok : JobHealth::failing;
+  run.record.runs = 7;
+  run.record.overruns = 2;
+  run.startedUnixMs = startedUnixMs;
+  run.durationMs = 42;
+  run.outcome = outcome;
+  run.message = message;
+  return run;
+}
+
+std::vector<std::string> historyKeys(const StateStore& store, const std::string& jobId) {
+  std::vector<std::string> keys;
+  ReadTransaction txn = store.beginRead();
+  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId),
+                        [&](std::string_view key, std::string_view) {
+                          keys.emplace_back(key);
+                          return true;
+                        });
+  return keys;
+}
+
+TEST(StateWriter, TheJobStateHoldsTheRecordAndTheLastRunsFacts) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter writer(store);
+  writer.add(runOf("tcp:h:1", 1000, ipc::Outcome::OK, ""));
+  writer.add(runOf("tcp:h:1", 2000, ipc::Outcome::FAILED, "connection refused"));
+  writer.flush(3000);
+  ReadTransaction txn = store.beginRead();
+  std::optional<std::string_view> value = txn.get(StateDb::jobs, "tcp:h:1");
+  ASSERT_TRUE(value.has_value());
+  auto decoded = ipc::decode(*value);
+  auto state = decoded->root<ipc::JobState>();
+  EXPECT_EQ(std::string(state.getName().cStr()), "name of tcp:h:1");
+  EXPECT_EQ(state.getHealth(), ipc::Health::FAILING);
+  EXPECT_EQ(state.getRuns(), 7u);
+  EXPECT_EQ(state.getOverruns(), 2u);
+  EXPECT_EQ(state.getLastRunUnixMs(), 2000);
+  EXPECT_EQ(state.getLastOutcome(), ipc::Outcome::FAILED);
+  EXPECT_EQ(std::string(state.getLastMessage().cStr()), "connection refused");
+  EXPECT_EQ(state.getLastDurationMs(), 42u);
+
+  StateWriter restarted(store);
+  std::unordered_map<std::string, JobRecord> records = restarted.load();
+  ASSERT_EQ(records.count("tcp:h:1"), 1u);
+  EXPECT_EQ(records["tcp:h:1"].policy.health, JobHealth::failing);
+  EXPECT_EQ(records["tcp:h:1"].runs, 7u);
+  EXPECT_EQ(records["tcp:h:1"].overruns, 2u);
+}
+
+TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  constexpr int64_t kRuns = StateWriter::kHistoryPerJob + 7;
+  {
+    StateWriter writer(store);
+    for (int64_t start = 1; start <= kRuns - 3; ++start) {
+      writer.add(runOf("tcp:h:1", start, ipc::Outcome::OK, ""));
+      if (start % 10 == 0) writer.flush(start);
+    }
+    writer.add(runOf("tcp:h:2", 5, ipc::Outcome::OK, ""));
+    writer.flush(kRuns);
+  }
+  StateWriter restarted(store);  // counts nothing at start: the store does
+  restarted.load();
+  for (int64_t start = kRuns - 2; start <= kRuns; ++start) restarted.add(runOf("tcp:h:1", start, ipc::Outcome::OK, ""));
+  restarted.add(runOf("tcp:h:1", kRuns, ipc::Outcome::FAILED, "the same start again"));  // replaces, adds nothing
+  restarted.flush(kRuns + 1);
+  std::vector<std::string> keys = historyKeys(store, "tcp:h:1");
+  ASSERT_EQ(keys.size(), StateWriter::kHistoryPerJob);
+  const int64_t oldestKept = kRuns - static_cast<int64_t>(StateWriter::kHistoryPerJob) + 1;
+  EXPECT_EQ(keys.front(), state_keys::historyKey("tcp:h:1", oldestKept));
+  EXPECT_EQ(keys.back(), state_keys::historyKey("tcp:h:1", kRuns));
+  EXPECT_THAT(historyKeys(store, "tcp:h:2"), ::testing::ElementsAre(state_keys::historyKey("tcp:h:2", 5)));
+}
+
+}  // namespace
+}  // namespace checker
