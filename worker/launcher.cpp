@@ -37,6 +37,7 @@ class Launcher {
 
   // Returns the exit code once the socket has ended.
   int serve() {
+    makeSpare();
     pollfd fds[2] = {{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}};
     for (;;) {
       if (::poll(fds, 2, -1) < 0) {
@@ -104,9 +105,12 @@ class Launcher {
       closeAll(fds);
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
-    pid_t launcher = ::getpid();
-    pid_t pid = ::fork();
-    if (pid == 0) becomeWorker(fds, launcher);  // never returns
+    pid_t pid = handToSpare(fds);
+    if (pid == 0) {
+      pid_t launcher = ::getpid();
+      pid = ::fork();
+      if (pid == 0) becomeWorker(fds, launcher);  // never returns
+    }
     int err = errno;
     closeAll(fds);
     if (pid < 0) return notStarted(runId, describeErrno("fork", "", err));
@@ -117,22 +121,113 @@ class Launcher {
     started.setRunId(runId);
     started.setPid(pid);
     send(builder);
+    makeSpare();  // while this run goes: the next one finds it ready
   }
 
   [[noreturn]] void becomeWorker(const std::vector<int>& fds, pid_t launcher) {
     ::close(control_);
     ::close(childSignals_);
-    // The received descriptors are all above 3 (0-3 are open here), so
-    // none is overwritten before it is moved into place.
+    if (spare_.channel >= 0) ::close(spare_.channel);
+    std::string sessionError = prepareWorkerProcess(launcher);
+    runWith(fds, sessionError);
+  }
+
+  // The run's descriptors become stdin, stdout and stderr; then the request
+  // is answered. All received descriptors are above 3 (0-3 are open in the
+  // launcher), so none is overwritten before it is moved into place.
+  [[noreturn]] static void runWith(const std::vector<int>& fds, const std::string& sessionError) {
     for (int target = 0; target < static_cast<int>(kRunFds); ++target) {
       if (::dup2(fds[target], target) < 0) ::_exit(kExitBadRequest);
     }
     for (int fd : fds) ::close(fd);
-    int code = serveOneRequest(launcher);
-    // _exit: the launcher's exit handlers (OpenSSL's clean-up among them)
-    // are not this run's to run; only what the job left in stdio is flushed.
+    int code = answerOneRequest(sessionError);
+    // _exit: the launcher's exit handlers are not this run's to run; only
+    // what the job left in stdio is flushed.
     std::fflush(nullptr);
     ::_exit(code);
+  }
+
+  // ---- the spare: the next run's worker, forked ahead -------------------
+  //
+  // Forking, the death signal, the session and the signal reset take a
+  // good part of a run's start; a spare has done them before the request
+  // comes, and waits on a socket of its own for the run's descriptors. It
+  // knows nothing of any run until then.
+
+  void makeSpare() {
+    if (spare_.pid > 0) return;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;  // runs fork directly
+    pid_t launcher = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(pair[0]);
+      becomeSpare(pair[1], launcher);
+    }
+    ::close(pair[1]);
+    if (pid < 0) {
+      ::close(pair[0]);
+      return;
+    }
+    spare_ = {pid, pair[0]};
+  }
+
+  [[noreturn]] void becomeSpare(int channel, pid_t launcher) {
+    ::close(control_);
+    ::close(childSignals_);
+    std::string sessionError = prepareWorkerProcess(launcher);
+    std::vector<int> fds = receiveFds(channel);
+    ::close(channel);
+    if (fds.size() != kRunFds) ::_exit(kExitBadRequest);  // the launcher is gone or never sent
+    runWith(fds, sessionError);
+  }
+
+  static std::vector<int> receiveFds(int channel) {
+    char byte;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t got;
+    while ((got = ::recvmsg(channel, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+    }
+    std::vector<int> fds;
+    cmsghdr* c = got > 0 ? CMSG_FIRSTHDR(&message) : nullptr;
+    if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      fds.resize(count);
+      std::memcpy(fds.data(), CMSG_DATA(c), count * sizeof(int));
+    }
+    return fds;
+  }
+
+  // Passes the run's descriptors to the spare; its pid, or 0 when there is
+  // no spare that took them (the caller forks then).
+  pid_t handToSpare(const std::vector<int>& fds) {
+    if (spare_.pid <= 0) return 0;
+    char byte = 'r';
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * kRunFds);
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * kRunFds);
+    Spare spare = spare_;
+    spare_ = {};
+    bool sent = ::sendmsg(spare.channel, &message, MSG_NOSIGNAL) == 1;
+    ::close(spare.channel);
+    if (sent) return spare.pid;
+    ::kill(spare.pid, SIGKILL);  // a spare that cannot take a run is of no use; reaped as any child
+    return 0;
   }
 
   void kill(uint64_t runId) {
@@ -159,6 +254,11 @@ class Launcher {
       ::kill(-pid, SIGKILL);
       int status = 0;
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (pid == spare_.pid) {  // died before it was used: the next run forks one
+        ::close(spare_.channel);
+        spare_ = {};
+        continue;
       }
       auto found = runs_.find(pid);
       if (found == runs_.end()) continue;
@@ -196,6 +296,11 @@ class Launcher {
 
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
+    if (spare_.pid > 0) {
+      ::close(spare_.channel);  // the spare reads end-of-file and exits
+      runs_[spare_.pid] = 0;     // and is waited for with the runs
+      spare_ = {};
+    }
     for (const auto& [pid, runId] : runs_) killRun(pid);
     while (!runs_.empty()) {
       int status = 0;
@@ -212,8 +317,14 @@ class Launcher {
     fds.clear();
   }
 
+  struct Spare {
+    pid_t pid = 0;
+    int channel = -1;  // where the run's descriptors are sent
+  };
+
   int control_;
   int childSignals_;
+  Spare spare_;
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
 };

@@ -21,6 +21,12 @@
 //                        reused), reap it, answer `exited`
 //   end of the socket    SIGKILL every run still going, reap, exit 0
 //
+// A run's worker is usually the spare: a child forked ahead of time that
+// has armed its death signal, made its own session and reset its signals,
+// and waits on a socket of its own for a run's descriptors. Handing them
+// over takes that work off the run's path; a new spare is forked while the
+// run goes. A spare knows nothing of any run before it gets one.
+//
 // Before serving, it loads libchecker_job_api.so (and with it libstdc++.so),
 // which every plugin needs; plugins themselves are only ever opened in the
 // forked worker, inside the sandbox.

@@ -13,12 +13,17 @@
 
 namespace checker::worker {
 
-int serveOneRequest(pid_t parent) {
+int serveOneRequest(pid_t parent) { return answerOneRequest(prepareWorkerProcess(parent)); }
+
+std::string prepareWorkerProcess(pid_t parent) {
   watchParent(parent);
   std::string sessionError;
   ensureOwnSession(&sessionError);
   resetInheritedSignals();
+  return sessionError;
+}
 
+int answerOneRequest(const std::string& sessionError) {
   std::string error;
   auto message = readRequest(STDIN_FILENO, &error);
   if (!message) {

@@ -13,10 +13,18 @@
 //   5. answer the request, write the reply
 #include <sys/types.h>
 
+#include <string>
+
 namespace checker::worker {
 
 // PARENT: the process whose death must end this worker (the supervisor,
 // or the launcher). Returns the exit code (worker/process_setup.h).
 int serveOneRequest(pid_t parent);
+
+// The same in two halves, for a worker made before its run is known (the
+// launcher's spare): steps 1 and 2, which return why the worker has no
+// session of its own ("" when it has one); then steps 3 to 5.
+std::string prepareWorkerProcess(pid_t parent);
+int answerOneRequest(const std::string& sessionError);
 
 }  // namespace checker::worker

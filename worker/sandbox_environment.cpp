@@ -9,14 +9,13 @@
 // overwritten with zeros and, where the worker may (CAP_SYS_RESOURCE, i.e.
 // started as root), shrunk to nothing with PR_SET_MM_ENV_END. Without that
 // capability /proc shows only NUL bytes: nothing of the old environment.
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/sys_error.h"
@@ -26,21 +25,29 @@ namespace checker::worker {
 namespace {
 
 // The environment block's bounds from /proc/self/stat (fields 50 and 51).
+// Read and split by hand: iostreams would fault in a good part of
+// libstdc++ in every run for one line of text.
 bool environmentBlock(unsigned long* start, unsigned long* end) {
-  std::ifstream in("/proc/self/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return false;
-  std::istringstream fields(stat.substr(close + 2));  // field 3 on
-  std::string field;
-  for (int index = 3; fields >> field; ++index) {
-    if (index == 50) *start = std::strtoul(field.c_str(), nullptr, 10);
-    if (index == 51) {
-      *end = std::strtoul(field.c_str(), nullptr, 10);
-      return *start != 0 && *end >= *start;
-    }
+  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char stat[2048];
+  ssize_t got = ::read(fd, stat, sizeof stat - 1);
+  ::close(fd);
+  if (got <= 0) return false;
+  stat[got] = '\0';
+  char* close = std::strrchr(stat, ')');  // the command name may hold anything but this
+  if (close == nullptr) return false;
+  char* cursor = close + 1;
+  for (int index = 3; index <= 51; ++index) {
+    while (*cursor == ' ') ++cursor;
+    if (*cursor == '\0') return false;
+    char* fieldEnd = cursor;
+    while (*fieldEnd != ' ' && *fieldEnd != '\0' && *fieldEnd != '\n') ++fieldEnd;
+    if (index == 50) *start = std::strtoul(cursor, nullptr, 10);
+    if (index == 51) *end = std::strtoul(cursor, nullptr, 10);
+    cursor = fieldEnd;
   }
-  return false;
+  return *start != 0 && *end >= *start;
 }
 
 // Called after clearenv(): nothing points into the block any more.

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <csignal>
 #include <functional>
 #include <set>
@@ -154,6 +156,31 @@ TEST_F(WorkerLauncherTest, ADeadLauncherTakesItsRunsAndIsStartedAgain) {
   ASSERT_TRUE(runUntil([&] { return reports_.size() == 2; }));
   EXPECT_EQ(reports_.back().observation.reply, ReplyState::ok) << reports_.back().stderrText;
   EXPECT_FALSE(reports_.back().launcherLost);
+}
+
+// The launcher's children as /proc lists them (the spare, and runs going).
+std::vector<pid_t> childrenOf(int pid) {
+  std::vector<pid_t> children;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  for (pid_t child = 0; in >> child;) children.push_back(child);
+  return children;
+}
+
+TEST_F(WorkerLauncherTest, ASpareThatDiedIsNotUsedAndNoRunIsLost) {
+  std::string error;
+  ASSERT_TRUE(launcher_->start(&error)) << error;
+  // With no run going, the launcher's only child is the spare it forked ahead.
+  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 1; }, 5s));
+  pid_t spare = childrenOf(launcher_->pid()).front();
+  ASSERT_EQ(::kill(spare, SIGKILL), 0);
+  ASSERT_TRUE(runUntil([&] {
+    std::vector<pid_t> now = childrenOf(launcher_->pid());
+    return std::find(now.begin(), now.end(), spare) == now.end();
+  }, 5s)) << "the dead spare was not reaped";
+  launch(shellJob("echo after the spare died", dir_.path()));
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  EXPECT_EQ(reports_.front().observation.reply, ReplyState::ok) << reports_.front().stderrText;
+  EXPECT_NE(reports_.front().pid, spare);
 }
 
 TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
