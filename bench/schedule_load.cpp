@@ -2,7 +2,7 @@
 //   1. lateness: 1,000 no-op jobs every 6 s (10,000 runs/min) in a real
 //      Supervisor with real sandboxed workers for SECONDS seconds; prints
 //      p50/p99/max of (start - due) and the run rate achieved;
-//   2. throughput: 500, 1,000 and 2,000 jobs every second for 10 s: the run
+//   2. throughput: 500 to 3,000 jobs every second for 10 s each: the run
 //      rate the supervisor sustains on this machine, and its lateness.
 //   3. memory: a real checkerd with 10,000 jobs configured (daily, so none
 //      runs during the measurement); prints its VmRSS once it is scheduling.
@@ -138,6 +138,6 @@ int main(int argc, char** argv) {
   checker::bench::memory();
   if (memoryOnly) return 0;
   checker::bench::load(1000, 6000, seconds);  // 10,000 runs/min
-  for (int jobs : {500, 1000, 2000}) checker::bench::load(jobs, 1000, 10);
+  for (int jobs : {500, 1000, 2000, 2500, 3000}) checker::bench::load(jobs, 1000, 10);
   return 0;
 }
