@@ -1,0 +1,45 @@
+#pragma once
+// checker-mailer's loop: reads ToMailer messages from the supervisor on the
+// control socket, sends each outbox entry over SMTP (libcurl multi on
+// libuv, mailer/smtp_sender.h) and answers with one SendResult per entry,
+// after the server's answer; never before. With `nomail` it logs what it
+// would send and answers "not sent (nomail)" as accepted, sending nothing.
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+#include "ipc/framing.h"
+#include "ipc/mailer.capnp.h"
+#include "mailer/curl_on_uv.h"
+#include "mailer/smtp_sender.h"
+
+namespace checker::mailer {
+
+class MailerService {
+ public:
+  MailerService(uv_loop_t* loop, const Config& config, int controlFd);
+  // Starts reading the control socket. The loop ends when the supervisor
+  // closes it or asks to shut down (transfers in flight are aborted: their
+  // entries are not acked, so the supervisor sends them again).
+  void start();
+
+ private:
+  void onControlBytes(const char* data, size_t size);
+  void handle(ipc::ToMailer::Reader message);
+  void send(ipc::OutboxEntry::Reader entry);
+  void answer(uint64_t entryId, const SmtpOutcome& outcome);
+  void write(std::string bytes);
+  void stop(const char* why);
+
+  uv_loop_t* loop_;
+  const Config& config_;
+  uv_pipe_t control_{};
+  ipc::FrameReader reader_;
+  CurlOnUv curl_;
+  SmtpSender smtp_;
+  bool stopping_ = false;
+};
+
+}  // namespace checker::mailer
