@@ -17,6 +17,7 @@
 #include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"
 #include "supervisor/run_outcome.h"
+#include "supervisor/supervisor.h"
 
 namespace checker::cli {
 namespace {
@@ -84,8 +85,9 @@ void printTable(const std::vector<Row>& rows) {
   }
 }
 
-void printJson(const std::vector<Row>& rows, int64_t heartbeat) {
-  std::printf("{\"heartbeat_unix_ms\": %lld, \"jobs\": [", static_cast<long long>(heartbeat));
+void printJson(const std::vector<Row>& rows, int64_t heartbeat, const std::string& outbox) {
+  std::printf("{\"heartbeat_unix_ms\": %lld, \"outbox\": %s, \"jobs\": [", static_cast<long long>(heartbeat),
+              outbox.c_str());
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     std::printf("%s\n  {\"id\": %s, \"name\": %s, \"state\": %s, \"consecutive_failures\": %u, "
@@ -95,6 +97,81 @@ void printJson(const std::vector<Row>& rows, int64_t heartbeat) {
                 jsonString(r.message).c_str(), static_cast<unsigned long long>(r.runs));
   }
   std::printf("\n]}\n");
+}
+
+// The outbox as people need it: is mail waiting, since when, why; and what
+// a server refused for good (kept in the state, never retried).
+struct RefusedMail {
+  uint64_t id = 0;
+  std::string to, subject, error;
+};
+struct OutboxSummary {
+  size_t pending = 0;
+  int64_t oldestPendingUnixMs = 0;
+  std::string lastError;  // of the pending entry tried most recently
+  std::vector<RefusedMail> refused;
+};
+
+OutboxSummary readOutbox(const StateReader& txn) {
+  OutboxSummary summary;
+  uint32_t mostAttempts = 0;
+  txn.forEach(StateDb::outbox, [&](std::string_view, std::string_view value) {
+    try {
+      auto decoded = ipc::decode(value);
+      auto entry = decoded->root<ipc::OutboxEntry>();
+      if (entry.getPermanentFailure()) {
+        summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? std::string(entry.getTo()[0].cStr()) : "",
+                                   entry.getSubject().cStr(), entry.getLastError().cStr()});
+        return true;
+      }
+      ++summary.pending;
+      if (summary.oldestPendingUnixMs == 0 || entry.getCreatedUnixMs() < summary.oldestPendingUnixMs) {
+        summary.oldestPendingUnixMs = entry.getCreatedUnixMs();
+      }
+      if (entry.getAttempts() > 0 && entry.getAttempts() >= mostAttempts) {
+        mostAttempts = entry.getAttempts();
+        summary.lastError = entry.getLastError().cStr();
+      }
+    } catch (const ipc::FrameError&) {
+      ++summary.pending;  // unreadable, but still there: counted
+    }
+    return true;
+  });
+  return summary;
+}
+
+std::string ageOf(int64_t sinceUnixMs) {
+  int64_t seconds = (wallClockNowMs() - sinceUnixMs) / 1000;
+  if (seconds < 120) return std::to_string(std::max<int64_t>(seconds, 0)) + " s";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min";
+  return std::to_string(seconds / 3600) + " h";
+}
+
+void printOutbox(const OutboxSummary& outbox, bool noMail) {
+  if (noMail) std::printf("email: nomail is set: alerts are logged, never sent\n");
+  if (outbox.pending == 0) {
+    std::printf("outbox: empty\n");
+  } else {
+    std::printf("outbox: %zu pending, oldest %s old%s%s\n", outbox.pending, ageOf(outbox.oldestPendingUnixMs).c_str(),
+                outbox.lastError.empty() ? "" : "; last error: ", outbox.lastError.c_str());
+  }
+  for (const RefusedMail& r : outbox.refused) {
+    std::printf("outbox: entry %llu to %s REFUSED for good: %s (%s)\n", static_cast<unsigned long long>(r.id),
+                r.to.c_str(), r.error.c_str(), r.subject.c_str());
+  }
+}
+
+std::string outboxJson(const OutboxSummary& outbox, bool noMail) {
+  std::string json = "{\"nomail\": " + std::string(noMail ? "true" : "false") +
+                     ", \"pending\": " + std::to_string(outbox.pending) +
+                     ", \"oldest_pending_unix_ms\": " + std::to_string(outbox.oldestPendingUnixMs) +
+                     ", \"last_error\": " + jsonString(outbox.lastError) + ", \"refused\": [";
+  for (size_t i = 0; i < outbox.refused.size(); ++i) {
+    const RefusedMail& r = outbox.refused[i];
+    json += std::string(i ? ", " : "") + "{\"id\": " + std::to_string(r.id) + ", \"to\": " + jsonString(r.to) +
+            ", \"subject\": " + jsonString(r.subject) + ", \"error\": " + jsonString(r.error) + "}";
+  }
+  return json + "]}";
 }
 
 int64_t readHeartbeat(const StateReader& txn) {
@@ -119,19 +196,23 @@ int status(const CommonOptions& options) {
   }
   std::vector<Row> rows;
   int64_t heartbeat = 0;
+  OutboxSummary outbox;
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, &txn));
     heartbeat = readHeartbeat(txn);
+    outbox = readOutbox(txn);
   } catch (const StateError& e) {
     std::fprintf(stderr, "checker status: %s\n", e.what());
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));
   }
+  bool noMail = loaded.config.email.noMail;
   if (json) {
-    printJson(rows, heartbeat);
+    printJson(rows, heartbeat, outboxJson(outbox, noMail));
   } else {
     if (heartbeat > 0) std::printf("scheduler heartbeat: %s\n", localTime(heartbeat).c_str());
+    printOutbox(outbox, noMail);
     printTable(rows);
   }
   return kExitOk;

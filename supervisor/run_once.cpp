@@ -14,18 +14,26 @@
 
 namespace checker {
 
-std::string defaultWorkerPath() {
+namespace {
+
+// PROGRAM beside the running executable, else the package's copy.
+std::string helperProgram(const std::string& program) {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
     self[n] = '\0';
     std::string dir(self);
     dir.resize(dir.rfind('/'));
-    std::string beside = dir + "/checker-worker";
+    std::string beside = dir + "/" + program;
     if (::access(beside.c_str(), X_OK) == 0) return beside;
   }
-  return "/usr/lib/checker/checker-worker";
+  return "/usr/lib/checker/" + program;
 }
+
+}  // namespace
+
+std::string defaultWorkerPath() { return helperProgram("checker-worker"); }
+std::string defaultMailerPath() { return helperProgram("checker-mailer"); }
 
 OneShotSandbox::OneShotSandbox() : nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
   char dir[] = "/tmp/checker-run-XXXXXX";

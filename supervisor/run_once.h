@@ -48,5 +48,7 @@ class OneShotSandbox {
 
 // The worker beside the running executable, else the package's copy.
 std::string defaultWorkerPath();
+// The same for the mailer.
+std::string defaultMailerPath();
 
 }  // namespace checker

@@ -113,9 +113,17 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
     }
     return true;
   });
-  txn.forEach(StateDb::outbox, [&](std::string_view key, std::string_view) {
+  txn.forEach(StateDb::outbox, [&](std::string_view key, std::string_view value) {
     uint64_t id = std::strtoull(std::string(key).c_str(), nullptr, 16);
     if (id >= nextOutboxId_) nextOutboxId_ = id + 1;
+    try {
+      auto entry = ipc::decode(value)->root<ipc::OutboxEntry>();
+      newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
+                            entry.getPermanentFailure()});
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
+                        static_cast<unsigned long long>(id), e.what());
+    }
     return true;
   });
   return records;
@@ -148,13 +156,51 @@ uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, in
   return id;
 }
 
+std::optional<std::string> StateWriter::readOutboxEntry(uint64_t id) {
+  ReadTransaction txn = store_.beginRead();
+  std::optional<std::string_view> value = txn.get(StateDb::outbox, state_keys::outboxKey(id));
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+void StateWriter::outboxDelivered(uint64_t id) {
+  OutboxChange change;
+  change.status.id = id;
+  change.delivered = true;
+  outboxChanges_.push_back(std::move(change));
+}
+
+void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error) {
+  outboxChanges_.push_back({status, false, std::move(error)});
+}
+
+void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& change) {
+  std::string key = state_keys::outboxKey(change.status.id);
+  if (change.delivered) {
+    txn.erase(StateDb::outbox, key);
+    return;
+  }
+  std::optional<std::string_view> stored = txn.get(StateDb::outbox, key);
+  if (!stored) return;  // delivered meanwhile
+  auto decoded = ipc::decode(*stored);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(decoded->root<ipc::OutboxEntry>());
+  auto entry = message.getRoot<ipc::OutboxEntry>();
+  entry.setAttempts(change.status.attempts);
+  entry.setNextAttemptUnixMs(change.status.nextAttemptUnixMs);
+  entry.setPermanentFailure(change.status.permanentFailure);
+  entry.setLastError(change.error);
+  txn.put(StateDb::outbox, key, ipc::encode(message));
+}
+
 void StateWriter::flush(int64_t nowUnixMs) {
-  if (batch_.empty()) return;
+  if (!hasWork()) return;
   std::vector<uint64_t> outboxIds;
   {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
     txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
     txn.commit();
   }
@@ -162,11 +208,13 @@ void StateWriter::flush(int64_t nowUnixMs) {
     const FinishedRun& run = batch_[i];
     if (outboxIds[i] == 0) continue;
     ++outboxWritten_;
+    newOutbox_.push_back({outboxIds[i], 0, nowUnixMs, nowUnixMs, false});
     CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu: %s", run.jobName.c_str(),
                      run.mail->kind == ipc::MailKind::RECOVERY ? "recovery notice" : "failure notice",
                      static_cast<unsigned long long>(outboxIds[i]), run.mail->subject.c_str());
   }
   batch_.clear();
+  outboxChanges_.clear();
 }
 
 }  // namespace checker

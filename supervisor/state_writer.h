@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/state_store.h"
@@ -44,6 +45,16 @@ struct FinishedRun {
   std::optional<OutboxMail> mail;
 };
 
+// Where one outbox entry stands (what the outbox delivery keeps in memory;
+// the entry itself stays in LMDB until the server accepted it).
+struct OutboxStatus {
+  uint64_t id = 0;
+  uint32_t attempts = 0;
+  int64_t createdUnixMs = 0;
+  int64_t nextAttemptUnixMs = 0;
+  bool permanentFailure = false;
+};
+
 class StateWriter {
  public:
   static constexpr size_t kHistoryPerJob = 50;
@@ -64,6 +75,19 @@ class StateWriter {
 
   uint64_t outboxEntriesWritten() const { return outboxWritten_; }
 
+  // ---- the outbox's side (supervisor/outbox_delivery.h) ----
+  // Outbox entries to deliver: at first those load() found, then those each
+  // flush committed; each is handed out once.
+  std::vector<OutboxStatus> takeNewOutbox() { return std::exchange(newOutbox_, {}); }
+  // The framed OutboxEntry ID as stored, for the mailer; nullopt when gone.
+  std::optional<std::string> readOutboxEntry(uint64_t id);
+  // Queued for the next flush: the server accepted entry ID (it is
+  // deleted); or it did not (its attempt count, next attempt and last error
+  // are recorded, and a permanent refusal is kept, visible, not retried).
+  void outboxDelivered(uint64_t id);
+  void outboxAttemptFailed(const OutboxStatus& status, std::string error);
+  bool hasWork() const { return !batch_.empty() || !outboxChanges_.empty(); }
+
  private:
   // Returns the outbox id written for the run, or 0.
   uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
@@ -71,8 +95,17 @@ class StateWriter {
   // each write, not kept per job in memory: start reads no history at all.
   void trimHistory(WriteTransaction& txn, const std::string& jobId);
 
+  struct OutboxChange {
+    OutboxStatus status;
+    bool delivered = false;
+    std::string error;
+  };
+  void applyOutboxChange(WriteTransaction& txn, const OutboxChange& change);
+
   StateStore& store_;
   std::vector<FinishedRun> batch_;
+  std::vector<OutboxChange> outboxChanges_;
+  std::vector<OutboxStatus> newOutbox_;
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;
 };

@@ -93,6 +93,14 @@ void Supervisor::start() {
   std::string launcherError;
   if (!launcher_->start(&launcherError)) throw std::runtime_error(launcherError);
   launcher_->setOnReady([this] { startWaiting(); });
+  if (!options_.mailerPath.empty()) {
+    outbox_ = std::make_unique<OutboxDelivery>(loop_, writer_, [this] { scheduleFlush(); });
+    mailer_ = std::make_unique<MailerChild>(loop_, options_.mailerPath, config_.path, outbox_.get());
+    outbox_->setMailer(mailer_.get());
+    std::string mailerError;
+    if (!mailer_->start(&mailerError)) throw std::runtime_error(mailerError);
+    outbox_->start();
+  }
   uv_timer_init(loop_, &tick_);
   uv_timer_init(loop_, &flush_);
   uv_timer_init(loop_, &stopGrace_);
@@ -205,6 +213,10 @@ void Supervisor::closeHandles() {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   }
   if (launcher_) launcher_->stop();
+  // Entries the mailer has not answered stay in the outbox: sent again at
+  // the next start.
+  if (outbox_) outbox_->stop();
+  if (mailer_) mailer_->stop();
 }
 
 void Supervisor::scheduleFlush() {
@@ -221,6 +233,11 @@ void Supervisor::flushState() {
   try {
     writer_.flush(wallClockNowMs());
     stats_.outboxEntries = writer_.outboxEntriesWritten();
+    if (outbox_) {
+      outbox_->takeNew();
+    } else {
+      writer_.takeNewOutbox();  // no mailer here (a benchmark): entries wait in the state
+    }
   } catch (const std::exception& e) {
     CHECKER_LOG_ERROR("state: could not write %zu finished run(s), retrying in 1 s: %s", writer_.pending(), e.what());
     if (!closed_) uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, 1000, 0);

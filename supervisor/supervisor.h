@@ -22,6 +22,8 @@
 
 #include "common/state_store.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/mailer_child.h"
+#include "supervisor/outbox_delivery.h"
 #include "supervisor/run_request.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/state_writer.h"
@@ -34,6 +36,7 @@ class RunCgroups;
 
 struct SupervisorOptions {
   std::string workerPath;
+  std::string mailerPath;  // empty: no mailer; outbox entries wait in the state
   uint32_t maxConcurrentRuns = 256;
   uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
   // Called as each run starts: (job index, due time, start time). For the
@@ -107,6 +110,8 @@ class Supervisor {
   StateWriter writer_;
   std::unique_ptr<RunCgroups> cgroups_;
   std::unique_ptr<WorkerLauncher> launcher_;  // forks every run's worker
+  std::unique_ptr<OutboxDelivery> outbox_;    // hands the outbox to the mailer
+  std::unique_ptr<MailerChild> mailer_;
   std::string workDir_;
   bool dropPrivileges_ = false;
   size_t running_ = 0;

@@ -21,11 +21,6 @@ namespace {
 
 constexpr size_t kMaxControlBytes = 512;
 constexpr int kLauncherControlFd = 3;  // worker/launcher.h
-// Restart backoff: doubles from the first to the last; a launcher that
-// lived for kStableMs starts the sequence again.
-constexpr uint64_t kFirstBackoffMs = 100;
-constexpr uint64_t kMaxBackoffMs = 10'000;
-constexpr uint64_t kStableMs = 60'000;
 
 WorkerLauncher* owner(void* data) { return static_cast<WorkerLauncher*>(data); }
 
@@ -261,10 +256,10 @@ void WorkerLauncher::onLauncherExit(int64_t status, int signal) {
     return;
   }
   uint64_t lived = uv_now(loop_) - startedMonoMs_;
-  backoffMs_ = lived >= kStableMs ? kFirstBackoffMs : std::clamp(backoffMs_ * 2, kFirstBackoffMs, kMaxBackoffMs);
+  backoff_.afterExit(lived);
   CHECKER_LOG_ERROR("worker launcher (pid %d) %s after %llu ms; restarting in %llu ms", pid,
                     describeEnd(status, signal).c_str(), static_cast<unsigned long long>(lived),
-                    static_cast<unsigned long long>(backoffMs_));
+                    static_cast<unsigned long long>(backoff_.delayMs()));
   scheduleRestart();
 }
 
@@ -275,14 +270,14 @@ void WorkerLauncher::scheduleRestart() {
     std::string error;
     ++self->restarts_;
     if (!self->start(&error)) {
-      self->backoffMs_ = std::clamp(self->backoffMs_ * 2, kFirstBackoffMs, kMaxBackoffMs);
+      self->backoff_.afterFailedStart();
       CHECKER_LOG_ERROR("worker launcher: %s; trying again in %llu ms", error.c_str(),
-                        static_cast<unsigned long long>(self->backoffMs_));
+                        static_cast<unsigned long long>(self->backoff_.delayMs()));
       self->scheduleRestart();
       return;
     }
     if (self->onReady_) self->onReady_();
-  }, backoffMs_, 0);
+  }, backoff_.delayMs(), 0);
 }
 
 void WorkerLauncher::stop() {

@@ -16,6 +16,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "supervisor/child_backoff.h"
+
 namespace checker {
 
 class WorkerLauncher {
@@ -89,7 +91,7 @@ class WorkerLauncher {
   bool pollOpen_ = false;
   int control_ = -1;
   uv_timer_t restartTimer_{};
-  uint64_t backoffMs_ = 0;
+  ChildBackoff backoff_;
   uint64_t startedMonoMs_ = 0;
   uint64_t restarts_ = 0;
   bool stopping_ = false;

@@ -1,0 +1,181 @@
+#include "supervisor/mailer_child.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+
+namespace checker {
+namespace {
+
+constexpr size_t kMaxReplyBytes = 64 * 1024;  // a SendResult is a few hundred bytes
+
+MailerChild* owner(void* data) { return static_cast<MailerChild*>(data); }
+
+void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
+  static char buffer[16 * 1024];
+  *buf = uv_buf_init(buffer, sizeof buffer);
+}
+
+std::string describeEnd(int64_t status, int signal) {
+  if (signal != 0) return "was killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+  return "exited with status " + std::to_string(status);
+}
+
+}  // namespace
+
+MailerChild::MailerChild(uv_loop_t* loop, std::string mailerPath, std::string configPath, Listener* listener)
+    : loop_(loop), mailerPath_(std::move(mailerPath)), configPath_(std::move(configPath)), listener_(listener),
+      reader_(kMaxReplyBytes) {
+  uv_timer_init(loop_, &restartTimer_);
+  restartTimer_.data = this;
+}
+
+MailerChild::~MailerChild() = default;  // stop() and the loop's end closed everything
+
+bool MailerChild::start(std::string* error) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    *error = describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno);
+    return false;
+  }
+  uv_stdio_container_t stdio[4];
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_IGNORE;
+  stdio[2].flags = UV_INHERIT_FD;  // its log lines go where ours go
+  stdio[2].data.fd = STDERR_FILENO;
+  stdio[3].flags = UV_INHERIT_FD;
+  stdio[3].data.fd = pair[1];
+  std::string parentArg = "--parent-pid=" + std::to_string(::getpid());
+  char* args[] = {const_cast<char*>("checker-mailer"), const_cast<char*>("-c"), configPath_.data(), parentArg.data(),
+                  nullptr};
+  char* env[] = {nullptr};
+  uv_process_options_t options{};
+  options.file = mailerPath_.c_str();
+  options.args = args;
+  options.env = env;
+  options.stdio = stdio;
+  options.stdio_count = 4;
+  options.flags = UV_PROCESS_DETACHED;  // a terminal's Ctrl-C is the supervisor's to handle
+  options.exit_cb = [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); };
+  auto* process = new uv_process_t{};
+  process->data = this;
+  int rc = uv_spawn(loop_, process, &options);
+  ::close(pair[1]);
+  if (rc != 0) {
+    ::close(pair[0]);
+    uv_close(reinterpret_cast<uv_handle_t*>(process), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+    *error = std::string("uv_spawn(") + mailerPath_ + "): " + uv_strerror(rc);
+    return false;
+  }
+  process_ = process;
+  control_ = new uv_pipe_t{};
+  uv_pipe_init(loop_, control_, 0);
+  uv_pipe_open(control_, pair[0]);
+  control_->data = this;
+  reader_ = ipc::FrameReader(kMaxReplyBytes);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(control_), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
+    MailerChild* self = owner(s->data);
+    if (n > 0) self->onBytes(b->base, static_cast<size_t>(n));
+    if (n < 0) {
+      // Closed its end: it is exiting; onExit logs it and restarts it.
+      self->closeControl();
+      self->listener_->onMailerLost();
+    }
+  });
+  startedMonoMs_ = uv_now(loop_);
+  CHECKER_LOG_INFO("mailer started (pid %d)", process_->pid);
+  return true;
+}
+
+bool MailerChild::send(capnp::MessageBuilder& message) {
+  if (!ready()) return false;
+  auto* bytes = new std::string(ipc::encode(message));
+  auto* request = new uv_write_t;
+  request->data = bytes;
+  uv_buf_t buf = uv_buf_init(bytes->data(), static_cast<unsigned>(bytes->size()));
+  int rc = uv_write(request, reinterpret_cast<uv_stream_t*>(control_), &buf, 1, [](uv_write_t* r, int) {
+    delete static_cast<std::string*>(r->data);
+    delete r;
+  });
+  if (rc != 0) {
+    delete bytes;
+    delete request;
+    return false;
+  }
+  return true;
+}
+
+void MailerChild::onBytes(const char* data, size_t size) {
+  ipc::FrameStatus status = reader_.feed(data, size);
+  while (status == ipc::FrameStatus::ready) {
+    auto message = reader_.take();
+    try {
+      listener_->onMailerMessage(message->root<ipc::FromMailer>());
+    } catch (const std::exception& e) {
+      status = ipc::FrameStatus::error;
+      CHECKER_LOG_ERROR("mailer: bad message: %s; restarting it", e.what());
+      break;
+    }
+    if (control_ == nullptr) return;  // the listener stopped us
+    status = reader_.status();
+  }
+  if (status == ipc::FrameStatus::error) {
+    if (!reader_.error().empty()) CHECKER_LOG_ERROR("mailer: bad bytes: %s; restarting it", reader_.error().c_str());
+    if (process_ != nullptr) uv_process_kill(process_, SIGKILL);
+    closeControl();
+    listener_->onMailerLost();
+  }
+}
+
+void MailerChild::closeControl() {
+  if (control_ == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(control_), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+  control_ = nullptr;
+}
+
+void MailerChild::onExit(int64_t status, int signal) {
+  int pid = process_->pid;
+  uv_close(reinterpret_cast<uv_handle_t*>(process_), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+  process_ = nullptr;
+  bool wasConnected = control_ != nullptr;
+  closeControl();
+  if (wasConnected) listener_->onMailerLost();
+  if (stopping_) return;
+  uint64_t lived = uv_now(loop_) - startedMonoMs_;
+  backoff_.afterExit(lived);
+  CHECKER_LOG_ERROR("mailer (pid %d) %s after %llu ms; restarting in %llu ms", pid, describeEnd(status, signal).c_str(),
+                    static_cast<unsigned long long>(lived), static_cast<unsigned long long>(backoff_.delayMs()));
+  scheduleRestart();
+}
+
+void MailerChild::scheduleRestart() {
+  uv_timer_start(&restartTimer_, [](uv_timer_t* t) {
+    MailerChild* self = owner(t->data);
+    if (self->stopping_) return;
+    ++self->restarts_;
+    std::string error;
+    if (!self->start(&error)) {
+      self->backoff_.afterFailedStart();
+      CHECKER_LOG_ERROR("mailer: %s; trying again in %llu ms", error.c_str(),
+                        static_cast<unsigned long long>(self->backoff_.delayMs()));
+      self->scheduleRestart();
+      return;
+    }
+    self->listener_->onMailerReady();
+  }, backoff_.delayMs(), 0);
+}
+
+void MailerChild::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  uv_timer_stop(&restartTimer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&restartTimer_), nullptr);
+  closeControl();  // the mailer reads end-of-file and exits; onExit closes its handle
+}
+
+}  // namespace checker

@@ -1,0 +1,154 @@
+#include "supervisor/outbox_delivery.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <sys/time.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "ipc/framing.h"
+
+namespace checker {
+namespace {
+
+constexpr int64_t kFirstRetryMs = 1000;
+constexpr int64_t kMaxRetryMs = 5 * 60'000;
+
+int64_t wallNowMs() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+}  // namespace
+
+int64_t outboxRetryDelayMs(uint32_t failedAttempts) {
+  int64_t delay = kFirstRetryMs;
+  for (uint32_t i = 1; i < failedAttempts && delay < kMaxRetryMs; ++i) delay *= 2;
+  return std::min(delay, kMaxRetryMs);
+}
+
+OutboxDelivery::OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::function<void()> requestFlush)
+    : loop_(loop), writer_(writer), requestFlush_(std::move(requestFlush)) {
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+}
+
+void OutboxDelivery::start() {
+  takeNew();
+  size_t refused = 0;
+  for (const auto& [id, entry] : entries_) refused += entry.status.permanentFailure ? 1 : 0;
+  if (!entries_.empty()) {
+    CHECKER_LOG_INFO("outbox: %zu entr%s to deliver from before%s", entries_.size() - refused,
+                     entries_.size() - refused == 1 ? "y" : "ies",
+                     refused > 0 ? (", " + std::to_string(refused) + " refused for good (see checker status)").c_str() : "");
+  }
+}
+
+void OutboxDelivery::takeNew() {
+  for (const OutboxStatus& status : writer_.takeNewOutbox()) {
+    if (status.permanentFailure) continue;  // kept in the state for people, never retried
+    entries_[status.id] = Entry{status, false};
+  }
+  dispatch();
+}
+
+void OutboxDelivery::dispatch() {
+  if (stopped_ || mailer_ == nullptr || !mailer_->ready()) return;
+  int64_t now = wallNowMs();
+  for (auto& [id, entry] : entries_) {
+    if (inFlight_ >= kMaxInFlight) break;
+    if (entry.inFlight || entry.status.nextAttemptUnixMs > now) continue;
+    std::optional<std::string> stored = writer_.readOutboxEntry(id);
+    if (!stored) {
+      entry.inFlight = false;
+      continue;  // removed from under us; dropped from memory below on its next result
+    }
+    auto decoded = ipc::decode(*stored);
+    capnp::MallocMessageBuilder message;
+    message.initRoot<ipc::ToMailer>().setSend(decoded->root<ipc::OutboxEntry>());
+    if (!mailer_->send(message)) break;
+    entry.inFlight = true;
+    ++inFlight_;
+  }
+  armTimer();
+}
+
+void OutboxDelivery::armTimer() {
+  if (stopped_) return;
+  int64_t next = INT64_MAX;
+  for (const auto& [id, entry] : entries_) {
+    if (!entry.inFlight) next = std::min(next, entry.status.nextAttemptUnixMs);
+  }
+  if (next == INT64_MAX) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  int64_t delay = std::max<int64_t>(next - wallNowMs(), 0);
+  // Capped so a stepped wall clock is not waited out; a full mailer queue
+  // is tried again soon.
+  delay = std::min<int64_t>(inFlight_ >= kMaxInFlight ? 100 : delay, 1000);
+  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<OutboxDelivery*>(t->data)->dispatch(); },
+                 static_cast<uint64_t>(delay), 0);
+}
+
+void OutboxDelivery::onMailerReady() { dispatch(); }
+
+void OutboxDelivery::onMailerMessage(ipc::FromMailer::Reader message) {
+  if (message.isSendResult()) onResult(message.getSendResult());
+}
+
+void OutboxDelivery::onResult(ipc::SendResult::Reader result) {
+  auto found = entries_.find(result.getEntryId());
+  if (found == entries_.end() || !found->second.inFlight) return;  // not ours to answer
+  Entry& entry = found->second;
+  entry.inFlight = false;
+  --inFlight_;
+  std::string reply(result.getServerReply().cStr(), result.getServerReply().size());
+  uint64_t id = found->first;
+  if (result.getAccepted()) {
+    CHECKER_LOG_INFO("outbox entry %llu delivered: %s", static_cast<unsigned long long>(id), reply.c_str());
+    writer_.outboxDelivered(id);
+    entries_.erase(found);
+  } else if (result.getPermanent()) {
+    ++entry.status.attempts;
+    entry.status.permanentFailure = true;
+    CHECKER_LOG_ERROR("outbox entry %llu REFUSED for good after %u attempt(s), kept in the state (checker status): %s",
+                      static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str());
+    writer_.outboxAttemptFailed(entry.status, reply);
+    entries_.erase(found);
+  } else {
+    ++entry.status.attempts;
+    int64_t delay = outboxRetryDelayMs(entry.status.attempts);
+    entry.status.nextAttemptUnixMs = wallNowMs() + delay;
+    CHECKER_LOG_WARN("outbox entry %llu not delivered (attempt %u): %s; next attempt in %lld ms",
+                     static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str(),
+                     static_cast<long long>(delay));
+    writer_.outboxAttemptFailed(entry.status, reply);
+  }
+  requestFlush_();
+  dispatch();
+}
+
+void OutboxDelivery::onMailerLost() {
+  // Whatever the mailer had not answered is sent again, now or when it is back.
+  size_t lost = 0;
+  for (auto& [id, entry] : entries_) {
+    if (!entry.inFlight) continue;
+    entry.inFlight = false;
+    ++lost;
+  }
+  inFlight_ = 0;
+  if (lost > 0) CHECKER_LOG_WARN("outbox: mailer gone with %zu entr%s unanswered; they are sent again", lost, lost == 1 ? "y" : "ies");
+  armTimer();
+}
+
+void OutboxDelivery::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  uv_timer_stop(&timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+}
+
+}  // namespace checker

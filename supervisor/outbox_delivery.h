@@ -1,0 +1,67 @@
+#pragma once
+// Delivering the outbox (data flow step 6): every notification is an LMDB
+// outbox entry before anything is sent; this hands due entries to the
+// mailer, and on its answer has the state writer delete the entry (the
+// server accepted it), or record the failed attempt and the next one
+// (exponential backoff while the server is down or answers 4xx), or keep it
+// for good, visible in `checker status`, when the server refused it with a
+// 5xx. Nothing is dropped: an entry the mailer did not answer (it died, or
+// the supervisor did) is sent again. Delivery is at least once.
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "supervisor/mailer_child.h"
+#include "supervisor/state_writer.h"
+
+namespace checker {
+
+// The wait before attempt N+1 after N failed attempts: 1 s, doubling, at
+// most 5 minutes.
+int64_t outboxRetryDelayMs(uint32_t failedAttempts);
+
+class OutboxDelivery final : public MailerChild::Listener {
+ public:
+  static constexpr size_t kMaxInFlight = 16;
+
+  // REQUEST_FLUSH: called when a delivery result was queued in WRITER.
+  OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::function<void()> requestFlush);
+  // The mailer to send through (set before start()).
+  void setMailer(MailerChild* mailer) { mailer_ = mailer; }
+  // Takes the entries the writer has (from its load at first) and starts.
+  void start();
+  // Entries the last flush committed.
+  void takeNew();
+  void stop();
+
+  size_t pending() const { return entries_.size(); }
+  size_t inFlight() const { return inFlight_; }
+
+  // MailerChild::Listener
+  void onMailerReady() override;
+  void onMailerMessage(ipc::FromMailer::Reader message) override;
+  void onMailerLost() override;
+
+ private:
+  struct Entry {
+    OutboxStatus status;
+    bool inFlight = false;
+  };
+  void dispatch();
+  void armTimer();
+  void onResult(ipc::SendResult::Reader result);
+
+  uv_loop_t* loop_;
+  StateWriter& writer_;
+  std::function<void()> requestFlush_;
+  MailerChild* mailer_ = nullptr;
+  std::map<uint64_t, Entry> entries_;  // by id: oldest first
+  size_t inFlight_ = 0;
+  uv_timer_t timer_{};
+  bool stopped_ = false;
+};
+
+}  // namespace checker
