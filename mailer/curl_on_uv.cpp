@@ -112,4 +112,25 @@ void CurlOnUv::collectFinished() {
   }
 }
 
+const char* curlStepOf(int curlCode, const char* commandStep) {
+  switch (curlCode) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      return "connect";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+      return "tls";
+    case CURLE_LOGIN_DENIED:
+      return "auth";
+    default:
+      return commandStep;
+  }
+}
+
 }  // namespace checker::mailer

@@ -43,4 +43,8 @@ class CurlOnUv {
   std::unordered_map<CURL*, Done> done_;
 };
 
+// Which step of a transfer a libcurl result code says broke: "connect",
+// "tls" or "auth"; COMMAND_STEP for anything else (the command itself).
+const char* curlStepOf(int curlCode, const char* commandStep);
+
 }  // namespace checker::mailer

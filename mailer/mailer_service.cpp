@@ -50,7 +50,13 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
 }  // namespace
 
 MailerService::MailerService(uv_loop_t* loop, const Config& config, int controlFd)
-    : loop_(loop), config_(config), reader_(kMaxControlBytes), curl_(loop), smtp_(curl_, smtpSettingsFrom(config)) {
+    : loop_(loop),
+      config_(config),
+      reader_(kMaxControlBytes),
+      curl_(loop),
+      smtp_(curl_, smtpSettingsFrom(config)),
+      imap_(curl_, imapSettingsFrom(config)),
+      selfCheck_(loop, config, smtp_, imap_) {
   uv_pipe_init(loop_, &control_, 0);
   uv_pipe_open(&control_, controlFd);
   control_.data = this;
@@ -94,8 +100,7 @@ void MailerService::handle(ipc::ToMailer::Reader message) {
     case ipc::ToMailer::SEND:
       return send(message.getSend());
     case ipc::ToMailer::SELF_CHECK:
-      CHECKER_LOG_WARN("the email self-check is not implemented yet");
-      return;
+      return selfCheck(message.getSelfCheck());
     case ipc::ToMailer::SHUTDOWN:
       return stop("asked to shut down");
   }
@@ -157,6 +162,25 @@ void MailerService::answer(uint64_t entryId, const SmtpOutcome& outcome) {
   write(ipc::encode(builder));
 }
 
+void MailerService::selfCheck(ipc::SelfCheckRequest::Reader request) {
+  std::string token = text(request.getToken());
+  auto reply = [this, token](const SelfCheckOutcome& outcome) {
+    if (stopping_) return;
+    CHECKER_LOG_INFO("self-check %s: %s%s%s", token.c_str(), outcome.ok ? "ok" : "FAILED at ", outcome.step.c_str(),
+                     (": " + outcome.message).c_str());
+    capnp::MallocMessageBuilder builder;
+    auto result = builder.initRoot<ipc::FromMailer>().initSelfCheckResult();
+    result.setToken(token);
+    result.setOk(outcome.ok);
+    result.setStep(outcome.step);
+    result.setMessage(outcome.message);
+    write(ipc::encode(builder));
+  };
+  if (config_.email.noMail) return reply({false, "nomail", "nomail is set: no probe is sent"});
+  if (config_.email.imapServer.empty()) return reply({false, "imap", "no imapserver configured"});
+  selfCheck_.run(token, request.getDeadlineMs(), reply);
+}
+
 void MailerService::write(std::string bytes) {
   auto* owned = new std::string(std::move(bytes));
   auto* request = new uv_write_t;
@@ -177,6 +201,7 @@ void MailerService::stop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   CHECKER_LOG_INFO("stopping: %s", why);
+  selfCheck_.close();
   curl_.close();
   uv_close(reinterpret_cast<uv_handle_t*>(&control_), nullptr);
 }

@@ -4,6 +4,7 @@
 // libuv, mailer/smtp_sender.h) and answers with one SendResult per entry,
 // after the server's answer; never before. With `nomail` it logs what it
 // would send and answers "not sent (nomail)" as accepted, sending nothing.
+// It also runs the email self-check when asked (mailer/self_check.h).
 #include <uv.h>
 
 #include <memory>
@@ -13,6 +14,8 @@
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
 #include "mailer/curl_on_uv.h"
+#include "mailer/imap_client.h"
+#include "mailer/self_check.h"
 #include "mailer/smtp_sender.h"
 
 namespace checker::mailer {
@@ -30,6 +33,7 @@ class MailerService {
   void handle(ipc::ToMailer::Reader message);
   void send(ipc::OutboxEntry::Reader entry);
   void answer(uint64_t entryId, const SmtpOutcome& outcome);
+  void selfCheck(ipc::SelfCheckRequest::Reader request);
   void write(std::string bytes);
   void stop(const char* why);
 
@@ -39,6 +43,8 @@ class MailerService {
   ipc::FrameReader reader_;
   CurlOnUv curl_;
   SmtpSender smtp_;
+  ImapClient imap_;
+  SelfCheck selfCheck_;
   bool stopping_ = false;
 };
 

@@ -57,6 +57,7 @@ SmtpOutcome classifySmtp(int curlCode, long replyCode, const std::string& curlEr
   }
   std::string what = curlError.empty() ? curl_easy_strerror(static_cast<CURLcode>(curlCode)) : curlError;
   outcome.serverReply = what + (replyCode != 0 ? " (server replied " + std::to_string(replyCode) + ")" : "");
+  outcome.step = curlStepOf(curlCode, "send");
   // A 5xx to the envelope or the message is final; a refused login is a
   // setting to fix (the message itself is fine), so it is retried.
   outcome.permanent = replyCode >= 500 && replyCode < 600 && curlCode != CURLE_LOGIN_DENIED;

@@ -32,6 +32,7 @@ struct SmtpOutcome {
   bool accepted = false;
   bool permanent = false;   // when not accepted: a 5xx reply
   long replyCode = 0;       // the server's last reply code, 0 when none came
+  std::string step;         // when not accepted: connect, tls, auth or send
   std::string serverReply;  // one line: what the server or libcurl said
 };
 

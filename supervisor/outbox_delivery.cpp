@@ -95,11 +95,7 @@ void OutboxDelivery::armTimer() {
 
 void OutboxDelivery::onMailerReady() { dispatch(); }
 
-void OutboxDelivery::onMailerMessage(ipc::FromMailer::Reader message) {
-  if (message.isSendResult()) onResult(message.getSendResult());
-}
-
-void OutboxDelivery::onResult(ipc::SendResult::Reader result) {
+void OutboxDelivery::onSendResult(ipc::SendResult::Reader result) {
   auto found = entries_.find(result.getEntryId());
   if (found == entries_.end() || !found->second.inFlight) return;  // not ours to answer
   Entry& entry = found->second;

@@ -23,7 +23,7 @@ namespace checker {
 // most 5 minutes.
 int64_t outboxRetryDelayMs(uint32_t failedAttempts);
 
-class OutboxDelivery final : public MailerChild::Listener {
+class OutboxDelivery {
  public:
   static constexpr size_t kMaxInFlight = 16;
 
@@ -40,10 +40,10 @@ class OutboxDelivery final : public MailerChild::Listener {
   size_t pending() const { return entries_.size(); }
   size_t inFlight() const { return inFlight_; }
 
-  // MailerChild::Listener
-  void onMailerReady() override;
-  void onMailerMessage(ipc::FromMailer::Reader message) override;
-  void onMailerLost() override;
+  // What the mailer says, passed on by the supervisor.
+  void onMailerReady();
+  void onSendResult(ipc::SendResult::Reader result);
+  void onMailerLost();
 
  private:
   struct Entry {
@@ -52,7 +52,6 @@ class OutboxDelivery final : public MailerChild::Listener {
   };
   void dispatch();
   void armTimer();
-  void onResult(ipc::SendResult::Reader result);
 
   uv_loop_t* loop_;
   StateWriter& writer_;

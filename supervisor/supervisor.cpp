@@ -95,7 +95,10 @@ void Supervisor::start() {
   launcher_->setOnReady([this] { startWaiting(); });
   if (!options_.mailerPath.empty()) {
     outbox_ = std::make_unique<OutboxDelivery>(loop_, writer_, [this] { scheduleFlush(); });
-    mailer_ = std::make_unique<MailerChild>(loop_, options_.mailerPath, config_.path, outbox_.get());
+    mailer_ = std::make_unique<MailerChild>(loop_, options_.mailerPath, config_.path,
+                                            static_cast<MailerChild::Listener*>(this));
+    uv_timer_init(loop_, &selfCheckGuard_);
+    selfCheckGuard_.data = this;
     outbox_->setMailer(mailer_.get());
     std::string mailerError;
     if (!mailer_->start(&mailerError)) throw std::runtime_error(mailerError);
@@ -129,7 +132,9 @@ void Supervisor::scheduleAll(int64_t now) {
   for (size_t i = 0; i < jobs_.size(); ++i) {
     Job& job = jobs_[i];
     ++job.generation;
-    if (job.def.system()) continue;  // run by the mailer and peerd, which come later
+    // The email self-check runs when there is a mailer that can send; the
+    // peer checks come with peerd.
+    if (job.def.system() && !isSelfCheck(job)) continue;
     int64_t due = nextDueUnixMs(job.def.schedule(), job.phaseMs, now);
     queue_.push({due, static_cast<uint32_t>(i), job.generation});
   }
@@ -175,6 +180,8 @@ void Supervisor::beginStop(const char* why) {
   uv_timer_stop(&tick_);
   for (size_t index : waiting_) jobs_[index].waiting = false;
   waiting_.clear();
+  // A self-check has no process to wait for; its probe is simply not read.
+  endSelfCheckUnrecorded("the supervisor stops; not recorded");
   uv_timer_start(&stopGrace_, [](uv_timer_t* t) {
     Supervisor* self = owner(t);
     CHECKER_LOG_WARN("stop grace period over: killing %zu run(s)", self->running_);
@@ -216,7 +223,11 @@ void Supervisor::closeHandles() {
   // Entries the mailer has not answered stay in the outbox: sent again at
   // the next start.
   if (outbox_) outbox_->stop();
-  if (mailer_) mailer_->stop();
+  if (mailer_) {
+    endSelfCheckUnrecorded("the supervisor stops");
+    uv_close(reinterpret_cast<uv_handle_t*>(&selfCheckGuard_), nullptr);
+    mailer_->stop();
+  }
 }
 
 void Supervisor::scheduleFlush() {

@@ -24,6 +24,7 @@
 #include "jobs/job_catalog.h"
 #include "supervisor/mailer_child.h"
 #include "supervisor/outbox_delivery.h"
+#include "supervisor/run_reply.h"
 #include "supervisor/run_request.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/state_writer.h"
@@ -53,7 +54,7 @@ struct SupervisorStats {
   uint64_t outboxEntries = 0;
 };
 
-class Supervisor {
+class Supervisor final : private MailerChild::Listener {
  public:
   Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
              SupervisorOptions options);
@@ -93,6 +94,17 @@ class Supervisor {
   void startWaiting();
   void onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& report);
   void recordRun(Job& job, WorkerRunReport& report);
+  void recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
+                     uint32_t durationMs);
+  // The email self-check (supervisor_selfcheck.cpp): a system job the mailer runs.
+  bool isSelfCheck(const Job& job) const;
+  void startSelfCheck(size_t index);
+  void onSelfCheckResult(ipc::SelfCheckResult::Reader result);
+  void endSelfCheckUnrecorded(const char* why);
+  // MailerChild::Listener
+  void onMailerReady() override;
+  void onMailerMessage(ipc::FromMailer::Reader message) override;
+  void onMailerLost() override;
   void releaseSandbox(uint64_t runId);
   void retryCleanups();
   void scheduleFlush();
@@ -112,6 +124,13 @@ class Supervisor {
   std::unique_ptr<WorkerLauncher> launcher_;  // forks every run's worker
   std::unique_ptr<OutboxDelivery> outbox_;    // hands the outbox to the mailer
   std::unique_ptr<MailerChild> mailer_;
+  struct SelfCheckRun {
+    size_t job = SIZE_MAX;   // the system:email job, while a check runs
+    std::string token;
+    int64_t startedUnixMs = 0;
+    uint64_t startedMonoMs = 0;
+  } selfCheck_;
+  uv_timer_t selfCheckGuard_{};  // a mailer that never answers fails the check
   std::string workDir_;
   bool dropPrivileges_ = false;
   size_t running_ = 0;

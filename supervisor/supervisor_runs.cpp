@@ -39,6 +39,7 @@ void Supervisor::startWaiting() {
 
 void Supervisor::startRun(size_t index, int64_t dueMs) {
   Job& job = jobs_[index];
+  if (isSelfCheck(job)) return startSelfCheck(index);
   uint64_t runId = nextRunId_++;
   int64_t now = wallClockNowMs();
   if (options_.onRunStarted) options_.onRunStarted(index, dueMs, now);
@@ -104,14 +105,18 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
   obs.cpuSeconds = job.def.limits().cpuSeconds;
   obs.stderrExcerpt = firstLineOf(report.stderrText);
   ReplyFacts facts = interpretReply(report);
-  ClassifiedRun run = classifyRun(obs);
+  recordOutcome(job, classifyRun(obs), facts, report.startedUnixMs, report.durationMs);
+}
+
+void Supervisor::recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
+                               uint32_t durationMs) {
   int64_t now = wallClockNowMs();
   JobRecord before = job.record;
   PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.def.notify());
   JobRecord& after = job.record;
   after.policy = decision.next;
   ++after.runs;
-  FinishedRun finished{job.def.id(), job.def.name(), job.def.type(), after, report.startedUnixMs, report.durationMs,
+  FinishedRun finished{job.def.id(), job.def.name(), job.def.type(), after, startedUnixMs, durationMs,
                        run.outcome, run.signal, run.message, std::nullopt};
   if (decision.notice == NoticeKind::failure) {
     finished.mail = composeFailureMail(job.def, after, run, facts.failureNotice, config_.general.serverName,
@@ -121,10 +126,10 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
                                         config_.general.alertContacts, now);
   }
   if (run.outcome != ipc::Outcome::OK) {
-    CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.def.name().c_str(), outcomeName(run.outcome), report.durationMs,
+    CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.def.name().c_str(), outcomeName(run.outcome), durationMs,
                      run.message.c_str());
   } else if (before.policy.health != after.policy.health) {
-    CHECKER_LOG_INFO("job %s: ok after %u ms%s", job.def.name().c_str(), report.durationMs,
+    CHECKER_LOG_INFO("job %s: ok after %u ms%s", job.def.name().c_str(), durationMs,
                      before.policy.health == JobHealth::failing ? " (recovered)" : "");
   }
   writer_.add(std::move(finished));
