@@ -22,5 +22,6 @@ struct CommonOptions {
 int checkConfig(const CommonOptions& options);
 int runJob(const CommonOptions& options);
 int status(const CommonOptions& options);
+int testEmail(const CommonOptions& options);
 
 }  // namespace checker::cli
