@@ -35,7 +35,8 @@ OutboxMail mail(ipc::MailKind kind, const std::vector<std::string>& to, std::str
 OutboxMail composeFailureMail(const JobDefinition& job, const JobRecord& after, const ClassifiedRun& run,
                               const std::optional<ComposedNotice>& fromJob, const std::string& serverName,
                               const std::vector<std::string>& to) {
-  std::string subject = fromJob && !fromJob->subject.empty() ? fromJob->subject : job.name() + " is failing: " + run.message;
+  std::string subject = "[" + serverName + "] " +
+                        (fromJob && !fromJob->subject.empty() ? fromJob->subject : job.name() + " is failing: " + run.message);
   std::string body = facts(job, outcomeName(run.outcome), run.message, serverName) +
                      "Failing since: " + formatUtc(after.policy.firstFailureUnixMs) + " (" +
                      std::to_string(after.policy.consecutiveFailures) + " failure(s) in a row)\n";
@@ -46,7 +47,8 @@ OutboxMail composeFailureMail(const JobDefinition& job, const JobRecord& after, 
 OutboxMail composeRecoveryMail(const JobDefinition& job, const JobRecord& before, const ClassifiedRun& run,
                                const std::optional<ComposedNotice>& fromJob, const std::string& serverName,
                                const std::vector<std::string>& to, int64_t nowUnixMs) {
-  std::string subject = fromJob && !fromJob->subject.empty() ? fromJob->subject : job.name() + " recovered";
+  std::string subject =
+      "[" + serverName + "] " + (fromJob && !fromJob->subject.empty() ? fromJob->subject : job.name() + " recovered");
   std::string body = facts(job, outcomeName(run.outcome), run.message, serverName) + "Was failing from " +
                      formatUtc(before.policy.firstFailureUnixMs) + " to " + formatUtc(nowUnixMs) + " (" +
                      std::to_string(before.policy.consecutiveFailures) + " failure(s))\n";

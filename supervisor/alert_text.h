@@ -2,8 +2,10 @@
 // The words of a failure or recovery notice. The subject comes from the
 // job's own onFailure()/onStateChangeSuccess() when it composed one; the
 // body always carries the facts an admin needs at 3 a.m.: which job, what
-// happened, since when, how many failures, on which host. The mailer adds
-// the "[servername]" subject prefix and the RFC 5322 headers.
+// happened, since when, how many failures, on which host. Every subject
+// starts "[servername] " (the original's), so the outbox and `checker
+// status` show what the recipient will see; the mailer adds only the RFC
+// 5322 headers.
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,0 +1,97 @@
+// The email self-check against the real mail servers of the "mail" fixture:
+// a probe mailed to the instance's own address (mailbox user u9) and read
+// back over IMAPS; and a failure that names the step that broke.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+
+#include "support/daemon_process.h"
+#include "support/mail_fixture.h"
+#include "support/run_command.h"
+#include "support/tcp_forwarder.h"
+#include "support/temp_dir.h"
+
+namespace checker::test {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+const std::string kBin = CHECKER_BIN_DIR;
+constexpr int kAccount = 9;  // sends to itself and reads its own INBOX
+
+std::string selfCheckConfig(const MailFixture& mail, const TempDir& dir, int smtpPort, int imapPort) {
+  std::ostringstream cfg;
+  cfg << "[general]\nservername = selfcheck-" << ::getpid() << "\nalertcontact = " << mail.address(kAccount)
+      << "\nstatefile = " << dir.file("state") << "\n"
+      << "[email]\nuser = " << mail.address(kAccount) << "\npass = " << mail.password(kAccount)
+      << "\nsmtpserver = " << mail.host << "\nsmtpport = " << smtpPort << "\nsmtptls = starttls\ncafile = "
+      << mail.caFile << "\nimapserver = " << mail.host << "\nimapport = " << imapPort
+      << "\nimaptls = tls\nselfcheck_every = 2s\nselfcheck_deadline = 10s\n";
+  return cfg.str();
+}
+
+// The token of a "self-check TOKEN: ..." log line.
+std::string tokenIn(const std::string& line) {
+  size_t at = line.find("self-check ");
+  if (at == std::string::npos) return "";
+  std::string rest = line.substr(at + 11);
+  return rest.substr(0, rest.find(':'));
+}
+
+class SelfCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::chmod(dir_.path().c_str(), 0755);
+    mail_ = MailFixture::load();
+    mail_.clearMailbox(kAccount);
+  }
+  TempDir dir_;
+  MailFixture mail_;
+};
+
+TEST_F(SelfCheckTest, TheProbeArrivesAndIsDeleted) {
+  std::string config = dir_.write("settings.cfg", selfCheckConfig(mail_, dir_, mail_.submissionPort, mail_.imapsPort));
+  DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string ok = daemon.waitForLine(": ok: the probe arrived after", 30s);
+  ASSERT_NE(ok, "") << ::testing::PrintToString(daemon.lines());
+  std::string token = tokenIn(ok);
+  ASSERT_EQ(token.size(), 24u) << ok;
+  ASSERT_NE(daemon.waitForLine("job email self-check: ok after", 10s), "") << ::testing::PrintToString(daemon.lines());
+  int status = daemon.stop(SIGTERM, 20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  for (const MailMessage& message : mail_.fetchAll(kAccount)) {
+    EXPECT_THAT(message.subject, ::testing::Not(HasSubstr(token))) << "the probe was left in the mailbox";
+  }
+  CommandResult shown = runCommand(kBin + "/checker status -c " + config);
+  EXPECT_THAT(shown.output, ::testing::ContainsRegex("system:email +email self-check +ok ")) << shown.output;
+}
+
+TEST_F(SelfCheckTest, ASendFailureIsNamedAndTheCheckFails) {
+  TcpForwarder smtp(static_cast<uint16_t>(mail_.submissionPort));
+  smtp.down();
+  std::string config = dir_.write("settings.cfg", selfCheckConfig(mail_, dir_, smtp.port(), mail_.imapsPort));
+  DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
+  ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(failed, HasSubstr("send (connect): the probe was not accepted by " + mail_.host));
+}
+
+TEST_F(SelfCheckTest, AnImapFailureIsNamedAndTheCheckFails) {
+  TcpForwarder imap(static_cast<uint16_t>(mail_.imapsPort));
+  imap.down();
+  std::string config = dir_.write("settings.cfg", selfCheckConfig(mail_, dir_, mail_.submissionPort, imap.port()));
+  DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
+  ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(failed, HasSubstr("imap connect: reading INBOX on " + mail_.host));
+}
+
+}  // namespace
+}  // namespace checker::test
