@@ -117,7 +117,8 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
     uint64_t id = std::strtoull(std::string(key).c_str(), nullptr, 16);
     if (id >= nextOutboxId_) nextOutboxId_ = id + 1;
     try {
-      auto entry = ipc::decode(value)->root<ipc::OutboxEntry>();
+      auto decoded = ipc::decode(value);  // owns what entry reads
+      auto entry = decoded->root<ipc::OutboxEntry>();
       newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
                             entry.getPermanentFailure()});
     } catch (const ipc::FrameError& e) {

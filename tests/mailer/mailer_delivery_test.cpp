@@ -133,6 +133,8 @@ TEST_F(MailerDelivery, ServerDownThreeAlertsSurviveKilledMailerAndSupervisor) {
 
   ASSERT_TRUE(smtp.up());
   DaemonProcess again({kBin + "/checkerd", "-c", config});
+  ASSERT_NE(again.waitForLine("outbox: 3 entries to deliver from before", 20s), "")
+      << ::testing::PrintToString(again.lines());
   for (const char* job : {"alpha", "beta", "gamma"}) {
     EXPECT_TRUE(mail_.waitForMessage(inbox, "[" + server + "] CRITICAL " + std::string(job) + " down", 60s))
         << job << "\n" << ::testing::PrintToString(again.lines());
