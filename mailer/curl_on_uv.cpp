@@ -3,6 +3,11 @@
 #include <utility>
 
 namespace checker::mailer {
+namespace {
+
+constexpr long kMaxConnectionsPerHost = 4;
+
+}  // namespace
 
 // One socket curl asked us to watch.
 struct CurlOnUv::Watch {
@@ -18,6 +23,10 @@ CurlOnUv::CurlOnUv(uv_loop_t* loop) : loop_(loop), multi_(curl_multi_init()) {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlOnUv::onTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // Mail servers limit connections per client (Dovecot answers 421 beyond
+  // its limit, providers throttle): a few connections per server, reused,
+  // and the other transfers wait their turn inside libcurl.
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost);
 }
 
 CurlOnUv::~CurlOnUv() {
