@@ -194,6 +194,28 @@ void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& c
   txn.put(StateDb::outbox, key, ipc::encode(message));
 }
 
+void StateWriter::recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message) {
+  selfCheck_ = SelfCheckRecord{checkedUnixMs, ok, std::move(message)};
+}
+
+void StateWriter::writeSelfCheck(WriteTransaction& txn) {
+  int64_t lastOk = 0;
+  if (std::optional<std::string_view> stored = txn.get(StateDb::email, state_keys::kSelfCheck)) {
+    try {
+      lastOk = ipc::decode(*stored)->root<ipc::EmailState>().getLastOkUnixMs();
+    } catch (const ipc::FrameError&) {
+      // replaced below
+    }
+  }
+  capnp::MallocMessageBuilder message;
+  auto state = message.initRoot<ipc::EmailState>();
+  state.setLastCheckUnixMs(selfCheck_->checkedUnixMs);
+  state.setOk(selfCheck_->ok);
+  state.setMessage(selfCheck_->message);
+  state.setLastOkUnixMs(selfCheck_->ok ? selfCheck_->checkedUnixMs : lastOk);
+  txn.put(StateDb::email, state_keys::kSelfCheck, ipc::encode(message));
+}
+
 void StateWriter::flush(int64_t nowUnixMs) {
   if (!hasWork()) return;
   std::vector<uint64_t> outboxIds;
@@ -202,6 +224,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
     for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
+    if (selfCheck_) writeSelfCheck(txn);
     txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
     txn.commit();
   }
@@ -216,6 +239,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   }
   batch_.clear();
   outboxChanges_.clear();
+  selfCheck_.reset();
 }
 
 }  // namespace checker

@@ -86,7 +86,10 @@ class StateWriter {
   // are recorded, and a permanent refusal is kept, visible, not retried).
   void outboxDelivered(uint64_t id);
   void outboxAttemptFailed(const OutboxStatus& status, std::string error);
-  bool hasWork() const { return !batch_.empty() || !outboxChanges_.empty(); }
+  // The email self-check's last result (the `email` database, for peering's
+  // mail health), queued for the next flush.
+  void recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message);
+  bool hasWork() const { return !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value(); }
 
  private:
   // Returns the outbox id written for the run, or 0.
@@ -106,6 +109,13 @@ class StateWriter {
   std::vector<FinishedRun> batch_;
   std::vector<OutboxChange> outboxChanges_;
   std::vector<OutboxStatus> newOutbox_;
+  struct SelfCheckRecord {
+    int64_t checkedUnixMs;
+    bool ok;
+    std::string message;
+  };
+  std::optional<SelfCheckRecord> selfCheck_;
+  void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;
 };

@@ -44,7 +44,10 @@ void Supervisor::startSelfCheck(size_t index) {
   Job& job = jobs_[index];
   if (selfCheck_.job != SIZE_MAX) return;  // one at a time; counted as an overrun by onDue
   ClassifiedRun notRun{ipc::Outcome::FAILED, 0, "send: the mailer is not running (it is being restarted)"};
-  if (!mailer_->ready()) return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
+  if (!mailer_->ready()) {
+    writer_.recordSelfCheck(wallClockNowMs(), false, notRun.message);
+    return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
+  }
   selfCheck_ = {index, freshToken(), wallClockNowMs(), uv_now(loop_)};
   uint32_t deadlineMs = static_cast<uint32_t>(config_.email.selfCheckDeadline.count());
   capnp::MallocMessageBuilder message;
@@ -53,6 +56,7 @@ void Supervisor::startSelfCheck(size_t index) {
   request.setDeadlineMs(deadlineMs);
   if (!mailer_->send(message)) {
     selfCheck_ = {};
+    writer_.recordSelfCheck(wallClockNowMs(), false, notRun.message);
     return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
   }
   job.phase = Phase::running;
@@ -68,6 +72,7 @@ void Supervisor::startSelfCheck(size_t index) {
     uint32_t took = static_cast<uint32_t>(uv_now(self->loop_) - self->selfCheck_.startedMonoMs);
     self->endSelfCheckUnrecorded("no answer from the mailer");
     ClassifiedRun silent{ipc::Outcome::TIMED_OUT, 0, "the mailer did not answer the self-check in time"};
+    self->writer_.recordSelfCheck(wallClockNowMs(), false, silent.message);
     self->recordOutcome(self->jobs_[jobIndex], silent, {}, started, took);
   }, deadlineMs + kAnswerSlackMs, 0);
 }
@@ -81,6 +86,7 @@ void Supervisor::onSelfCheckResult(ipc::SelfCheckResult::Reader result) {
   std::string message = result.getOk() ? std::string(result.getMessage().cStr())
                                        : std::string(result.getStep().cStr()) + ": " + result.getMessage().cStr();
   ClassifiedRun run{result.getOk() ? ipc::Outcome::OK : ipc::Outcome::FAILED, 0, message};
+  writer_.recordSelfCheck(wallClockNowMs(), result.getOk(), message);
   recordOutcome(jobs_[index], run, {}, started, took);
 }
 

@@ -11,6 +11,10 @@
 #include <sstream>
 #include <string>
 
+#include "common/state_keys.h"
+#include "common/state_store.h"
+#include "ipc/framing.h"
+#include "ipc/state.capnp.h"
 #include "support/daemon_process.h"
 #include "support/mail_fixture.h"
 #include "support/run_command.h"
@@ -26,14 +30,15 @@ using ::testing::HasSubstr;
 const std::string kBin = CHECKER_BIN_DIR;
 constexpr int kAccount = 9;  // sends to itself and reads its own INBOX
 
-std::string selfCheckConfig(const MailFixture& mail, const TempDir& dir, int smtpPort, int imapPort) {
+std::string selfCheckConfig(const MailFixture& mail, const TempDir& dir, int smtpPort, int imapPort,
+                            const std::string& extra = "") {
   std::ostringstream cfg;
   cfg << "[general]\nservername = selfcheck-" << ::getpid() << "\nalertcontact = " << mail.address(kAccount)
       << "\nstatefile = " << dir.file("state") << "\n"
       << "[email]\nuser = " << mail.address(kAccount) << "\npass = " << mail.password(kAccount)
       << "\nsmtpserver = " << mail.host << "\nsmtpport = " << smtpPort << "\nsmtptls = starttls\ncafile = "
       << mail.caFile << "\nimapserver = " << mail.host << "\nimapport = " << imapPort
-      << "\nimaptls = tls\nselfcheck_every = 2s\nselfcheck_deadline = 10s\n";
+      << "\nimaptls = tls\nselfcheck_every = 2s\n" << (extra.empty() ? "selfcheck_deadline = 10s\n" : extra);
   return cfg.str();
 }
 
@@ -71,6 +76,16 @@ TEST_F(SelfCheckTest, TheProbeArrivesAndIsDeleted) {
   }
   CommandResult shown = runCommand(kBin + "/checker status -c " + config);
   EXPECT_THAT(shown.output, ::testing::ContainsRegex("system:email +email self-check +ok ")) << shown.output;
+  // The mail health peering will read.
+  StateStore store = StateStore::openReadOnly(dir_.file("state"));
+  ReadTransaction txn = store.beginRead();
+  std::optional<std::string_view> email = txn.get(StateDb::email, state_keys::kSelfCheck);
+  ASSERT_TRUE(email.has_value());
+  auto decoded = ipc::decode(*email);
+  auto state = decoded->root<ipc::EmailState>();
+  EXPECT_TRUE(state.getOk());
+  EXPECT_GT(state.getLastOkUnixMs(), 0);
+  EXPECT_EQ(state.getLastOkUnixMs(), state.getLastCheckUnixMs());
 }
 
 TEST_F(SelfCheckTest, ASendFailureIsNamedAndTheCheckFails) {
@@ -81,6 +96,15 @@ TEST_F(SelfCheckTest, ASendFailureIsNamedAndTheCheckFails) {
   std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
   ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
   EXPECT_THAT(failed, HasSubstr("send (connect): the probe was not accepted by " + mail_.host));
+  int status = daemon.stop(SIGTERM, 20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  StateStore store = StateStore::openReadOnly(dir_.file("state"));
+  ReadTransaction txn = store.beginRead();
+  std::optional<std::string_view> email = txn.get(StateDb::email, state_keys::kSelfCheck);
+  ASSERT_TRUE(email.has_value());
+  auto decoded = ipc::decode(*email);
+  EXPECT_FALSE(decoded->root<ipc::EmailState>().getOk());
+  EXPECT_THAT(std::string(decoded->root<ipc::EmailState>().getMessage().cStr()), HasSubstr("send (connect)"));
 }
 
 TEST_F(SelfCheckTest, AnImapFailureIsNamedAndTheCheckFails) {
@@ -91,6 +115,22 @@ TEST_F(SelfCheckTest, AnImapFailureIsNamedAndTheCheckFails) {
   std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
   ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
   EXPECT_THAT(failed, HasSubstr("imap connect: reading INBOX on " + mail_.host));
+}
+
+TEST_F(SelfCheckTest, AProbeThatNeverArrivesFailsAtTheDeadline) {
+  // The account is said to move sent mail to its trash by itself, so the
+  // check looks there; but the probe lands in INBOX and never shows up.
+  mail_.createFolder(kAccount, "Archive");
+  std::string config = dir_.write(
+      "settings.cfg", selfCheckConfig(mail_, dir_, mail_.submissionPort, mail_.imapsPort,
+                                      "selfcheck_deadline = 3s\nideletesentmessagesautomatically = yes\n"
+                                      "trashfolder = Archive\n"));
+  DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
+  ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(failed, HasSubstr("not-arrived: the probe did not arrive in Archive within"));
+  // It was sent: it is in INBOX, where the check did not look.
+  EXPECT_TRUE(mail_.waitForMessage(kAccount, "checker self-check", 5s));
 }
 
 }  // namespace

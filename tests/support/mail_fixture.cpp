@@ -245,6 +245,15 @@ void MailFixture::clearMailbox(int n) const {
   session.command("EXPUNGE");
 }
 
+void MailFixture::createFolder(int n, const std::string& folder) const {
+  ImapSession session(*this, n);
+  try {
+    session.command("CREATE \"" + folder + "\"");
+  } catch (const std::runtime_error&) {
+    // Already there (a rerun): fine; a real failure shows when it is used.
+  }
+}
+
 void MailFixture::smtpDown() const { runScript("smtp-down", dir); }
 
 void MailFixture::smtpUp() const { runScript("smtp-up", dir); }

@@ -63,6 +63,9 @@ struct MailFixture {
   // Deletes and expunges everything in user N's INBOX.
   void clearMailbox(int n) const;
 
+  // Makes mailbox FOLDER for user N (nothing if it exists).
+  void createFolder(int n, const std::string& folder) const;
+
   // OpenSMTPD down / up again (mail_servers.sh smtp-down / smtp-up). While it
   // is down, Dovecot's submission accepts the connection and AUTH but answers
   // "421 4.4.0 Failed to connect to relay server" at MAIL FROM. It affects
