@@ -14,6 +14,7 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/mail_health.h"
 #include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"
 #include "supervisor/run_outcome.h"
@@ -106,6 +107,7 @@ struct RefusedMail {
   std::string to, subject, error;
 };
 struct OutboxSummary {
+  std::vector<OutboxStatus> entries;  // for the mail health
   size_t pending = 0;
   int64_t oldestPendingUnixMs = 0;
   std::string lastError;  // of the pending entry tried most recently
@@ -119,6 +121,8 @@ OutboxSummary readOutbox(const StateReader& txn) {
     try {
       auto decoded = ipc::decode(value);
       auto entry = decoded->root<ipc::OutboxEntry>();
+      summary.entries.push_back({entry.getId(), entry.getAttempts(), entry.getCreatedUnixMs(),
+                                 entry.getNextAttemptUnixMs(), entry.getPermanentFailure()});
       if (entry.getPermanentFailure()) {
         summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? std::string(entry.getTo()[0].cStr()) : "",
                                    entry.getSubject().cStr(), entry.getLastError().cStr()});
@@ -174,6 +178,18 @@ std::string outboxJson(const OutboxSummary& outbox, bool noMail) {
   return json + "]}";
 }
 
+std::optional<SelfCheckState> readSelfCheck(const StateReader& txn) {
+  std::optional<std::string_view> value = txn.get(StateDb::email, state_keys::kSelfCheck);
+  if (!value) return std::nullopt;
+  try {
+    auto decoded = ipc::decode(*value);
+    auto state = decoded->root<ipc::EmailState>();
+    return SelfCheckState{state.getLastCheckUnixMs(), state.getOk(), state.getMessage().cStr()};
+  } catch (const ipc::FrameError& e) {
+    return SelfCheckState{0, false, std::string("unreadable self-check state: ") + e.what()};
+  }
+}
+
 int64_t readHeartbeat(const StateReader& txn) {
   std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kHeartbeat);
   if (!value) return 0;
@@ -197,21 +213,26 @@ int status(const CommonOptions& options) {
   std::vector<Row> rows;
   int64_t heartbeat = 0;
   OutboxSummary outbox;
+  MailHealth health;
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, &txn));
     heartbeat = readHeartbeat(txn);
     outbox = readOutbox(txn);
+    health = mailHealth(readSelfCheck(txn), outbox.entries, wallClockNowMs());
   } catch (const StateError& e) {
     std::fprintf(stderr, "checker status: %s\n", e.what());
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));
   }
   bool noMail = loaded.config.email.noMail;
   if (json) {
-    printJson(rows, heartbeat, outboxJson(outbox, noMail));
+    printJson(rows, heartbeat,
+              outboxJson(outbox, noMail) + ", \"mail_problem\": " + (health.problem ? "true" : "false") +
+                  ", \"mail_problem_why\": " + jsonString(health.why));
   } else {
     if (heartbeat > 0) std::printf("scheduler heartbeat: %s\n", localTime(heartbeat).c_str());
+    if (!noMail) std::printf("mail: %s%s\n", health.problem ? "PROBLEM: " : "healthy", health.why.c_str());
     printOutbox(outbox, noMail);
     printTable(rows);
   }

@@ -182,6 +182,13 @@ TEST_F(MailerDelivery, TestEmailReportsTheServersAnswer) {
   EXPECT_EQ(sent.exitCode, 0) << sent.output;
   EXPECT_THAT(sent.output, HasSubstr("accepted"));
   EXPECT_TRUE(mail_.waitForMessage(inbox, "[" + server + "] checker test message", 20s));
+  // The same over implicit TLS (smtptls = tls, the SMTPS port).
+  std::string tlsConfig = mailConfig(mail_, dir_, server + "-tls", mail_.smtpsPort, mail_.address(inbox), "");
+  tlsConfig.replace(tlsConfig.find("smtptls = starttls"), 18, "smtptls = tls");
+  std::string tlsPath = dir_.write("tls.cfg", tlsConfig);
+  CommandResult overTls = runCommand(kBin + "/checker test-email -c " + tlsPath);
+  EXPECT_EQ(overTls.exitCode, 0) << overTls.output;
+  EXPECT_TRUE(mail_.waitForMessage(inbox, "[" + server + "-tls] checker test message", 20s));
   CommandResult refused = runCommand(kBin + "/checker test-email -c " + config + " --to " + mail_.rejectAddress);
   EXPECT_EQ(refused.exitCode, 1);
   EXPECT_THAT(refused.output, HasSubstr("refused: "));

@@ -105,6 +105,8 @@ TEST_F(SelfCheckTest, ASendFailureIsNamedAndTheCheckFails) {
   auto decoded = ipc::decode(*email);
   EXPECT_FALSE(decoded->root<ipc::EmailState>().getOk());
   EXPECT_THAT(std::string(decoded->root<ipc::EmailState>().getMessage().cStr()), HasSubstr("send (connect)"));
+  CommandResult shown = runCommand(kBin + "/checker status -c " + config);
+  EXPECT_THAT(shown.output, HasSubstr("mail: PROBLEM: the last email self-check failed: send (connect)")) << shown.output;
 }
 
 TEST_F(SelfCheckTest, AnImapFailureIsNamedAndTheCheckFails) {

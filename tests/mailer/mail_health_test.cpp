@@ -1,0 +1,44 @@
+// The instance's mail health (supervisor/mail_health.h), what peers will be
+// told: the last self-check, and alerts stuck in the outbox.
+#include <gtest/gtest.h>
+
+#include "supervisor/mail_health.h"
+
+namespace checker {
+namespace {
+
+constexpr int64_t kNow = 1'800'000'000'000;
+
+OutboxStatus entry(uint64_t id, int64_t ageMs, uint32_t attempts, bool refused = false) {
+  return {id, attempts, kNow - ageMs, kNow, refused};
+}
+
+TEST(MailHealth, HealthyWithoutAnythingToSay) {
+  EXPECT_FALSE(mailHealth(std::nullopt, {}, kNow).problem);
+  EXPECT_FALSE(mailHealth(SelfCheckState{kNow, true, "ok"}, {}, kNow).problem);
+}
+
+TEST(MailHealth, AFailedSelfCheckIsAProblemNamingWhy) {
+  MailHealth health = mailHealth(SelfCheckState{kNow, false, "imap auth: login denied"}, {}, kNow);
+  EXPECT_TRUE(health.problem);
+  EXPECT_EQ(health.why, "the last email self-check failed: imap auth: login denied");
+}
+
+TEST(MailHealth, AnAlertStuckLongerThanTheRetryWindowIsAProblem) {
+  std::vector<OutboxStatus> young = {entry(1, kOutboxRetryWindowMs - 1, 9)};
+  EXPECT_FALSE(mailHealth(SelfCheckState{kNow, true, ""}, young, kNow).problem);
+  std::vector<OutboxStatus> stuck = {entry(1, 1000, 1), entry(7, kOutboxRetryWindowMs + 60'000, 12)};
+  MailHealth health = mailHealth(SelfCheckState{kNow, true, ""}, stuck, kNow);
+  EXPECT_TRUE(health.problem);
+  EXPECT_EQ(health.why, "outbox entry 7 undelivered for 61 min after 12 attempt(s)");
+}
+
+TEST(MailHealth, NotYetTriedOrRefusedForGoodIsNotTheMailPathsProblem) {
+  // Never tried: nothing has failed yet (checkerd was down, say).
+  EXPECT_FALSE(mailHealth(std::nullopt, {entry(1, 2 * kOutboxRetryWindowMs, 0)}, kNow).problem);
+  // Refused for good: that message's problem, shown by status.
+  EXPECT_FALSE(mailHealth(std::nullopt, {entry(2, 2 * kOutboxRetryWindowMs, 1, true)}, kNow).problem);
+}
+
+}  // namespace
+}  // namespace checker
