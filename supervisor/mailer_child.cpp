@@ -21,11 +21,6 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   *buf = uv_buf_init(buffer, sizeof buffer);
 }
 
-std::string describeEnd(int64_t status, int signal) {
-  if (signal != 0) return "was killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
-  return "exited with status " + std::to_string(status);
-}
-
 }  // namespace
 
 MailerChild::MailerChild(uv_loop_t* loop, std::string mailerPath, std::string configPath, Listener* listener)
@@ -43,28 +38,12 @@ bool MailerChild::start(std::string* error) {
     *error = describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno);
     return false;
   }
-  uv_stdio_container_t stdio[4];
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_IGNORE;
-  stdio[2].flags = UV_INHERIT_FD;  // its log lines go where ours go
-  stdio[2].data.fd = STDERR_FILENO;
-  stdio[3].flags = UV_INHERIT_FD;
-  stdio[3].data.fd = pair[1];
-  std::string parentArg = "--parent-pid=" + std::to_string(::getpid());
-  char* args[] = {const_cast<char*>("checker-mailer"), const_cast<char*>("-c"), configPath_.data(), parentArg.data(),
-                  nullptr};
-  char* env[] = {nullptr};
-  uv_process_options_t options{};
-  options.file = mailerPath_.c_str();
-  options.args = args;
-  options.env = env;
-  options.stdio = stdio;
-  options.stdio_count = 4;
-  options.flags = UV_PROCESS_DETACHED;  // a terminal's Ctrl-C is the supervisor's to handle
-  options.exit_cb = [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); };
   auto* process = new uv_process_t{};
   process->data = this;
-  int rc = uv_spawn(loop_, process, &options);
+  int rc = spawnHelperChild(
+      loop_, process, mailerPath_,
+      {"checker-mailer", "-c", configPath_, "--parent-pid=" + std::to_string(::getpid())}, pair[1],
+      [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); });
   ::close(pair[1]);
   if (rc != 0) {
     ::close(pair[0]);
@@ -148,7 +127,7 @@ void MailerChild::onExit(int64_t status, int signal) {
   if (stopping_) return;
   uint64_t lived = uv_now(loop_) - startedMonoMs_;
   backoff_.afterExit(lived);
-  CHECKER_LOG_ERROR("mailer (pid %d) %s after %llu ms; restarting in %llu ms", pid, describeEnd(status, signal).c_str(),
+  CHECKER_LOG_ERROR("mailer (pid %d) %s after %llu ms; restarting in %llu ms", pid, describeChildEnd(status, signal).c_str(),
                     static_cast<unsigned long long>(lived), static_cast<unsigned long long>(backoff_.delayMs()));
   scheduleRestart();
 }

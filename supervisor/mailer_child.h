@@ -13,7 +13,7 @@
 
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
-#include "supervisor/child_backoff.h"
+#include "supervisor/helper_child.h"
 
 namespace checker {
 

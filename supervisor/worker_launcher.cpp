@@ -20,14 +20,8 @@ namespace checker {
 namespace {
 
 constexpr size_t kMaxControlBytes = 512;
-constexpr int kLauncherControlFd = 3;  // worker/launcher.h
 
 WorkerLauncher* owner(void* data) { return static_cast<WorkerLauncher*>(data); }
-
-std::string describeEnd(int64_t status, int signal) {
-  if (signal != 0) return std::string("was killed by signal ") + std::to_string(signal) + " (" + strsignal(signal) + ")";
-  return "exited with status " + std::to_string(status);
-}
 
 }  // namespace
 
@@ -53,29 +47,11 @@ bool WorkerLauncher::start(std::string* error) {
     return false;
   }
   ::fcntl(pair[0], F_SETFL, ::fcntl(pair[0], F_GETFL) | O_NONBLOCK);
-  uv_stdio_container_t stdio[4];
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_IGNORE;
-  stdio[2].flags = UV_INHERIT_FD;  // its log lines go where ours go
-  stdio[2].data.fd = STDERR_FILENO;
-  stdio[3].flags = UV_INHERIT_FD;
-  stdio[3].data.fd = pair[1];
-  static_assert(kLauncherControlFd == 3, "the control socket is stdio[3]");
-  std::string parentArg = "--parent-pid=" + std::to_string(::getpid());
-  char* args[] = {const_cast<char*>("checker-worker"), const_cast<char*>("--launcher"), parentArg.data(), nullptr};
-  char* env[] = {nullptr};
-  uv_process_options_t options{};
-  options.file = workerPath_.c_str();
-  options.args = args;
-  options.env = env;
-  options.stdio = stdio;
-  options.stdio_count = 4;
-  // Its own session: a Ctrl-C meant for checkerd in a terminal must not
-  // reach the launcher and its runs before the supervisor's graceful stop.
-  options.flags = UV_PROCESS_DETACHED;
-  options.exit_cb = [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onLauncherExit(status, signal); };
   process_.data = this;
-  int rc = uv_spawn(loop_, &process_, &options);
+  int rc = spawnHelperChild(
+      loop_, &process_, workerPath_,
+      {"checker-worker", "--launcher", "--parent-pid=" + std::to_string(::getpid())}, pair[1],
+      [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onLauncherExit(status, signal); });
   ::close(pair[1]);
   if (rc != 0) {
     ::close(pair[0]);
@@ -252,13 +228,13 @@ void WorkerLauncher::onLauncherExit(int64_t status, int signal) {
   closeControl();
   loseAll();
   if (stopping_) {
-    if (status != 0 || signal != 0) CHECKER_LOG_WARN("worker launcher (pid %d) %s at stop", pid, describeEnd(status, signal).c_str());
+    if (status != 0 || signal != 0) CHECKER_LOG_WARN("worker launcher (pid %d) %s at stop", pid, describeChildEnd(status, signal).c_str());
     return;
   }
   uint64_t lived = uv_now(loop_) - startedMonoMs_;
   backoff_.afterExit(lived);
   CHECKER_LOG_ERROR("worker launcher (pid %d) %s after %llu ms; restarting in %llu ms", pid,
-                    describeEnd(status, signal).c_str(), static_cast<unsigned long long>(lived),
+                    describeChildEnd(status, signal).c_str(), static_cast<unsigned long long>(lived),
                     static_cast<unsigned long long>(backoff_.delayMs()));
   scheduleRestart();
 }

@@ -16,7 +16,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "supervisor/child_backoff.h"
+#include "supervisor/helper_child.h"
 
 namespace checker {
 
