@@ -119,6 +119,20 @@ TEST_F(SelfCheckTest, AnImapFailureIsNamedAndTheCheckFails) {
   EXPECT_THAT(failed, HasSubstr("imap connect: reading INBOX on " + mail_.host));
 }
 
+TEST_F(SelfCheckTest, AWrongImapPasswordIsNamedAndTheCheckFails) {
+  // One password serves SMTP and IMAP ([email] pass, as in the original).
+  // Sent in clear to OpenSMTPD's local port, which offers no AUTH (libcurl
+  // then sends without), only IMAP ever sees the wrong password.
+  std::string cfg = selfCheckConfig(mail_, dir_, mail_.smtpPort, mail_.imapsPort);
+  cfg.replace(cfg.find("smtptls = starttls"), 18, "smtptls = none");
+  cfg.replace(cfg.find("pass = " + mail_.password(kAccount)), 7 + mail_.password(kAccount).size(), "pass = wrong");
+  std::string config = dir_.write("settings.cfg", cfg);
+  DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string failed = daemon.waitForLine("job email self-check: failed", 30s);
+  ASSERT_NE(failed, "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(failed, HasSubstr("imap auth: reading INBOX on " + mail_.host));
+}
+
 TEST_F(SelfCheckTest, AProbeThatNeverArrivesFailsAtTheDeadline) {
   // The account is said to move sent mail to its trash by itself, so the
   // check looks there; but the probe lands in INBOX and never shows up.
