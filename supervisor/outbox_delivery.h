@@ -14,7 +14,8 @@
 #include <map>
 #include <string>
 
-#include "supervisor/mailer_child.h"
+#include "ipc/mailer.capnp.h"
+#include "supervisor/helper_channel.h"
 #include "supervisor/state_writer.h"
 
 namespace checker {
@@ -30,7 +31,7 @@ class OutboxDelivery {
   // REQUEST_FLUSH: called when a delivery result was queued in WRITER.
   OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::function<void()> requestFlush);
   // The mailer to send through (set before start()).
-  void setMailer(MailerChild* mailer) { mailer_ = mailer; }
+  void setMailer(HelperChannel* mailer) { mailer_ = mailer; }
   // Takes the entries the writer has (from its load at first) and starts.
   void start();
   // Entries the last flush committed.
@@ -56,7 +57,7 @@ class OutboxDelivery {
   uv_loop_t* loop_;
   StateWriter& writer_;
   std::function<void()> requestFlush_;
-  MailerChild* mailer_ = nullptr;
+  HelperChannel* mailer_ = nullptr;
   std::map<uint64_t, Entry> entries_;  // by id: oldest first
   size_t inFlight_ = 0;
   uv_timer_t timer_{};

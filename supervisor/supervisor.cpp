@@ -95,8 +95,8 @@ void Supervisor::start() {
   launcher_->setOnReady([this] { startWaiting(); });
   if (!options_.mailerPath.empty()) {
     outbox_ = std::make_unique<OutboxDelivery>(loop_, writer_, [this] { scheduleFlush(); });
-    mailer_ = std::make_unique<MailerChild>(loop_, options_.mailerPath, config_.path,
-                                            static_cast<MailerChild::Listener*>(this));
+    mailer_ = std::make_unique<HelperChannel>(loop_, "mailer", options_.mailerPath, config_.path,
+                                              static_cast<HelperChannel::Listener*>(this));
     uv_timer_init(loop_, &selfCheckGuard_);
     selfCheckGuard_.data = this;
     outbox_->setMailer(mailer_.get());

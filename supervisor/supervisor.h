@@ -22,7 +22,8 @@
 
 #include "common/state_store.h"
 #include "jobs/job_catalog.h"
-#include "supervisor/mailer_child.h"
+#include "ipc/mailer.capnp.h"
+#include "supervisor/helper_channel.h"
 #include "supervisor/outbox_delivery.h"
 #include "supervisor/run_reply.h"
 #include "supervisor/run_request.h"
@@ -54,7 +55,7 @@ struct SupervisorStats {
   uint64_t outboxEntries = 0;
 };
 
-class Supervisor final : private MailerChild::Listener {
+class Supervisor final : private HelperChannel::Listener {
  public:
   Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
              SupervisorOptions options);
@@ -101,10 +102,10 @@ class Supervisor final : private MailerChild::Listener {
   void startSelfCheck(size_t index);
   void onSelfCheckResult(ipc::SelfCheckResult::Reader result);
   void endSelfCheckUnrecorded(const char* why);
-  // MailerChild::Listener
-  void onMailerReady() override;
-  void onMailerMessage(ipc::FromMailer::Reader message) override;
-  void onMailerLost() override;
+  // HelperChannel::Listener (the mailer)
+  void onChildReady(HelperChannel& child) override;
+  void onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) override;
+  void onChildLost(HelperChannel& child) override;
   void releaseSandbox(uint64_t runId);
   void retryCleanups();
   void scheduleFlush();
@@ -123,7 +124,7 @@ class Supervisor final : private MailerChild::Listener {
   std::unique_ptr<RunCgroups> cgroups_;
   std::unique_ptr<WorkerLauncher> launcher_;  // forks every run's worker
   std::unique_ptr<OutboxDelivery> outbox_;    // hands the outbox to the mailer
-  std::unique_ptr<MailerChild> mailer_;
+  std::unique_ptr<HelperChannel> mailer_;
   struct SelfCheckRun {
     size_t job = SIZE_MAX;   // the system:email job, while a check runs
     std::string token;

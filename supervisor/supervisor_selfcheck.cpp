@@ -101,16 +101,17 @@ void Supervisor::endSelfCheckUnrecorded(const char* why) {
   uv_timer_stop(&selfCheckGuard_);
 }
 
-void Supervisor::onMailerReady() {
+void Supervisor::onChildReady(HelperChannel&) {
   if (outbox_) outbox_->onMailerReady();
 }
 
-void Supervisor::onMailerMessage(ipc::FromMailer::Reader message) {
+void Supervisor::onChildMessage(HelperChannel&, ipc::DecodedMessage& decoded) {
+  auto message = decoded.root<ipc::FromMailer>();
   if (message.isSendResult() && outbox_) outbox_->onSendResult(message.getSendResult());
   if (message.isSelfCheckResult()) onSelfCheckResult(message.getSelfCheckResult());
 }
 
-void Supervisor::onMailerLost() {
+void Supervisor::onChildLost(HelperChannel&) {
   if (outbox_) outbox_->onMailerLost();
   // Not the mail path's fault as far as anyone knows: the next check decides.
   endSelfCheckUnrecorded("the mailer went away during the check; not recorded");

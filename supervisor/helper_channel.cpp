@@ -1,4 +1,4 @@
-#include "supervisor/mailer_child.h"
+#include "supervisor/helper_channel.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,9 +12,9 @@
 namespace checker {
 namespace {
 
-constexpr size_t kMaxReplyBytes = 64 * 1024;  // a SendResult is a few hundred bytes
+constexpr size_t kMaxReplyBytes = 64 * 1024;  // a result is a few hundred bytes
 
-MailerChild* owner(void* data) { return static_cast<MailerChild*>(data); }
+HelperChannel* owner(void* data) { return static_cast<HelperChannel*>(data); }
 
 void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   static char buffer[16 * 1024];
@@ -23,16 +23,21 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
 
 }  // namespace
 
-MailerChild::MailerChild(uv_loop_t* loop, std::string mailerPath, std::string configPath, Listener* listener)
-    : loop_(loop), mailerPath_(std::move(mailerPath)), configPath_(std::move(configPath)), listener_(listener),
+HelperChannel::HelperChannel(uv_loop_t* loop, std::string name, std::string programPath, std::string configPath,
+                             Listener* listener)
+    : loop_(loop),
+      name_(std::move(name)),
+      programPath_(std::move(programPath)),
+      configPath_(std::move(configPath)),
+      listener_(listener),
       reader_(kMaxReplyBytes) {
   uv_timer_init(loop_, &restartTimer_);
   restartTimer_.data = this;
 }
 
-MailerChild::~MailerChild() = default;  // stop() and the loop's end closed everything
+HelperChannel::~HelperChannel() = default;  // stop() and the loop's end closed everything
 
-bool MailerChild::start(std::string* error) {
+bool HelperChannel::start(std::string* error) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     *error = describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno);
@@ -40,15 +45,15 @@ bool MailerChild::start(std::string* error) {
   }
   auto* process = new uv_process_t{};
   process->data = this;
+  std::string program = programPath_.substr(programPath_.rfind('/') + 1);
   int rc = spawnHelperChild(
-      loop_, process, mailerPath_,
-      {"checker-mailer", "-c", configPath_, "--parent-pid=" + std::to_string(::getpid())}, pair[1],
+      loop_, process, programPath_, {program, "-c", configPath_, "--parent-pid=" + std::to_string(::getpid())}, pair[1],
       [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); });
   ::close(pair[1]);
   if (rc != 0) {
     ::close(pair[0]);
     uv_close(reinterpret_cast<uv_handle_t*>(process), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
-    *error = std::string("uv_spawn(") + mailerPath_ + "): " + uv_strerror(rc);
+    *error = std::string("uv_spawn(") + programPath_ + "): " + uv_strerror(rc);
     return false;
   }
   process_ = process;
@@ -58,20 +63,20 @@ bool MailerChild::start(std::string* error) {
   control_->data = this;
   reader_ = ipc::FrameReader(kMaxReplyBytes);
   uv_read_start(reinterpret_cast<uv_stream_t*>(control_), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
-    MailerChild* self = owner(s->data);
+    HelperChannel* self = owner(s->data);
     if (n > 0) self->onBytes(b->base, static_cast<size_t>(n));
     if (n < 0) {
       // Closed its end: it is exiting; onExit logs it and restarts it.
       self->closeControl();
-      self->listener_->onMailerLost();
+      self->listener_->onChildLost(*self);
     }
   });
   startedMonoMs_ = uv_now(loop_);
-  CHECKER_LOG_INFO("mailer started (pid %d)", process_->pid);
+  CHECKER_LOG_INFO("%s started (pid %d)", name_.c_str(), process_->pid);
   return true;
 }
 
-bool MailerChild::send(capnp::MessageBuilder& message) {
+bool HelperChannel::send(capnp::MessageBuilder& message) {
   if (!ready()) return false;
   auto* bytes = new std::string(ipc::encode(message));
   auto* request = new uv_write_t;
@@ -89,72 +94,75 @@ bool MailerChild::send(capnp::MessageBuilder& message) {
   return true;
 }
 
-void MailerChild::onBytes(const char* data, size_t size) {
+void HelperChannel::onBytes(const char* data, size_t size) {
   ipc::FrameStatus status = reader_.feed(data, size);
   while (status == ipc::FrameStatus::ready) {
     auto message = reader_.take();
     try {
-      listener_->onMailerMessage(message->root<ipc::FromMailer>());
+      listener_->onChildMessage(*this, *message);
     } catch (const std::exception& e) {
       status = ipc::FrameStatus::error;
-      CHECKER_LOG_ERROR("mailer: bad message: %s; restarting it", e.what());
+      CHECKER_LOG_ERROR("%s: bad message: %s; restarting it", name_.c_str(), e.what());
       break;
     }
     if (control_ == nullptr) return;  // the listener stopped us
     status = reader_.status();
   }
   if (status == ipc::FrameStatus::error) {
-    if (!reader_.error().empty()) CHECKER_LOG_ERROR("mailer: bad bytes: %s; restarting it", reader_.error().c_str());
+    if (!reader_.error().empty()) {
+      CHECKER_LOG_ERROR("%s: bad bytes: %s; restarting it", name_.c_str(), reader_.error().c_str());
+    }
     if (process_ != nullptr) uv_process_kill(process_, SIGKILL);
     closeControl();
-    listener_->onMailerLost();
+    listener_->onChildLost(*this);
   }
 }
 
-void MailerChild::closeControl() {
+void HelperChannel::closeControl() {
   if (control_ == nullptr) return;
   uv_close(reinterpret_cast<uv_handle_t*>(control_), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
   control_ = nullptr;
 }
 
-void MailerChild::onExit(int64_t status, int signal) {
+void HelperChannel::onExit(int64_t status, int signal) {
   int pid = process_->pid;
   uv_close(reinterpret_cast<uv_handle_t*>(process_), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
   process_ = nullptr;
   bool wasConnected = control_ != nullptr;
   closeControl();
-  if (wasConnected) listener_->onMailerLost();
+  if (wasConnected) listener_->onChildLost(*this);
   if (stopping_) return;
   uint64_t lived = uv_now(loop_) - startedMonoMs_;
   backoff_.afterExit(lived);
-  CHECKER_LOG_ERROR("mailer (pid %d) %s after %llu ms; restarting in %llu ms", pid, describeChildEnd(status, signal).c_str(),
+  CHECKER_LOG_ERROR("%s (pid %d) %s after %llu ms; restarting in %llu ms", name_.c_str(), pid,
+                    describeChildEnd(status, signal).c_str(),
                     static_cast<unsigned long long>(lived), static_cast<unsigned long long>(backoff_.delayMs()));
   scheduleRestart();
 }
 
-void MailerChild::scheduleRestart() {
+void HelperChannel::scheduleRestart() {
   uv_timer_start(&restartTimer_, [](uv_timer_t* t) {
-    MailerChild* self = owner(t->data);
+    HelperChannel* self = owner(t->data);
     if (self->stopping_) return;
     ++self->restarts_;
     std::string error;
     if (!self->start(&error)) {
       self->backoff_.afterFailedStart();
-      CHECKER_LOG_ERROR("mailer: %s; trying again in %llu ms", error.c_str(),
+      CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", self->name_.c_str(), error.c_str(),
                         static_cast<unsigned long long>(self->backoff_.delayMs()));
       self->scheduleRestart();
       return;
     }
-    self->listener_->onMailerReady();
+    self->listener_->onChildReady(*self);
   }, backoff_.delayMs(), 0);
 }
 
-void MailerChild::stop() {
+void HelperChannel::stop() {
   if (stopping_) return;
   stopping_ = true;
   uv_timer_stop(&restartTimer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&restartTimer_), nullptr);
-  closeControl();  // the mailer reads end-of-file and exits; onExit closes its handle
+  closeControl();  // the child reads end-of-file and exits; onExit closes its handle
 }
 
 }  // namespace checker
