@@ -6,3 +6,10 @@ find_package(CapnProto 0.9 CONFIG REQUIRED)
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
+# Debian's libhttp-parser-dev (the parser beside libuv in Node): no
+# pkg-config file, so found by its header and library.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+add_library(checker_http_parser INTERFACE)
+target_include_directories(checker_http_parser INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+target_link_libraries(checker_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})

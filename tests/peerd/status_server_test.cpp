@@ -1,0 +1,270 @@
+// peerd's HTTP server (peerd/status_server.h) with the original's plain
+// answer (peerd/plain_answer.h), on loopback with real TCP clients: the
+// bodies byte for byte over HTTP/1.0 and 1.1, keep-alive, and bad traffic
+// (malformed requests, huge headers, a trickling client, a flood of idle
+// connections, random bytes) while a well-behaved client keeps being served.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "peerd/plain_answer.h"
+#include "peerd/status_server.h"
+
+namespace checker::peerd {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A StatusServer on 127.0.0.1:<free port>, its loop in a thread of its own.
+class Server {
+ public:
+  explicit Server(ServerLimits limits) {
+    uv_loop_init(&loop_);
+    uv_async_init(&loop_, &stop_, [](uv_async_t* a) {
+      auto* self = static_cast<Server*>(a->data);
+      self->server_->close();
+      uv_close(reinterpret_cast<uv_handle_t*>(a), nullptr);
+    });
+    stop_.data = this;
+    server_ = std::make_unique<StatusServer>(
+        &loop_,
+        [this](const HttpRequest& request) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (request.method != "GET" && request.method != "HEAD") {
+            return HttpResponse{405, "text/plain; charset=utf-8", "Method Not Allowed\n"};
+          }
+          return HttpResponse{200, "text/plain; charset=utf-8", plainAnswer(view_, nowMs(), 120'000)};
+        },
+        limits);
+    std::string bound, error;
+    if (!server_->listen("127.0.0.1", 0, &bound, &error)) throw std::runtime_error(error);
+    port_ = static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+    thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  }
+  ~Server() {
+    uv_async_send(&stop_);
+    thread_.join();
+    uv_loop_close(&loop_);
+  }
+  uint16_t port() const { return port_; }
+  void setView(InstanceView view) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_ = view;
+  }
+
+ private:
+  uv_loop_t loop_{};
+  uv_async_t stop_{};
+  std::unique_ptr<StatusServer> server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  InstanceView view_{false, nowMs()};
+  uint16_t port_ = 0;
+};
+
+int connectTo(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void sendAll(int fd, const std::string& bytes) {
+  for (size_t sent = 0; sent < bytes.size();) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Everything the server sends until it closes, or TIMEOUT passes.
+std::string readUntilClosed(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::string got;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, left) <= 0) return got;
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return got;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+// One whole response on a kept-alive connection: headers, then Content-Length bytes.
+std::string readOneResponse(int fd) {
+  std::string got;
+  for (;;) {
+    size_t end = got.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      size_t at = got.find("Content-Length: ");
+      size_t length = at == std::string::npos ? 0 : std::stoul(got.substr(at + 16));
+      if (got.size() >= end + 4 + length) return got.substr(0, end + 4 + length);
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10'000) <= 0) return got;
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return got;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+std::string bodyOf(const std::string& response) {
+  size_t end = response.find("\r\n\r\n");
+  return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+// A well-behaved peer's question, on a connection of its own.
+std::string ask(uint16_t port, const std::string& request = "GET / HTTP/1.0\r\n\r\n") {
+  int fd = connectTo(port);
+  if (fd < 0) return "";
+  sendAll(fd, request);
+  std::string answer = readUntilClosed(fd);
+  ::close(fd);
+  return answer;
+}
+
+ServerLimits shortLimits() {
+  ServerLimits limits;
+  limits.maxConnections = 64;
+  limits.requestTimeoutMs = 400;
+  limits.idleTimeoutMs = 400;
+  return limits;
+}
+
+TEST(PlainAnswer, MailFirstThenTheSchedulersHeartbeat) {
+  int64_t now = 1'800'000'000'000;
+  EXPECT_EQ(plainAnswer({false, now - 1000}, now, 120'000), "True");
+  EXPECT_EQ(plainAnswer({false, now - 120'001}, now, 120'000), "JobProblem");
+  EXPECT_EQ(plainAnswer({false, 0}, now, 120'000), "JobProblem");  // never heard from the scheduler
+  EXPECT_EQ(plainAnswer({true, now - 120'001}, now, 120'000), "MailProblem");
+  EXPECT_EQ(plainAnswer({true, now}, now, 120'000), "MailProblem");
+}
+
+TEST(StatusServer, HttpOneZeroGetsTheBodyByteForByteAndAClose) {
+  Server server(shortLimits());
+  std::string answer = ask(server.port(), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.0 200 OK\r\n"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close\r\n"));
+  EXPECT_EQ(bodyOf(answer), "True");
+  server.setView({true, nowMs()});
+  EXPECT_EQ(bodyOf(ask(server.port(), "GET /anything/at/all HTTP/1.0\r\n\r\n")), "MailProblem");
+  server.setView({false, nowMs() - 10 * 60'000});
+  EXPECT_EQ(bodyOf(ask(server.port(), "GET /?x=1 HTTP/1.0\r\n\r\n")), "JobProblem");
+}
+
+TEST(StatusServer, HttpOneOneKeepsTheConnectionForSeveralQuestions) {
+  Server server(shortLimits());
+  int fd = connectTo(server.port());
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < 3; ++i) {
+    sendAll(fd, "GET / HTTP/1.1\r\nHost: peer\r\n\r\n");
+    std::string answer = readOneResponse(fd);
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n")) << i;
+    EXPECT_THAT(answer, HasSubstr("Connection: keep-alive\r\n"));
+    EXPECT_EQ(bodyOf(answer), "True");
+  }
+  // Two questions in one packet (pipelined) get two answers, in order.
+  sendAll(fd, "GET / HTTP/1.1\r\nHost: p\r\n\r\nHEAD / HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n");
+  std::string both = readUntilClosed(fd);
+  EXPECT_EQ(both.find("HTTP/1.1 200 OK"), 0u);
+  EXPECT_NE(both.find("HTTP/1.1 200 OK", 10), std::string::npos);
+  EXPECT_THAT(both, ::testing::EndsWith("\r\n\r\n")) << "HEAD has no body";
+  ::close(fd);
+  // Not a question peers ask.
+  EXPECT_THAT(ask(server.port(), "POST / HTTP/1.0\r\n\r\n"), StartsWith("HTTP/1.0 405 "));
+}
+
+TEST(StatusServer, MalformedRequestsAndRandomBytesGetFourHundredAndServiceGoesOn) {
+  Server server(shortLimits());
+  EXPECT_THAT(ask(server.port(), "GARBAGE\r\n\r\n"), StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(ask(server.port(), "GET / HTTP/9.9\r\n\r\n"), HasSubstr(" 400 "));
+  std::mt19937 random(12345);
+  for (int round = 0; round < 20; ++round) {
+    std::string noise(512, '\0');
+    for (char& c : noise) c = static_cast<char>(random());
+    std::string answer = ask(server.port(), noise);
+    EXPECT_THAT(answer, ::testing::AnyOf(HasSubstr(" 400 "), HasSubstr(" 408 "), ::testing::IsEmpty())) << round;
+    EXPECT_EQ(bodyOf(ask(server.port())), "True") << "a good peer was not served after round " << round;
+  }
+  // A body where none belongs.
+  EXPECT_THAT(ask(server.port(), "GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello"), HasSubstr(" 413 "));
+}
+
+TEST(StatusServer, OneMegabyteOfHeadersIsRefused) {
+  Server server(shortLimits());
+  std::string huge = "GET / HTTP/1.1\r\nHost: p\r\nX-Fill: " + std::string(1 << 20, 'a') + "\r\n\r\n";
+  int fd = connectTo(server.port());
+  std::thread writer([&] { sendAll(fd, huge); });  // the server stops reading long before the end
+  std::string answer = readUntilClosed(fd);
+  ::shutdown(fd, SHUT_RDWR);
+  writer.join();
+  ::close(fd);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 431 "));
+  EXPECT_EQ(bodyOf(ask(server.port())), "True");
+}
+
+TEST(StatusServer, AClientTricklingOneByteAtATimeIsCutOffWhileOthersAreServed) {
+  Server server(shortLimits());  // a whole request within 400 ms
+  int slow = connectTo(server.port());
+  std::string request = "GET / HTTP/1.1\r\nHost: slow\r\n\r\n";
+  auto start = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (char c : request) {
+    if (::send(slow, &c, 1, MSG_NOSIGNAL) != 1) {
+      cut = true;
+      break;
+    }
+    EXPECT_EQ(bodyOf(ask(server.port())), "True");  // served meanwhile
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the trickle itself, not a wait for an event
+  }
+  std::string answer = readUntilClosed(slow, std::chrono::seconds(5));
+  ::close(slow);
+  EXPECT_TRUE(cut || answer.find(" 408 ") != std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(StatusServer, AFloodOfIdleConnectionsCannotLockAPeerOut) {
+  ServerLimits limits = shortLimits();
+  limits.requestTimeoutMs = 60'000;  // the idle ones would stay for a minute
+  Server server(limits);
+  std::vector<int> idle;
+  for (size_t i = 0; i < 4 * limits.maxConnections; ++i) {
+    int fd = connectTo(server.port());
+    if (fd >= 0) idle.push_back(fd);
+    if (i % 32 == 0) {
+      EXPECT_EQ(bodyOf(ask(server.port())), "True") << "after " << i << " idle connections";
+    }
+  }
+  EXPECT_EQ(bodyOf(ask(server.port())), "True");
+  for (int fd : idle) ::close(fd);
+}
+
+}  // namespace
+}  // namespace checker::peerd
