@@ -1,14 +1,10 @@
 #include "mailer/mailer_service.h"
 
 #include <capnp/message.h>
-#include <sys/random.h>
-#include <sys/time.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
-
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/random_token.h"
 #include "mailer/mail_message.h"
 
 namespace checker::mailer {
@@ -16,29 +12,6 @@ namespace {
 
 // A control message is one outbox entry: subject, a body of a few KiB.
 constexpr size_t kMaxControlBytes = 1 << 20;
-
-int64_t nowUnixMs() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
-
-std::string randomHex(size_t bytes) {
-  unsigned char raw[32] = {};
-  bytes = std::min(bytes, sizeof raw);
-  if (::getrandom(raw, bytes, 0) != static_cast<ssize_t>(bytes)) {
-    // Not a secret, only unique: the time will do if the kernel says no.
-    int64_t now = nowUnixMs();
-    std::memcpy(raw, &now, std::min(bytes, sizeof now));
-  }
-  std::string hex;
-  char pair[3];
-  for (size_t i = 0; i < bytes; ++i) {
-    std::snprintf(pair, sizeof pair, "%02x", raw[i]);
-    hex += pair;
-  }
-  return hex;
-}
 
 std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), value.size()); }
 
@@ -141,7 +114,7 @@ void MailerService::send(ipc::OutboxEntry::Reader entry) {
   input.body = text(entry.getBody());
   input.entryId = id;
   input.serverName = config_.general.serverName;
-  input.nowUnixMs = nowUnixMs();
+  input.nowUnixMs = wallClockNowMs();
   input.uniqueToken = randomHex(8);
   input.bustGmailThreading = config_.email.bustGmailThreading;
   smtp_.send(to, composeMessage(input), [this, id](SmtpOutcome outcome) { answer(id, outcome); });

@@ -1,9 +1,8 @@
 #include "mailer/self_check.h"
 
-#include <sys/time.h>
-
 #include <algorithm>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "mailer/mail_message.h"
 
@@ -13,12 +12,6 @@ namespace {
 // Every probe's subject carries this, so late probes of earlier checks are
 // found and deleted too.
 constexpr const char* kProbeMarker = "checker self-check";
-
-int64_t nowUnixMs() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
 
 }  // namespace
 
@@ -58,7 +51,7 @@ void SelfCheck::run(const std::string& token, uint32_t deadlineMs, Done done) {
   probe.body = "checker's email self-check: this message proves that mail from " + config_.general.serverName +
                " arrives. It is deleted when found.\n";
   probe.serverName = config_.general.serverName;
-  probe.nowUnixMs = nowUnixMs();
+  probe.nowUnixMs = wallClockNowMs();
   probe.uniqueToken = token;
   smtp_.send(probe.to, composeMessage(probe), [this](SmtpOutcome sent) {
     if (closed_) return;

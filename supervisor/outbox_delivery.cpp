@@ -2,10 +2,10 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
-#include <sys/time.h>
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "ipc/framing.h"
 
@@ -14,12 +14,6 @@ namespace {
 
 constexpr int64_t kFirstRetryMs = 1000;
 constexpr int64_t kMaxRetryMs = 5 * 60'000;
-
-int64_t wallNowMs() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
 
 }  // namespace
 
@@ -56,7 +50,7 @@ void OutboxDelivery::takeNew() {
 
 void OutboxDelivery::dispatch() {
   if (stopped_ || mailer_ == nullptr || !mailer_->ready()) return;
-  int64_t now = wallNowMs();
+  int64_t now = wallClockNowMs();
   for (auto& [id, entry] : entries_) {
     if (inFlight_ >= kMaxInFlight) break;
     if (entry.inFlight || entry.status.nextAttemptUnixMs > now) continue;
@@ -85,7 +79,7 @@ void OutboxDelivery::armTimer() {
     uv_timer_stop(&timer_);
     return;
   }
-  int64_t delay = std::max<int64_t>(next - wallNowMs(), 0);
+  int64_t delay = std::max<int64_t>(next - wallClockNowMs(), 0);
   // Capped so a stepped wall clock is not waited out; a full mailer queue
   // is tried again soon.
   delay = std::min<int64_t>(inFlight_ >= kMaxInFlight ? 100 : delay, 1000);
@@ -117,7 +111,7 @@ void OutboxDelivery::onSendResult(ipc::SendResult::Reader result) {
   } else {
     ++entry.status.attempts;
     int64_t delay = outboxRetryDelayMs(entry.status.attempts);
-    entry.status.nextAttemptUnixMs = wallNowMs() + delay;
+    entry.status.nextAttemptUnixMs = wallClockNowMs() + delay;
     CHECKER_LOG_WARN("outbox entry %llu not delivered (attempt %u): %s; next attempt in %lld ms",
                      static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str(),
                      static_cast<long long>(delay));

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <malloc.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,12 +43,6 @@ int countOwnFds() {
     --count;  // the directory stream's own fd
   }
   return count;
-}
-
-int64_t wallClockNowMs() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
 }
 
 Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,

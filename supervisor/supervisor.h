@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/state_store.h"
 #include "jobs/job_catalog.h"
 #include "ipc/mailer.capnp.h"
@@ -150,7 +151,6 @@ class Supervisor final : private HelperChannel::Listener {
   uv_signal_t sigterm_{}, sigint_{};
 };
 
-int64_t wallClockNowMs();
 // Open fds of this process, logged after the first run and at stop so that
 // a leak shows as a difference between the two lines.
 int countOwnFds();

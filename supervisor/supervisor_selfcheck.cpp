@@ -3,12 +3,8 @@
 // sends a probe and reads it back over IMAP; mailer/self_check.h) instead
 // of a worker. Its result goes through the same policy, state and outbox as
 // any job's, so a broken mail path is a failing job in `checker status`.
-#include <sys/random.h>
-
-#include <cstdio>
-#include <cstring>
-
 #include "common/log.h"
+#include "common/random_token.h"
 #include "supervisor/supervisor.h"
 
 namespace checker {
@@ -17,21 +13,6 @@ namespace {
 // The mailer gets the deadline to find the probe; this much more for the
 // SMTP and IMAP round trips before the supervisor gives up on an answer.
 constexpr uint64_t kAnswerSlackMs = 60'000;
-
-std::string freshToken() {
-  unsigned char raw[12];
-  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) {
-    int64_t now = wallClockNowMs();
-    std::memcpy(raw, &now, sizeof now);
-  }
-  std::string hex;
-  char pair[3];
-  for (unsigned char byte : raw) {
-    std::snprintf(pair, sizeof pair, "%02x", byte);
-    hex += pair;
-  }
-  return hex;
-}
 
 }  // namespace
 
@@ -48,7 +29,7 @@ void Supervisor::startSelfCheck(size_t index) {
     writer_.recordSelfCheck(wallClockNowMs(), false, notRun.message);
     return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
   }
-  selfCheck_ = {index, freshToken(), wallClockNowMs(), uv_now(loop_)};
+  selfCheck_ = {index, randomHex(12), wallClockNowMs(), uv_now(loop_)};
   uint32_t deadlineMs = static_cast<uint32_t>(config_.email.selfCheckDeadline.count());
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<ipc::ToMailer>().initSelfCheck();

@@ -1,11 +1,11 @@
 #include "supervisor/worker_run.h"
 
 #include <signal.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 namespace checker {
@@ -14,12 +14,6 @@ namespace {
 // After the worker exits and its group is killed, pipes still held open by
 // an escaped process are closed anyway after this long.
 constexpr uint64_t kPipeGraceMs = 2000;
-
-int64_t wallClockMs() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
 
 void allocateBuffer(uv_handle_t*, size_t suggested, uv_buf_t* buf) {
   static thread_local char buffer[64 * 1024];
@@ -81,7 +75,7 @@ int WorkerRun::spawn(std::string* error) {
     run->onExit(status, signal);
   };
   process_.data = this;
-  report_.startedUnixMs = wallClockMs();
+  report_.startedUnixMs = wallClockNowMs();
   startedMonoMs_ = uv_now(loop_);
   int rc = uv_spawn(loop_, &process_, &options);
   if (rc != 0) {
@@ -122,7 +116,7 @@ int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* 
     pipe->data = this;
     ++openHandles_;
   }
-  report_.startedUnixMs = wallClockMs();
+  report_.startedUnixMs = wallClockNowMs();
   startedMonoMs_ = uv_now(loop_);
   // Reading (and the request write) start first: the launcher may report
   // the run's end from inside launch(), when it turns out to be gone.
