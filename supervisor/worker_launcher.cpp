@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"
 
@@ -100,21 +101,8 @@ void WorkerLauncher::enqueue(std::string bytes, const int* fds, int fdCount) {
 void WorkerLauncher::flushOutgoing() {
   while (!outgoing_.empty() && control_ >= 0) {
     Outgoing& out = outgoing_.front();
-    iovec iov{out.bytes.data(), out.bytes.size()};
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 3)];
-    if (out.fdCount > 0) {
-      message.msg_control = control;
-      message.msg_controllen = CMSG_SPACE(sizeof(int) * out.fdCount);
-      cmsghdr* c = CMSG_FIRSTHDR(&message);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * out.fdCount);
-      std::memcpy(CMSG_DATA(c), out.fds, sizeof(int) * out.fdCount);
-    }
-    if (::sendmsg(control_, &message, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+    if (ipc::sendWithFds(control_, out.bytes.data(), out.bytes.size(), out.fds, static_cast<size_t>(out.fdCount),
+                         MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;  // the poll says when there is room again
       CHECKER_LOG_ERROR("worker launcher: %s", describeErrno("sendmsg", "control socket", errno).c_str());

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"
 #include "worker/one_request.h"
@@ -30,6 +31,7 @@ namespace {
 // A control message is a few dozen bytes; anything bigger is not ours.
 constexpr size_t kMaxControlBytes = 512;
 constexpr size_t kRunFds = 3;  // stdin, stdout, stderr of the run
+static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descriptors");
 
 class Launcher {
  public:
@@ -54,32 +56,19 @@ class Launcher {
   // One datagram from the supervisor; false when the socket has ended.
   bool receive() {
     char data[kMaxControlBytes];
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
-    iovec iov{data, sizeof data};
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    ssize_t got = ::recvmsg(control_, &message, MSG_CMSG_CLOEXEC);
+    std::vector<int> fds;
+    bool truncated = false;
+    ssize_t got = ipc::receiveWithFds(control_, data, sizeof data, &fds, &truncated);
     if (got < 0) {
       if (errno == EINTR || errno == EAGAIN) return true;
       CHECKER_LOG_ERROR("launcher: %s", describeErrno("recvmsg", "control socket", errno).c_str());
       return false;
     }
-    if (got == 0) return false;
-    std::vector<int> fds;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      const unsigned char* at = CMSG_DATA(c);
-      for (size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, at + i * sizeof(int), sizeof fd);
-        fds.push_back(fd);
-      }
+    if (got == 0) {
+      closeAll(fds);
+      return false;
     }
-    if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+    if (truncated) {
       CHECKER_LOG_ERROR("launcher: a control message was cut short (%zd bytes); ignored", got);
       closeAll(fds);
       return true;
@@ -184,22 +173,9 @@ class Launcher {
 
   static std::vector<int> receiveFds(int channel) {
     char byte;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    ssize_t got;
-    while ((got = ::recvmsg(channel, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-    }
     std::vector<int> fds;
-    cmsghdr* c = got > 0 ? CMSG_FIRSTHDR(&message) : nullptr;
-    if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      fds.resize(count);
-      std::memcpy(fds.data(), CMSG_DATA(c), count * sizeof(int));
+    bool truncated = false;
+    while (ipc::receiveWithFds(channel, &byte, 1, &fds, &truncated) < 0 && errno == EINTR) {
     }
     return fds;
   }
@@ -209,21 +185,9 @@ class Launcher {
   pid_t handToSpare(const std::vector<int>& fds) {
     if (spare_.pid <= 0) return 0;
     char byte = 'r';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kRunFds)];
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&message);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * kRunFds);
-    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * kRunFds);
     Spare spare = spare_;
     spare_ = {};
-    bool sent = ::sendmsg(spare.channel, &message, MSG_NOSIGNAL) == 1;
+    bool sent = ipc::sendWithFds(spare.channel, &byte, 1, fds.data(), kRunFds, MSG_NOSIGNAL) == 1;
     ::close(spare.channel);
     if (sent) return spare.pid;
     ::kill(spare.pid, SIGKILL);  // a spare that cannot take a run is of no use; reaped as any child
