@@ -51,20 +51,33 @@ void OutboxDelivery::takeNew() {
 void OutboxDelivery::dispatch() {
   if (stopped_ || mailer_ == nullptr || !mailer_->ready()) return;
   int64_t now = wallClockNowMs();
-  for (auto& [id, entry] : entries_) {
-    if (inFlight_ >= kMaxInFlight) break;
-    if (entry.inFlight || entry.status.nextAttemptUnixMs > now) continue;
-    std::optional<std::string> stored = writer_.readOutboxEntry(id);
-    if (!stored) {
-      entry.inFlight = false;
-      continue;  // removed from under us; dropped from memory below on its next result
+  for (auto it = entries_.begin(); it != entries_.end() && inFlight_ < kMaxInFlight;) {
+    auto& [id, entry] = *it;
+    if (entry.inFlight || entry.status.nextAttemptUnixMs > now) {
+      ++it;
+      continue;
     }
-    auto decoded = ipc::decode(*stored);
+    // An entry gone from the state, or unreadable there, has nothing to send:
+    // forgotten here (an unreadable one stays in the state, as load() leaves it).
+    std::optional<std::string> stored = writer_.readOutboxEntry(id);
     capnp::MallocMessageBuilder message;
-    message.initRoot<ipc::ToMailer>().setSend(decoded->root<ipc::OutboxEntry>());
+    try {
+      if (!stored) {
+        it = entries_.erase(it);
+        continue;
+      }
+      auto decoded = ipc::decode(*stored);
+      message.initRoot<ipc::ToMailer>().setSend(decoded->root<ipc::OutboxEntry>());
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_ERROR("outbox entry %llu is unreadable (%s); it stays, unsent", static_cast<unsigned long long>(id),
+                        e.what());
+      it = entries_.erase(it);
+      continue;
+    }
     if (!mailer_->send(message)) break;
     entry.inFlight = true;
     ++inFlight_;
+    ++it;
   }
   armTimer();
 }
