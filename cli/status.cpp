@@ -178,18 +178,6 @@ std::string outboxJson(const OutboxSummary& outbox, bool noMail) {
   return json + "]}";
 }
 
-std::optional<SelfCheckState> readSelfCheck(const StateReader& txn) {
-  std::optional<std::string_view> value = txn.get(StateDb::email, state_keys::kSelfCheck);
-  if (!value) return std::nullopt;
-  try {
-    auto decoded = ipc::decode(*value);
-    auto state = decoded->root<ipc::EmailState>();
-    return SelfCheckState{state.getLastCheckUnixMs(), state.getOk(), state.getMessage().cStr()};
-  } catch (const ipc::FrameError& e) {
-    return SelfCheckState{0, false, std::string("unreadable self-check state: ") + e.what()};
-  }
-}
-
 int64_t readHeartbeat(const StateReader& txn) {
   std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kHeartbeat);
   if (!value) return 0;
@@ -220,7 +208,7 @@ int status(const CommonOptions& options) {
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, &txn));
     heartbeat = readHeartbeat(txn);
     outbox = readOutbox(txn);
-    health = mailHealth(readSelfCheck(txn), outbox.entries, wallClockNowMs());
+    health = mailHealth(readLastSelfCheck(txn), outbox.entries, wallClockNowMs());
   } catch (const StateError& e) {
     std::fprintf(stderr, "checker status: %s\n", e.what());
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));

@@ -134,7 +134,7 @@ void readNotifySettings(SectionReader& r, NotifySettings& n, bool recoveryAlways
 
 void readPeerd(SectionReader& r, PeerdSettings& p) {
   if (const IniEntry* e = r.take("listen")) {
-    Parsed<HostPort> hp = parseHostPort(e->value);
+    Parsed<HostPort> hp = parseHostPort(e->value, /*portZeroAllowed=*/true);
     if (parsedOk(hp)) p.listen = std::get<HostPort>(hp);
     else r.error(*e, std::get<std::string>(hp));
   }

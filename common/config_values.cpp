@@ -161,7 +161,7 @@ std::string HostPort::text() const {
   return h + ":" + std::to_string(port);
 }
 
-Parsed<HostPort> parseHostPort(std::string_view raw) {
+Parsed<HostPort> parseHostPort(std::string_view raw, bool portZeroAllowed) {
   std::string_view text = trimView(raw);
   const std::string expected = "expected HOST:PORT (or [IPv6]:PORT), got '" + std::string(raw) + "'";
   std::string host;
@@ -182,7 +182,7 @@ Parsed<HostPort> parseHostPort(std::string_view raw) {
     if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '[' || c == ']')
       return "invalid host '" + host + "'";
   }
-  Parsed<uint64_t> port = parseCount(portText, 1, 65535);
+  Parsed<uint64_t> port = parseCount(portText, portZeroAllowed ? 0 : 1, 65535);
   if (!parsedOk(port)) return "port in '" + std::string(raw) + "' " + std::get<std::string>(port);
   return HostPort{host, static_cast<uint16_t>(std::get<uint64_t>(port))};
 }

@@ -56,7 +56,8 @@ struct HostPort {
   std::string text() const;  // "host:port" or "[v6]:port"
 };
 // "host:port" or "[v6addr]:port"; the port must be 1-65535.
-Parsed<HostPort> parseHostPort(std::string_view text);
+// PORT_ZERO_ALLOWED: for a listening address, where 0 asks for any free port.
+Parsed<HostPort> parseHostPort(std::string_view text, bool portZeroAllowed = false);
 
 // Splits a list on commas and newlines, trimming items and dropping empties.
 std::vector<std::string> splitList(std::string_view text);

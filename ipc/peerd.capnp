@@ -1,30 +1,25 @@
 # Messages between checkerd and its long-lived checker-peerd child, over a
 # Unix socket pair with Cap'n Proto stream framing (ipc/framing.h).
-# The supervisor pushes this instance's health on every change; peerd
-# reports each peer's answer back. peerd never writes the state.
+# The supervisor pushes this instance's health (a heartbeat, at least every
+# few seconds, and at once on a change); it asks peerd to query a peer and
+# peerd answers with what the peer said. Secrets never travel here: peerd
+# reads them from the config itself. peerd never writes the state.
 @0xd8d0d94b1e1562d6;
 
 $import "/capnp/c++.capnp".namespace("checker::ipc");
 using State = import "state.capnp";
 
-# What peers are told, in the original's words: True, MailProblem, JobProblem.
-enum InstanceHealth {
-  ok @0;
-  mailProblem @1;
-  jobProblem @2;
-}
-
 struct HealthUpdate {
-  health @0 :InstanceHealth;
-  heartbeatUnixMs @1 :Int64;
-  mailOk @2 :Bool;
+  mailProblem @0 :Bool;       # the mail path is broken: peers are told MailProblem
+  heartbeatUnixMs @1 :Int64;  # when the supervisor sent this
+  schedulerOk @2 :Bool;       # false: jobs are due but cannot start (no
+                              # heartbeat; JobProblem once it is old enough)
 }
 
 struct PeerQuery {
-  name @0 :Text;
-  url @1 :Text;
-  secret @2 :Text;      # empty: plain (legacy) answer
-  timeoutMs @3 :UInt32;
+  queryId @0 :UInt64;
+  name @1 :Text;        # the [peers] key
+  timeoutMs @2 :UInt32;
 }
 
 struct ToPeerd {
@@ -36,16 +31,22 @@ struct ToPeerd {
 }
 
 struct PeerAnswer {
-  name @0 :Text;
+  queryId @0 :UInt64;
   status @1 :State.PeerStatus;
-  message @2 :Text;
+  message @2 :Text;           # one line, for the admin
   httpStatus @3 :UInt32;
-  body @4 :Text;
+  authenticated @4 :Bool;     # signed and verified
+}
+
+struct Listening {
+  ok @0 :Bool;
+  address @1 :Text;     # host:port as bound (the port is real even for :0)
+  error @2 :Text;       # when not ok: why (address in use, ...)
 }
 
 struct FromPeerd {
   union {
     answer @0 :PeerAnswer;
-    listening @1 :Text;   # peerd bound its port (address:port), or why not
+    listening @1 :Listening;
   }
 }

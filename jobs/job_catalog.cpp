@@ -249,7 +249,7 @@ void addSystemJobs(const Config& c, std::vector<JobDefinition>& out) {
     peer.schedule = c.peerd.checkEvery;
     peer.notify = c.peerd.notify;
     peer.limits.timeout = c.peerd.timeout + Milliseconds(5'000);
-    peer.params = {{"url", p.url}, {"admin", p.adminAddress}};
+    peer.params = {{"peer", p.name}, {"url", p.url}, {"admin", p.adminAddress}};
     out.emplace_back("peer:" + p.url, std::make_shared<const JobSectionSettings>(std::move(peer)));
   }
 }

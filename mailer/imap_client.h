@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/config.h"
-#include "mailer/curl_on_uv.h"
+#include "common/curl_on_uv.h"
 
 namespace checker::mailer {
 

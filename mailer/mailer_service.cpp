@@ -13,27 +13,25 @@ namespace {
 // A control message is one outbox entry: subject, a body of a few KiB.
 constexpr size_t kMaxControlBytes = 1 << 20;
 
-std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), value.size()); }
+// Mail servers limit connections per client (Dovecot answers 421 beyond its
+// limit, providers throttle): a few connections per server, reused, and the
+// other transfers wait their turn inside libcurl.
+constexpr long kMaxConnectionsPerServer = 4;
 
-void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
-  static char buffer[64 * 1024];
-  *buf = uv_buf_init(buffer, sizeof buffer);
-}
+std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), value.size()); }
 
 }  // namespace
 
 MailerService::MailerService(uv_loop_t* loop, const Config& config, int controlFd)
     : loop_(loop),
       config_(config),
-      reader_(kMaxControlBytes),
-      curl_(loop),
+      control_(loop, controlFd, kMaxControlBytes,
+               [this](ipc::DecodedMessage& message) { handle(message.root<ipc::ToMailer>()); },
+               [this](const char* why) { stop(why); }),
+      curl_(loop, kMaxConnectionsPerServer),
       smtp_(curl_, smtpSettingsFrom(config)),
       imap_(curl_, imapSettingsFrom(config)),
-      selfCheck_(loop, config, smtp_, imap_) {
-  uv_pipe_init(loop_, &control_, 0);
-  uv_pipe_open(&control_, controlFd);
-  control_.data = this;
-}
+      selfCheck_(loop, config, smtp_, imap_) {}
 
 void MailerService::start() {
   if (config_.email.noMail) {
@@ -42,30 +40,7 @@ void MailerService::start() {
     CHECKER_LOG_INFO("sending through %s:%u (%s) as %s", smtp_.settings().host.c_str(), smtp_.settings().port,
                      tlsModeName(smtp_.settings().tls), smtp_.settings().from.c_str());
   }
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&control_), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
-    auto* self = static_cast<MailerService*>(s->data);
-    if (n > 0) self->onControlBytes(b->base, static_cast<size_t>(n));
-    if (n < 0) self->stop(n == UV_EOF ? "the supervisor closed the control socket" : uv_strerror(static_cast<int>(n)));
-  });
-}
-
-void MailerService::onControlBytes(const char* data, size_t size) {
-  ipc::FrameStatus status = reader_.feed(data, size);
-  while (status == ipc::FrameStatus::ready) {
-    auto message = reader_.take();
-    try {
-      handle(message->root<ipc::ToMailer>());
-    } catch (const std::exception& e) {
-      CHECKER_LOG_ERROR("bad message from the supervisor: %s", e.what());
-      return stop("bad control message");
-    }
-    if (stopping_) return;
-    status = reader_.status();
-  }
-  if (status == ipc::FrameStatus::error) {
-    CHECKER_LOG_ERROR("bad bytes from the supervisor: %s", reader_.error().c_str());
-    stop("bad control bytes");
-  }
+  control_.start();
 }
 
 void MailerService::handle(ipc::ToMailer::Reader message) {
@@ -155,19 +130,7 @@ void MailerService::selfCheck(ipc::SelfCheckRequest::Reader request) {
 }
 
 void MailerService::write(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  auto* request = new uv_write_t;
-  request->data = owned;
-  uv_buf_t buf = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
-  int rc = uv_write(request, reinterpret_cast<uv_stream_t*>(&control_), &buf, 1, [](uv_write_t* r, int) {
-    delete static_cast<std::string*>(r->data);
-    delete r;
-  });
-  if (rc != 0) {
-    delete owned;
-    delete request;
-    stop("cannot write to the supervisor");
-  }
+  control_.write(std::move(bytes));
 }
 
 void MailerService::stop(const char* why) {
@@ -176,7 +139,7 @@ void MailerService::stop(const char* why) {
   CHECKER_LOG_INFO("stopping: %s", why);
   selfCheck_.close();
   curl_.close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&control_), nullptr);
+  control_.close();
 }
 
 }  // namespace checker::mailer

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "common/config.h"
-#include "ipc/framing.h"
+#include "ipc/child_control.h"
 #include "ipc/mailer.capnp.h"
-#include "mailer/curl_on_uv.h"
+#include "common/curl_on_uv.h"
 #include "mailer/imap_client.h"
 #include "mailer/self_check.h"
 #include "mailer/smtp_sender.h"
@@ -29,7 +29,6 @@ class MailerService {
   void start();
 
  private:
-  void onControlBytes(const char* data, size_t size);
   void handle(ipc::ToMailer::Reader message);
   void send(ipc::OutboxEntry::Reader entry);
   void answer(uint64_t entryId, const SmtpOutcome& outcome);
@@ -39,8 +38,7 @@ class MailerService {
 
   uv_loop_t* loop_;
   const Config& config_;
-  uv_pipe_t control_{};
-  ipc::FrameReader reader_;
+  ipc::ChildControl control_;
   CurlOnUv curl_;
   SmtpSender smtp_;
   ImapClient imap_;

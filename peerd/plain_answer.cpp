@@ -2,9 +2,9 @@
 
 namespace checker::peerd {
 
-std::string plainAnswer(const InstanceView& view, int64_t nowUnixMs, int64_t jobProblemAfterMs) {
+std::string plainAnswer(const InstanceView& view, int64_t nowMs, int64_t jobProblemAfterMs) {
   if (view.mailProblem) return "MailProblem";
-  if (view.heartbeatUnixMs == 0 || nowUnixMs - view.heartbeatUnixMs > jobProblemAfterMs) return "JobProblem";
+  if (view.heartbeatMs == 0 || nowMs - view.heartbeatMs > jobProblemAfterMs) return "JobProblem";
   return "True";
 }
 

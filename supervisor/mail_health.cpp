@@ -1,6 +1,21 @@
 #include "supervisor/mail_health.h"
 
+#include "common/state_keys.h"
+#include "ipc/framing.h"
+
 namespace checker {
+
+std::optional<SelfCheckState> readLastSelfCheck(const StateReader& txn) {
+  std::optional<std::string_view> value = txn.get(StateDb::email, state_keys::kSelfCheck);
+  if (!value) return std::nullopt;
+  try {
+    auto decoded = ipc::decode(*value);
+    auto state = decoded->root<ipc::EmailState>();
+    return SelfCheckState{state.getLastCheckUnixMs(), state.getOk(), state.getMessage().cStr()};
+  } catch (const ipc::FrameError& e) {
+    return SelfCheckState{0, false, std::string("unreadable self-check state: ") + e.what()};
+  }
+}
 
 MailHealth mailHealth(const std::optional<SelfCheckState>& lastSelfCheck, const std::vector<OutboxStatus>& outbox,
                       int64_t nowUnixMs) {

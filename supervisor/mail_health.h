@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/state_store.h"
 #include "supervisor/state_writer.h"
 
 namespace checker {
@@ -29,6 +30,9 @@ struct MailHealth {
   bool problem = false;
   std::string why;  // one line when problem
 };
+
+// The `email` database's last self-check; nullopt when none ran yet.
+std::optional<SelfCheckState> readLastSelfCheck(const StateReader& txn);
 
 MailHealth mailHealth(const std::optional<SelfCheckState>& lastSelfCheck, const std::vector<OutboxStatus>& outbox,
                       int64_t nowUnixMs);

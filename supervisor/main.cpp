@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
     checker::SupervisorOptions supervisorOptions;
     supervisorOptions.workerPath = options.workerPath;
     supervisorOptions.mailerPath = checker::defaultMailerPath();
+    supervisorOptions.peerdPath = checker::defaultPeerdPath();
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
     CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),

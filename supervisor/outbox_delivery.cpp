@@ -102,6 +102,13 @@ void OutboxDelivery::armTimer() {
 
 void OutboxDelivery::onMailerReady() { dispatch(); }
 
+std::vector<OutboxStatus> OutboxDelivery::statuses() const {
+  std::vector<OutboxStatus> out;
+  out.reserve(entries_.size());
+  for (const auto& [id, entry] : entries_) out.push_back(entry.status);
+  return out;
+}
+
 void OutboxDelivery::onSendResult(ipc::SendResult::Reader result) {
   auto found = entries_.find(result.getEntryId());
   if (found == entries_.end() || !found->second.inFlight) return;  // not ours to answer

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ipc/mailer.capnp.h"
 #include "supervisor/helper_channel.h"
@@ -39,6 +40,8 @@ class OutboxDelivery {
   void stop();
 
   size_t pending() const { return entries_.size(); }
+  // Where every entry stands (for the mail health peers are told).
+  std::vector<OutboxStatus> statuses() const;
   size_t inFlight() const { return inFlight_; }
 
   // What the mailer says, passed on by the supervisor.

@@ -34,6 +34,7 @@ std::string helperProgram(const std::string& program) {
 
 std::string defaultWorkerPath() { return helperProgram("checker-worker"); }
 std::string defaultMailerPath() { return helperProgram("checker-mailer"); }
+std::string defaultPeerdPath() { return helperProgram("checker-peerd"); }
 
 OneShotSandbox::OneShotSandbox() : nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
   char dir[] = "/tmp/checker-run-XXXXXX";

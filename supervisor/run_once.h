@@ -50,5 +50,6 @@ class OneShotSandbox {
 std::string defaultWorkerPath();
 // The same for the mailer.
 std::string defaultMailerPath();
+std::string defaultPeerdPath();
 
 }  // namespace checker

@@ -90,6 +90,18 @@ std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& 
   return ipc::encode(message);
 }
 
+std::string encodePeer(const PeerRecord& peer, int64_t queriedUnixMs) {
+  capnp::MallocMessageBuilder message;
+  auto p = message.initRoot<ipc::PeerState>();
+  p.setName(peer.name);
+  p.setUrl(peer.url);
+  p.setStatus(peer.status);
+  p.setMessage(peer.message);
+  p.setLastQueryUnixMs(queriedUnixMs);
+  p.setSinceUnixMs(peer.sinceUnixMs);
+  return ipc::encode(message);
+}
+
 std::string encodeHeartbeat(int64_t now) {
   capnp::MallocMessageBuilder message;
   auto hb = message.initRoot<ipc::Heartbeat>();
@@ -151,6 +163,7 @@ uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, in
   txn.put(StateDb::jobs, run.jobId, encodeState(run));
   txn.put(StateDb::history, state_keys::historyKey(run.jobId, run.startedUnixMs), encodeHistory(run));
   trimHistory(txn, run.jobId);
+  if (run.peer) txn.put(StateDb::peers, run.peer->name, encodePeer(*run.peer, run.startedUnixMs));
   if (!run.mail) return 0;
   uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
   txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, *run.mail, now));
@@ -234,7 +247,9 @@ void StateWriter::flush(int64_t nowUnixMs) {
     ++outboxWritten_;
     newOutbox_.push_back({outboxIds[i], 0, nowUnixMs, nowUnixMs, false});
     CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu: %s", run.jobName.c_str(),
-                     run.mail->kind == ipc::MailKind::RECOVERY ? "recovery notice" : "failure notice",
+                     run.mail->kind == ipc::MailKind::RECOVERY || run.mail->kind == ipc::MailKind::PEER_RECOVERY
+                         ? "recovery notice"
+                         : "failure notice",
                      static_cast<unsigned long long>(outboxIds[i]), run.mail->subject.c_str());
   }
   batch_.clear();

@@ -34,6 +34,14 @@ struct OutboxMail {
   std::string body;
 };
 
+// A peer check's answer, kept in the `peers` database for `checker status`.
+struct PeerRecord {
+  std::string name, url;
+  ipc::PeerStatus status = ipc::PeerStatus::UNKNOWN;
+  std::string message;
+  int64_t sinceUnixMs = 0;  // when the peer began failing; 0 while it answers True
+};
+
 struct FinishedRun {
   std::string jobId, jobName, jobType;
   JobRecord record;  // after this run; with the fields below, the job's new ipc::JobState
@@ -43,6 +51,7 @@ struct FinishedRun {
   int signal = 0;
   std::string message;
   std::optional<OutboxMail> mail;
+  std::optional<PeerRecord> peer;  // a peer check's answer
 };
 
 // Where one outbox entry stands (what the outbox delivery keeps in memory;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -97,6 +98,23 @@ void Supervisor::start() {
     if (!mailer_->start(&mailerError)) throw std::runtime_error(mailerError);
     outbox_->start();
   }
+  {
+    ReadTransaction txn = store_.beginRead();
+    lastSelfCheck_ = readLastSelfCheck(txn);
+  }
+  if (!options_.peerdPath.empty()) {
+    peerd_ = std::make_unique<HelperChannel>(loop_, "peerd", options_.peerdPath, config_.path,
+                                             static_cast<HelperChannel::Listener*>(this));
+    uv_timer_init(loop_, &peerGuard_);
+    uv_timer_init(loop_, &heartbeat_);
+    peerGuard_.data = this;
+    heartbeat_.data = this;
+    std::string peerdError;
+    if (!peerd_->start(&peerdError)) throw std::runtime_error(peerdError);
+    // Several heartbeats per window, so one late tick is never JobProblem.
+    uint64_t every = std::clamp<uint64_t>(static_cast<uint64_t>(config_.peerd.jobProblemAfter.count()) / 4, 250, 10'000);
+    uv_timer_start(&heartbeat_, [](uv_timer_t* t) { owner(t)->pushHealth(); }, every, every);
+  }
   uv_timer_init(loop_, &tick_);
   uv_timer_init(loop_, &flush_);
   uv_timer_init(loop_, &stopGrace_);
@@ -126,8 +144,8 @@ void Supervisor::scheduleAll(int64_t now) {
     Job& job = jobs_[i];
     ++job.generation;
     // The email self-check runs when there is a mailer that can send; the
-    // peer checks come with peerd.
-    if (job.def.system() && !isSelfCheck(job)) continue;
+    // peer checks when there is peerd to ask.
+    if (job.def.system() && !isSelfCheck(job) && !isPeerCheck(job)) continue;
     int64_t due = nextDueUnixMs(job.def.schedule(), job.phaseMs, now);
     queue_.push({due, static_cast<uint32_t>(i), job.generation});
   }
@@ -175,6 +193,7 @@ void Supervisor::beginStop(const char* why) {
   waiting_.clear();
   // A self-check has no process to wait for; its probe is simply not read.
   endSelfCheckUnrecorded("the supervisor stops; not recorded");
+  endPeerQueriesUnrecorded("the supervisor stops");
   uv_timer_start(&stopGrace_, [](uv_timer_t* t) {
     Supervisor* self = owner(t);
     CHECKER_LOG_WARN("stop grace period over: killing %zu run(s)", self->running_);
@@ -221,6 +240,27 @@ void Supervisor::closeHandles() {
     uv_close(reinterpret_cast<uv_handle_t*>(&selfCheckGuard_), nullptr);
     mailer_->stop();
   }
+  if (peerd_) {
+    endPeerQueriesUnrecorded("the supervisor stops");
+    uv_close(reinterpret_cast<uv_handle_t*>(&peerGuard_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat_), nullptr);
+    peerd_->stop();
+  }
+}
+
+void Supervisor::onChildReady(HelperChannel& child) {
+  if (&child == peerd_.get()) return onPeerdReady();
+  onMailerReady();
+}
+
+void Supervisor::onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) {
+  if (&child == peerd_.get()) return onPeerdMessage(message);
+  onMailerMessage(message);
+}
+
+void Supervisor::onChildLost(HelperChannel& child) {
+  if (&child == peerd_.get()) return onPeerdLost();
+  onMailerLost();
 }
 
 void Supervisor::scheduleFlush() {

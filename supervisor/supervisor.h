@@ -17,6 +17,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,9 @@
 #include "common/state_store.h"
 #include "jobs/job_catalog.h"
 #include "ipc/mailer.capnp.h"
+#include "ipc/peerd.capnp.h"
 #include "supervisor/helper_channel.h"
+#include "supervisor/mail_health.h"
 #include "supervisor/outbox_delivery.h"
 #include "supervisor/run_reply.h"
 #include "supervisor/run_request.h"
@@ -40,6 +44,7 @@ class RunCgroups;
 struct SupervisorOptions {
   std::string workerPath;
   std::string mailerPath;  // empty: no mailer; outbox entries wait in the state
+  std::string peerdPath;   // empty: no peerd; peers are neither asked nor answered
   uint32_t maxConcurrentRuns = 256;
   uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
   // Called as each run starts: (job index, due time, start time). For the
@@ -97,13 +102,29 @@ class Supervisor final : private HelperChannel::Listener {
   void onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& report);
   void recordRun(Job& job, WorkerRunReport& report);
   void recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
-                     uint32_t durationMs);
+                     uint32_t durationMs, std::optional<PeerRecord> peer = std::nullopt);
   // The email self-check (supervisor_selfcheck.cpp): a system job the mailer runs.
   bool isSelfCheck(const Job& job) const;
   void startSelfCheck(size_t index);
   void onSelfCheckResult(ipc::SelfCheckResult::Reader result);
   void endSelfCheckUnrecorded(const char* why);
-  // HelperChannel::Listener (the mailer)
+  void noteSelfCheck(bool ok, const std::string& message);
+  void onMailerReady();
+  void onMailerMessage(ipc::DecodedMessage& message);
+  void onMailerLost();
+  // Peering (supervisor_peers.cpp): peerd answers peers with the health
+  // pushed here, and asks peers for the "peer NAME" system jobs.
+  bool isPeerCheck(const Job& job) const;
+  void startPeerCheck(size_t index);
+  void onPeerAnswer(ipc::PeerAnswer::Reader answer);
+  void expirePeerQueries();
+  void endPeerQueriesUnrecorded(const char* why);
+  void pushHealth();
+  void onPeerdReady();
+  void onPeerdMessage(ipc::DecodedMessage& message);
+  void onPeerdLost();
+  std::vector<std::string> recipientsOf(const Job& job) const;
+  // HelperChannel::Listener: the mailer and peerd
   void onChildReady(HelperChannel& child) override;
   void onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) override;
   void onChildLost(HelperChannel& child) override;
@@ -133,6 +154,18 @@ class Supervisor final : private HelperChannel::Listener {
     uint64_t startedMonoMs = 0;
   } selfCheck_;
   uv_timer_t selfCheckGuard_{};  // a mailer that never answers fails the check
+  std::optional<SelfCheckState> lastSelfCheck_;
+  bool mailProblem_ = false;     // what peers were last told
+  std::unique_ptr<HelperChannel> peerd_;
+  struct PeerQueryRun {
+    size_t job;
+    int64_t startedUnixMs;
+    uint64_t startedMonoMs;
+    uint64_t deadlineMonoMs;  // past this without an answer: recorded as no answer
+  };
+  std::unordered_map<uint64_t, PeerQueryRun> peerQueries_;  // by query id
+  uv_timer_t peerGuard_{};     // expires peer queries peerd did not answer
+  uv_timer_t heartbeat_{};     // pushes health to peerd
   std::string workDir_;
   bool dropPrivileges_ = false;
   size_t running_ = 0;

@@ -40,6 +40,7 @@ void Supervisor::startWaiting() {
 void Supervisor::startRun(size_t index, int64_t dueMs) {
   Job& job = jobs_[index];
   if (isSelfCheck(job)) return startSelfCheck(index);
+  if (isPeerCheck(job)) return startPeerCheck(index);
   uint64_t runId = nextRunId_++;
   int64_t now = wallClockNowMs();
   if (options_.onRunStarted) options_.onRunStarted(index, dueMs, now);
@@ -109,7 +110,7 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
 }
 
 void Supervisor::recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
-                               uint32_t durationMs) {
+                               uint32_t durationMs, std::optional<PeerRecord> peer) {
   int64_t now = wallClockNowMs();
   JobRecord before = job.record;
   PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.def.notify());
@@ -117,13 +118,20 @@ void Supervisor::recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFa
   after.policy = decision.next;
   ++after.runs;
   FinishedRun finished{job.def.id(), job.def.name(), job.def.type(), after, startedUnixMs, durationMs,
-                       run.outcome, run.signal, run.message, std::nullopt};
+                       run.outcome, run.signal, run.message, std::nullopt, std::move(peer)};
   if (decision.notice == NoticeKind::failure) {
     finished.mail = composeFailureMail(job.def, after, run, facts.failureNotice, config_.general.serverName,
-                                       config_.general.alertContacts);
+                                       recipientsOf(job));
   } else if (decision.notice == NoticeKind::recovery) {
     finished.mail = composeRecoveryMail(job.def, before, run, facts.recoveryNotice, config_.general.serverName,
-                                        config_.general.alertContacts, now);
+                                        recipientsOf(job), now);
+  }
+  if (finished.peer) {
+    finished.peer->sinceUnixMs = after.policy.firstFailureUnixMs;
+    if (finished.mail) {
+      finished.mail->kind = finished.mail->kind == ipc::MailKind::RECOVERY ? ipc::MailKind::PEER_RECOVERY
+                                                                          : ipc::MailKind::PEER_ALERT;
+    }
   }
   if (run.outcome != ipc::Outcome::OK) {
     CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.def.name().c_str(), outcomeName(run.outcome), durationMs,

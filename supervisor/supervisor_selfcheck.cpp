@@ -26,7 +26,7 @@ void Supervisor::startSelfCheck(size_t index) {
   if (selfCheck_.job != SIZE_MAX) return;  // one at a time; counted as an overrun by onDue
   ClassifiedRun notRun{ipc::Outcome::FAILED, 0, "send: the mailer is not running (it is being restarted)"};
   if (!mailer_->ready()) {
-    writer_.recordSelfCheck(wallClockNowMs(), false, notRun.message);
+    noteSelfCheck(false, notRun.message);
     return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
   }
   selfCheck_ = {index, randomHex(12), wallClockNowMs(), uv_now(loop_)};
@@ -37,7 +37,7 @@ void Supervisor::startSelfCheck(size_t index) {
   request.setDeadlineMs(deadlineMs);
   if (!mailer_->send(message)) {
     selfCheck_ = {};
-    writer_.recordSelfCheck(wallClockNowMs(), false, notRun.message);
+    noteSelfCheck(false, notRun.message);
     return recordOutcome(job, notRun, {}, wallClockNowMs(), 0);
   }
   job.phase = Phase::running;
@@ -53,7 +53,7 @@ void Supervisor::startSelfCheck(size_t index) {
     uint32_t took = static_cast<uint32_t>(uv_now(self->loop_) - self->selfCheck_.startedMonoMs);
     self->endSelfCheckUnrecorded("no answer from the mailer");
     ClassifiedRun silent{ipc::Outcome::TIMED_OUT, 0, "the mailer did not answer the self-check in time"};
-    self->writer_.recordSelfCheck(wallClockNowMs(), false, silent.message);
+    self->noteSelfCheck(false, silent.message);
     self->recordOutcome(self->jobs_[jobIndex], silent, {}, started, took);
   }, deadlineMs + kAnswerSlackMs, 0);
 }
@@ -67,7 +67,7 @@ void Supervisor::onSelfCheckResult(ipc::SelfCheckResult::Reader result) {
   std::string message = result.getOk() ? std::string(result.getMessage().cStr())
                                        : std::string(result.getStep().cStr()) + ": " + result.getMessage().cStr();
   ClassifiedRun run{result.getOk() ? ipc::Outcome::OK : ipc::Outcome::FAILED, 0, message};
-  writer_.recordSelfCheck(wallClockNowMs(), result.getOk(), message);
+  noteSelfCheck(result.getOk(), message);
   recordOutcome(jobs_[index], run, {}, started, took);
 }
 
@@ -82,17 +82,24 @@ void Supervisor::endSelfCheckUnrecorded(const char* why) {
   uv_timer_stop(&selfCheckGuard_);
 }
 
-void Supervisor::onChildReady(HelperChannel&) {
+void Supervisor::noteSelfCheck(bool ok, const std::string& message) {
+  int64_t now = wallClockNowMs();
+  writer_.recordSelfCheck(now, ok, message);
+  lastSelfCheck_ = SelfCheckState{now, ok, message};
+  pushHealth();  // peers learn of a broken (or mended) mail path now
+}
+
+void Supervisor::onMailerReady() {
   if (outbox_) outbox_->onMailerReady();
 }
 
-void Supervisor::onChildMessage(HelperChannel&, ipc::DecodedMessage& decoded) {
+void Supervisor::onMailerMessage(ipc::DecodedMessage& decoded) {
   auto message = decoded.root<ipc::FromMailer>();
   if (message.isSendResult() && outbox_) outbox_->onSendResult(message.getSendResult());
   if (message.isSelfCheckResult()) onSelfCheckResult(message.getSelfCheckResult());
 }
 
-void Supervisor::onChildLost(HelperChannel&) {
+void Supervisor::onMailerLost() {
   if (outbox_) outbox_->onMailerLost();
   // Not the mail path's fault as far as anyone knows: the next check decides.
   endSelfCheckUnrecorded("the mailer went away during the check; not recorded");

@@ -85,7 +85,9 @@ TEST(Config, TheOriginalExamplePlansSystemJobsOnly) {
   for (const JobDefinition& j : plan.jobs) ids.push_back(j.id());
   EXPECT_THAT(ids, ElementsAre("system:email", "peer:http://someserver.com:5000",
                                "peer:http://someotherserver.com:5000"));
-  EXPECT_EQ(plan.jobs[1].params()[1].second, "admin@someserverbackup.com");
+  EXPECT_THAT(plan.jobs[1].params(), ElementsAre(std::pair<std::string, std::string>("peer", "peer1"),
+                                                 std::pair<std::string, std::string>("url", "http://someserver.com:5000"),
+                                                 std::pair<std::string, std::string>("admin", "admin@someserverbackup.com")));
 }
 
 TEST(Config, KeysAddedForLaterIssues) {

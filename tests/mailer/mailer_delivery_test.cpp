@@ -37,6 +37,7 @@ std::string mailConfig(const MailFixture& mail, const TempDir& dir, const std::s
   std::ostringstream cfg;
   cfg << "[general]\nservername = " << server << "\nalertcontact = " << alertTo << "\nstatefile = "
       << dir.file("state") << "\n"
+      << "[peerd]\nlisten = 127.0.0.1:0\n"
       << "[email]\nuser = " << mail.user(1) << "@" << mail.host << "\npass = " << mail.password(1)
       << "\nsmtpserver = " << mail.host << "\nsmtpport = " << port << "\nsmtptls = starttls\ncafile = " << mail.caFile
       << "\nimapserver = " << mail.host << "\nimapport = " << mail.imapsPort << "\nimaptls = tls\n"

@@ -35,6 +35,7 @@ std::string selfCheckConfig(const MailFixture& mail, const TempDir& dir, int smt
   std::ostringstream cfg;
   cfg << "[general]\nservername = selfcheck-" << ::getpid() << "\nalertcontact = " << mail.address(kAccount)
       << "\nstatefile = " << dir.file("state") << "\n"
+      << "[peerd]\nlisten = 127.0.0.1:0\n"
       << "[email]\nuser = " << mail.address(kAccount) << "\npass = " << mail.password(kAccount)
       << "\nsmtpserver = " << mail.host << "\nsmtpport = " << smtpPort << "\nsmtptls = starttls\ncafile = "
       << mail.caFile << "\nimapserver = " << mail.host << "\nimapport = " << imapPort

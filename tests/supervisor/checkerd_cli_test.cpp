@@ -56,7 +56,7 @@ test::CommandResult run(const std::string& args) { return test::runCommand(kBin 
 std::string config(const test::TempDir& dir, const std::string& jobs) {
   ::chmod(dir.path().c_str(), 0755);
   return dir.write("settings.cfg", "[general]\nservername = cli-test\nalertcontact = admin@example.org\nstatefile = " +
-                                       dir.file("state") + "\nplugindir = " + kBin + "/../plugins\n[email]\nnomail = yes\n" +
+                                       dir.file("state") + "\nplugindir = " + kBin + "/../plugins\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n" +
                                        jobs);
 }
 
@@ -117,7 +117,7 @@ TEST(PluginDescribe, AWorkerExpandsPluginSectionsAtConfigLoad) {
   ::chmod(dir.path().c_str(), 0755);
   std::string cfg = dir.write("settings.cfg",
                               "[general]\nservername = t\nalertcontact = a@example.org\nstatefile = " +
-                                  dir.file("state") + "\nplugindir = " + kBin + "/../test-plugins\n[email]\nnomail = yes\n"
+                                  dir.file("state") + "\nplugindir = " + kBin + "/../test-plugins\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n"
                                   "[job many]\ntype = SpawningCheck\nitems = a,b,bad\nevery = 30s\n"
                                   "[job self]\ntype = DescribingCheck\n");
   test::CommandResult plan = run("checker check-config -c " + cfg);

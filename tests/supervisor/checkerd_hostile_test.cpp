@@ -69,7 +69,7 @@ TEST(CheckerdHostile, EveryRunClassifiedHealthyJobOnTimeNothingLeftBehind) {
   std::string marker = "hostile-marker-" + std::to_string(::getpid());
   std::ostringstream cfg;
   cfg << "[general]\nservername = hostile-test\nalertcontact = admin@example.org\nstatefile = " << dir.file("state")
-      << "\nplugindir = " << kBin << "/../plugins\n[email]\nnomail = yes\n"
+      << "\nplugindir = " << kBin << "/../plugins\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n"
       << "[job healthy]\ntype = exec\ncommand = " << kHostile << " ok " << marker << "\nevery = 1s\n";
   std::vector<Expectation> expected = expectations(marker);
   for (const Expectation& e : expected) cfg << "[job " << e.job << "]\n" << e.config;

@@ -1,14 +1,8 @@
-#include "mailer/curl_on_uv.h"
+#include "common/curl_on_uv.h"
 
 #include <utility>
 
-namespace checker::mailer {
-namespace {
-
-constexpr long kMaxConnectionsPerHost = 4;
-
-}  // namespace
-
+namespace checker {
 // One socket curl asked us to watch.
 struct CurlOnUv::Watch {
   uv_poll_t poll;
@@ -16,17 +10,14 @@ struct CurlOnUv::Watch {
   CurlOnUv* owner;
 };
 
-CurlOnUv::CurlOnUv(uv_loop_t* loop) : loop_(loop), multi_(curl_multi_init()) {
+CurlOnUv::CurlOnUv(uv_loop_t* loop, long maxConnectionsPerHost) : loop_(loop), multi_(curl_multi_init()) {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlOnUv::onSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlOnUv::onTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  // Mail servers limit connections per client (Dovecot answers 421 beyond
-  // its limit, providers throttle): a few connections per server, reused,
-  // and the other transfers wait their turn inside libcurl.
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost);
+  if (maxConnectionsPerHost > 0) curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost);
 }
 
 CurlOnUv::~CurlOnUv() {
@@ -142,4 +133,4 @@ const char* curlStepOf(int curlCode, const char* commandStep) {
   }
 }
 
-}  // namespace checker::mailer
+}  // namespace checker

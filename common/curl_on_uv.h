@@ -10,13 +10,14 @@
 #include <functional>
 #include <unordered_map>
 
-namespace checker::mailer {
+namespace checker {
 
 class CurlOnUv {
  public:
   using Done = std::function<void(CURL* easy, CURLcode result)>;
 
-  explicit CurlOnUv(uv_loop_t* loop);
+  // MAX_CONNECTIONS_PER_HOST > 0: transfers beyond it wait inside libcurl.
+  explicit CurlOnUv(uv_loop_t* loop, long maxConnectionsPerHost = 0);
   ~CurlOnUv();  // after close() and a loop run that closed its handles
   CurlOnUv(const CurlOnUv&) = delete;
   CurlOnUv& operator=(const CurlOnUv&) = delete;
@@ -47,4 +48,4 @@ class CurlOnUv {
 // "tls" or "auth"; COMMAND_STEP for anything else (the command itself).
 const char* curlStepOf(int curlCode, const char* commandStep);
 
-}  // namespace checker::mailer
+}  // namespace checker

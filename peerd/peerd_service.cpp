@@ -1,0 +1,169 @@
+#include "peerd/peerd_service.h"
+
+#include <capnp/message.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "peerd/status_document.h"
+
+namespace checker::peerd {
+namespace {
+
+// Control messages are a few dozen bytes.
+constexpr size_t kMaxControlBytes = 64 * 1024;
+// While the address is taken (an old instance still stopping), try again.
+constexpr uint64_t kBindRetryMs = 5'000;
+
+HttpResponse textResponse(int status, std::string body) {
+  return HttpResponse{status, "text/plain; charset=utf-8", std::move(body)};
+}
+
+HttpResponse jsonError(int status, const std::string& what) {
+  return HttpResponse{status, "application/json", "{\"error\":\"" + what + "\"}\n"};
+}
+
+// NAME's value in the query string QUERY ("a=1&b=2"); "" when absent.
+std::string queryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context) {
+  if (request.method != "GET" && request.method != "HEAD") return textResponse(405, "Method Not Allowed\n");
+  std::string_view url = request.url;
+  size_t question = url.find('?');
+  std::string_view path = url.substr(0, question);
+  std::string plain = plainAnswer(context.view, context.nowMonoMs, context.jobProblemAfterMs);
+  // Any other path is the original's: the plain word, byte for byte.
+  if (path != kStatusPath) return textResponse(200, plain);
+  std::string_view query = question == std::string_view::npos ? std::string_view() : url.substr(question + 1);
+  std::string nonce = queryValue(query, "nonce");
+  std::string keyId = queryValue(query, "key");
+  if (!validNonce(nonce)) return jsonError(400, "nonce must be 16 to 128 hex digits");
+  auto secret = context.secretsByKeyId.find(keyId);
+  if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
+  StatusDocument document{context.serverName, plain, context.nowUnixSeconds, nonce, {}};
+  return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+}
+
+PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd, ServerLimits limits)
+    : loop_(loop),
+      config_(config),
+      control_(loop, controlFd, kMaxControlBytes,
+               [this](ipc::DecodedMessage& message) { handle(message.root<ipc::ToPeerd>()); },
+               [this](const char* why) { stop(why); }),
+      curl_(loop),
+      client_(curl_),
+      server_(loop,
+              [this](const HttpRequest& request) {
+                AnswerContext context{view_,  static_cast<int64_t>(uv_now(loop_)), wallClockNowMs() / 1000,
+                                      config_.peerd.jobProblemAfter.count(), config_.general.serverName,
+                                      secretsByKeyId_};
+                return answerRequest(request, context);
+              },
+              limits) {
+  for (const PeerSettings& peer : config.peers) {
+    if (!peer.secret.empty()) secretsByKeyId_[peerKeyId(peer.secret)] = peer.secret;
+  }
+  uv_timer_init(loop_, &bindRetry_);
+  bindRetry_.data = this;
+}
+
+void PeerdService::start() {
+  control_.start();
+  tryListen();
+}
+
+void PeerdService::tryListen() {
+  if (stopping_) return;
+  std::string bound, error;
+  const HostPort& listen = config_.peerd.listen;
+  if (server_.listen(listen.host, listen.port, &bound, &error)) {
+    CHECKER_LOG_INFO("listening on %s (%zu peer secret(s); JobProblem after %lld ms without a heartbeat)",
+                     bound.c_str(), secretsByKeyId_.size(), static_cast<long long>(config_.peerd.jobProblemAfter.count()));
+    lastBindError_.clear();
+    return reportListening(true, bound);
+  }
+  if (error != lastBindError_) {
+    CHECKER_LOG_ERROR("%s; trying again every %llu s", error.c_str(),
+                      static_cast<unsigned long long>(kBindRetryMs / 1000));
+    lastBindError_ = error;
+    reportListening(false, error);
+  }
+  uv_timer_start(&bindRetry_, [](uv_timer_t* t) { static_cast<PeerdService*>(t->data)->tryListen(); }, kBindRetryMs,
+                 0);
+}
+
+void PeerdService::reportListening(bool ok, const std::string& text) {
+  capnp::MallocMessageBuilder builder;
+  auto listening = builder.initRoot<ipc::FromPeerd>().initListening();
+  listening.setOk(ok);
+  if (ok) listening.setAddress(text);
+  else listening.setError(text);
+  control_.write(ipc::encode(builder));
+}
+
+void PeerdService::handle(ipc::ToPeerd::Reader message) {
+  switch (message.which()) {
+    case ipc::ToPeerd::HEALTH: {
+      auto health = message.getHealth();
+      if (health.getMailProblem() != view_.mailProblem) {
+        CHECKER_LOG_INFO("mail path now %s", health.getMailProblem() ? "broken: answering MailProblem" : "healthy");
+      }
+      view_.mailProblem = health.getMailProblem();
+      if (!health.getSchedulerOk()) return;  // the heartbeat ages: JobProblem in time
+      if (view_.heartbeatMs == 0) CHECKER_LOG_INFO("first heartbeat from the supervisor");
+      // Never 0, which means "no heartbeat yet".
+      view_.heartbeatMs = static_cast<int64_t>(uv_now(loop_)) + 1;
+      return;
+    }
+    case ipc::ToPeerd::QUERY:
+      return query(message.getQuery());
+    case ipc::ToPeerd::SHUTDOWN:
+      return stop("asked to shut down");
+  }
+}
+
+void PeerdService::query(ipc::PeerQuery::Reader request) {
+  uint64_t id = request.getQueryId();
+  std::string name = request.getName().cStr();
+  auto reply = [this, id, name](const PeerAnswer& answer) {
+    if (stopping_) return;  // the supervisor logs the answer, as a job's result
+    capnp::MallocMessageBuilder builder;
+    auto out = builder.initRoot<ipc::FromPeerd>().initAnswer();
+    out.setQueryId(id);
+    out.setStatus(answer.status);
+    out.setMessage(answer.message);
+    out.setHttpStatus(static_cast<uint32_t>(answer.httpStatus));
+    out.setAuthenticated(answer.authenticated);
+    control_.write(ipc::encode(builder));
+  };
+  for (const PeerSettings& peer : config_.peers) {
+    if (peer.name != name) continue;
+    return client_.query(PeerTarget{peer.name, peer.url, peer.secret}, request.getTimeoutMs(), reply);
+  }
+  PeerAnswer unknown;
+  unknown.message = "peer '" + name + "' is not in peerd's config (changed since the supervisor read it?)";
+  reply(unknown);
+}
+
+void PeerdService::stop(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  CHECKER_LOG_INFO("stopping: %s", why);
+  curl_.close();
+  server_.close();
+  control_.close();
+  uv_close(reinterpret_cast<uv_handle_t*>(&bindRetry_), nullptr);
+}
+
+}  // namespace checker::peerd

@@ -1,0 +1,65 @@
+#pragma once
+// checker-peerd's loop: the status server on `[peerd] listen` (plain answer
+// on any path, the signed answer on /v1/status), the health the supervisor
+// pushes over the control socket, and the peer queries it asks for, each
+// answered with what the peer said (peerd/peer_client.h).
+//
+// Health here is only what the supervisor last said and when: a supervisor
+// that stops talking (SIGSTOP, a wedged loop) turns the answer into
+// JobProblem after `[peerd] jobproblem_after`, measured on peerd's own
+// monotonic clock.
+#include <uv.h>
+
+#include <map>
+#include <string>
+
+#include "common/config.h"
+#include "common/curl_on_uv.h"
+#include "ipc/child_control.h"
+#include "ipc/peerd.capnp.h"
+#include "peerd/peer_client.h"
+#include "peerd/plain_answer.h"
+#include "peerd/status_server.h"
+
+namespace checker::peerd {
+
+// What the status server answers REQUEST, given this instance's VIEW.
+// Pure (tested without sockets): routes, query parsing, key lookup.
+struct AnswerContext {
+  const InstanceView& view;
+  int64_t nowMonoMs;
+  int64_t nowUnixSeconds;
+  int64_t jobProblemAfterMs;
+  const std::string& serverName;
+  const std::map<std::string, std::string>& secretsByKeyId;
+};
+HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
+
+class PeerdService {
+ public:
+  PeerdService(uv_loop_t* loop, const Config& config, int controlFd, ServerLimits limits = {});
+  // Binds (retrying every few seconds while the address is taken) and reads
+  // the control socket. The loop ends when the supervisor goes away.
+  void start();
+
+ private:
+  void handle(ipc::ToPeerd::Reader message);
+  void query(ipc::PeerQuery::Reader query);
+  void tryListen();
+  void reportListening(bool ok, const std::string& text);
+  void stop(const char* why);
+
+  uv_loop_t* loop_;
+  const Config& config_;
+  ipc::ChildControl control_;
+  CurlOnUv curl_;
+  PeerClient client_;
+  StatusServer server_;
+  uv_timer_t bindRetry_{};
+  InstanceView view_;
+  std::map<std::string, std::string> secretsByKeyId_;
+  std::string lastBindError_;
+  bool stopping_ = false;
+};
+
+}  // namespace checker::peerd
