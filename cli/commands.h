@@ -22,6 +22,7 @@ struct CommonOptions {
 int checkConfig(const CommonOptions& options);
 int runJob(const CommonOptions& options);
 int status(const CommonOptions& options);
+int peers(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
 
 }  // namespace checker::cli

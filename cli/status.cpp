@@ -14,6 +14,7 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "jobs/job_catalog.h"
+#include "peerd/peer_client.h"
 #include "supervisor/mail_health.h"
 #include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"
@@ -50,7 +51,7 @@ const char* healthName(ipc::Health h) {
 
 Row rowFor(const JobDefinition& job, const StateReader* txn) {
   Row row{job.id(), job.name(), "never run", "-", "-", "", 0, 0, 0};
-  if (job.system()) row.state = "not yet run here";  // system jobs arrive with the mailer and peerd
+  if (job.system()) row.state = "not yet run";
   if (txn == nullptr) return row;
   std::optional<std::string_view> value = txn->get(StateDb::jobs, job.id());
   if (!value) return row;
@@ -178,6 +179,64 @@ std::string outboxJson(const OutboxSummary& outbox, bool noMail) {
   return json + "]}";
 }
 
+// Each configured peer's last answer (the `peers` database).
+struct PeerRow {
+  std::string name, url, status = "not asked yet", message;
+  int64_t lastQueryUnixMs = 0, sinceUnixMs = 0;
+};
+
+std::vector<PeerRow> readPeers(const Config& config, const StateReader* txn) {
+  std::vector<PeerRow> rows;
+  for (const PeerSettings& peer : config.peers) {
+    PeerRow row;
+    row.name = peer.name;
+    row.url = peer.url;
+    std::optional<std::string_view> value = txn ? txn->get(StateDb::peers, peer.name) : std::nullopt;
+    if (value) {
+      try {
+        auto decoded = ipc::decode(*value);
+        auto state = decoded->root<ipc::PeerState>();
+        if (state.getUrl() == peer.url) {  // else an older line of that name
+          row.status = peerd::peerStatusName(state.getStatus());
+          row.message = state.getMessage().cStr();
+          row.lastQueryUnixMs = state.getLastQueryUnixMs();
+          row.sinceUnixMs = state.getSinceUnixMs();
+        }
+      } catch (const ipc::FrameError& e) {
+        row.status = "unreadable";
+        row.message = e.what();
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void printPeers(const std::vector<PeerRow>& peers) {
+  if (peers.empty()) return;
+  size_t nameWidth = 4;
+  for (const PeerRow& p : peers) nameWidth = std::max(nameWidth, p.name.size());
+  std::printf("%-*s  %-17s  %-19s  %-19s  %s\n", static_cast<int>(nameWidth), "PEER", "ANSWER", "ASKED",
+              "FAILING SINCE", "DETAIL");
+  for (const PeerRow& p : peers) {
+    std::printf("%-*s  %-17s  %-19s  %-19s  %s (%s)\n", static_cast<int>(nameWidth), p.name.c_str(), p.status.c_str(),
+                localTime(p.lastQueryUnixMs).c_str(), localTime(p.sinceUnixMs).c_str(), p.message.c_str(),
+                p.url.c_str());
+  }
+}
+
+std::string peersJson(const std::vector<PeerRow>& peers) {
+  std::string json = "[";
+  for (size_t i = 0; i < peers.size(); ++i) {
+    const PeerRow& p = peers[i];
+    json += std::string(i ? ", " : "") + "{\"name\": " + jsonString(p.name) + ", \"url\": " + jsonString(p.url) +
+            ", \"status\": " + jsonString(p.status) + ", \"message\": " + jsonString(p.message) +
+            ", \"last_query_unix_ms\": " + std::to_string(p.lastQueryUnixMs) +
+            ", \"failing_since_unix_ms\": " + std::to_string(p.sinceUnixMs) + "}";
+  }
+  return json + "]";
+}
+
 int64_t readHeartbeat(const StateReader& txn) {
   std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kHeartbeat);
   if (!value) return 0;
@@ -202,6 +261,7 @@ int status(const CommonOptions& options) {
   int64_t heartbeat = 0;
   OutboxSummary outbox;
   MailHealth health;
+  std::vector<PeerRow> peers;
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
@@ -209,19 +269,22 @@ int status(const CommonOptions& options) {
     heartbeat = readHeartbeat(txn);
     outbox = readOutbox(txn);
     health = mailHealth(readLastSelfCheck(txn), outbox.entries, wallClockNowMs());
+    peers = readPeers(loaded.config, &txn);
   } catch (const StateError& e) {
     std::fprintf(stderr, "checker status: %s\n", e.what());
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));
+    peers = readPeers(loaded.config, nullptr);
   }
   bool noMail = loaded.config.email.noMail;
   if (json) {
     printJson(rows, heartbeat,
               outboxJson(outbox, noMail) + ", \"mail_problem\": " + (health.problem ? "true" : "false") +
-                  ", \"mail_problem_why\": " + jsonString(health.why));
+                  ", \"mail_problem_why\": " + jsonString(health.why) + ", \"peers\": " + peersJson(peers));
   } else {
     if (heartbeat > 0) std::printf("scheduler heartbeat: %s\n", localTime(heartbeat).c_str());
     if (!noMail) std::printf("mail: %s%s\n", health.problem ? "PROBLEM: " : "healthy", health.why.c_str());
     printOutbox(outbox, noMail);
+    printPeers(peers);
     printTable(rows);
   }
   return kExitOk;

@@ -92,6 +92,7 @@ int CurlOnUv::onTimer(CURLM*, long timeoutMs, void* self) {
 }
 
 void CurlOnUv::act(curl_socket_t fd, int events) {
+  if (multi_ == nullptr) return;  // closed
   int running = 0;
   curl_multi_socket_action(multi_, fd, events, &running);
   collectFinished();
@@ -99,7 +100,8 @@ void CurlOnUv::act(curl_socket_t fd, int events) {
 
 void CurlOnUv::collectFinished() {
   int left = 0;
-  while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+  // A callback may close() this (the last transfer's owner is done): stop then.
+  while (CURLMsg* message = multi_ != nullptr ? curl_multi_info_read(multi_, &left) : nullptr) {
     if (message->msg != CURLMSG_DONE) continue;
     CURL* easy = message->easy_handle;
     CURLcode result = message->data.result;

@@ -37,6 +37,9 @@ struct PeerAnswer {
   bool authenticated = false;  // the answer was signed and verified
 };
 
+// "healthy", "no answer", ... for people and --json.
+const char* peerStatusName(ipc::PeerStatus status);
+
 PeerAnswer classifyPlainAnswer(long httpStatus, const std::string& body);
 PeerAnswer classifySignedAnswer(long httpStatus, const std::string& body, const std::string& secret,
                                 const std::string& sentNonce, int64_t nowUnixSeconds);

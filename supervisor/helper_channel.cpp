@@ -38,6 +38,12 @@ HelperChannel::HelperChannel(uv_loop_t* loop, std::string name, std::string prog
 HelperChannel::~HelperChannel() = default;  // stop() and the loop's end closed everything
 
 bool HelperChannel::start(std::string* error) {
+  if (!spawn(error)) return false;
+  listener_->onChildReady(*this);
+  return true;
+}
+
+bool HelperChannel::spawn(std::string* error) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     *error = describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno);
@@ -151,9 +157,7 @@ void HelperChannel::scheduleRestart() {
       CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", self->name_.c_str(), error.c_str(),
                         static_cast<unsigned long long>(self->backoff_.delayMs()));
       self->scheduleRestart();
-      return;
     }
-    self->listener_->onChildReady(*self);
   }, backoff_.delayMs(), 0);
 }
 

@@ -34,7 +34,8 @@ class HelperChannel {
   HelperChannel(const HelperChannel&) = delete;
   HelperChannel& operator=(const HelperChannel&) = delete;
 
-  // Spawns the child; false with *error when it cannot be spawned at all.
+  // Spawns the child and tells the listener it is ready (messages sent now
+  // wait in the socket); false with *error when it cannot be spawned at all.
   bool start(std::string* error);
   bool ready() const { return control_ != nullptr && !stopping_; }
   // Sends one message; false when there is no child to take it now.
@@ -46,6 +47,7 @@ class HelperChannel {
   uint64_t restarts() const { return restarts_; }
 
  private:
+  bool spawn(std::string* error);
   void onExit(int64_t status, int signal);
   void onBytes(const char* data, size_t size);
   void closeControl();

@@ -1,0 +1,249 @@
+// Peering with real processes: several checkerd instances on loopback, each
+// with its checker-peerd on a free port, asking each other every second,
+// mailing through the real servers of the "mail" fixture; each admin's IMAP
+// inbox is read to prove what they were told. None of the instances has a
+// job: a no-job instance runs only its system jobs and answers True.
+//
+// Mailbox users (tests/mail/CMakeLists.txt): u20..u22 the admins of the
+// three-instance test; u23 (the self-checking sender) and u24 (its admin) in
+// the broken-SMTP test. Every instance sends as u1 unless it self-checks.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/daemon_process.h"
+#include "support/mail_fixture.h"
+#include "support/run_command.h"
+#include "support/tcp_forwarder.h"
+#include "support/temp_dir.h"
+
+namespace checker::test {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+const std::string kBin = CHECKER_BIN_DIR;
+const std::string kSecret = "a shared secret of the alpha-beta pair";
+
+// A loopback port nothing listens on right now (bound, read, released).
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// The whole answer to REQUEST sent to 127.0.0.1:PORT (read until close).
+std::string exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+struct Instance {
+  std::string name;
+  int port = 0;
+  int admin = 0;  // mailbox user told about this instance
+  std::string config;
+  std::unique_ptr<DaemonProcess> daemon;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  void start() {
+    daemon = std::make_unique<DaemonProcess>(std::vector<std::string>{kBin + "/checkerd", "-c", config});
+    ASSERT_NE(daemon->waitForLine("peerd: answering peers on 127.0.0.1:" + std::to_string(port), 20s), "")
+        << ::testing::PrintToString(daemon->lines());
+  }
+  // The whole instance, peerd and mailer included, gone at once.
+  void killAll() {
+    ::kill(-daemon->pid(), SIGKILL);
+    daemon.reset();
+  }
+};
+
+class Peering : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::chmod(dir_.path().c_str(), 0755);
+    mail_ = MailFixture::load();
+  }
+
+  // [general], [email] sending as SENDER through SMTP_PORT (STARTTLS; the
+  // hourly self-check, if one falls in the test, reads SENDER's INBOX), and
+  // [peerd] with short windows; PEER_LINES is the [peers] section's body.
+  std::string configFor(const Instance& self, int sender, int smtpPort, const std::string& peerLines,
+                        const std::string& emailExtra = "") {
+    std::ostringstream cfg;
+    cfg << "[general]\nservername = " << self.name << "\nalertcontact = " << mail_.address(self.admin)
+        << "\nstatefile = " << dir_.file(self.name + "-state") << "\n"
+        << "[email]\nuser = " << mail_.address(sender) << "\npass = " << mail_.password(sender)
+        << "\nsmtpserver = " << mail_.host << "\nsmtpport = " << smtpPort << "\nsmtptls = starttls\ncafile = "
+        << mail_.caFile << "\nimapserver = " << mail_.host << "\nimapport = " << mail_.imapsPort
+        << "\nimaptls = tls\n" << emailExtra
+        << "[peerd]\nlisten = 127.0.0.1:" << self.port
+        << "\ncheck_every = 1s\ntimeout = 2s\njobproblem_after = 3s\nnotify = state_change\n"
+           "failures_before_notify = 1\nrecover_after = 1\n"
+        << "[peers]\n" << peerLines;
+    std::string path = dir_.write(self.name + ".cfg", cfg.str());
+    ::chmod(path.c_str(), 0600);  // it holds a password and a secret
+    return path;
+  }
+
+  // On failure, every instance's log says what it saw.
+  void dumpLogs(std::initializer_list<const Instance*> instances) {
+    if (!HasFailure()) return;
+    for (const Instance* i : instances) {
+      if (!i->daemon) continue;
+      i->daemon->waitForLine("\x01", 0ms);  // read what is there
+      for (const std::string& line : i->daemon->lines()) std::fprintf(stderr, "%s: %s\n", i->name.c_str(), line.c_str());
+    }
+  }
+
+  // `checker status -c CONFIG` once its output matches PATTERN (the state is
+  // written within 50 ms of a result's log line), or the last output.
+  std::string statusMatching(const std::string& config, const std::string& pattern) {
+    std::string output;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+      output = runCommand(kBin + "/checker status -c " + config).output;
+      if (::testing::Matches(::testing::ContainsRegex(pattern))(output)) break;
+      std::this_thread::sleep_for(50ms);  // polling the state file: there is no event to wait on
+    }
+    return output;
+  }
+
+  bool mailed(int inbox, const std::string& subject, MailMessage* out = nullptr) {
+    return mail_.waitForMessage(inbox, subject, 30s, out);
+  }
+
+  TempDir dir_;
+  MailFixture mail_;
+};
+
+std::string peerLine(const Instance& peer, const MailFixture& mail, const std::string& secret = "") {
+  return peer.name + " = " + peer.url() + "," + mail.address(peer.admin) + (secret.empty() ? "" : ",secret=" + secret) +
+         "\n";
+}
+
+// alpha and beta share a secret (signed answers); gamma is asked and asks
+// with the original's plain answer.
+TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecovery) {
+  std::string tag = std::to_string(::getpid());
+  Instance alpha{"alpha-" + tag, freePort(), 20, "", nullptr};
+  Instance beta{"beta-" + tag, freePort(), 21, "", nullptr};
+  Instance gamma{"gamma-" + tag, freePort(), 22, "", nullptr};
+  for (const Instance* i : {&alpha, &beta, &gamma}) mail_.clearMailbox(i->admin);
+  alpha.config = configFor(alpha, 1, mail_.submissionPort, peerLine(beta, mail_, kSecret) + peerLine(gamma, mail_));
+  beta.config = configFor(beta, 1, mail_.submissionPort, peerLine(alpha, mail_, kSecret) + peerLine(gamma, mail_));
+  gamma.config = configFor(gamma, 1, mail_.submissionPort, peerLine(alpha, mail_) + peerLine(beta, mail_));
+  for (Instance* i : {&alpha, &beta, &gamma}) ASSERT_NO_FATAL_FAILURE(i->start());
+
+  // Every instance finds the other two healthy; alpha and beta with signed answers.
+  ASSERT_NE(alpha.daemon->waitForLine("job peer " + beta.name + ": ok", 20s), "");
+  ASSERT_NE(alpha.daemon->waitForLine("job peer " + gamma.name + ": ok", 20s), "");
+  ASSERT_NE(gamma.daemon->waitForLine("job peer " + alpha.name + ": ok", 20s), "");
+  CommandResult asked = runCommand(kBin + "/checker peers -c " + alpha.config);
+  EXPECT_EQ(asked.exitCode, 0) << asked.output;
+  EXPECT_THAT(asked.output, HasSubstr("True (signed)"));
+  EXPECT_THAT(statusMatching(gamma.config, beta.name + " +healthy"), ::testing::ContainsRegex(beta.name + " +healthy"));
+  // The original's wire format from the real peerd, to HTTP/1.0 and 1.1 clients.
+  std::string http10 = exchange(gamma.port, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_THAT(http10, ::testing::StartsWith("HTTP/1.0 200 OK\r\n"));
+  EXPECT_THAT(http10, ::testing::EndsWith("\r\n\r\nTrue"));
+  std::string http11 = exchange(gamma.port, "GET /anything HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(http11, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(http11, ::testing::EndsWith("\r\n\r\nTrue"));
+
+  // beta's supervisor stops: its peerd still answers, JobProblem after 3 s.
+  ASSERT_EQ(::kill(beta.daemon->pid(), SIGSTOP), 0);
+  MailMessage stopped;
+  ASSERT_TRUE(mailed(beta.admin, "[" + alpha.name + "] peer " + beta.name, &stopped)) << mail_.serverLogs();
+  EXPECT_THAT(stopped.subject, HasSubstr("JobProblem (signed)"));
+  EXPECT_THAT(stopped.raw, HasSubstr("Failing since: "));
+  ASSERT_TRUE(mailed(beta.admin, "[" + gamma.name + "] peer " + beta.name + " (" + beta.url() + "): JobProblem"));
+  ASSERT_EQ(::kill(beta.daemon->pid(), SIGCONT), 0);
+  EXPECT_TRUE(mailed(beta.admin, "[" + alpha.name + "] peer " + beta.name + " (" + beta.url() + ") answers True again"));
+  EXPECT_TRUE(mailed(beta.admin, "[" + gamma.name + "] peer " + beta.name + " (" + beta.url() + ") answers True again"));
+
+  // gamma dies entirely: nobody answers on its port.
+  gamma.killAll();
+  MailMessage gone;
+  ASSERT_TRUE(mailed(gamma.admin, "[" + alpha.name + "] peer " + gamma.name, &gone));
+  EXPECT_THAT(gone.subject, HasSubstr("not responding: connection refused"));
+  ASSERT_TRUE(mailed(gamma.admin, "[" + beta.name + "] peer " + gamma.name + " (" + gamma.url() + "): not responding"));
+  EXPECT_THAT(statusMatching(alpha.config, gamma.name + " +no answer"), ::testing::ContainsRegex(gamma.name + " +no answer"));
+  ASSERT_NO_FATAL_FAILURE(gamma.start());
+  EXPECT_TRUE(mailed(gamma.admin, "[" + alpha.name + "] peer " + gamma.name + " (" + gamma.url() + ") answers True again"));
+  EXPECT_TRUE(mailed(gamma.admin, "[" + beta.name + "] peer " + gamma.name + " (" + gamma.url() + ") answers True again"));
+  // No peer alert went to an admin it was not about.
+  for (const MailMessage& m : mail_.fetchAll(alpha.admin)) ADD_FAILURE() << "alpha's admin got: " << m.subject;
+  dumpLogs({&alpha, &beta, &gamma});
+}
+
+// alpha self-checks its mail path through a forwarder the test owns; with
+// it down, alpha answers MailProblem and beta mails alpha's admin.
+TEST_F(Peering, ABrokenMailPathIsReportedByThePeerAsMailProblem) {
+  std::string tag = std::to_string(::getpid());
+  Instance alpha{"mailbroken-" + tag, freePort(), 24, "", nullptr};
+  Instance beta{"watcher-" + tag, freePort(), 25, "", nullptr};
+  const int alphaSender = 23;  // alpha sends to itself as u23 and reads it back
+  mail_.clearMailbox(alpha.admin);
+  mail_.clearMailbox(alphaSender);
+  TcpForwarder smtp(static_cast<uint16_t>(mail_.submissionPort));
+  std::ostringstream selfCheck;
+  selfCheck << "selfcheck_every = 2s\nselfcheck_deadline = 10s\n";
+  alpha.config = configFor(alpha, alphaSender, smtp.port(), peerLine(beta, mail_, kSecret), selfCheck.str());
+  beta.config = configFor(beta, 1, mail_.submissionPort, peerLine(alpha, mail_, kSecret));
+  ASSERT_NO_FATAL_FAILURE(alpha.start());
+  ASSERT_NO_FATAL_FAILURE(beta.start());
+  ASSERT_NE(alpha.daemon->waitForLine("job email self-check: ok", 30s), "") << ::testing::PrintToString(alpha.daemon->lines());
+  ASSERT_NE(beta.daemon->waitForLine("job peer " + alpha.name + ": ok", 20s), "");
+
+  smtp.down();
+  ASSERT_NE(alpha.daemon->waitForLine("mail path broken, peers are told MailProblem", 30s), "")
+      << ::testing::PrintToString(alpha.daemon->lines());
+  MailMessage told;
+  ASSERT_TRUE(mailed(alpha.admin, "[" + beta.name + "] peer " + alpha.name, &told));
+  EXPECT_THAT(told.subject, HasSubstr("MailProblem (signed)"));
+  EXPECT_THAT(told.raw, HasSubstr("cannot send mail"));
+
+  ASSERT_TRUE(smtp.up());
+  ASSERT_NE(alpha.daemon->waitForLine("mail path healthy again", 30s), "") << ::testing::PrintToString(alpha.daemon->lines());
+  EXPECT_TRUE(mailed(alpha.admin, "[" + beta.name + "] peer " + alpha.name + " (" + alpha.url() + ") answers True again"));
+  dumpLogs({&alpha, &beta});
+}
+
+}  // namespace
+}  // namespace checker::test
