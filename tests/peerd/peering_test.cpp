@@ -231,6 +231,27 @@ TEST_F(Peering, ABrokenMailPathIsReportedByThePeerAsMailProblem) {
   ASSERT_NE(alpha.daemon->waitForLine("job email self-check: ok", 30s), "") << ::testing::PrintToString(alpha.daemon->lines());
   ASSERT_NE(beta.daemon->waitForLine("job peer " + alpha.name + ": ok", 20s), "");
 
+  // A peer with the wrong secret cannot verify alpha's answer (alpha does
+  // not know that secret's key id and refuses to sign); the right one can.
+  for (const auto& [secret, expected] : {std::pair<std::string, std::string>{"not the secret", "answer could not be verified"},
+                                         std::pair<std::string, std::string>{kSecret, "True (signed)"}}) {
+    std::string asker = dir_.write("asker.cfg", "[general]\nservername = asker\nalertcontact = a@example.org\n"
+                                                "[email]\nnomail = yes\n[peers]\n" +
+                                                    peerLine(alpha, mail_, secret));
+    CommandResult asked = runCommand(kBin + "/checker peers -c " + asker);
+    EXPECT_EQ(asked.exitCode, secret == kSecret ? 0 : 1) << asked.output;
+    EXPECT_THAT(asked.output, HasSubstr(expected));
+  }
+
+  // peerd killed: checkerd starts it again and it answers on the same port.
+  std::string started = alpha.daemon->waitForLine("peerd started (pid", 0ms);
+  pid_t peerd = static_cast<pid_t>(std::stol(started.substr(started.find("(pid ") + 5)));
+  size_t from = alpha.daemon->lines().size();
+  ASSERT_EQ(::kill(peerd, SIGKILL), 0);
+  ASSERT_NE(alpha.daemon->waitForLine("peerd: answering peers on 127.0.0.1:" + std::to_string(alpha.port), 10s, from), "")
+      << ::testing::PrintToString(alpha.daemon->lines());
+  EXPECT_THAT(exchange(alpha.port, "GET / HTTP/1.0\r\n\r\n"), ::testing::EndsWith("\r\n\r\nTrue"));
+
   smtp.down();
   ASSERT_NE(alpha.daemon->waitForLine("mail path broken, peers are told MailProblem", 30s), "")
       << ::testing::PrintToString(alpha.daemon->lines());
