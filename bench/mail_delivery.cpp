@@ -61,7 +61,8 @@ int64_t logTimeMs(const std::string& line) {
 
 std::string config(const test::MailFixture& mail, const std::string& dir, const std::string& extra) {
   return "[general]\nservername = bench\nalertcontact = " + mail.address(kAlertInbox) + "\nstatefile = " + dir +
-         "/state\n[email]\nuser = " + mail.address(kSender) + "\npass = " + mail.password(kSender) +
+         "/state\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nuser = " + mail.address(kSender) +
+         "\npass = " + mail.password(kSender) +
          "\nsmtpserver = " + mail.host + "\nsmtpport = " + std::to_string(mail.submissionPort) +
          "\nsmtptls = starttls\ncafile = " + mail.caFile + "\nimapserver = " + mail.host +
          "\nimapport = " + std::to_string(mail.imapsPort) + "\nimaptls = tls\n" + extra;

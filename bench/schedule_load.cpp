@@ -100,7 +100,7 @@ void memory() {
   std::string dir = makeTempDir();
   std::ofstream cfg(dir + "/settings.cfg");
   cfg << "[general]\nservername = bench\nalertcontact = bench@localhost\nstatefile = " << dir << "/state\n"
-      << "[email]\nnomail = yes\n";
+      << "[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n";
   for (int section = 0; section < 100; ++section) {
     cfg << "[job s" << section << "]\ntype = tcp\nevery = day\ntargets = ";
     for (int t = 0; t < 100; ++t) cfg << (t ? ", " : "") << "127.0.0." << (section + 1) << ":" << (1000 + t);
