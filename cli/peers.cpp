@@ -9,7 +9,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/json.h"
+#include "common/json_string.h"
 #include "common/config.h"
 #include "common/curl_on_uv.h"
 #include "peerd/peer_client.h"

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/json.h"
+#include "common/json_string.h"
 #include "jobs/job_catalog.h"
 #include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"

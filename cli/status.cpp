@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/json.h"
+#include "common/json_string.h"
 #include "common/state_keys.h"
 #include "common/state_store.h"
 #include "ipc/framing.h"

@@ -2,68 +2,26 @@
 // "Peering"). Started by checkerd as
 //   checker-peerd -c FILE --parent-pid=PID
 // with the control socket on fd 3 (ipc/peerd.capnp). It reads `[peerd]`,
-// `[peers]` (with their secrets) and the server name from FILE itself.
+// `[peers]` (with their secrets) and the server name from FILE itself. It
+// dies with the supervisor, so peers then see no answer, not a stale True.
 // Exit codes: 0 the supervisor closed the socket; 2 bad config; 100 bad
-// usage; 111 the supervisor is gone.
+// usage; 111 the supervisor is gone (ipc/child_main.h).
 #include <curl/curl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
+#include <uv.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-
-#include "common/config.h"
-#include "common/log.h"
+#include "ipc/child_main.h"
 #include "peerd/peerd_service.h"
 
-namespace {
-
-constexpr int kControlFd = 3;
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
-    std::puts("checker-peerd " CHECKER_VERSION);
-    return 0;
-  }
-  checker::log::setProgram("checker-peerd");
-  std::string configPath;
-  long parent = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-c" && i + 1 < argc) {
-      configPath = argv[++i];
-    } else if (arg.rfind("--parent-pid=", 0) == 0) {
-      parent = std::strtol(arg.c_str() + 13, nullptr, 10);
-    } else {
-      configPath.clear();
-      break;
-    }
-  }
-  if (configPath.empty() || parent <= 0) {
-    CHECKER_LOG_ERROR("usage: checker-peerd -c FILE --parent-pid=PID (control socket on fd 3)");
-    return 100;
-  }
-  // Dies with the supervisor (peers must then see no answer, not a stale
-  // True); exits now if it is already gone.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != static_cast<pid_t>(parent)) return 111;
-  ::signal(SIGPIPE, SIG_IGN);
-
-  checker::ConfigLoad load = checker::loadConfigFile(configPath);
-  if (!load.ok()) {
-    for (const std::string& error : load.errors) CHECKER_LOG_ERROR("%s", error.c_str());
-    return 2;
+  checker::ConfigLoad load;
+  if (int exitCode = checker::ipc::beginHelperChild(argc, argv, "checker-peerd", &load); exitCode >= 0) {
+    return exitCode;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
-    checker::peerd::PeerdService service(&loop, load.config, kControlFd);
+    checker::peerd::PeerdService service(&loop, load.config, checker::ipc::kChildControlFd);
     service.start();
     uv_run(&loop, UV_RUN_DEFAULT);
   }

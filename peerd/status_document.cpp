@@ -4,8 +4,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <cstdio>
 #include <map>
+
+#include "common/json_string.h"
 
 namespace checker::peerd {
 namespace {
@@ -34,23 +35,6 @@ void appendField(std::string& out, std::string_view value) {
   out += ':';
   out += value;
   out += '\n';
-}
-
-std::string jsonString(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 // A strict reader for one flat JSON object whose members are strings or

@@ -1,11 +1,11 @@
 #pragma once
-// Just enough JSON output for the CLI's --json modes: strings escaped per
-// RFC 8259 (control characters as \u00XX), numbers and booleans as is.
+// Just enough JSON output for the CLI's --json modes and peerd's signed
+// answer: strings escaped per RFC 8259 (control characters as \u00XX).
 #include <cstdio>
 #include <string>
 #include <string_view>
 
-namespace checker::cli {
+namespace checker {
 
 inline std::string jsonString(std::string_view text) {
   std::string out = "\"";
@@ -29,4 +29,4 @@ inline std::string jsonString(std::string_view text) {
   return out + "\"";
 }
 
-}  // namespace checker::cli
+}  // namespace checker
