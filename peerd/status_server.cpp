@@ -115,15 +115,17 @@ struct StatusServer::Connection {
     value.clear();
   }
 
+  // Refusals return -1: to http-parser, 1 from on_headers_complete means
+  // "no body, go on", which would complete the refused request.
   int headersComplete() {
     if (inValue) commitHeader();
     if (parser.http_major != 1 || parser.http_minor > 1) {
       fail(400);  // HTTP/1.0 and 1.1 only: a peer speaks nothing else
-      return 1;
+      return -1;
     }
     if ((parser.flags & F_CHUNKED) != 0 || (parser.content_length > 0 && parser.content_length != ULLONG_MAX)) {
       fail(413);
-      return 1;
+      return -1;
     }
     return 0;
   }
@@ -134,10 +136,12 @@ struct StatusServer::Connection {
     request.versionMajor = parser.http_major;
     request.versionMinor = parser.http_minor;
     HttpResponse response = server->handler_(request);
-    bool keepAlive = http_should_keep_alive(&parser) != 0;
+    // An Upgrade (or CONNECT) is answered as a plain request and the
+    // connection closed: http-parser stops reading HTTP after one.
+    bool keepAlive = http_should_keep_alive(&parser) != 0 && parser.upgrade == 0;
     write(formatResponse(response, request, keepAlive), !keepAlive);
     if (keepAlive) armTimer(server->limits_.idleTimeoutMs);
-    return closing ? 1 : 0;
+    return closing || closeAfterWrite ? 1 : 0;  // nothing is read after "Connection: close"
   }
 
   // Answers STATUS with a short body and closes after it is written.

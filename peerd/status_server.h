@@ -11,7 +11,10 @@
 //     keep-alive connection idle for idleTimeoutMs is closed;
 //   - bodies are not read (GET has none): a request with one gets 413;
 //   - anything the parser refuses gets 400 and the connection is closed.
-// Keep-alive follows HTTP/1.0 and 1.1 rules (http_should_keep_alive).
+// A refused request gets its refusal only, never an answer too.
+// Keep-alive follows HTTP/1.0 and 1.1 rules (http_should_keep_alive); after
+// an answer that says "Connection: close" nothing more is read. An Upgrade
+// or CONNECT is answered as a plain request, and the connection closed.
 #include <uv.h>
 
 #include <cstdint>

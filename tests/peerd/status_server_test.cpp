@@ -217,6 +217,44 @@ TEST(StatusServer, MalformedRequestsAndRandomBytesGetFourHundredAndServiceGoesOn
   EXPECT_THAT(ask(server.port(), "GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello"), HasSubstr(" 413 "));
 }
 
+size_t answersIn(const std::string& bytes) {
+  size_t count = 0;
+  for (size_t at = bytes.find("HTTP/1."); at != std::string::npos; at = bytes.find("HTTP/1.", at + 1)) ++count;
+  return count;
+}
+
+TEST(StatusServer, ARefusedRequestGetsItsRefusalAndNothingElse) {
+  Server server(shortLimits());
+  const std::pair<const char*, const char*> refused[] = {
+      {"GET / HTTP/9.9\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET / HTTP/0.9\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET /\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
+      {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 413 "},
+  };
+  for (const auto& [request, status] : refused) {
+    std::string answer = ask(server.port(), request);
+    EXPECT_THAT(answer, StartsWith(status)) << request;
+    EXPECT_EQ(answersIn(answer), 1u) << "the refused request was served too: " << answer;
+  }
+}
+
+TEST(StatusServer, NothingIsAnsweredAfterAnAnswerThatCloses) {
+  Server server(shortLimits());
+  std::string answer = ask(server.port(), "GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  answer = ask(server.port(), "GET /a HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  // An Upgrade is not made: the request is answered, once, and the connection closed.
+  answer = ask(server.port(), "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close\r\n"));
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  answer = ask(server.port(), "CONNECT peer:443 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 405 "));
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+}
+
 TEST(StatusServer, OneMegabyteOfHeadersIsRefused) {
   Server server(shortLimits());
   std::string huge = "GET / HTTP/1.1\r\nHost: p\r\nX-Fill: " + std::string(1 << 20, 'a') + "\r\n\r\n";
