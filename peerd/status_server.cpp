@@ -156,10 +156,7 @@ void StatusServer::onConnection() {
   uv_timer_init(loop_, &c->timer);
   c->tcp.data = c;
   c->timer.data = c;
-  c->next = first_;
-  if (first_) first_->prev = c;
-  first_ = c;
-  if (last_ == nullptr) last_ = c;
+  link(c);
   ++connections_;
   ++live_;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_), reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 ||
@@ -170,24 +167,47 @@ void StatusServer::onConnection() {
   c->armTimer(limits_.requestTimeoutMs);  // a connection that never sends is closed too
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
     auto* conn = static_cast<Connection*>(s->data);
-    if (n > 0) conn->onBytes(b->base, static_cast<size_t>(n));
+    if (n > 0) {
+      conn->server->markActive(conn);
+      conn->onBytes(b->base, static_cast<size_t>(n));
+    }
     if (n < 0) conn->close();
   });
 }
 
-// Closes the longest-idle connection (oldest first) that is not in the
-// middle of a request.
+// Closes the longest-idle connection that is not in the middle of a request.
 void StatusServer::makeRoom() {
   for (Connection* c = last_; c != nullptr; c = c->prev) {
     if (!c->closing && !c->inRequest) return c->close();
   }
 }
 
-void StatusServer::forget(Connection* c) {
+// The list is kept in order of the last bytes read (or the accept): a peer
+// that keeps its connection alive and asks again is not the next to go.
+void StatusServer::link(Connection* c) {
+  c->prev = nullptr;
+  c->next = first_;
+  if (first_) first_->prev = c;
+  first_ = c;
+  if (last_ == nullptr) last_ = c;
+}
+
+void StatusServer::unlink(Connection* c) {
   if (c->prev) c->prev->next = c->next;
   if (c->next) c->next->prev = c->prev;
   if (first_ == c) first_ = c->next;
   if (last_ == c) last_ = c->prev;
+  c->prev = c->next = nullptr;
+}
+
+void StatusServer::markActive(Connection* c) {
+  if (first_ == c) return;
+  unlink(c);
+  link(c);
+}
+
+void StatusServer::forget(Connection* c) {
+  unlink(c);
   --connections_;
   delete c;
 }

@@ -53,6 +53,9 @@ class StatusServer {
   friend struct Connection;
 
   void makeRoom();
+  void link(Connection* c);  // as the most recently active
+  void unlink(Connection* c);
+  void markActive(Connection* c);  // bytes came in
 
   uv_loop_t* loop_;
   Handler handler_;
@@ -61,8 +64,8 @@ class StatusServer {
   bool listening_ = false;
   size_t connections_ = 0;  // with those still closing
   size_t live_ = 0;         // not closing: what the bound counts
-  Connection* first_ = nullptr;  // every open connection, newest first
-  Connection* last_ = nullptr;   // the oldest
+  Connection* first_ = nullptr;  // every open connection, most recently active first
+  Connection* last_ = nullptr;   // the longest idle
 };
 
 }  // namespace checker::peerd

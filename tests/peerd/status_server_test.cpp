@@ -292,16 +292,23 @@ TEST(StatusServer, AFloodOfIdleConnectionsCannotLockAPeerOut) {
   ServerLimits limits = shortLimits();
   limits.requestTimeoutMs = 60'000;  // the idle ones would stay for a minute
   Server server(limits);
+  // A peer that keeps its connection alive and asks now and then is not
+  // idle: the connections that never said a word go first.
+  int kept = connectTo(server.port());
+  ASSERT_GE(kept, 0);
   std::vector<int> idle;
   for (size_t i = 0; i < 4 * limits.maxConnections; ++i) {
     int fd = connectTo(server.port());
     if (fd >= 0) idle.push_back(fd);
     if (i % 32 == 0) {
       EXPECT_EQ(bodyOf(ask(server.port())), "True") << "after " << i << " idle connections";
+      sendAll(kept, "GET / HTTP/1.1\r\nHost: peer\r\n\r\n");
+      EXPECT_EQ(bodyOf(readOneResponse(kept)), "True") << "kept alive, after " << i << " idle connections";
     }
   }
   EXPECT_EQ(bodyOf(ask(server.port())), "True");
   for (int fd : idle) ::close(fd);
+  ::close(kept);
 }
 
 }  // namespace
