@@ -1,33 +1,10 @@
 #include "peerd/status_server.h"
 
-#include <http_parser.h>
-
-#include <strings.h>
-
-#include <climits>
-#include <cstring>
-
-#include "common/log.h"
-
 namespace checker::peerd {
 namespace {
 
 // A client that does not read its answers stops being served past this.
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
-
-const char* reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
-  }
-}
 
 void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   static char buffer[64 * 1024];
@@ -36,116 +13,49 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
 
 }  // namespace
 
-std::string formatResponse(const HttpResponse& response, const HttpRequest& request, bool keepAlive) {
-  bool http10 = request.versionMajor == 1 && request.versionMinor == 0;
-  std::string out = std::string(http10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) + " " +
-                    reason(response.status) + "\r\nContent-Type: " + response.contentType +
-                    "\r\nContent-Length: " + std::to_string(response.body.size()) +
-                    "\r\nConnection: " + (keepAlive ? "keep-alive" : "close") + "\r\nCache-Control: no-store\r\n\r\n";
-  if (request.method != "HEAD") out += response.body;
-  return out;
-}
-
 struct StatusServer::Connection {
+  explicit Connection(StatusServer* s) : server(s), parser(s->limits_.maxHeaderBytes) {}
+
   uv_tcp_t tcp{};
   uv_timer_t timer{};
-  http_parser parser{};
-  StatusServer* server = nullptr;
+  StatusServer* server;
+  RequestParser parser;
   Connection* prev = nullptr;
   Connection* next = nullptr;
-  HttpRequest request;
-  std::string field, value;
-  bool inValue = false;
-  size_t headerBytes = 0;
   bool inRequest = false;
   bool closing = false;
   bool closeAfterWrite = false;
   int openHandles = 2;
 
-  static Connection* of(http_parser* p) { return static_cast<Connection*>(p->data); }
-
-  static const http_parser_settings& settings() {
-    static const http_parser_settings s = [] {
-      http_parser_settings v{};
-      v.on_message_begin = [](http_parser* p) { return of(p)->beginRequest(); };
-      v.on_url = [](http_parser* p, const char* at, size_t n) { return of(p)->add(&of(p)->request.url, at, n); };
-      v.on_header_field = [](http_parser* p, const char* at, size_t n) {
-        Connection* c = of(p);
-        if (c->inValue) c->commitHeader();
-        c->inValue = false;
-        return c->add(&c->field, at, n);
-      };
-      v.on_header_value = [](http_parser* p, const char* at, size_t n) {
-        Connection* c = of(p);
-        c->inValue = true;
-        return c->add(&c->value, at, n);
-      };
-      v.on_headers_complete = [](http_parser* p) { return of(p)->headersComplete(); };
-      v.on_body = [](http_parser*, const char*, size_t) { return 0; };
-      v.on_message_complete = [](http_parser* p) { return of(p)->messageComplete(); };
-      return v;
-    }();
-    return s;
-  }
-
-  int beginRequest() {
-    request = HttpRequest{};
-    field.clear();
-    value.clear();
-    inValue = false;
-    headerBytes = 0;
-    inRequest = true;
-    armTimer(server->limits_.requestTimeoutMs);
-    return 0;
-  }
-
-  int add(std::string* to, const char* at, size_t n) {
-    headerBytes += n;
-    if (headerBytes > server->limits_.maxHeaderBytes) {
-      fail(431);
-      return 1;  // stop parsing
-    }
-    to->append(at, n);
-    return 0;
-  }
-
-  void commitHeader() {
-    if (strcasecmp(field.c_str(), "accept") == 0) request.accept = value;
-    field.clear();
-    value.clear();
-  }
-
-  int headersComplete() {
-    if (inValue) commitHeader();
-    if (parser.http_major != 1 || parser.http_minor > 1) {
-      fail(400);  // HTTP/1.0 and 1.1 only: a peer speaks nothing else
-      return 1;
-    }
-    if ((parser.flags & F_CHUNKED) != 0 || (parser.content_length > 0 && parser.content_length != ULLONG_MAX)) {
-      fail(413);
-      return 1;
-    }
-    return 0;
-  }
-
-  int messageComplete() {
-    inRequest = false;
-    request.method = http_method_str(static_cast<http_method>(parser.method));
-    request.versionMajor = parser.http_major;
-    request.versionMinor = parser.http_minor;
-    HttpResponse response = server->handler_(request);
-    bool keepAlive = http_should_keep_alive(&parser) != 0;
-    write(formatResponse(response, request, keepAlive), !keepAlive);
-    if (keepAlive) armTimer(server->limits_.idleTimeoutMs);
-    return closing ? 1 : 0;
-  }
-
-  // Answers STATUS with a short body and closes after it is written.
-  void fail(int status) {
+  // A request's first byte arms its deadline, a keep-alive answer the idle
+  // timeout; a refusal is answered and the connection closed.
+  void onBytes(const char* data, size_t n) {
     if (closing || closeAfterWrite) return;
-    HttpRequest asked = request;
+    for (const RequestEvent& event : parser.feed(data, n)) {
+      if (closing) return;  // it stopped reading its answers
+      switch (event.kind) {
+        case RequestEvent::Kind::kStarted:
+          inRequest = true;
+          armTimer(server->limits_.requestTimeoutMs);
+          break;
+        case RequestEvent::Kind::kRequest:
+          inRequest = false;
+          write(formatResponse(server->handler_(event.request), event.request, event.keepAlive), !event.keepAlive);
+          if (event.keepAlive) armTimer(server->limits_.idleTimeoutMs);
+          break;
+        case RequestEvent::Kind::kRefused:
+          fail(event.status, event.request);
+          break;
+      }
+    }
+  }
+
+  // Answers STATUS with a short body, in the version of ASKED, and closes
+  // after it is written.
+  void fail(int status, HttpRequest asked = {}) {
+    if (closing || closeAfterWrite) return;
     asked.method = "GET";
-    HttpResponse response{status, "text/plain; charset=utf-8", std::string(reason(status)) + "\n"};
+    HttpResponse response{status, "text/plain; charset=utf-8", std::string(reasonPhrase(status)) + "\n"};
     write(formatResponse(response, asked, false), true);
   }
 
@@ -159,13 +69,6 @@ struct StatusServer::Connection {
         c->close();
       }
     }, ms, 0);
-  }
-
-  void onBytes(const char* data, size_t n) {
-    if (closing || closeAfterWrite) return;
-    size_t parsed = http_parser_execute(&parser, &settings(), data, n);
-    if (closing || closeAfterWrite) return;
-    if (parsed != n || HTTP_PARSER_ERRNO(&parser) != HPE_OK || parser.upgrade) fail(400);
   }
 
   void write(std::string bytes, bool thenClose) {
@@ -248,16 +151,12 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
 
 void StatusServer::onConnection() {
   if (live_ >= limits_.maxConnections) makeRoom();
-  auto* c = new Connection;
-  c->server = this;
+  auto* c = new Connection(this);
   uv_tcp_init(loop_, &c->tcp);
   uv_timer_init(loop_, &c->timer);
   c->tcp.data = c;
   c->timer.data = c;
-  c->next = first_;
-  if (first_) first_->prev = c;
-  first_ = c;
-  if (last_ == nullptr) last_ = c;
+  link(c);
   ++connections_;
   ++live_;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_), reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 ||
@@ -265,30 +164,50 @@ void StatusServer::onConnection() {
     return c->close();  // all busy mid-request: the newcomer goes, those served stay
   }
   uv_tcp_nodelay(&c->tcp, 1);
-  http_parser_init(&c->parser, HTTP_REQUEST);
-  c->parser.data = c;
-  c->inRequest = false;
   c->armTimer(limits_.requestTimeoutMs);  // a connection that never sends is closed too
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
     auto* conn = static_cast<Connection*>(s->data);
-    if (n > 0) conn->onBytes(b->base, static_cast<size_t>(n));
+    if (n > 0) {
+      conn->server->markActive(conn);
+      conn->onBytes(b->base, static_cast<size_t>(n));
+    }
     if (n < 0) conn->close();
   });
 }
 
-// Closes the longest-idle connection (oldest first) that is not in the
-// middle of a request.
+// Closes the longest-idle connection that is not in the middle of a request.
 void StatusServer::makeRoom() {
   for (Connection* c = last_; c != nullptr; c = c->prev) {
     if (!c->closing && !c->inRequest) return c->close();
   }
 }
 
-void StatusServer::forget(Connection* c) {
+// The list is kept in order of the last bytes read (or the accept): a peer
+// that keeps its connection alive and asks again is not the next to go.
+void StatusServer::link(Connection* c) {
+  c->prev = nullptr;
+  c->next = first_;
+  if (first_) first_->prev = c;
+  first_ = c;
+  if (last_ == nullptr) last_ = c;
+}
+
+void StatusServer::unlink(Connection* c) {
   if (c->prev) c->prev->next = c->next;
   if (c->next) c->next->prev = c->prev;
   if (first_ == c) first_ = c->next;
   if (last_ == c) last_ = c->prev;
+  c->prev = c->next = nullptr;
+}
+
+void StatusServer::markActive(Connection* c) {
+  if (first_ == c) return;
+  unlink(c);
+  link(c);
+}
+
+void StatusServer::forget(Connection* c) {
+  unlink(c);
   --connections_;
   delete c;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// peerd's HTTP/1.x server on the libuv loop: requests parsed by Debian's
-// http-parser (never by hand), answered by a callback, with the bounds a
-// server on the open internet needs (ServerLimits):
+// peerd's HTTP/1.x server on the libuv loop: requests read by
+// RequestParser (peerd/request_parser.h: http-parser, the header bound, the
+// versions, bodies and keep-alive), answered by a callback, with the bounds
+// a server on the open internet needs (ServerLimits):
 //   - at most maxConnections open; at the bound the longest-idle connection
 //     (one not in the middle of a request) makes room for the newcomer, so
 //     a flood of idle connections cannot lock a well-behaved peer out;
@@ -11,27 +12,18 @@
 //     keep-alive connection idle for idleTimeoutMs is closed;
 //   - bodies are not read (GET has none): a request with one gets 413;
 //   - anything the parser refuses gets 400 and the connection is closed.
-// Keep-alive follows HTTP/1.0 and 1.1 rules (http_should_keep_alive).
+// A refused request gets its refusal only, never an answer too. After an
+// answer that says "Connection: close" nothing more is read.
 #include <uv.h>
 
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "peerd/http_response.h"
+#include "peerd/request_parser.h"
+
 namespace checker::peerd {
-
-struct HttpRequest {
-  std::string method;  // "GET", "HEAD", ...
-  std::string url;     // as sent: path and query
-  std::string accept;  // the Accept header, "" when absent
-  int versionMajor = 1, versionMinor = 1;
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string contentType = "text/html; charset=utf-8";
-  std::string body;
-};
 
 // The server's bounds (defaults for production; tests shorten them).
 struct ServerLimits {
@@ -61,6 +53,9 @@ class StatusServer {
   friend struct Connection;
 
   void makeRoom();
+  void link(Connection* c);  // as the most recently active
+  void unlink(Connection* c);
+  void markActive(Connection* c);  // bytes came in
 
   uv_loop_t* loop_;
   Handler handler_;
@@ -69,12 +64,8 @@ class StatusServer {
   bool listening_ = false;
   size_t connections_ = 0;  // with those still closing
   size_t live_ = 0;         // not closing: what the bound counts
-  Connection* first_ = nullptr;  // every open connection, newest first
-  Connection* last_ = nullptr;   // the oldest
+  Connection* first_ = nullptr;  // every open connection, most recently active first
+  Connection* last_ = nullptr;   // the longest idle
 };
-
-// The bytes of RESPONSE as HTTP/1.1 (or 1.0 when the request was), with
-// Content-Length and Connection: keep-alive/close. HEAD: no body.
-std::string formatResponse(const HttpResponse& response, const HttpRequest& request, bool keepAlive);
 
 }  // namespace checker::peerd

@@ -2,16 +2,21 @@
 // answer (peerd/plain_answer.h), on loopback with real TCP clients: the
 // bodies byte for byte over HTTP/1.0 and 1.1, keep-alive, and bad traffic
 // (malformed requests, huge headers, a trickling client, a flood of idle
-// connections, random bytes) while a well-behaved client keeps being served.
+// connections, 5,000 of them against the production bound, random bytes)
+// while a well-behaved client keeps being served.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <string>
@@ -217,6 +222,44 @@ TEST(StatusServer, MalformedRequestsAndRandomBytesGetFourHundredAndServiceGoesOn
   EXPECT_THAT(ask(server.port(), "GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello"), HasSubstr(" 413 "));
 }
 
+size_t answersIn(const std::string& bytes) {
+  size_t count = 0;
+  for (size_t at = bytes.find("HTTP/1."); at != std::string::npos; at = bytes.find("HTTP/1.", at + 1)) ++count;
+  return count;
+}
+
+TEST(StatusServer, ARefusedRequestGetsItsRefusalAndNothingElse) {
+  Server server(shortLimits());
+  const std::pair<const char*, const char*> refused[] = {
+      {"GET / HTTP/9.9\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET / HTTP/0.9\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET /\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
+      {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 413 "},
+  };
+  for (const auto& [request, status] : refused) {
+    std::string answer = ask(server.port(), request);
+    EXPECT_THAT(answer, StartsWith(status)) << request;
+    EXPECT_EQ(answersIn(answer), 1u) << "the refused request was served too: " << answer;
+  }
+}
+
+TEST(StatusServer, NothingIsAnsweredAfterAnAnswerThatCloses) {
+  Server server(shortLimits());
+  std::string answer = ask(server.port(), "GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  answer = ask(server.port(), "GET /a HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  // An Upgrade is not made: the request is answered, once, and the connection closed.
+  answer = ask(server.port(), "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close\r\n"));
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+  answer = ask(server.port(), "CONNECT peer:443 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 405 "));
+  EXPECT_EQ(answersIn(answer), 1u) << answer;
+}
+
 TEST(StatusServer, OneMegabyteOfHeadersIsRefused) {
   Server server(shortLimits());
   std::string huge = "GET / HTTP/1.1\r\nHost: p\r\nX-Fill: " + std::string(1 << 20, 'a') + "\r\n\r\n";
@@ -254,16 +297,127 @@ TEST(StatusServer, AFloodOfIdleConnectionsCannotLockAPeerOut) {
   ServerLimits limits = shortLimits();
   limits.requestTimeoutMs = 60'000;  // the idle ones would stay for a minute
   Server server(limits);
+  // A peer that keeps its connection alive and asks now and then is not
+  // idle: the connections that never said a word go first.
+  int kept = connectTo(server.port());
+  ASSERT_GE(kept, 0);
   std::vector<int> idle;
   for (size_t i = 0; i < 4 * limits.maxConnections; ++i) {
     int fd = connectTo(server.port());
     if (fd >= 0) idle.push_back(fd);
     if (i % 32 == 0) {
       EXPECT_EQ(bodyOf(ask(server.port())), "True") << "after " << i << " idle connections";
+      sendAll(kept, "GET / HTTP/1.1\r\nHost: peer\r\n\r\n");
+      EXPECT_EQ(bodyOf(readOneResponse(kept)), "True") << "kept alive, after " << i << " idle connections";
     }
   }
   EXPECT_EQ(bodyOf(ask(server.port())), "True");
   for (int fd : idle) ::close(fd);
+  ::close(kept);
+}
+
+// Descriptors closed however the test ends.
+class Sockets {
+ public:
+  Sockets() = default;
+  Sockets(const Sockets&) = delete;
+  Sockets& operator=(const Sockets&) = delete;
+  ~Sockets() {
+    for (int fd : fds_) ::close(fd);
+  }
+  void add(int fd) { fds_.push_back(fd); }
+  const std::vector<int>& fds() const { return fds_; }
+
+ private:
+  std::vector<int> fds_;
+};
+
+// RLIMIT_NOFILE's soft limit raised to at least WANTED for the test's
+// length; false when the hard limit is lower.
+class OpenFilesAtLeast {
+ public:
+  explicit OpenFilesAtLeast(rlim_t wanted) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    if (saved_.rlim_cur >= wanted) return;
+    if (saved_.rlim_max != RLIM_INFINITY && saved_.rlim_max < wanted) {
+      ok_ = false;
+      return;
+    }
+    rlimit raised = saved_;
+    raised.rlim_cur = wanted;
+    ok_ = ::setrlimit(RLIMIT_NOFILE, &raised) == 0;
+    restore_ = ok_;
+  }
+  ~OpenFilesAtLeast() {
+    if (restore_) ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  bool ok() const { return ok_; }
+  rlim_t hardLimit() const { return saved_.rlim_max; }
+
+ private:
+  rlimit saved_{};
+  bool ok_ = true;
+  bool restore_ = false;
+};
+
+// How many of FDS the server has closed (end of stream waiting), as soon as
+// at least AT_LEAST are, or what it is after 10 s.
+size_t closedByThePeer(const std::vector<int>& fds, size_t atLeast) {
+  std::vector<pollfd> polled;
+  for (int fd : fds) polled.push_back({fd, POLLRDHUP, 0});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    ::poll(polled.data(), polled.size(), 0);
+    size_t closed = static_cast<size_t>(std::count_if(polled.begin(), polled.end(), [](const pollfd& p) {
+      return (p.revents & (POLLRDHUP | POLLHUP)) != 0;
+    }));
+    if (closed >= atLeast || std::chrono::steady_clock::now() >= deadline) return closed;
+    std::vector<pollfd> open;  // wait for the next one to close
+    for (const pollfd& p : polled) {
+      if ((p.revents & (POLLRDHUP | POLLHUP)) == 0) open.push_back({p.fd, POLLRDHUP, 0});
+    }
+    ::poll(open.data(), open.size(), 100);
+  }
+}
+
+// The case: 5,000 idle connections against the production bound
+// (1,024), while a well-behaved peer keeps asking, on fresh connections and
+// on one it keeps alive.
+TEST(StatusServer, FiveThousandIdleConnectionsNeverLockAWellBehavedPeerOut) {
+  constexpr size_t kIdle = 5000;
+  ServerLimits limits;  // the production bounds: 1,024 connections, 10 s to send a request
+  // Both ends live in this process: the idle sockets, the server's (at most
+  // the bound, and a few closing) and some spare.
+  OpenFilesAtLeast files(kIdle + limits.maxConnections + 256);
+  if (!files.ok()) {
+    GTEST_SKIP() << "needs " << kIdle + limits.maxConnections + 256
+                 << " open files (RLIMIT_NOFILE) and the hard limit is " << files.hardLimit();
+  }
+  Server server(limits);
+  int kept = connectTo(server.port());
+  ASSERT_GE(kept, 0);
+  Sockets sockets;
+  sockets.add(kept);
+  auto askOnTheKeptConnection = [&](size_t idle) {
+    sendAll(kept, "GET / HTTP/1.1\r\nHost: peer\r\n\r\n");
+    EXPECT_EQ(bodyOf(readOneResponse(kept)), "True") << "kept-alive question after " << idle << " idle connections";
+  };
+  askOnTheKeptConnection(0);
+  Sockets idle;
+  for (size_t i = 1; i <= kIdle; ++i) {
+    int fd = connectTo(server.port());
+    ASSERT_GE(fd, 0) << "connection " << i << ": " << strerror(errno);
+    idle.add(fd);
+    if (i % 500 == 0) {
+      EXPECT_EQ(bodyOf(ask(server.port())), "True") << "after " << i << " idle connections";
+      askOnTheKeptConnection(i);
+    }
+  }
+  EXPECT_EQ(bodyOf(ask(server.port())), "True");
+  askOnTheKeptConnection(kIdle);
+  // The bound held: all but the newest 1,024 (less the kept-alive one) were closed.
+  size_t mustBeClosed = kIdle - (limits.maxConnections - 1);
+  EXPECT_GE(closedByThePeer(idle.fds(), mustBeClosed), mustBeClosed);
 }
 
 }  // namespace

@@ -1,0 +1,26 @@
+#pragma once
+// peerd's HTTP/1.x answers, as bytes: the status line in the request's
+// version (HTTP/1.0 when the request was, else HTTP/1.1), then
+//   Content-Type: <contentType>
+//   Content-Length: <bytes of the body>
+//   Connection: keep-alive | close
+//   Cache-Control: no-store
+// and the body, left out for HEAD (its Content-Length stays).
+#include <string>
+
+#include "peerd/request_parser.h"
+
+namespace checker::peerd {
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "text/html; charset=utf-8";  // ours: never a client's bytes
+  std::string body;
+};
+
+// "OK", "Bad Request", ...; "Unknown" for a status peerd does not send.
+const char* reasonPhrase(int status);
+
+std::string formatResponse(const HttpResponse& response, const HttpRequest& request, bool keepAlive);
+
+}  // namespace checker::peerd
