@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <random>
 #include <string>
@@ -258,6 +259,107 @@ TEST(StatusServer, NothingIsAnsweredAfterAnAnswerThatCloses) {
   answer = ask(server.port(), "CONNECT peer:443 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 405 "));
   EXPECT_EQ(answersIn(answer), 1u) << answer;
+}
+
+// A client whose receive buffer is small, so answers pile up on the
+// server's side of the connection instead of in the kernel.
+int connectWithSmallReceiveBuffer(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int size = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The server's end of the client's connection FD (the server runs in this
+// process), or -1: found among our descriptors by its two ports.
+int serverEndOf(int fd) {
+  sockaddr_in client{};
+  socklen_t length = sizeof client;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&client), &length) != 0) return -1;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int candidate = std::atoi(entry.path().filename().c_str());
+    sockaddr_in peer{};
+    length = sizeof peer;
+    if (candidate != fd && ::getpeername(candidate, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+        peer.sin_family == AF_INET && peer.sin_port == client.sin_port) {
+      return candidate;
+    }
+  }
+  return -1;
+}
+
+TEST(StatusServer, ManyPipelinedQuestionsGetEveryAnswerWholeAndInOrder) {
+  Server server(ServerLimits{});  // no timeout while a slow machine drains the answers
+  std::string get = "GET / HTTP/1.1\r\nHost: p\r\n\r\n", head = "HEAD / HTTP/1.1\r\nHost: p\r\n\r\n";
+  int fd = connectTo(server.port());
+  sendAll(fd, get);
+  std::string getAnswer = readOneResponse(fd);
+  sendAll(fd, head + "GET / HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n");
+  std::string headAndLast = readUntilClosed(fd);
+  ::close(fd);
+  ASSERT_EQ(bodyOf(getAnswer), "True");
+  std::string headAnswer = headAndLast.substr(0, headAndLast.find("\r\n\r\n") + 4);
+  std::string lastAnswer = headAndLast.substr(headAnswer.size());
+  // Far more answers (about 650 KB, under the server's 1 MiB bound) than the
+  // two small socket buffers between server and client hold: most are
+  // queued on the server, some written in pieces. All asked before the
+  // client reads anything.
+  std::string questions, expected;
+  for (int i = 0; i < 5000; ++i) {
+    bool isHead = i % 3 == 1;
+    questions += isHead ? head : get;
+    expected += isHead ? headAnswer : getAnswer;
+  }
+  questions += "GET / HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n";
+  expected += lastAnswer;
+  fd = connectWithSmallReceiveBuffer(server.port());
+  ASSERT_GE(fd, 0);
+  sendAll(fd, get);
+  ASSERT_EQ(readOneResponse(fd), getAnswer);  // accepted: its end exists
+  int serverEnd = serverEndOf(fd);
+  ASSERT_GE(serverEnd, 0);
+  int small = 4096;  // a fixed send buffer: no autotuning up to megabytes
+  ASSERT_EQ(::setsockopt(serverEnd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+  sendAll(fd, questions);  // the server reads on while it queues answers
+  std::string answers = readUntilClosed(fd);
+  ::close(fd);
+  EXPECT_EQ(answers.size(), expected.size());
+  EXPECT_TRUE(answers == expected) << "answers lost, repeated or out of order";
+}
+
+TEST(StatusServer, AClientThatDoesNotReadItsAnswersIsCutOff) {
+  Server server(ServerLimits{});  // no timeout: what cuts it off is the bound on queued answers
+  int fd = connectWithSmallReceiveBuffer(server.port());
+  ASSERT_GE(fd, 0);
+  std::string burst;
+  for (int i = 0; i < 1000; ++i) burst += "GET / HTTP/1.1\r\nHost: p\r\n\r\n";
+  // Up to 400,000 questions (about 50 MB of answers, never read): the
+  // server closes the connection once 1 MiB of answers waits for it.
+  bool cut = false;
+  for (int round = 0; round < 400 && !cut; ++round) {
+    for (size_t sent = 0; sent < burst.size();) {
+      ssize_t n = ::send(fd, burst.data() + sent, burst.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) {
+        cut = true;
+        break;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    if (round % 50 == 0) {
+      EXPECT_EQ(bodyOf(ask(server.port())), "True") << "a good peer was not served after round " << round;
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(cut) << "a client that never reads was served without bound";
+  EXPECT_EQ(bodyOf(ask(server.port())), "True");
 }
 
 TEST(StatusServer, OneMegabyteOfHeadersIsRefused) {

@@ -68,6 +68,13 @@ class DaemonProcess {
     }
   }
 
+  // Reads the log lines already written, without waiting (a long wait
+  // elsewhere must not leave the daemon blocked on a full pipe).
+  void drain() {
+    while (readMore(0)) {
+    }
+  }
+
   // Sends SIGNAL and waits up to TIMEOUT for the exit, reading the log
   // meanwhile. Returns the wait status, or -1 on timeout.
   int stop(int signal, std::chrono::milliseconds timeout) {
