@@ -338,8 +338,8 @@ struct RunningPeerd {
 };
 
 // Waits for checkerd's peerd: its pid, its port on loopback, and the
-// supervisor's first heartbeat (until then peerd answers JobProblem; the
-// first comes one heartbeat period, 10 s by default, after the start).
+// supervisor's first heartbeat (until then peerd answers JobProblem; it is
+// sent as soon as peerd is started).
 RunningPeerd waitForPeerd(test::DaemonProcess& daemon) {
   auto waitFor = [&daemon](const std::string& needle) {
     std::string line = daemon.waitForLine(needle, 20s);
