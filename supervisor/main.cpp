@@ -58,6 +58,8 @@ bool parseArgs(int argc, char** argv, Options& options) {
 
 int main(int argc, char** argv) {
   checker::log::setProgram("checkerd");
+  // Read (and removed from the environment) before any child is started.
+  checker::SystemdNotifier systemd = checker::SystemdNotifier::fromEnvironment();
   Options options;
   if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
     usage(stdout);
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
     supervisorOptions.mailerPath = checker::defaultMailerPath();
     supervisorOptions.peerdPath = checker::defaultPeerdPath();
     supervisorOptions.stopGraceMs = options.stopGraceMs;
+    supervisorOptions.systemd = systemd;
     checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
     CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),
                      loaded.config.general.stateDir.c_str());

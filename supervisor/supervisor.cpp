@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "common/log.h"
@@ -86,7 +87,12 @@ void Supervisor::start() {
   launcher_ = std::make_unique<WorkerLauncher>(loop_, options_.workerPath);
   std::string launcherError;
   if (!launcher_->start(&launcherError)) throw std::runtime_error(launcherError);
-  launcher_->setOnReady([this] { startWaiting(); });
+  launcherWasReady_ = true;  // started: it takes requests now (setOnReady is for restarts)
+  launcher_->setOnReady([this] {
+    launcherWasReady_ = true;
+    notifyReadyIfUp();
+    startWaiting();
+  });
   if (!options_.mailerPath.empty()) {
     outbox_ = std::make_unique<OutboxDelivery>(loop_, writer_, [this] { scheduleFlush(); });
     mailer_ = std::make_unique<HelperChannel>(loop_, "mailer", options_.mailerPath, config_.path,
@@ -119,12 +125,22 @@ void Supervisor::start() {
   uv_timer_init(loop_, &flush_);
   uv_timer_init(loop_, &stopGrace_);
   uv_timer_init(loop_, &cleanupTimer_);
+  uv_timer_init(loop_, &watchdog_);
   uv_signal_init(loop_, &sigterm_);
   uv_signal_init(loop_, &sigint_);
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_)}) {
+                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
+                         reinterpret_cast<uv_handle_t*>(&watchdog_)}) {
     h->data = this;
+  }
+  if (options_.systemd.feedEveryMs() > 0) {
+    // From the loop: a wedged loop stops feeding, and systemd restarts checkerd.
+    uint64_t every = options_.systemd.feedEveryMs();
+    uv_timer_start(&watchdog_, [](uv_timer_t* t) { owner(t)->options_.systemd.watchdog(); }, every, every);
+    CHECKER_LOG_INFO("systemd watchdog: %llu ms, fed every %llu ms",
+                     static_cast<unsigned long long>(options_.systemd.watchdogUsec() / 1000),
+                     static_cast<unsigned long long>(every));
   }
   uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGTERM"); }, SIGTERM);
   uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
@@ -136,6 +152,7 @@ void Supervisor::start() {
   CHECKER_LOG_INFO("scheduling %zu job(s) with worker %s; open fds: %d", queue_.size(), options_.workerPath.c_str(),
                    countOwnFds());
   armTimer(now);
+  notifyReadyIfUp();  // without peerd, the children are up now
 }
 
 void Supervisor::scheduleAll(int64_t now) {
@@ -188,6 +205,7 @@ void Supervisor::beginStop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   CHECKER_LOG_INFO("stopping (%s): %zu run(s) in progress get %u ms", why, running_, options_.stopGraceMs);
+  options_.systemd.stopping(std::string("stopping (") + why + ")");
   uv_timer_stop(&tick_);
   for (size_t index : waiting_) jobs_[index].waiting = false;
   waiting_.clear();
@@ -228,7 +246,8 @@ void Supervisor::closeHandles() {
   closed_ = true;
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_)}) {
+                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
+                         reinterpret_cast<uv_handle_t*>(&watchdog_)}) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   }
   if (launcher_) launcher_->stop();
@@ -246,6 +265,16 @@ void Supervisor::closeHandles() {
     uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat_), nullptr);
     peerd_->stop();
   }
+}
+
+void Supervisor::notifyReadyIfUp() {
+  if (notifiedReady_ || !launcherWasReady_ || (peerd_ && !peerdReported_)) return;
+  notifiedReady_ = true;
+  std::string status = "scheduling " + std::to_string(queue_.size()) + " job(s)";
+  if (options_.systemd.enabled() && !options_.systemd.ready(status)) {
+    CHECKER_LOG_WARN("systemd: cannot send READY=1: %s", std::strerror(errno));
+  }
+  CHECKER_LOG_INFO("ready: %s", status.c_str());
 }
 
 void Supervisor::onChildReady(HelperChannel& child) {

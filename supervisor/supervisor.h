@@ -34,6 +34,7 @@
 #include "supervisor/run_request.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/state_writer.h"
+#include "supervisor/systemd_notify.h"
 #include "supervisor/worker_launcher.h"
 #include "supervisor/worker_run.h"
 
@@ -47,6 +48,9 @@ struct SupervisorOptions {
   std::string peerdPath;   // empty: no peerd; peers are neither asked nor answered
   uint32_t maxConcurrentRuns = 256;
   uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
+  // systemd's notification socket (READY, WATCHDOG, STOPPING); disabled
+  // when checkerd was not started by systemd.
+  SystemdNotifier systemd{"", 0};
   // Called as each run starts: (job index, due time, start time). For the
   // benchmark's lateness figures; empty in the daemon.
   std::function<void(size_t, int64_t, int64_t)> onRunStarted;
@@ -128,6 +132,9 @@ class Supervisor final : private HelperChannel::Listener {
   void onChildReady(HelperChannel& child) override;
   void onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) override;
   void onChildLost(HelperChannel& child) override;
+  // READY=1 once the worker launcher is ready and peerd has reported its
+  // listening socket (or failure to get one): the children are up.
+  void notifyReadyIfUp();
   void releaseSandbox(uint64_t runId);
   void retryCleanups();
   void scheduleFlush();
@@ -166,6 +173,10 @@ class Supervisor final : private HelperChannel::Listener {
   std::unordered_map<uint64_t, PeerQueryRun> peerQueries_;  // by query id
   uv_timer_t peerGuard_{};     // expires peer queries peerd did not answer
   uv_timer_t heartbeat_{};     // pushes health to peerd
+  uv_timer_t watchdog_{};      // feeds systemd's watchdog from the loop
+  bool launcherWasReady_ = false;
+  bool peerdReported_ = false;
+  bool notifiedReady_ = false;
   std::string workDir_;
   bool dropPrivileges_ = false;
   size_t running_ = 0;

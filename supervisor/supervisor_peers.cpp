@@ -149,11 +149,13 @@ void Supervisor::onPeerdMessage(ipc::DecodedMessage& decoded) {
   if (message.isAnswer()) return onPeerAnswer(message.getAnswer());
   if (message.isListening()) {
     auto listening = message.getListening();
+    peerdReported_ = true;
     if (listening.getOk()) {
       CHECKER_LOG_INFO("peerd: answering peers on %s", listening.getAddress().cStr());
     } else {
       CHECKER_LOG_ERROR("peerd: cannot listen: %s", listening.getError().cStr());
     }
+    notifyReadyIfUp();
   }
 }
 

@@ -244,7 +244,7 @@ TEST_F(Peering, ABrokenMailPathIsReportedByThePeerAsMailProblem) {
   }
 
   // peerd killed: checkerd starts it again and it answers on the same port.
-  std::string started = alpha.daemon->waitForLine("peerd started (pid", 0ms);
+  std::string started = alpha.daemon->waitForLine("peerd started (pid", 2s);
   pid_t peerd = static_cast<pid_t>(std::stol(started.substr(started.find("(pid ") + 5)));
   size_t from = alpha.daemon->lines().size();
   ASSERT_EQ(::kill(peerd, SIGKILL), 0);
