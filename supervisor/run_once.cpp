@@ -16,7 +16,10 @@ namespace checker {
 
 namespace {
 
-// PROGRAM beside the running executable, else the package's copy.
+// PROGRAM beside the running executable (the build tree: build/bin), else
+// where the installed layout puts it relative to the executable
+// (/usr/sbin/../lib/checker, which also holds for any prefix and in a tree
+// unpacked anywhere), else the package's directory.
 std::string helperProgram(const std::string& program) {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -24,8 +27,9 @@ std::string helperProgram(const std::string& program) {
     self[n] = '\0';
     std::string dir(self);
     dir.resize(dir.rfind('/'));
-    std::string beside = dir + "/" + program;
-    if (::access(beside.c_str(), X_OK) == 0) return beside;
+    for (const std::string& candidate : {dir + "/" + program, dir + "/" CHECKER_HELPERS_FROM_BINDIR "/" + program}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
   }
   return "/usr/lib/checker/" + program;
 }

@@ -46,7 +46,9 @@ class OneShotSandbox {
   uint64_t nextRunId_;
 };
 
-// The worker beside the running executable, else the package's copy.
+// The worker beside the running executable, else where the installed layout
+// puts it (../lib/checker from the executable's directory, then
+// /usr/lib/checker).
 std::string defaultWorkerPath();
 // The same for the mailer.
 std::string defaultMailerPath();

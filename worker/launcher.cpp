@@ -296,23 +296,37 @@ class Launcher {
 // Plugins link libchecker_job_api.so and so libstdc++.so: loaded once here,
 // a plugin's dlopen in each forked worker only maps the plugin itself
 // (about half of a no-op run's cost otherwise; BENCHMARKS.md). Looked for
-// in the build tree's layout beside this program first, then where the
-// dynamic loader looks. libcurl and OpenSSL (checker-net-jobs.so) are not
-// preloaded: ~40 more mappings make every fork and exit dearer for every
-// job, while only http and tls_cert runs need them.
+// relative to this program first: the build tree's layout (build/bin ->
+// build/lib), then the installed one (/usr/lib/checker ->
+// /usr/lib/<multiarch>, which also holds in a package tree unpacked
+// anywhere); then by its name where the dynamic loader looks (an installed
+// package: the system library directory). Plugins need it by that SONAME,
+// so the copy loaded here is the one they bind to. libcurl and OpenSSL
+// (checker-net-jobs.so) are not preloaded: ~40 more mappings make every
+// fork and exit dearer for every job, while only http and tls_cert runs
+// need them.
 void preloadJobApi() {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string besideUs;
+  std::vector<std::string> candidates;
   if (n > 0) {
     self[n] = '\0';
     std::string dir(self);
-    besideUs = dir.substr(0, dir.rfind('/')) + "/../lib/" CHECKER_JOB_API_SONAME;
+    dir.resize(dir.rfind('/'));
+    candidates.push_back(dir + "/../lib/" CHECKER_JOB_API_SONAME);
+    candidates.push_back(dir + "/" CHECKER_JOB_API_FROM_HELPERDIR "/" CHECKER_JOB_API_SONAME);
   }
-  for (const std::string& path : {besideUs, std::string(CHECKER_JOB_API_SONAME)}) {
-    if (!path.empty() && ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr) return;
+  candidates.push_back(CHECKER_JOB_API_SONAME);
+  std::string errors;
+  for (const std::string& path : candidates) {
+    // A relative candidate that does not exist is no error worth reporting.
+    if (path.find('/') != std::string::npos && ::access(path.c_str(), F_OK) != 0) continue;
+    if (::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr) return;
+    errors += errors.empty() ? "" : "; ";
+    errors += ::dlerror();
   }
-  CHECKER_LOG_WARN("launcher: %s not preloaded (%s): each plugin run loads it", CHECKER_JOB_API_SONAME, ::dlerror());
+  CHECKER_LOG_WARN("launcher: %s not preloaded (%s): each plugin run loads it", CHECKER_JOB_API_SONAME,
+                   errors.empty() ? "not found" : errors.c_str());
 }
 
 }  // namespace
