@@ -108,7 +108,7 @@ struct Harness {
     spec.workerPath = workerPath;
     spec.timeoutMs = 10'000;
     spec.request = buildRunRequest(job, "bench", pluginDir, wallClockNowMs() + 10'000,
-                                   planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, ::geteuid() == 0));
+                                   planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, JobUser::byDefault()));
     auto started = std::chrono::steady_clock::now();
     std::string error;
     auto done = [this, runId, started, onDone](WorkerRunReport&& r) {

@@ -1,6 +1,7 @@
 // checkerd -c FILE: the supervisor. Loads the config (exit 2 on any error,
 // before anything starts), opens the state, and runs the libuv loop until
-// SIGTERM/SIGINT.
+// SIGTERM/SIGINT. Started by root, it drops every worker to --job-user
+// (default nobody; the Debian package's unit names its own user).
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,14 +23,18 @@ constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
 struct Options {
   std::string configPath = "/etc/checker/settings.cfg";
   std::string workerPath;
+  std::string jobUser;  // empty: nobody
   uint32_t stopGraceMs = 10'000;
 };
 
 void usage(FILE* out) {
   std::fprintf(out,
-               "usage: checkerd [-c FILE] [--worker PATH] [--stop-grace DURATION]\n"
+               "usage: checkerd [-c FILE] [--worker PATH] [--job-user USER] [--stop-grace DURATION]\n"
+               "       checkerd --help | --version\n"
                "  -c FILE               the config (default /etc/checker/settings.cfg)\n"
                "  --worker PATH         the checker-worker program (default: beside checkerd)\n"
+               "  --job-user USER       started as root, run every job as USER and its group\n"
+               "                        (default nobody:nogroup)\n"
                "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n");
 }
 
@@ -40,6 +45,8 @@ bool parseArgs(int argc, char** argv, Options& options) {
       options.configPath = argv[++i];
     } else if (std::strcmp(argv[i], "--worker") == 0 && hasValue) {
       options.workerPath = argv[++i];
+    } else if (std::strcmp(argv[i], "--job-user") == 0 && hasValue) {
+      options.jobUser = argv[++i];
     } else if (std::strcmp(argv[i], "--stop-grace") == 0 && hasValue) {
       checker::Parsed<checker::Milliseconds> grace = checker::parseDuration(argv[++i]);
       if (!checker::parsedOk(grace)) {
@@ -65,14 +72,24 @@ int main(int argc, char** argv) {
     usage(stdout);
     return 0;
   }
+  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("checkerd %s\n", CHECKER_VERSION);
+    return 0;
+  }
   if (!parseArgs(argc, argv, options)) {
     usage(stderr);
     return kExitUsage;
   }
   ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
   if (options.workerPath.empty()) options.workerPath = checker::defaultWorkerPath();
+  checker::JobUser jobUser = checker::JobUser::byDefault();
+  std::string jobUserError;
+  if (!options.jobUser.empty() && !checker::JobUser::lookup(options.jobUser, &jobUser, &jobUserError)) {
+    CHECKER_LOG_ERROR("--job-user: %s; not starting", jobUserError.c_str());
+    return kExitUsage;
+  }
   checker::LoadedConfig loaded = checker::loadConfiguration(options.configPath);
-  if (loaded.ok()) checker::describePluginJobs(loaded, options.workerPath);
+  if (loaded.ok()) checker::describePluginJobs(loaded, options.workerPath, jobUser);
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) CHECKER_LOG_ERROR("%s", e.c_str());
@@ -94,6 +111,7 @@ int main(int argc, char** argv) {
     supervisorOptions.mailerPath = checker::defaultMailerPath();
     supervisorOptions.peerdPath = checker::defaultPeerdPath();
     supervisorOptions.stopGraceMs = options.stopGraceMs;
+    supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
     checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
     CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),

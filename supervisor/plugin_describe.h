@@ -11,12 +11,15 @@
 #include <string>
 
 #include "jobs/job_catalog.h"
+#include "supervisor/job_user.h"
 
 namespace checker {
 
 // Replaces every plugin definition in LOADED.jobs by what its worker
 // described; a section that cannot be described is an error in
-// LOADED.errors ("FILE:LINE: [job NAME] type CLASS: why").
-void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath);
+// LOADED.errors ("FILE:LINE: [job NAME] type CLASS: why"). The workers
+// drop to USER, as a run's would.
+void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath,
+                        const JobUser& user = JobUser::byDefault());
 
 }  // namespace checker

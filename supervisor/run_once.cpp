@@ -40,7 +40,8 @@ std::string defaultWorkerPath() { return helperProgram("checker-worker"); }
 std::string defaultMailerPath() { return helperProgram("checker-mailer"); }
 std::string defaultPeerdPath() { return helperProgram("checker-peerd"); }
 
-OneShotSandbox::OneShotSandbox() : nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
+OneShotSandbox::OneShotSandbox(JobUser user)
+    : user_(std::move(user)), nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
   char dir[] = "/tmp/checker-run-XXXXXX";
   if (::mkdtemp(dir) == nullptr) return;
   ::chmod(dir, 0555);
@@ -55,7 +56,7 @@ OneShotSandbox::~OneShotSandbox() {
 
 SandboxPlan OneShotSandbox::plan(const JobDefinition& job, uint64_t* runId) {
   *runId = nextRunId_++;
-  return planSandbox(cgroups_.get(), job, *runId, workDir_, ::geteuid() == 0);
+  return planSandbox(cgroups_.get(), job, *runId, workDir_, user_);
 }
 
 WorkerRunReport OneShotSandbox::runWorker(const std::string& workerPath, std::string request, uint32_t timeoutMs,

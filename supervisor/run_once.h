@@ -28,7 +28,8 @@ SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::
 class RunCgroups;
 class OneShotSandbox {
  public:
-  OneShotSandbox();   // makes the work directory, detects cgroups
+  // Makes the work directory, detects cgroups; workers drop to USER.
+  explicit OneShotSandbox(JobUser user = JobUser::byDefault());
   ~OneShotSandbox();  // removes the work directory
   OneShotSandbox(const OneShotSandbox&) = delete;
   OneShotSandbox& operator=(const OneShotSandbox&) = delete;
@@ -41,6 +42,7 @@ class OneShotSandbox {
   WorkerRunReport runWorker(const std::string& workerPath, std::string request, uint32_t timeoutMs, uint64_t runId);
 
  private:
+  JobUser user_;
   std::string workDir_;
   std::unique_ptr<RunCgroups> cgroups_;
   uint64_t nextRunId_;

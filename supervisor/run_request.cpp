@@ -10,12 +10,14 @@
 namespace checker {
 
 SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t runId, const std::string& workDir,
-                        bool dropPrivileges) {
+                        const JobUser& user) {
   SandboxPlan plan;
   plan.workDir = workDir;
-  plan.dropPrivileges = dropPrivileges;
+  plan.dropPrivileges = user.drop;
+  plan.runUid = user.uid;
+  plan.runGid = user.gid;
   if (cgroups == nullptr || cgroups->mode() == RunCgroups::Mode::none) {
-    plan.useNprocLimit = dropPrivileges;
+    plan.useNprocLimit = user.drop;
     return plan;
   }
   std::string error;

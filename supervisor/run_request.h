@@ -6,6 +6,7 @@
 
 #include "ipc/job.capnp.h"
 #include "jobs/job_catalog.h"
+#include "supervisor/job_user.h"
 
 namespace checker {
 
@@ -29,9 +30,10 @@ class RunCgroups;
 
 // The sandbox of run RUN_ID: per-run cgroups where the machine offers them
 // (a failure to create them fails the run: the worker is sent a cgroup that
-// does not exist), else rlimits with RLIMIT_NPROC for the dropped user.
+// does not exist), else rlimits with RLIMIT_NPROC for the dropped user; the
+// worker drops to USER when user.drop.
 SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t runId, const std::string& workDir,
-                        bool dropPrivileges);
+                        const JobUser& user);
 
 std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
                             int64_t deadlineUnixMs, const SandboxPlan& sandbox);

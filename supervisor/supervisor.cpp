@@ -72,7 +72,7 @@ void Supervisor::start() {
   // An empty, root-owned working directory for every run.
   workDir_ = config_.general.stateDir + "/empty";
   if (::mkdir(workDir_.c_str(), 0555) != 0 && errno != EEXIST) throw SysError("mkdir", workDir_, errno);
-  dropPrivileges_ = ::geteuid() == 0;
+  if (options_.jobUser.drop) CHECKER_LOG_INFO("sandbox: jobs run as %s", options_.jobUser.describe().c_str());
   std::string whyNot;
   cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
   if (cgroups_->mode() == RunCgroups::Mode::none) {

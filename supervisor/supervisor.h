@@ -48,6 +48,8 @@ struct SupervisorOptions {
   std::string peerdPath;   // empty: no peerd; peers are neither asked nor answered
   uint32_t maxConcurrentRuns = 256;
   uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
+  // Who the workers become when checkerd is root (checkerd --job-user).
+  JobUser jobUser = JobUser::byDefault();
   // systemd's notification socket (READY, WATCHDOG, STOPPING); disabled
   // when checkerd was not started by systemd.
   SystemdNotifier systemd{"", 0};
@@ -178,7 +180,6 @@ class Supervisor final : private HelperChannel::Listener {
   bool peerdReported_ = false;
   bool notifiedReady_ = false;
   std::string workDir_;
-  bool dropPrivileges_ = false;
   size_t running_ = 0;
   uint64_t nextRunId_ = 1;
   bool stopping_ = false;

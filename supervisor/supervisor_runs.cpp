@@ -49,7 +49,7 @@ void Supervisor::startRun(size_t index, int64_t dueMs) {
   spec.timeoutMs = static_cast<uint32_t>(job.def.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
   spec.request = buildRunRequest(job.def, config_.general.serverName, config_.general.pluginDir,
                                  now + job.def.limits().timeout.count(),
-                                 planSandbox(cgroups_.get(), job.def, runId, workDir_, dropPrivileges_));
+                                 planSandbox(cgroups_.get(), job.def, runId, workDir_, options_.jobUser));
   std::string error;
   job.run = WorkerRun::launch(
       loop_, *launcher_, runId, spec,
