@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/state_keys.h"
@@ -83,9 +84,17 @@ TEST(Reload, ValidConfigKeepsStateAndRunsBrokenConfigChangesNothing) {
   size_t beforeHup = daemon.lines().size();
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
   EXPECT_NE(daemon.waitForLine("reload (SIGHUP) refused, the running config stays", 5s, beforeHup), "");
-  // Still running the last good config: added keeps running, removed does not.
   size_t afterRefusal = daemon.lines().size();
   dir.write("settings.cfg", configWith(dir, kKeep + kSlow + kAdded));
+  // With the file fixed but not yet reloaded, `checker status` shows that
+  // the last reload was refused (the state is written within 50 ms).
+  std::string shownRefusal;
+  for (int attempt = 0; attempt < 100 && shownRefusal.find("REFUSED") == std::string::npos; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(50ms);  // polling the state: no event to wait on
+    shownRefusal = test::runCommand(kBin + "/checker status -c " + config).output;
+  }
+  EXPECT_THAT(shownRefusal, HasSubstr("config: the reload at ")) << shownRefusal;
+  EXPECT_THAT(shownRefusal, HasSubstr("fortnight"));
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
   EXPECT_THAT(daemon.waitForLine("reload (SIGHUP): ", 5s, afterRefusal), HasSubstr("0 added, 0 removed"));
   // Two more seconds of runs after the reloads (slow, still busy, says so
