@@ -23,6 +23,7 @@ int checkConfig(const CommonOptions& options);
 int runJob(const CommonOptions& options);
 int status(const CommonOptions& options);
 int peers(const CommonOptions& options);
+int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
 
 }  // namespace checker::cli

@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"check-config", checker::cli::checkConfig, "validate the config; print one line per job it would run"},
     {"run-job", checker::cli::runJob, "NAME [--json]: run a job once, sandboxed as checkerd would; no state change"},
     {"status", checker::cli::status, "[--json]: every job's state, read while checkerd runs"},
+    {"reload", checker::cli::reload, "ask the running checkerd to re-read its config (as SIGHUP); print what changed"},
     {"peers", checker::cli::peers, "[--json]: ask every peer now and print each answer (nothing recorded)"},
     {"test-email", checker::cli::testEmail, "[--to ADDRESS]: send one test message through the mailer; print the server's answer"},
 };

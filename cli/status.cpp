@@ -237,6 +237,25 @@ std::string peersJson(const std::vector<PeerRow>& peers) {
   return json + "]";
 }
 
+// The last config reload checkerd tried (meta "reload"); unixMs 0: none.
+struct ReloadRow {
+  int64_t unixMs = 0;
+  bool ok = true;
+  std::string message;
+};
+
+ReloadRow readReload(const StateReader& txn) {
+  std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kReload);
+  if (!value) return {};
+  try {
+    auto decoded = ipc::decode(*value);
+    auto state = decoded->root<ipc::ReloadState>();
+    return {state.getUnixMs(), state.getOk(), state.getMessage().cStr()};
+  } catch (const ipc::FrameError& e) {
+    return {1, false, std::string("unreadable reload state: ") + e.what()};
+  }
+}
+
 int64_t readHeartbeat(const StateReader& txn) {
   std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kHeartbeat);
   if (!value) return 0;
@@ -262,6 +281,7 @@ int status(const CommonOptions& options) {
   OutboxSummary outbox;
   MailHealth health;
   std::vector<PeerRow> peers;
+  ReloadRow lastReload;
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
@@ -270,6 +290,7 @@ int status(const CommonOptions& options) {
     outbox = readOutbox(txn);
     health = mailHealth(readLastSelfCheck(txn), outbox.entries, wallClockNowMs());
     peers = readPeers(loaded.config, &txn);
+    lastReload = readReload(txn);
   } catch (const StateError& e) {
     std::fprintf(stderr, "checker status: %s\n", e.what());
     for (const JobDefinition& job : loaded.jobs) rows.push_back(rowFor(job, nullptr));
@@ -279,10 +300,17 @@ int status(const CommonOptions& options) {
   if (json) {
     printJson(rows, heartbeat,
               outboxJson(outbox, noMail) + ", \"mail_problem\": " + (health.problem ? "true" : "false") +
-                  ", \"mail_problem_why\": " + jsonString(health.why) + ", \"peers\": " + peersJson(peers));
+                  ", \"mail_problem_why\": " + jsonString(health.why) + ", \"peers\": " + peersJson(peers) +
+                  ", \"last_reload\": {\"unix_ms\": " + std::to_string(lastReload.unixMs) +
+                  ", \"ok\": " + (lastReload.ok ? "true" : "false") + ", \"message\": " +
+                  jsonString(lastReload.message) + "}");
   } else {
     if (heartbeat > 0) std::printf("scheduler heartbeat: %s\n", localTime(heartbeat).c_str());
     if (!noMail) std::printf("mail: %s%s\n", health.problem ? "PROBLEM: " : "healthy", health.why.c_str());
+    if (!lastReload.ok) {
+      std::printf("config: the reload at %s was REFUSED (checkerd runs the config it had): %s\n",
+                  localTime(lastReload.unixMs).c_str(), lastReload.message.c_str());
+    }
     printOutbox(outbox, noMail);
     printPeers(peers);
     printTable(rows);

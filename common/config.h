@@ -21,6 +21,7 @@ struct NotifySettings {
   uint32_t failuresBeforeNotify = 1;  // the original's minimum count before notifying
   bool notifyRecovery = true;         // default: on for state_change, off otherwise
   uint32_t recoverAfter = 1;          // successes before a failing job counts as recovered
+  bool operator==(const NotifySettings&) const = default;
 };
 
 struct JobLimits {
@@ -53,6 +54,7 @@ struct GeneralSettings {
   std::string stateDir = "/var/lib/checker";  // the original's `statefile`
   int stateDirLine = 0;
   std::string pluginDir = "/usr/lib/checker/plugins";
+  bool operator==(const GeneralSettings&) const = default;
 };
 
 struct EmailSettings {
@@ -73,6 +75,7 @@ struct EmailSettings {
   bool bustGmailThreading = false;
   Schedule selfCheckEvery{Schedule::Kind::hour, {}};
   Milliseconds selfCheckDeadline{5 * 60'000};
+  bool operator==(const EmailSettings&) const = default;
 };
 
 struct PeerSettings {
@@ -81,6 +84,7 @@ struct PeerSettings {
   std::string adminAddress;
   std::string secret;  // empty: the plain (original) answer
   int line = 0;
+  bool operator==(const PeerSettings&) const = default;
 };
 
 struct PeerdSettings {
@@ -89,6 +93,7 @@ struct PeerdSettings {
   Milliseconds timeout{5'000};
   Milliseconds jobProblemAfter{120'000};
   NotifySettings notify{NotifyMode::hour, 2, true, 1};
+  bool operator==(const PeerdSettings&) const = default;
 };
 
 struct Config {

@@ -54,6 +54,7 @@ struct HostPort {
   std::string host;  // without brackets for IPv6
   uint16_t port = 0;
   std::string text() const;  // "host:port" or "[v6]:port"
+  bool operator==(const HostPort&) const = default;
 };
 // "host:port" or "[v6addr]:port"; the port must be 1-65535.
 // PORT_ZERO_ALLOWED: for a listening address, where 0 asks for any free port.

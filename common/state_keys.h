@@ -11,6 +11,7 @@ namespace checker::state_keys {
 inline constexpr std::string_view kSchemaVersion = "schema_version";
 inline constexpr std::string_view kHeartbeat = "heartbeat";
 inline constexpr std::string_view kSelfCheck = "selfcheck";
+inline constexpr std::string_view kReload = "reload";  // meta: the last reload's result
 
 inline std::string hex16(uint64_t value) {
   char text[17];

@@ -100,6 +100,12 @@ struct PeerState {
   sinceUnixMs @5 :Int64;            # when the current status began
 }
 
+struct ReloadState {
+  unixMs @0 :Int64;                 # when the last reload was tried
+  ok @1 :Bool;                      # false: the running config stayed
+  message @2 :Text;                 # what changed, or why not (every error)
+}
+
 struct Heartbeat {
   unixMs @0 :Int64;                 # the scheduler last completed a run
   pid @1 :UInt32;

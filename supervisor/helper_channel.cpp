@@ -139,6 +139,13 @@ void HelperChannel::onExit(int64_t status, int signal) {
   if (wasConnected) listener_->onChildLost(*this);
   if (stopping_) return;
   uint64_t lived = uv_now(loop_) - startedMonoMs_;
+  if (restartRequested_) {
+    restartRequested_ = false;
+    CHECKER_LOG_INFO("%s (pid %d) %s as asked; starting it again", name_.c_str(), pid,
+                     describeChildEnd(status, signal).c_str());
+    uv_timer_start(&restartTimer_, [](uv_timer_t* t) { owner(t->data)->restartNow(); }, 0, 0);
+    return;
+  }
   backoff_.afterExit(lived);
   CHECKER_LOG_ERROR("%s (pid %d) %s after %llu ms; restarting in %llu ms", name_.c_str(), pid,
                     describeChildEnd(status, signal).c_str(),
@@ -147,18 +154,27 @@ void HelperChannel::onExit(int64_t status, int signal) {
 }
 
 void HelperChannel::scheduleRestart() {
-  uv_timer_start(&restartTimer_, [](uv_timer_t* t) {
-    HelperChannel* self = owner(t->data);
-    if (self->stopping_) return;
-    ++self->restarts_;
-    std::string error;
-    if (!self->start(&error)) {
-      self->backoff_.afterFailedStart();
-      CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", self->name_.c_str(), error.c_str(),
-                        static_cast<unsigned long long>(self->backoff_.delayMs()));
-      self->scheduleRestart();
-    }
-  }, backoff_.delayMs(), 0);
+  uv_timer_start(&restartTimer_, [](uv_timer_t* t) { owner(t->data)->restartNow(); }, backoff_.delayMs(), 0);
+}
+
+void HelperChannel::restartNow() {
+  if (stopping_) return;
+  ++restarts_;
+  std::string error;
+  if (!start(&error)) {
+    backoff_.afterFailedStart();
+    CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", name_.c_str(), error.c_str(),
+                      static_cast<unsigned long long>(backoff_.delayMs()));
+    scheduleRestart();
+  }
+}
+
+void HelperChannel::restart() {
+  // Not running (a restart is pending): it reads the config when it starts.
+  if (stopping_ || process_ == nullptr || control_ == nullptr) return;
+  restartRequested_ = true;
+  closeControl();  // it reads end-of-file and exits; onExit starts it again
+  listener_->onChildLost(*this);
 }
 
 void HelperChannel::stop() {

@@ -42,6 +42,9 @@ class HelperChannel {
   bool send(capnp::MessageBuilder& message);
   // Ends the child (it exits when its socket closes); handles close.
   void stop();
+  // Ends the child and starts it again at once (no backoff): it re-reads
+  // the config. What it was doing is lost to the listener (onChildLost).
+  void restart();
 
   int pid() const { return process_ != nullptr ? process_->pid : 0; }
   uint64_t restarts() const { return restarts_; }
@@ -52,6 +55,7 @@ class HelperChannel {
   void onBytes(const char* data, size_t size);
   void closeControl();
   void scheduleRestart();
+  void restartNow();
 
   uv_loop_t* loop_;
   std::string name_, programPath_, configPath_;
@@ -64,6 +68,7 @@ class HelperChannel {
   uint64_t startedMonoMs_ = 0;
   uint64_t restarts_ = 0;
   bool stopping_ = false;
+  bool restartRequested_ = false;  // restart(): the exit is expected
 };
 
 }  // namespace checker

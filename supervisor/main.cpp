@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
+    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath] {
+      checker::LoadedConfig again = checker::loadConfiguration(path);
+      if (again.ok()) checker::describePluginJobs(again, worker);
+      again.config.jobs.clear();
+      return again;
+    };
     checker::Supervisor supervisor(loop, loaded.config, std::move(loaded.jobs), store, supervisorOptions);
     CHECKER_LOG_INFO("starting: config %s, state %s", options.configPath.c_str(),
                      loaded.config.general.stateDir.c_str());

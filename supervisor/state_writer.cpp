@@ -207,6 +207,23 @@ void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& c
   txn.put(StateDb::outbox, key, ipc::encode(message));
 }
 
+void StateWriter::recordReload(int64_t unixMs, bool ok, std::string message) {
+  reload_ = SelfCheckRecord{unixMs, ok, std::move(message)};
+}
+
+std::optional<JobRecord> StateWriter::readJobRecord(const std::string& jobId) {
+  ReadTransaction txn = store_.beginRead();
+  std::optional<std::string_view> value = txn.get(StateDb::jobs, jobId);
+  if (!value) return std::nullopt;
+  try {
+    auto decoded = ipc::decode(*value);
+    return readRecord(decoded->root<ipc::JobState>());
+  } catch (const ipc::FrameError& e) {
+    CHECKER_LOG_ERROR("state: job %s: unreadable state (%s); the job starts afresh", jobId.c_str(), e.what());
+    return std::nullopt;
+  }
+}
+
 void StateWriter::recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message) {
   selfCheck_ = SelfCheckRecord{checkedUnixMs, ok, std::move(message)};
 }
@@ -238,6 +255,14 @@ void StateWriter::flush(int64_t nowUnixMs) {
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
     for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
     if (selfCheck_) writeSelfCheck(txn);
+    if (reload_) {
+      capnp::MallocMessageBuilder message;
+      auto state = message.initRoot<ipc::ReloadState>();
+      state.setUnixMs(reload_->checkedUnixMs);
+      state.setOk(reload_->ok);
+      state.setMessage(reload_->message);
+      txn.put(StateDb::meta, state_keys::kReload, ipc::encode(message));
+    }
     txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
     txn.commit();
   }
@@ -255,6 +280,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   batch_.clear();
   outboxChanges_.clear();
   selfCheck_.reset();
+  reload_.reset();
 }
 
 }  // namespace checker

@@ -98,7 +98,15 @@ class StateWriter {
   // The email self-check's last result (the `email` database, for peering's
   // mail health), queued for the next flush.
   void recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message);
-  bool hasWork() const { return !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value(); }
+  // The last config reload's result (meta "reload", shown by `checker
+  // status`), queued for the next flush.
+  void recordReload(int64_t unixMs, bool ok, std::string message);
+  // One job's record as stored, for a job a reload adds (it may have run
+  // before under the same identity); nullopt when none or unreadable.
+  std::optional<JobRecord> readJobRecord(const std::string& jobId);
+  bool hasWork() const {
+    return !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value();
+  }
 
  private:
   // Returns the outbox id written for the run, or 0.
@@ -124,6 +132,7 @@ class StateWriter {
     std::string message;
   };
   std::optional<SelfCheckRecord> selfCheck_;
+  std::optional<SelfCheckRecord> reload_;  // the same three facts
   void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;

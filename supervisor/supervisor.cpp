@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "supervisor/control_server.h"
 #include "supervisor/run_cgroups.h"
 
 namespace checker {
@@ -128,11 +129,28 @@ void Supervisor::start() {
   uv_timer_init(loop_, &watchdog_);
   uv_signal_init(loop_, &sigterm_);
   uv_signal_init(loop_, &sigint_);
+  uv_signal_init(loop_, &sighup_);
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
                          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
-                         reinterpret_cast<uv_handle_t*>(&watchdog_)}) {
+                         reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {
     h->data = this;
+  }
+  uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
+  control_ = std::make_unique<ControlServer>(loop_, [this](ipc::ControlRequest::Reader request) {
+    ControlAnswer answer;
+    if (request.isReload()) {
+      ReloadResult result = reload("checker reload");
+      answer = {result.ok, result.message};
+    } else if (request.isPing()) {
+      answer = {true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path};
+    }
+    return answer;
+  });
+  std::string controlError;
+  if (!control_->listen(controlSocketPath(config_.general.stateDir), &controlError)) {
+    // Reload still works with SIGHUP; everything else does not depend on it.
+    CHECKER_LOG_ERROR("%s; `checker reload` will not reach this checkerd (SIGHUP does)", controlError.c_str());
   }
   if (options_.systemd.feedEveryMs() > 0) {
     // From the loop: a wedged loop stops feeding, and systemd restarts checkerd.
@@ -162,7 +180,7 @@ void Supervisor::scheduleAll(int64_t now) {
     ++job.generation;
     // The email self-check runs when there is a mailer that can send; the
     // peer checks when there is peerd to ask.
-    if (job.def.system() && !isSelfCheck(job) && !isPeerCheck(job)) continue;
+    if (job.retired || (job.def.system() && !isSelfCheck(job) && !isPeerCheck(job))) continue;
     int64_t due = nextDueUnixMs(job.def.schedule(), job.phaseMs, now);
     queue_.push({due, static_cast<uint32_t>(i), job.generation});
   }
@@ -247,9 +265,10 @@ void Supervisor::closeHandles() {
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
                          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
-                         reinterpret_cast<uv_handle_t*>(&watchdog_)}) {
+                         reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   }
+  if (control_) control_->close();
   if (launcher_) launcher_->stop();
   // Entries the mailer has not answered stay in the outbox: sent again at
   // the next start.

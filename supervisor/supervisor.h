@@ -40,6 +40,7 @@
 
 namespace checker {
 
+class ControlServer;
 class RunCgroups;
 
 struct SupervisorOptions {
@@ -50,6 +51,9 @@ struct SupervisorOptions {
   uint32_t stopGraceMs = 10'000;  // running jobs get this long on SIGTERM
   // Who the workers become when checkerd is root (checkerd --job-user).
   JobUser jobUser = JobUser::byDefault();
+  // Reads the config file again for a reload (SIGHUP, `checker reload`):
+  // the config and its jobs, or its errors. Empty: reload is refused.
+  std::function<LoadedConfig()> reloadConfig;
   // systemd's notification socket (READY, WATCHDOG, STOPPING); disabled
   // when checkerd was not started by systemd.
   SystemdNotifier systemd{"", 0};
@@ -80,6 +84,18 @@ class Supervisor final : private HelperChannel::Listener {
   // their process groups are killed. The loop ends when all is closed.
   void beginStop(const char* why);
 
+  // Re-reads the config (options.reloadConfig). Valid: jobs that remain
+  // keep their state and any run in progress, new ones are scheduled,
+  // removed ones stop being scheduled (a run in progress finishes, not
+  // recorded); the mailer and peerd restart if their settings changed.
+  // Invalid: the running config stays. Logged, and kept in the state for
+  // `checker status` either way.
+  struct ReloadResult {
+    bool ok = false;
+    std::string message;  // what changed, or every error (one per line)
+  };
+  ReloadResult reload(const char* trigger);
+
   const SupervisorStats& stats() const { return stats_; }
   size_t runningCount() const { return running_; }
 
@@ -95,6 +111,7 @@ class Supervisor final : private HelperChannel::Listener {
     int64_t waitingDueMs = 0;
     WorkerRun* run = nullptr;
     bool interrupted = false;   // killed by our own shutdown: not the job's fault
+    bool retired = false;       // removed by a reload: never scheduled again
     uint64_t runId = 0;
     JobRecord record;
   };
@@ -144,8 +161,11 @@ class Supervisor final : private HelperChannel::Listener {
   void finishStopIfIdle();
   void closeHandles();
 
+  void retireJob(size_t index);
+  void restartChangedHelpers(const Config& before);
+
   uv_loop_t* loop_;
-  const Config& config_;
+  Config config_;  // replaced by a reload
   StateStore& store_;
   SupervisorOptions options_;
   std::vector<Job> jobs_;
@@ -193,7 +213,8 @@ class Supervisor final : private HelperChannel::Listener {
   uv_timer_t stopGrace_{};
   uv_timer_t cleanupTimer_{};   // retries removal of run cgroups
   std::vector<uint64_t> pendingCleanups_;
-  uv_signal_t sigterm_{}, sigint_{};
+  uv_signal_t sigterm_{}, sigint_{}, sighup_{};
+  std::unique_ptr<ControlServer> control_;  // `checker reload` and friends
 };
 
 // Open fds of this process, logged after the first run and at stop so that

@@ -111,6 +111,10 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
 
 void Supervisor::recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
                                uint32_t durationMs, std::optional<PeerRecord> peer) {
+  if (job.retired) {
+    CHECKER_LOG_INFO("job %s: run finished after the reload removed the job; not recorded", job.def.name().c_str());
+    return;
+  }
   int64_t now = wallClockNowMs();
   JobRecord before = job.record;
   PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.def.notify());

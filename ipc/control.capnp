@@ -1,0 +1,18 @@
+# The operator's requests to a running checkerd over its control socket
+# (STATEDIR/control.sock, a Unix stream socket; Cap'n Proto stream framing,
+# ipc/framing.h): one request, one reply, then the connection closes.
+@0x89567e1a673f2800;
+
+$import "/capnp/c++.capnp".namespace("checker::ipc");
+
+struct ControlRequest {
+  union {
+    reload @0 :Void;    # re-read the config file (as SIGHUP)
+    ping @1 :Void;      # is a checkerd there? (answers its pid and config file)
+  }
+}
+
+struct ControlReply {
+  ok @0 :Bool;
+  message @1 :Text;     # what was done, or why not (one line per error)
+}

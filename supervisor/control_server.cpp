@@ -1,0 +1,149 @@
+#include "supervisor/control_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <capnp/message.h>
+
+#include "common/log.h"
+
+namespace checker {
+namespace {
+
+constexpr size_t kMaxRequestBytes = 4096;
+constexpr uint64_t kClientDeadlineMs = 5'000;
+
+}  // namespace
+
+std::string controlSocketPath(const std::string& stateDir) { return stateDir + "/control.sock"; }
+
+struct ControlServer::Client {
+  uv_pipe_t pipe{};
+  uv_timer_t deadline{};
+  ipc::FrameReader reader{kMaxRequestBytes};
+  ControlServer* server = nullptr;
+  Client* prev = nullptr;
+  Client* next = nullptr;
+  int openHandles = 2;
+  bool closing = false;
+  bool answered = false;
+
+  void close() {
+    if (closing) return;
+    closing = true;
+    // Unlinked now, so the server can close while handles finish closing.
+    if (prev != nullptr) prev->next = next;
+    else if (server->clients_ == this) server->clients_ = next;
+    if (next != nullptr) next->prev = prev;
+    prev = next = nullptr;
+    auto done = [](uv_handle_t* h) {
+      auto* c = static_cast<Client*>(h->data);
+      if (--c->openHandles == 0) delete c;
+    };
+    uv_close(reinterpret_cast<uv_handle_t*>(&pipe), done);
+    uv_close(reinterpret_cast<uv_handle_t*>(&deadline), done);
+  }
+
+  void answer(const ControlAnswer& result) {
+    answered = true;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe));
+    capnp::MallocMessageBuilder builder;
+    auto reply = builder.initRoot<ipc::ControlReply>();
+    reply.setOk(result.ok);
+    reply.setMessage(result.message);
+    auto* bytes = new std::string(ipc::encode(builder));
+    auto* request = new uv_write_t;
+    request->data = bytes;
+    uv_buf_t buf = uv_buf_init(bytes->data(), static_cast<unsigned>(bytes->size()));
+    if (uv_write(request, reinterpret_cast<uv_stream_t*>(&pipe), &buf, 1, [](uv_write_t* r, int) {
+          auto* c = static_cast<Client*>(r->handle->data);
+          delete static_cast<std::string*>(r->data);
+          delete r;
+          c->close();  // one request, one reply
+        }) != 0) {
+      delete bytes;
+      delete request;
+      close();
+    }
+  }
+
+  void onBytes(const char* data, size_t size) {
+    ipc::FrameStatus status = reader.feed(data, size);
+    if (status == ipc::FrameStatus::error) {
+      CHECKER_LOG_WARN("control socket: bad request: %s", reader.error().c_str());
+      return answer({false, "bad request: " + reader.error()});
+    }
+    if (status != ipc::FrameStatus::ready) return;
+    std::unique_ptr<ipc::DecodedMessage> message = reader.take();
+    try {
+      answer(server->handler_(message->root<ipc::ControlRequest>()));
+    } catch (const std::exception& e) {
+      CHECKER_LOG_WARN("control socket: bad request: %s", e.what());
+      answer({false, std::string("bad request: ") + e.what()});
+    }
+  }
+};
+
+ControlServer::ControlServer(uv_loop_t* loop, Handler handler) : loop_(loop), handler_(std::move(handler)) {}
+
+bool ControlServer::listen(const std::string& path, std::string* error) {
+  uv_pipe_init(loop_, &listener_, 0);
+  listener_.data = this;
+  listening_ = true;
+  ::unlink(path.c_str());  // a socket left by a checkerd that was killed
+  int rc = uv_pipe_bind(&listener_, path.c_str());
+  // Only the owner (root, or the service's user) may ask for a reload.
+  if (rc == 0 && ::chmod(path.c_str(), 0600) != 0) rc = -errno;
+  if (rc == 0) {
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 16, [](uv_stream_t* s, int status) {
+      if (status == 0) static_cast<ControlServer*>(s->data)->onConnection();
+    });
+  }
+  if (rc != 0) {
+    *error = "control socket " + path + ": " + uv_strerror(rc);
+    return false;
+  }
+  path_ = path;
+  return true;
+}
+
+void ControlServer::onConnection() {
+  auto* client = new Client;
+  client->server = this;
+  uv_pipe_init(loop_, &client->pipe, 0);
+  uv_timer_init(loop_, &client->deadline);
+  client->pipe.data = client;
+  client->deadline.data = client;
+  client->next = clients_;
+  if (clients_ != nullptr) clients_->prev = client;
+  clients_ = client;
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_), reinterpret_cast<uv_stream_t*>(&client->pipe)) != 0) {
+    return client->close();
+  }
+  uv_timer_start(&client->deadline, [](uv_timer_t* t) {
+    auto* c = static_cast<Client*>(t->data);
+    if (!c->answered) c->close();  // said nothing useful in time
+  }, kClientDeadlineMs, 0);
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&client->pipe),
+      [](uv_handle_t*, size_t, uv_buf_t* buf) {
+        static char buffer[4096];
+        *buf = uv_buf_init(buffer, sizeof buffer);
+      },
+      [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
+        auto* c = static_cast<Client*>(s->data);
+        if (n > 0) c->onBytes(b->base, static_cast<size_t>(n));
+        else if (n < 0) c->close();
+      });
+}
+
+void ControlServer::close() {
+  while (clients_ != nullptr) clients_->close();
+  if (listening_) {
+    listening_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+}
+
+}  // namespace checker
