@@ -113,9 +113,9 @@ int main(int argc, char** argv) {
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
-    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath] {
+    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath, jobUser] {
       checker::LoadedConfig again = checker::loadConfiguration(path);
-      if (again.ok()) checker::describePluginJobs(again, worker);
+      if (again.ok()) checker::describePluginJobs(again, worker, jobUser);
       again.config.jobs.clear();
       return again;
     };

@@ -5,7 +5,8 @@
 // in ../<multiarch>), the shipped config is valid, a plugin built against
 // the installed headers and pkg-config file loads, and checkerd starts as
 // its unit starts it (as root: within the unit's capability bounding set
-// and no_new_privs): READY=1, jobs run as --job-user, STOPPING=1.
+// and no_new_privs): READY=1, jobs run as --job-user, SIGHUP reloads,
+// STOPPING=1.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -164,6 +165,12 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   }
   EXPECT_NE(daemon.waitForLine("job fresh: ok after", 30s), "") << ::testing::PrintToString(daemon.lines());
   EXPECT_NE(daemon.waitForLine("job whoami: ok after", 30s), "") << ::testing::PrintToString(daemon.lines());
+
+  // systemctl reload: the unit's ExecReload sends SIGHUP. The plugin job is
+  // described again (by a worker that drops to the job user) and checkerd
+  // carries on.
+  ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
+  EXPECT_NE(daemon.waitForLine("reload (SIGHUP): ", 30s), "") << ::testing::PrintToString(daemon.lines());
 
   ASSERT_EQ(::kill(daemon.pid(), SIGTERM), 0);
   EXPECT_THAT(systemd.nextStartingWith("STOPPING=1", 10s), HasSubstr("STATUS=stopping"));
