@@ -10,8 +10,8 @@ inline constexpr const char* kDefaultConfigPath = "/etc/checker/settings.cfg";
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUnhealthy = 1,
-  kExitUsage = 2,  // bad usage or bad config: nothing was started
+  kExitUnhealthy = 1,   // the thing asked about is not healthy, or the command failed
+  kExitUsage = 2,       // bad usage or bad config: nothing was started
 };
 
 struct CommonOptions {

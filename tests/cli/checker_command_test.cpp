@@ -1,5 +1,5 @@
 // The checker command as an operator meets it, the real binary each time:
-// `checker status`
+// help for every command and the exit codes it documents; `checker status`
 // as a table (plain in a pipe; coloured and cut to the width on a terminal,
 // through a pseudo-terminal from openpty) and as JSON; check-config's names.
 // The state is written here with the supervisor's own encoding, so no
@@ -122,6 +122,53 @@ PtyRun runOnTerminal(const std::vector<std::string>& argv, unsigned short column
   ::waitpid(pid, &status, 0);
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// --- help and exit codes --------------------------------------------------
+
+TEST(CheckerHelp, ListsEveryCommandAndTheExitCodes) {
+  test::CommandResult help = checker("--help");
+  EXPECT_EQ(help.exitCode, 0);
+  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email"}) {
+    EXPECT_THAT(help.output, HasSubstr("\n  " + std::string(command) + " ")) << command;
+  }
+  EXPECT_THAT(help.output, HasSubstr("checker help COMMAND"));
+  for (const char* code : {"\n  0    ", "\n  1    ", "\n  2    ", "\n  100  ", "\n  111  "}) {
+    EXPECT_THAT(help.output, HasSubstr(code));
+  }
+  EXPECT_EQ(checker("help").output, help.output);
+  EXPECT_EQ(checker("-h").exitCode, 0);
+}
+
+TEST(CheckerHelp, EachCommandHasItsOwnHelpWithOptionsAndExitCodes) {
+  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email"}) {
+    test::CommandResult help = checker(std::string("help ") + command);
+    EXPECT_EQ(help.exitCode, 0) << command;
+    EXPECT_THAT(help.output, HasSubstr("usage: checker " + std::string(command) + " [-c FILE]")) << command;
+    EXPECT_THAT(help.output, HasSubstr("-c, --config FILE")) << command;
+    EXPECT_THAT(help.output, HasSubstr("\nexit codes:\n  0    ")) << command;
+    EXPECT_THAT(help.output, HasSubstr("\n  2    bad usage")) << command;
+    // `checker COMMAND --help` is the same page, whatever else is on the line.
+    test::CommandResult dashed = checker(std::string(command) + " -c /nonexistent --help");
+    EXPECT_EQ(dashed.exitCode, 0) << command;
+    EXPECT_EQ(dashed.output, help.output) << command;
+  }
+  test::CommandResult status = checker("status -h");
+  EXPECT_THAT(status.output, HasSubstr("  --json "));
+  EXPECT_THAT(status.output, HasSubstr("  1    a job or peer is failing"));
+}
+
+TEST(CheckerHelp, BadUsageExitsTwo) {
+  EXPECT_EQ(checker("").exitCode, 2);
+  EXPECT_EQ(checker("frobnicate").exitCode, 2);
+  EXPECT_EQ(checker("help frobnicate").exitCode, 2);
+  EXPECT_EQ(checker("status -c").exitCode, 2);
+  EXPECT_EQ(checker("status --bogus").exitCode, 2);
+  EXPECT_EQ(checker("peers --bogus").exitCode, 2);
+  EXPECT_EQ(checker("status -c /nonexistent/settings.cfg").exitCode, 2);
+  test::CommandResult version = checker("--version");
+  EXPECT_EQ(version.exitCode, 0);
+  EXPECT_THAT(version.output, ::testing::StartsWith("checker "));
 }
 
 // --- check-config ----------------------------------------------------------
