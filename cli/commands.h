@@ -12,6 +12,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitUnhealthy = 1,   // the thing asked about is not healthy, or the command failed
   kExitUsage = 2,       // bad usage or bad config: nothing was started
+  kExitTemporary = 111,  // e.g. the state is busy (checkerd has it open for writing)
 };
 
 struct CommonOptions {
@@ -24,5 +25,6 @@ int runJob(const CommonOptions& options);
 int status(const CommonOptions& options);
 int peers(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
+int importState(const CommonOptions& options);
 
 }  // namespace checker::cli

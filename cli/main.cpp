@@ -76,6 +76,21 @@ const Command kCommands[] = {
      .exitCodes = "  0    the server accepted it\n"
                   "  1    it did not, or the mailer could not be started\n"
                   "  2    bad usage or bad config\n"},
+    {.name = "import-state",
+     .run = checker::cli::importState,
+     .arguments = "OLD_STATEFILE [--dry-run] [--force]",
+     .summary = "take over the original Checker's job states (stop checkerd first)",
+     .description = "Reads the original Python Checker's state file and writes the state of each\n"
+                    "entry that names a configured job into this checker's state, so that jobs\n"
+                    "already failing, and already notified, are not alerted again. Prints one\n"
+                    "line per entry: imported, no such job, or malformed (why). The matching\n"
+                    "rule and the format: docs/cli.md. Refused while checkerd has the state open.\n",
+     .options = "  --dry-run          print what would be imported; write nothing\n"
+                "  --force            replace a job's state that checkerd has already written\n",
+     .exitCodes = "  0    every well-formed entry was handled (some may have no job)\n"
+                  "  1    OLD_STATEFILE could not be read, or the state could not be written\n"
+                  "  2    bad usage or bad config\n"
+                  "  111  checkerd (or another import) has the state open: stop it, retry\n"},
 };
 
 const Command* findCommand(const std::string& name) {

@@ -129,7 +129,7 @@ PtyRun runOnTerminal(const std::vector<std::string>& argv, unsigned short column
 TEST(CheckerHelp, ListsEveryCommandAndTheExitCodes) {
   test::CommandResult help = checker("--help");
   EXPECT_EQ(help.exitCode, 0);
-  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email"}) {
+  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email", "import-state"}) {
     EXPECT_THAT(help.output, HasSubstr("\n  " + std::string(command) + " ")) << command;
   }
   EXPECT_THAT(help.output, HasSubstr("checker help COMMAND"));
@@ -141,7 +141,7 @@ TEST(CheckerHelp, ListsEveryCommandAndTheExitCodes) {
 }
 
 TEST(CheckerHelp, EachCommandHasItsOwnHelpWithOptionsAndExitCodes) {
-  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email"}) {
+  for (const char* command : {"check-config", "run-job", "status", "peers", "test-email", "import-state"}) {
     test::CommandResult help = checker(std::string("help ") + command);
     EXPECT_EQ(help.exitCode, 0) << command;
     EXPECT_THAT(help.output, HasSubstr("usage: checker " + std::string(command) + " [-c FILE]")) << command;
@@ -156,6 +156,9 @@ TEST(CheckerHelp, EachCommandHasItsOwnHelpWithOptionsAndExitCodes) {
   test::CommandResult status = checker("status -h");
   EXPECT_THAT(status.output, HasSubstr("  --json "));
   EXPECT_THAT(status.output, HasSubstr("  1    a job or peer is failing"));
+  test::CommandResult import = checker("help import-state");
+  EXPECT_THAT(import.output, HasSubstr("usage: checker import-state [-c FILE] OLD_STATEFILE [--dry-run] [--force]"));
+  EXPECT_THAT(import.output, HasSubstr("  111  checkerd"));
 }
 
 TEST(CheckerHelp, BadUsageExitsTwo) {
@@ -165,6 +168,7 @@ TEST(CheckerHelp, BadUsageExitsTwo) {
   EXPECT_EQ(checker("status -c").exitCode, 2);
   EXPECT_EQ(checker("status --bogus").exitCode, 2);
   EXPECT_EQ(checker("peers --bogus").exitCode, 2);
+  EXPECT_EQ(checker("import-state").exitCode, 2);
   EXPECT_EQ(checker("status -c /nonexistent/settings.cfg").exitCode, 2);
   test::CommandResult version = checker("--version");
   EXPECT_EQ(version.exitCode, 0);
