@@ -78,7 +78,8 @@ std::string summary(const StatusReport& report, const TerminalOutput& out) {
   }
   std::string total = std::to_string(report.jobs.size());
   if (names.empty()) {
-    std::string line = "all " + total + " job(s) ok" + (notRun ? " or not run yet (" + std::to_string(notRun) + ")" : "");
+    std::string line = "no job failing: " + std::to_string(report.jobs.size() - notRun) + " ok" +
+                       (notRun ? ", " + std::to_string(notRun) + " not run yet" : "");
     return paint(line, Style::good, out.colour) + "\n";
   }
   std::string list;

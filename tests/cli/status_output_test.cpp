@@ -125,6 +125,8 @@ TEST(StatusText, ATableOfJobsAndASummary) {
   EXPECT_THAT(coloured, HasSubstr("\x1b[32mok\x1b[0m"));
   EXPECT_THAT(coloured, HasSubstr("\x1b[2mnever run\x1b[0m"));
   EXPECT_THAT(coloured, HasSubstr("mail: \x1b[32mhealthy\x1b[0m"));
+  r.jobs[1] = job("db", "ok");
+  EXPECT_THAT(statusText(r, kPipe, kNow), HasSubstr("\nno job failing: 2 ok, 1 not run yet\n"));
 }
 
 TEST(StatusText, MailProblemsAndTheOutbox) {
