@@ -1,4 +1,6 @@
-// checker check-config -c FILE: validate FILE and print the jobs it would run.
+// checker check-config -c FILE: validate FILE and print the jobs it would run,
+// one line each: NAME  ID  type=...  every=...  notify=...  threshold=...
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -22,7 +24,13 @@ int checkConfig(const CommonOptions& options) {
                  options.configPath.c_str());
     return kExitUsage;
   }
-  for (const JobDefinition& job : loaded.jobs) std::printf("%s\n", describeJob(job).c_str());
+  // The name first (what status, logs and mails show, and what run-job and
+  // import-state match), then the id and settings.
+  size_t nameWidth = 0;
+  for (const JobDefinition& job : loaded.jobs) nameWidth = std::max(nameWidth, job.name().size());
+  for (const JobDefinition& job : loaded.jobs) {
+    std::printf("%-*s  %s\n", static_cast<int>(nameWidth), job.name().c_str(), describeJob(job).c_str());
+  }
   std::fprintf(stderr, "checker check-config: %s is valid: %zu job(s)\n", options.configPath.c_str(),
                loaded.jobs.size());
   return kExitOk;

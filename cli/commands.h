@@ -10,8 +10,9 @@ inline constexpr const char* kDefaultConfigPath = "/etc/checker/settings.cfg";
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUnhealthy = 1,
-  kExitUsage = 2,  // bad usage or bad config: nothing was started
+  kExitUnhealthy = 1,   // the thing asked about is not healthy, or the command failed
+  kExitUsage = 2,       // bad usage or bad config: nothing was started
+  kExitTemporary = 111,  // e.g. the state is busy (checkerd has it open for writing)
 };
 
 struct CommonOptions {
@@ -25,5 +26,6 @@ int status(const CommonOptions& options);
 int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
+int importState(const CommonOptions& options);
 
 }  // namespace checker::cli

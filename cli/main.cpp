@@ -1,4 +1,6 @@
 // checker: the operator's command line. Usage: checker COMMAND [-c FILE] ...
+// Every command is one row of kCommands: its function, and the help that
+// `checker --help`, `checker help NAME` and `checker NAME --help` print.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -13,33 +15,142 @@ using checker::cli::CommonOptions;
 struct Command {
   const char* name;
   int (*run)(const CommonOptions&);
-  const char* summary;
+  const char* arguments;    // after "checker NAME [-c FILE]"
+  const char* summary;      // one line in `checker --help`
+  const char* description;  // `checker help NAME`: what it does
+  const char* options;      // its own options, one "  --x  what" line each ("" for none)
+  const char* exitCodes;    // "  0    when" lines: the codes it returns
 };
 
 const Command kCommands[] = {
-    {"check-config", checker::cli::checkConfig, "validate the config; print one line per job it would run"},
-    {"run-job", checker::cli::runJob, "NAME [--json]: run a job once, sandboxed as checkerd would; no state change"},
-    {"status", checker::cli::status, "[--json]: every job's state, read while checkerd runs"},
-    {"reload", checker::cli::reload, "ask the running checkerd to re-read its config (as SIGHUP); print what changed"},
-    {"peers", checker::cli::peers, "[--json]: ask every peer now and print each answer (nothing recorded)"},
-    {"test-email", checker::cli::testEmail, "[--to ADDRESS]: send one test message through the mailer; print the server's answer"},
+    {.name = "check-config",
+     .run = checker::cli::checkConfig,
+     .arguments = "",
+     .summary = "validate the config; print one line per job it would run",
+     .description = "Reads FILE as checkerd would (plugin jobs are described by a sandboxed worker)\n"
+                    "and prints each job it would run: its name, id, type, schedule and\n"
+                    "notification. Every error names the file and line.\n",
+     .options = "",
+     .exitCodes = "  0    the config is valid\n"
+                  "  2    bad usage or bad config (every error is printed)\n"},
+    {.name = "run-job",
+     .run = checker::cli::runJob,
+     .arguments = "NAME [--json]",
+     .summary = "run a job once, sandboxed as checkerd would; no state change",
+     .description = "Runs the jobs named NAME (a [job NAME] section, a job name as check-config\n"
+                    "shows it, or a job id) once each, through the same worker and sandbox as\n"
+                    "checkerd, and prints the outcome. Changes no state and mails nobody.\n",
+     .options = "  --json             one JSON object per run\n",
+     .exitCodes = "  0    every run was ok\n"
+                  "  1    a run failed\n"
+                  "  2    bad usage or bad config, or no job named NAME\n"},
+    {.name = "status",
+     .run = checker::cli::status,
+     .arguments = "[--json]",
+     .summary = "every job's state, the mail health, the outbox and the peers",
+     .description = "Reads the state (while checkerd runs, or not) and prints the scheduler's\n"
+                    "heartbeat, the mail health, the outbox, a table of jobs (state, consecutive\n"
+                    "failures, last run, failing since, message) and one of peers. On a terminal:\n"
+                    "colour (unless NO_COLOR is set) and messages cut to its width.\n",
+     .options = "  --json             one JSON document for scripts (docs/cli.md)\n",
+     .exitCodes = "  0    every job ok or not run yet, and mail healthy\n"
+                  "  1    a job or peer is failing, mail has a problem, or the state is unreadable\n"
+                  "  2    bad usage or bad config\n"},
+    {.name = "reload",
+     .run = checker::cli::reload,
+     .arguments = "",
+     .summary = "make the running checkerd re-read its config (as SIGHUP); print what changed",
+     .description = "Asks the checkerd whose state directory FILE names, over its control socket\n"
+                    "(STATEDIR/control.sock), to re-read its config. Jobs that remain keep their\n"
+                    "state and any run in progress; new jobs start; removed ones stop. A config\n"
+                    "with errors is refused and the running one stays; checker status shows it.\n",
+     .options = "",
+     .exitCodes = "  0    reloaded\n"
+                  "  2    bad usage, or the config was refused (every error is printed)\n"
+                  "  111  no checkerd answered on the control socket\n"},
+    {.name = "peers",
+     .run = checker::cli::peers,
+     .arguments = "[--json]",
+     .summary = "ask every peer now and print each answer (nothing recorded)",
+     .description = "Asks every [peers] line now, as checker-peerd does (signed when a secret is\n"
+                    "set), and prints each answer. Nothing is recorded and nobody is mailed.\n",
+     .options = "  --json             one JSON document\n",
+     .exitCodes = "  0    every peer answered healthy (or there are none)\n"
+                  "  1    a peer did not\n"
+                  "  2    bad usage or bad config\n"},
+    {.name = "test-email",
+     .run = checker::cli::testEmail,
+     .arguments = "[--to ADDRESS]...",
+     .summary = "send one test message through the mailer; print the server's answer",
+     .description = "Starts checker-mailer with this config for one message, as checkerd sends\n"
+                    "alerts, and prints what the server said.\n",
+     .options = "  --to ADDRESS       the recipient (repeatable; default: [general] alertcontact)\n",
+     .exitCodes = "  0    the server accepted it\n"
+                  "  1    it did not, or the mailer could not be started\n"
+                  "  2    bad usage or bad config\n"},
+    {.name = "import-state",
+     .run = checker::cli::importState,
+     .arguments = "OLD_STATEFILE [--dry-run] [--force]",
+     .summary = "take over the original Checker's job states (stop checkerd first)",
+     .description = "Reads the original Python Checker's state file and writes the state of each\n"
+                    "entry that names a configured job into this checker's state, so that jobs\n"
+                    "already failing, and already notified, are not alerted again. Prints one\n"
+                    "line per entry: imported, no such job, or malformed (why). The matching\n"
+                    "rule and the format: docs/cli.md. Refused while checkerd has the state open.\n",
+     .options = "  --dry-run          print what would be imported; write nothing\n"
+                "  --force            replace a job's state that checkerd has already written\n",
+     .exitCodes = "  0    every well-formed entry was handled (some may have no job)\n"
+                  "  1    OLD_STATEFILE could not be read, or the state could not be written\n"
+                  "  2    bad usage or bad config\n"
+                  "  111  checkerd (or another import) has the state open: stop it, retry\n"},
 };
 
+const Command* findCommand(const std::string& name) {
+  for (const Command& c : kCommands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
 void printUsage(FILE* out) {
-  std::fprintf(out, "usage: checker COMMAND [-c FILE] [options]\n\ncommands:\n");
+  std::fprintf(out,
+               "usage: checker COMMAND [-c FILE] [options]\n"
+               "       checker help COMMAND        (or: checker COMMAND --help)\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-14s %s\n", c.name, c.summary);
-  std::fprintf(out, "\noptions:\n  -c, --config FILE  the config file (default %s)\n", checker::cli::kDefaultConfigPath);
-  std::fprintf(out, "\nexit codes: 0 ok, 1 unhealthy or failed, 2 bad usage or bad config\n");
+  std::fprintf(out,
+               "\noptions of every command:\n"
+               "  -c, --config FILE  the config file (default %s)\n"
+               "  -h, --help         the command's help\n"
+               "\nexit codes:\n"
+               "  0    success\n"
+               "  1    the thing asked about is not healthy (a job failing, a run failed)\n"
+               "  2    bad usage or bad configuration: nothing was started; fix and retry\n"
+               "  100  not implemented, or an internal program started wrongly: do not retry\n"
+               "  111  temporary failure (e.g. the state is busy): retrying may help\n",
+               checker::cli::kDefaultConfigPath);
+}
+
+void printCommandHelp(const Command& c) {
+  std::printf("usage: checker %s [-c FILE]%s%s\n\n%s\noptions:\n", c.name, *c.arguments ? " " : "", c.arguments,
+              c.description);
+  std::printf("  -c, --config FILE  the config file (default %s)\n%s  -h, --help         this help\n",
+              checker::cli::kDefaultConfigPath, c.options);
+  std::printf("\nexit codes:\n%s", c.exitCodes);
 }
 
 // Parses the options every command shares; the rest stay for the command.
-bool parseCommon(int argc, char** argv, CommonOptions& options) {
+// Returns -1 to go on, else the exit code.
+int parseCommon(int argc, char** argv, const Command& command, CommonOptions& options) {
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      printCommandHelp(command);
+      return checker::cli::kExitOk;
+    }
     if (arg == "-c" || arg == "--config") {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "checker: %s needs a file\n", arg.c_str());
-        return false;
+        std::fprintf(stderr, "checker %s: %s needs a file\n", command.name, arg.c_str());
+        return checker::cli::kExitUsage;
       }
       options.configPath = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
@@ -48,7 +159,21 @@ bool parseCommon(int argc, char** argv, CommonOptions& options) {
       options.rest.push_back(arg);
     }
   }
-  return true;
+  return -1;
+}
+
+int help(int argc, char** argv) {
+  if (argc < 3) {
+    printUsage(stdout);
+    return checker::cli::kExitOk;
+  }
+  if (const Command* c = findCommand(argv[2]); c != nullptr && argc == 3) {
+    printCommandHelp(*c);
+    return checker::cli::kExitOk;
+  }
+  std::fprintf(stderr, "checker help: no command '%s'\n\n", argv[2]);
+  printUsage(stderr);
+  return checker::cli::kExitUsage;
 }
 
 }  // namespace
@@ -60,21 +185,22 @@ int main(int argc, char** argv) {
     return checker::cli::kExitUsage;
   }
   std::string name = argv[1];
-  if (name == "-h" || name == "--help" || name == "help") {
+  if (name == "-h" || name == "--help") {
     printUsage(stdout);
     return checker::cli::kExitOk;
   }
+  if (name == "help") return help(argc, argv);
   if (name == "--version") {
     std::printf("checker %s\n", CHECKER_VERSION);
     return checker::cli::kExitOk;
   }
-  for (const Command& c : kCommands) {
-    if (name != c.name) continue;
-    CommonOptions options;
-    if (!parseCommon(argc, argv, options)) return checker::cli::kExitUsage;
-    return c.run(options);
+  const Command* command = findCommand(name);
+  if (command == nullptr) {
+    std::fprintf(stderr, "checker: unknown command '%s'\n\n", name.c_str());
+    printUsage(stderr);
+    return checker::cli::kExitUsage;
   }
-  std::fprintf(stderr, "checker: unknown command '%s'\n\n", name.c_str());
-  printUsage(stderr);
-  return checker::cli::kExitUsage;
+  CommonOptions options;
+  if (int code = parseCommon(argc, argv, *command, options); code >= 0) return code;
+  return command->run(options);
 }

@@ -17,7 +17,14 @@
 namespace checker::cli {
 
 int peers(const CommonOptions& options) {
-  bool json = std::find(options.rest.begin(), options.rest.end(), "--json") != options.rest.end();
+  bool json = false;
+  for (const std::string& arg : options.rest) {
+    if (arg != "--json") {
+      std::fprintf(stderr, "checker peers: unexpected argument '%s' (see checker help peers)\n", arg.c_str());
+      return kExitUsage;
+    }
+    json = true;
+  }
   ConfigLoad load = loadConfigFile(options.configPath);
   if (!load.ok()) {
     for (const std::string& e : load.errors) std::fprintf(stderr, "%s\n", e.c_str());

@@ -24,7 +24,6 @@
 namespace checker::cli {
 namespace {
 
-constexpr int kExitTemporary = 111;
 // A reload runs plugin `describe` workers: allow for them.
 constexpr int kAnswerTimeoutMs = 120'000;
 

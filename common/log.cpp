@@ -14,7 +14,6 @@ namespace checker::log {
 namespace {
 
 std::string g_program = "checker";
-int g_fd = STDERR_FILENO;
 Level g_minimum = Level::info;
 
 const char* levelName(Level level) {
@@ -37,8 +36,15 @@ bool setLogFile(const std::string& path, std::string* error) {
     if (error) *error = describeErrno("open", path, errno);
     return false;
   }
-  if (g_fd != STDERR_FILENO) ::close(g_fd);
-  g_fd = fd;
+  // Onto stderr, so that the helper children, which inherit it
+  // (checker-mailer, checker-peerd, the worker launcher), and whatever else
+  // writes to stderr (a sanitizer report, abort()) land in the file too.
+  if (::dup2(fd, STDERR_FILENO) < 0) {
+    if (error) *error = describeErrno("dup2", path, errno);
+    ::close(fd);
+    return false;
+  }
+  ::close(fd);
   return true;
 }
 
@@ -72,7 +78,7 @@ void write(Level level, const char* format, ...) {
   }
   line[length++] = '\n';
   // A single write() so lines from several processes on one fd do not interleave.
-  ssize_t ignored = ::write(g_fd, line, length);
+  ssize_t ignored = ::write(STDERR_FILENO, line, length);
   (void)ignored;
   errno = savedErrno;
 }

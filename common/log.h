@@ -1,7 +1,8 @@
 #pragma once
 // One line per event: "2026-11-24T22:41:07.123Z checkerd[123] info: job web: ok".
-// Every process logs to stderr (journald under systemd) unless setLogFile()
-// names a file. Messages should name the job or peer they are about.
+// Every process logs to stderr (journald under systemd); checkerd's
+// setLogFile() for `[general] logfile` makes that file stderr, for its
+// children too. Messages should name the job or peer they are about.
 #include <string>
 
 namespace checker::log {
@@ -10,8 +11,11 @@ enum class Level { debug, info, warning, error };
 
 // Sets the program name shown in every line (e.g. "checkerd").
 void setProgram(const std::string& name);
-// Appends to PATH instead of stderr; returns false (and keeps stderr) when
-// the file cannot be opened, leaving the reason in *error.
+// Appends to PATH instead of stderr: PATH (O_APPEND, created 0640) becomes
+// the process's stderr, so children started later that inherit stderr log
+// there too. Returns false (and keeps stderr) when the file cannot be
+// opened, leaving the reason in *error. With O_APPEND, a rotation by
+// copytruncate needs no reopen.
 bool setLogFile(const std::string& path, std::string* error);
 void setMinimumLevel(Level level);
 

@@ -1,6 +1,8 @@
 #include "common/state_store.h"
 
+#include <fcntl.h>
 #include <lmdb.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@ namespace {
 constexpr std::array<const char*, kStateDbCount> kDbNames = {"meta",   "jobs",  "history",
                                                              "outbox", "email", "peers"};
 constexpr const char* kSchemaKey = "schema_version";
+constexpr const char* kWriterLockFile = "/writer.lock";
 constexpr mdb_mode_t kFileMode = 0640;  // data.mdb and lock.mdb
 constexpr mode_t kDirectoryMode = 0750;
 
@@ -98,6 +101,54 @@ class Registration {
   std::pair<dev_t, ino_t> id_;
 };
 
+// DIR/writer.lock, held with flock(LOCK_EX) while a process has the state
+// open for writing. flock, not fcntl: LMDB's own fcntl locks on lock.mdb
+// belong to the process and must not be disturbed, and a flock belongs to
+// the open file, which O_CLOEXEC keeps out of exec'd children.
+class WriterLock {
+ public:
+  explicit WriterLock(const std::string& dir) : path_(dir + kWriterLockFile) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode);
+    if (fd_ < 0) throw StateError(describeErrno("open", path_, errno), errno);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      std::string holder = readHolder();
+      ::close(fd_);
+      if (err != EWOULDBLOCK) throw StateError(describeErrno("flock", path_, err), err);
+      throw StateError("state at " + dir + " is open for writing by another process" +
+                           (holder.empty() ? "" : " (pid " + holder + ")") +
+                           ": checkerd is running on it, or checker import-state",
+                       StateStore::kWriterBusy);
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      CHECKER_LOG_WARN("%s", describeErrno("write", path_, errno).c_str());  // the pid is for messages only
+    }
+  }
+  ~WriterLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  // The holder's pid as it wrote it, or "" (it may be writing it just now).
+  std::string readHolder() const {
+    char text[24];
+    ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+    if (n <= 0) return "";
+    std::string pid(text, static_cast<size_t>(n));
+    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+    for (char c : pid) {
+      if (c < '0' || c > '9') return "";
+    }
+    return pid;
+  }
+
+  std::string path_;
+  int fd_ = -1;
+};
+
 // Closes the environment only in the process that opened it: mdb_env_close()
 // in a forked child would clear the parent's live reader slots.
 struct EnvClose {
@@ -113,7 +164,9 @@ namespace detail {
 
 struct Environment {
   Environment(std::string dir, bool ro)
-      : directory(std::move(dir)), readOnly(ro), registration(directory) {}
+      : directory(std::move(dir)), readOnly(ro), registration(directory) {
+    if (!readOnly) writerLock = std::make_unique<WriterLock>(directory);
+  }
 
   std::string where(StateDb db) const { return directory + ", " + stateDbName(db); }
   MDB_dbi dbi(StateDb db) const { return dbis[static_cast<size_t>(db)]; }
@@ -121,6 +174,7 @@ struct Environment {
   std::string directory;
   bool readOnly;
   Registration registration;  // declared before handle: released after the close
+  std::unique_ptr<WriterLock> writerLock;  // a writer's; likewise released after the close
   std::unique_ptr<MDB_env, EnvClose> handle{nullptr, EnvClose{::getpid()}};
   std::array<MDB_dbi, kStateDbCount> dbis{};
   uint32_t schemaVersion = 0;

@@ -6,6 +6,11 @@
 //   DIR/data.mdb   the LMDB data file (mode 0640, directory 0750)
 //   DIR/lock.mdb   LMDB's reader table; a reader needs write access to it,
 //                  so the CLI runs as the service user or root
+//   DIR/writer.lock  held with flock(LOCK_EX) by the one process that has the
+//                  state open for writing (checkerd, or checker import-state)
+//                  for as long as it has it open; holds that process's pid
+//                  as decimal text, for messages only. The kernel drops the
+//                  lock when the process dies, however it dies.
 //   named databases, keys plain byte strings, values as in ipc/state.capnp:
 //     meta     "schema_version" -> decimal text, currently "1"; "heartbeat"
 //     jobs     job id -> JobState
@@ -28,6 +33,7 @@
 //     put or erase). Copy what must outlive it.
 //   - LMDB keys are 1..511 bytes; longer or empty keys are a StateError.
 //   - Transactions must end before their store is destroyed.
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -136,7 +142,15 @@ class StateStore {
   // Creates DIR (0750) when absent, every named database, and meta
   // "schema_version" when new; frees reader slots of dead processes.
   // mapSize other than the default is for tests of a full map.
+  // One writer at a time: while another process has the state open for
+  // writing (DIR/writer.lock), throws a StateError with code()
+  // kWriterBusy that names that process's pid. LMDB alone would let a
+  // second writer in and serialise the two, so an import could change the
+  // state under a running checkerd, whose in-memory records would then
+  // overwrite it.
   static StateStore openForWriting(const std::string& directory, size_t mapSize = kMapSize);
+  // The code() of the StateError above (EWOULDBLOCK).
+  static constexpr int kWriterBusy = EWOULDBLOCK;
   // For the CLI while checkerd writes: creates nothing, and fails with
   // "no state at DIR: has checkerd run with this config?" before checkerd
   // has run.

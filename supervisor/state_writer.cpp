@@ -42,6 +42,9 @@ JobRecord readRecord(ipc::JobState::Reader s) {
   return r;
 }
 
+}  // namespace
+
+// Declared in the header: job states are written outside checkerd too.
 std::string encodeState(const FinishedRun& run) {
   capnp::MallocMessageBuilder message;
   auto s = message.initRoot<ipc::JobState>();
@@ -63,6 +66,8 @@ std::string encodeState(const FinishedRun& run) {
   s.setOverruns(r.overruns);
   return ipc::encode(message);
 }
+
+namespace {
 
 std::string encodeHistory(const FinishedRun& run) {
   capnp::MallocMessageBuilder message;

@@ -64,6 +64,12 @@ struct OutboxStatus {
   bool permanentFailure = false;
 };
 
+// RUN's job state as stored in the `jobs` database (an ipc::JobState): its
+// record, with the run's start, outcome, message and duration as the last
+// run's. Public for what writes job states as checkerd does without being
+// checkerd (a state imported from elsewhere: start 0, no runs; tests).
+std::string encodeState(const FinishedRun& run);
+
 class StateWriter {
  public:
   static constexpr size_t kHistoryPerJob = 50;

@@ -350,6 +350,65 @@ TEST(StateStoreTest, SecondOpenInOneProcessIsRefused) {
   EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 1u);
 }
 
+// One writer per state across processes (DIR/writer.lock): a second
+// checkerd, or checker import-state beside a running checkerd, is refused
+// and told who holds it; readers are not affected; the lock goes with the
+// holder, however it ends.
+TEST(StateStoreTest, SecondWriterProcessIsRefusedUntilTheFirstIsGone) {
+  TempDir tmp;
+  const std::string dir = tmp.sub("state");
+  Pipe opened, release;  // child -> parent: writer open; parent -> child: let go
+  Child child([&] {
+    opened.close(0);
+    release.close(1);
+    StateStore store = StateStore::openForWriting(dir);
+    char byte = 'o';
+    if (!writeAll(opened.writeEnd(), &byte, 1)) return 2;
+    readAll(release.readEnd(), &byte, 1);  // returns at end of file too
+    return 0;
+  });
+  ASSERT_GT(child.pid(), 0);
+  opened.close(1);
+  release.close(0);
+  char byte = 0;
+  ASSERT_TRUE(readAll(opened.readEnd(), &byte, 1)) << "the first writer did not start";
+  int code = 0;
+  std::string message;
+  try {
+    StateStore::openForWriting(dir);
+  } catch (const StateError& e) {
+    code = e.code();
+    message = e.what();
+  }
+  EXPECT_EQ(code, StateStore::kWriterBusy);
+  EXPECT_THAT(message, HasSubstr("state at " + dir + " is open for writing by another process (pid " +
+                                 std::to_string(child.pid()) + ")"));
+  EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 1u);  // readers need no lock
+  release.close(1);
+  ASSERT_TRUE(exitedCleanly(child.wait()));
+  StateStore store = StateStore::openForWriting(dir);  // free again
+  putOne(store, StateDb::jobs, "after", "first writer");
+}
+
+TEST(StateStoreTest, AKilledWriterLeavesNoLockBehind) {
+  TempDir tmp;
+  const std::string dir = tmp.sub("state");
+  Pipe opened;
+  Child child([&] {
+    opened.close(0);
+    StateStore store = StateStore::openForWriting(dir);
+    if (!writeAll(opened.writeEnd(), "o", 1)) return 2;
+    for (;;) ::pause();
+  });
+  ASSERT_GT(child.pid(), 0);
+  opened.close(1);
+  char byte = 0;
+  ASSERT_TRUE(readAll(opened.readEnd(), &byte, 1));
+  ASSERT_EQ(::kill(child.pid(), SIGKILL), 0);
+  child.wait();
+  EXPECT_EQ(StateStore::openForWriting(dir).schemaVersion(), 1u);
+}
+
 // --- schema version ----------------------------------------------------
 
 TEST(StateStoreSchemaTest, NewStoreHasVersionOne) {

@@ -98,7 +98,7 @@ TEST(CheckerStatus, ReadsTheStateWhileCheckerdRuns) {
     from = static_cast<size_t>(std::find(daemon.lines().begin(), daemon.lines().end(), line) - daemon.lines().begin()) + 1;
   }
   test::CommandResult json = run("checker status -c " + cfg + " --json");
-  EXPECT_EQ(json.exitCode, 0) << json.output;
+  EXPECT_EQ(json.exitCode, 1) << json.output;  // "down" is failing
   EXPECT_THAT(json.output, HasSubstr("\"name\": \"up\", \"state\": \"ok\", \"consecutive_failures\": 0"));
   EXPECT_THAT(json.output, ::testing::ContainsRegex("\"name\": \"down\", \"state\": \"failing\", \"consecutive_failures\": [2-9]"));
   EXPECT_THAT(json.output, HasSubstr("\"name\": \"later\", \"state\": \"never run\""));

@@ -1,0 +1,201 @@
+// `checker status` written out: tables for people, JSON for scripts.
+#include <algorithm>
+#include <ctime>
+
+#include "cli/commands.h"
+#include "cli/status_report.h"
+#include "cli/table.h"
+#include "common/json_string.h"
+
+namespace checker::cli {
+namespace {
+
+bool failing(const JobRow& job) { return job.state == "failing" || job.state == "unreadable"; }
+bool neverRun(const JobRow& job) { return job.runs == 0 && (job.state == "never run" || job.state == "not yet run"); }
+
+Style jobStyle(const JobRow& job) {
+  if (failing(job)) return Style::bad;
+  if (job.state == "ok") return Style::good;
+  return Style::dim;
+}
+
+// The message, after the outcome when that says more than failed/ok.
+std::string jobMessage(const JobRow& job) {
+  if (job.outcome == "-" || job.outcome == "ok" || job.outcome == "failed") return job.message;
+  return job.outcome + (job.message.empty() ? "" : ": " + job.message);
+}
+
+std::string jobsTable(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  Table table({{"JOB"}, {"STATE"}, {"FAILS", true}, {"LAST RUN"}, {"FAILING SINCE"}, {"MESSAGE"}});
+  for (const JobRow& job : report.jobs) {
+    Style style = jobStyle(job);
+    table.add({{job.name, neverRun(job) ? Style::dim : Style::plain},
+               {job.state, style},
+               {neverRun(job) ? "-" : std::to_string(job.failures), job.failures > 0 ? Style::bad : Style::plain},
+               {ageOf(job.lastRunUnixMs, now)},
+               {localTime(job.firstFailureUnixMs)},
+               {jobMessage(job)}});
+  }
+  return table.render(out);
+}
+
+std::string peersTable(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  Table table({{"PEER"}, {"ANSWER"}, {"ASKED"}, {"FAILING SINCE"}, {"DETAIL"}});
+  for (const PeerRow& p : report.peers) {
+    Style style = p.status == "healthy" ? Style::good : p.status == "not asked yet" ? Style::dim : Style::bad;
+    table.add({{p.name},
+               {p.status, style},
+               {ageOf(p.lastQueryUnixMs, now)},
+               {localTime(p.sinceUnixMs)},
+               {(p.message.empty() ? "" : p.message + " ") + "(" + p.url + ")"}});
+  }
+  return table.render(out);
+}
+
+std::string outboxLines(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  const OutboxSummary& outbox = report.outbox;
+  std::string text;
+  if (outbox.pending == 0) {
+    text += "outbox: empty\n";
+  } else {
+    text += "outbox: " + std::to_string(outbox.pending) + " pending, the oldest queued " +
+            ageOf(outbox.oldestPendingUnixMs, now) +
+            (outbox.lastError.empty() ? "" : "; last error: " + oneLine(outbox.lastError)) + "\n";
+  }
+  for (const RefusedMail& r : outbox.refused) {
+    text += "outbox: entry " + std::to_string(r.id) + " to " + r.to + " " + paint("REFUSED for good", Style::bad, out.colour) +
+            ": " + oneLine(r.error) + " (" + oneLine(r.subject) + ")\n";
+  }
+  return text;
+}
+
+std::string summary(const StatusReport& report, const TerminalOutput& out) {
+  std::vector<std::string> names;
+  size_t notRun = 0;
+  for (const JobRow& job : report.jobs) {
+    if (failing(job)) names.push_back(job.name);
+    if (neverRun(job)) ++notRun;
+  }
+  std::string total = std::to_string(report.jobs.size());
+  if (names.empty()) {
+    std::string line = "no job failing: " + std::to_string(report.jobs.size() - notRun) + " ok" +
+                       (notRun ? ", " + std::to_string(notRun) + " not run yet" : "");
+    return paint(line, Style::good, out.colour) + "\n";
+  }
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
+  if (names.size() > 5) list += ", ...";
+  return paint(std::to_string(names.size()) + " of " + total + " job(s) failing: " + list, Style::bad, out.colour) + "\n";
+}
+
+std::string jobJson(const JobRow& r) {
+  // The first eight keys in this order: scripts and tests match on them.
+  return "{\"id\": " + jsonString(r.id) + ", \"name\": " + jsonString(r.name) + ", \"state\": " + jsonString(r.state) +
+         ", \"consecutive_failures\": " + std::to_string(r.failures) +
+         ", \"last_run_unix_ms\": " + std::to_string(r.lastRunUnixMs) + ", \"last_outcome\": " + jsonString(r.outcome) +
+         ", \"message\": " + jsonString(r.message) + ", \"runs\": " + std::to_string(r.runs) +
+         ", \"type\": " + jsonString(r.type) + ", \"system\": " + (r.system ? "true" : "false") +
+         ", \"first_failure_unix_ms\": " + std::to_string(r.firstFailureUnixMs) +
+         ", \"last_notify_unix_ms\": " + std::to_string(r.lastNotifyUnixMs) +
+         ", \"notified_failure\": " + (r.notifiedFailure ? "true" : "false") +
+         ", \"consecutive_successes\": " + std::to_string(r.successes) + "}";
+}
+
+std::string outboxJson(const StatusReport& report) {
+  const OutboxSummary& outbox = report.outbox;
+  std::string json = "{\"nomail\": " + std::string(report.noMail ? "true" : "false") +
+                     ", \"pending\": " + std::to_string(outbox.pending) +
+                     ", \"oldest_pending_unix_ms\": " + std::to_string(outbox.oldestPendingUnixMs) +
+                     ", \"last_error\": " + jsonString(outbox.lastError) + ", \"refused\": [";
+  for (size_t i = 0; i < outbox.refused.size(); ++i) {
+    const RefusedMail& r = outbox.refused[i];
+    json += std::string(i ? ", " : "") + "{\"id\": " + std::to_string(r.id) + ", \"to\": " + jsonString(r.to) +
+            ", \"subject\": " + jsonString(r.subject) + ", \"error\": " + jsonString(r.error) + "}";
+  }
+  return json + "]}";
+}
+
+std::string peersJson(const StatusReport& report) {
+  std::string json = "[";
+  for (size_t i = 0; i < report.peers.size(); ++i) {
+    const PeerRow& p = report.peers[i];
+    json += std::string(i ? ", " : "") + "{\"name\": " + jsonString(p.name) + ", \"url\": " + jsonString(p.url) +
+            ", \"status\": " + jsonString(p.status) + ", \"message\": " + jsonString(p.message) +
+            ", \"last_query_unix_ms\": " + std::to_string(p.lastQueryUnixMs) +
+            ", \"failing_since_unix_ms\": " + std::to_string(p.sinceUnixMs) + "}";
+  }
+  return json + "]";
+}
+
+}  // namespace
+
+std::string localTime(int64_t unixMs) {
+  if (unixMs == 0) return "-";
+  time_t seconds = static_cast<time_t>(unixMs / 1000);
+  tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+std::string ageOf(int64_t unixMs, int64_t nowUnixMs) {
+  if (unixMs == 0) return "-";
+  int64_t seconds = std::max<int64_t>(nowUnixMs - unixMs, 0) / 1000;
+  if (seconds < 120) return std::to_string(seconds) + "s ago";
+  if (seconds < 7200) return std::to_string(seconds / 60) + "m ago";
+  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + "h ago";
+  return std::to_string(seconds / 86400) + "d ago";
+}
+
+int statusExitCode(const StatusReport& report) {
+  if (!report.stateError.empty() && !report.stateMissing) return kExitUnhealthy;
+  if (report.mailProblem) return kExitUnhealthy;
+  for (const JobRow& job : report.jobs) {
+    if (failing(job)) return kExitUnhealthy;
+  }
+  return kExitOk;
+}
+
+std::string statusText(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  std::string text;
+  if (!report.stateError.empty()) text += paint("state: " + report.stateError, Style::bad, out.colour) + "\n";
+  if (report.heartbeatUnixMs > 0) {
+    text += "scheduler heartbeat: " + localTime(report.heartbeatUnixMs) + " (" + ageOf(report.heartbeatUnixMs, now) + ")\n";
+  }
+  if (report.noMail) {
+    text += "email: nomail is set: alerts are logged, never sent\n";
+  } else {
+    text += "mail: " + (report.mailProblem ? paint("PROBLEM: " + report.mailProblemWhy, Style::bad, out.colour)
+                                           : paint("healthy", Style::good, out.colour)) + "\n";
+  }
+  if (!report.lastReload.ok) {
+    text += paint("config: the reload at " + localTime(report.lastReload.unixMs) +
+                      " was REFUSED (checkerd runs the config it had): " + report.lastReload.message,
+                  Style::bad, out.colour) + "\n";
+  }
+  text += outboxLines(report, out, now);
+  text += "\n" + jobsTable(report, out, now);
+  if (!report.peers.empty()) text += "\n" + peersTable(report, out, now);
+  text += "\n" + summary(report, out);
+  return text;
+}
+
+std::string statusJson(const StatusReport& report) {
+  std::string json = "{\"schema\": " + std::to_string(kStatusJsonSchema) +
+                     ", \"servername\": " + jsonString(report.serverName) +
+                     ", \"healthy\": " + (statusExitCode(report) == kExitOk ? "true" : "false") +
+                     ", \"state_error\": " + jsonString(report.stateError) +
+                     ", \"heartbeat_unix_ms\": " + std::to_string(report.heartbeatUnixMs) +
+                     ", \"outbox\": " + outboxJson(report) +
+                     ", \"mail_problem\": " + (report.mailProblem ? "true" : "false") +
+                     ", \"mail_problem_why\": " + jsonString(report.mailProblemWhy) +
+                     ", \"peers\": " + peersJson(report) +
+                     ", \"last_reload\": {\"unix_ms\": " + std::to_string(report.lastReload.unixMs) +
+                     ", \"ok\": " + (report.lastReload.ok ? "true" : "false") +
+                     ", \"message\": " + jsonString(report.lastReload.message) + "}" + ", \"jobs\": [";
+  for (size_t i = 0; i < report.jobs.size(); ++i) json += std::string(i ? "," : "") + "\n  " + jobJson(report.jobs[i]);
+  return json + "\n]}\n";
+}
+
+}  // namespace checker::cli

@@ -1,0 +1,81 @@
+#pragma once
+// What `checker status` reports, read from the state (cli/status.cpp) and
+// written for people or scripts (cli/status_output.cpp). The JSON format is
+// specified in docs/cli.md ("checker status --json"); its "schema" number
+// changes only when a key is removed or changes meaning: keys are only added.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/terminal.h"
+
+namespace checker::cli {
+
+inline constexpr int kStatusJsonSchema = 1;
+
+struct JobRow {
+  std::string id, name, type;
+  std::string state = "never run";  // "never run", "not yet run" (system jobs), "ok", "failing", "unreadable"
+  bool system = false;
+  uint32_t failures = 0, successes = 0;
+  int64_t lastRunUnixMs = 0, firstFailureUnixMs = 0, lastNotifyUnixMs = 0;
+  std::string outcome = "-";  // of the last run: "ok", "failed", "timed_out", ...; "-" before the first
+  std::string message;
+  uint64_t runs = 0;
+  bool notifiedFailure = false;
+};
+
+struct RefusedMail {
+  uint64_t id = 0;
+  std::string to, subject, error;
+};
+
+struct OutboxSummary {
+  size_t pending = 0;
+  int64_t oldestPendingUnixMs = 0;
+  std::string lastError;  // of the pending entry tried most often
+  std::vector<RefusedMail> refused;
+};
+
+struct PeerRow {
+  std::string name, url, status = "not asked yet", message;
+  int64_t lastQueryUnixMs = 0, sinceUnixMs = 0;
+};
+
+// The last config reload checkerd tried (meta "reload"); unixMs 0: none.
+struct ReloadRow {
+  int64_t unixMs = 0;
+  bool ok = true;
+  std::string message;
+};
+
+struct StatusReport {
+  std::string serverName;
+  std::string stateError;    // the state could not be read: why ("" when it was)
+  bool stateMissing = false;  // ...because checkerd has not created it yet
+  int64_t heartbeatUnixMs = 0;
+  bool noMail = false;
+  bool mailProblem = false;
+  std::string mailProblemWhy;
+  OutboxSummary outbox;
+  std::vector<PeerRow> peers;
+  std::vector<JobRow> jobs;
+  ReloadRow lastReload;
+};
+
+// 0 when every job is ok or has not run yet and mail is healthy (or the
+// state does not exist yet); 1 when a job (a peer check included) is
+// failing or unreadable, mail has a problem, or the state could not be read.
+int statusExitCode(const StatusReport& report);
+
+// The tables and lines for people, at NOW (for ages).
+std::string statusText(const StatusReport& report, const TerminalOutput& out, int64_t nowUnixMs);
+// One JSON document, ending in a newline.
+std::string statusJson(const StatusReport& report);
+
+// "2026-11-24 21:40:07" in local time; "-" for 0.
+std::string localTime(int64_t unixMs);
+// "4s ago", "12m ago", "3h ago", "2d ago"; "-" for 0.
+std::string ageOf(int64_t unixMs, int64_t nowUnixMs);
+
+}  // namespace checker::cli
