@@ -19,6 +19,7 @@
 #include "supervisor/plugin_describe.h"
 #include "supervisor/run_once.h"
 #include "supervisor/run_outcome.h"
+#include "supervisor/state_view.h"
 #include "supervisor/supervisor.h"
 
 namespace checker::cli {
@@ -41,34 +42,23 @@ std::string localTime(int64_t unixMs) {
   return text;
 }
 
-const char* healthName(ipc::Health h) {
-  switch (h) {
-    case ipc::Health::OK: return "ok";
-    case ipc::Health::FAILING: return "failing";
-    default: return "never run";
-  }
-}
-
 Row rowFor(const JobDefinition& job, const StateReader* txn) {
   Row row{job.id(), job.name(), "never run", "-", "-", "", 0, 0, 0};
   if (job.system()) row.state = "not yet run";
-  if (txn == nullptr) return row;
-  std::optional<std::string_view> value = txn->get(StateDb::jobs, job.id());
-  if (!value) return row;
-  try {
-    auto decoded = ipc::decode(*value);
-    auto s = decoded->root<ipc::JobState>();
-    row.state = healthName(s.getHealth());
-    row.failures = s.getConsecutiveFailures();
-    row.lastRunUnixMs = s.getLastRunUnixMs();
-    row.lastRun = localTime(row.lastRunUnixMs);
-    row.outcome = s.getRuns() > 0 ? outcomeName(s.getLastOutcome()) : "-";
-    row.message = s.getLastMessage();
-    row.runs = s.getRuns();
-  } catch (const ipc::FrameError& e) {
+  std::optional<JobStatus> s = txn ? readJobStatus(*txn, job.id()) : std::nullopt;
+  if (!s) return row;
+  if (s->unreadable) {
     row.state = "unreadable";
-    row.message = e.what();
+    row.message = s->message;
+    return row;
   }
+  row.state = healthName(s->health);
+  row.failures = s->consecutiveFailures;
+  row.lastRunUnixMs = s->lastRunUnixMs;
+  row.lastRun = localTime(row.lastRunUnixMs);
+  row.outcome = s->runs > 0 ? outcomeName(s->lastOutcome) : "-";
+  row.message = s->message;
+  row.runs = s->runs;
   return row;
 }
 
@@ -99,50 +89,6 @@ void printJson(const std::vector<Row>& rows, int64_t heartbeat, const std::strin
                 jsonString(r.message).c_str(), static_cast<unsigned long long>(r.runs));
   }
   std::printf("\n]}\n");
-}
-
-// The outbox as people need it: is mail waiting, since when, why; and what
-// a server refused for good (kept in the state, never retried).
-struct RefusedMail {
-  uint64_t id = 0;
-  std::string to, subject, error;
-};
-struct OutboxSummary {
-  std::vector<OutboxStatus> entries;  // for the mail health
-  size_t pending = 0;
-  int64_t oldestPendingUnixMs = 0;
-  std::string lastError;  // of the pending entry tried most recently
-  std::vector<RefusedMail> refused;
-};
-
-OutboxSummary readOutbox(const StateReader& txn) {
-  OutboxSummary summary;
-  uint32_t mostAttempts = 0;
-  txn.forEach(StateDb::outbox, [&](std::string_view, std::string_view value) {
-    try {
-      auto decoded = ipc::decode(value);
-      auto entry = decoded->root<ipc::OutboxEntry>();
-      summary.entries.push_back({entry.getId(), entry.getAttempts(), entry.getCreatedUnixMs(),
-                                 entry.getNextAttemptUnixMs(), entry.getPermanentFailure()});
-      if (entry.getPermanentFailure()) {
-        summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? std::string(entry.getTo()[0].cStr()) : "",
-                                   entry.getSubject().cStr(), entry.getLastError().cStr()});
-        return true;
-      }
-      ++summary.pending;
-      if (summary.oldestPendingUnixMs == 0 || entry.getCreatedUnixMs() < summary.oldestPendingUnixMs) {
-        summary.oldestPendingUnixMs = entry.getCreatedUnixMs();
-      }
-      if (entry.getAttempts() > 0 && entry.getAttempts() >= mostAttempts) {
-        mostAttempts = entry.getAttempts();
-        summary.lastError = entry.getLastError().cStr();
-      }
-    } catch (const ipc::FrameError&) {
-      ++summary.pending;  // unreadable, but still there: counted
-    }
-    return true;
-  });
-  return summary;
 }
 
 std::string ageOf(int64_t sinceUnixMs) {
@@ -177,39 +123,6 @@ std::string outboxJson(const OutboxSummary& outbox, bool noMail) {
             ", \"subject\": " + jsonString(r.subject) + ", \"error\": " + jsonString(r.error) + "}";
   }
   return json + "]}";
-}
-
-// Each configured peer's last answer (the `peers` database).
-struct PeerRow {
-  std::string name, url, status = "not asked yet", message;
-  int64_t lastQueryUnixMs = 0, sinceUnixMs = 0;
-};
-
-std::vector<PeerRow> readPeers(const Config& config, const StateReader* txn) {
-  std::vector<PeerRow> rows;
-  for (const PeerSettings& peer : config.peers) {
-    PeerRow row;
-    row.name = peer.name;
-    row.url = peer.url;
-    std::optional<std::string_view> value = txn ? txn->get(StateDb::peers, peer.name) : std::nullopt;
-    if (value) {
-      try {
-        auto decoded = ipc::decode(*value);
-        auto state = decoded->root<ipc::PeerState>();
-        if (state.getUrl() == peer.url) {  // else an older line of that name
-          row.status = peerd::peerStatusName(state.getStatus());
-          row.message = state.getMessage().cStr();
-          row.lastQueryUnixMs = state.getLastQueryUnixMs();
-          row.sinceUnixMs = state.getSinceUnixMs();
-        }
-      } catch (const ipc::FrameError& e) {
-        row.status = "unreadable";
-        row.message = e.what();
-      }
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 void printPeers(const std::vector<PeerRow>& peers) {
