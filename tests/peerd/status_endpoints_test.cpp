@@ -16,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr const char* kBrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -93,6 +94,39 @@ TEST(StatusEndpoints, ABrowserGetsThePagePeersTheWordByteForByte) {
   }
   // A browser on another path gets the word too: only `/` is the page.
   EXPECT_EQ(StatusInstance::bodyOf(instance.get("/status", kBrowserAccept)), "True");
+}
+
+// The jobs database keeps a removed job's record (a job added back carries
+// on from it): the page and /metrics show the jobs checkerd runs now, as it
+// tells peerd after the reload.
+TEST(StatusEndpoints, AJobRemovedByAReloadLeavesThePageAndTheMetrics) {
+  StatusInstance instance;
+  ASSERT_TRUE(instance.start()) << ::testing::PrintToString(instance.daemon().lines());
+  ASSERT_TRUE(instance.waitForFailures(1)) << ::testing::PrintToString(instance.daemon().lines());
+  const std::map<std::string, std::string> broken{{"id", "exec:/bin/false"}, {"name", "broken backup"}};
+  std::string before = instance.getUntil("/metrics", "", [&](const std::string& r) {
+    return parsePrometheusText(StatusInstance::bodyOf(r)).value("checker_job_failing", broken) == 1.0;
+  });
+  ASSERT_EQ(parsePrometheusText(StatusInstance::bodyOf(before)).value("checker_job_failing", broken), 1) << before;
+  ASSERT_TRUE(instance.reloadWithJobs("[job healthy web]\ntype = exec\ncommand = /bin/true\nevery = 1s\n"
+                                      "[job nightly]\ntype = exec\ncommand = /bin/echo nightly\nevery = day\n"))
+      << ::testing::PrintToString(instance.daemon().lines());
+  std::string after = instance.getUntil("/metrics", "", [&](const std::string& r) {
+    PromParse p = parsePrometheusText(StatusInstance::bodyOf(r));
+    return p.ok && !p.value("checker_job_failing", broken);
+  });
+  PromParse p = parsePrometheusText(StatusInstance::bodyOf(after));
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_FALSE(p.value("checker_job_failing", broken)) << after;
+  EXPECT_EQ(p.value("checker_job_failing", {{"id", "exec:/bin/true"}, {"name", "healthy web"}}), 0);
+  EXPECT_EQ(p.value("checker_jobs", {{"state", "failing"}}), 0);
+  EXPECT_GE(*p.value("checker_jobs", {{"state", "not_run"}}), 1) << "the daily job has not run";
+  std::string page = instance.getUntil("/", "text/html", [](const std::string& r) {
+    return r.find("data-job=\"broken backup\"") == std::string::npos;
+  });
+  EXPECT_THAT(page, Not(HasSubstr("broken backup")));
+  EXPECT_THAT(page, HasSubstr("nightly"));
+  EXPECT_THAT(page, HasSubstr("<header class=\"ok\">"));
 }
 
 TEST(StatusEndpoints, SwitchedOffThePageIsTheWordAndMetricsNotFound) {

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,17 +26,29 @@ namespace checker::test {
 class StatusInstance {
  public:
   // EXTRA_PEERD: more [peerd] lines (status_page = ..., metrics = ...).
+  static constexpr const char* kJobs =
+      "[job healthy web]\ntype = exec\ncommand = /bin/true\nevery = 1s\n"
+      "[job broken backup]\ntype = exec\ncommand = /bin/false\nevery = 1s\n";
+
   explicit StatusInstance(const std::string& extraPeerd = "", const std::string& name = "status-test") {
     ::chmod(dir_.path().c_str(), 0755);
-    config_ = dir_.write("settings.cfg",
-                         "[general]\nservername = " + name + "\nalertcontact = admin@example.org\nstatefile = " +
-                             dir_.file("state") +
-                             "\n[email]\nnomail = yes\n"
-                             "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\n" +
-                             extraPeerd +
-                             "[peers]\nbackup = http://127.0.0.1:1/,backup-admin@example.org\n"
-                             "[job healthy web]\ntype = exec\ncommand = /bin/true\nevery = 1s\n"
-                             "[job broken backup]\ntype = exec\ncommand = /bin/false\nevery = 1s\n");
+    head_ = "[general]\nservername = " + name + "\nalertcontact = admin@example.org\nstatefile = " +
+            dir_.file("state") +
+            "\n[email]\nnomail = yes\n"
+            "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\n" +
+            extraPeerd + "[peers]\nbackup = http://127.0.0.1:1/,backup-admin@example.org\n";
+    config_ = dir_.write("settings.cfg", head_ + kJobs);
+  }
+
+  // Writes the config again with JOBS as its job sections and sends
+  // checkerd SIGHUP; false when it refused the config or did not log the
+  // reload's result.
+  bool reloadWithJobs(const std::string& jobs) {
+    dir_.write("settings.cfg", head_ + jobs);
+    size_t from = daemon_->lines().size();
+    ::kill(daemon_->pid(), SIGHUP);
+    std::string line = daemon_->waitForLine("reload (SIGHUP)", std::chrono::seconds(20), from);
+    return !line.empty() && line.find("refused") == std::string::npos;
   }
 
   // Starts checkerd; false when peerd did not report its port in time.
@@ -118,6 +131,7 @@ class StatusInstance {
 
  private:
   TempDir dir_;
+  std::string head_;  // the config but its jobs
   std::string config_;
   std::unique_ptr<DaemonProcess> daemon_;
   int port_ = 0;
