@@ -2,7 +2,10 @@
 // A real checkerd for the status page and /metrics tests: a config in a
 // temporary directory with a passing and a failing exec job (every second),
 // no mail, peerd on 127.0.0.1:0 and a short jobproblem_after (heartbeats,
-// and with them the supervisor's counters, every second). start() waits for
+// and with them the supervisor's counters, every second). Its one peer
+// answers nothing and is asked daily, at midnight, so it is "not asked yet"
+// on the page (a peer asked every minute is asked at a phase fixed by its
+// id: in some runs within the test, in others not). start() waits for
 // checkerd's log line that names peerd's port; get() asks it over a raw
 // socket. The process group is killed when the instance goes.
 #include <arpa/inet.h>
@@ -35,7 +38,7 @@ class StatusInstance {
     head_ = "[general]\nservername = " + name + "\nalertcontact = admin@example.org\nstatefile = " +
             dir_.file("state") +
             "\n[email]\nnomail = yes\n"
-            "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\n" +
+            "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\ncheck_every = day\n" +
             extraPeerd + "[peers]\nbackup = http://127.0.0.1:1/,backup-admin@example.org\n";
     config_ = dir_.write("settings.cfg", head_ + kJobs);
   }
