@@ -158,14 +158,14 @@ StatusReport readReport(const LoadedConfig& loaded) {
     MailHealth health = mailHealth(readLastSelfCheck(txn), entries, wallClockNowMs());
     report.mailProblem = health.problem;
     report.mailProblemWhy = health.why;
-    report.peers = readPeers(loaded.config, &txn);
+    report.peers = cli::readPeers(loaded.config, &txn);
     report.lastReload = readReload(txn);
   } catch (const StateError& e) {
     report.stateError = e.what();
     report.stateMissing = e.code() == ENOENT;
     report.jobs.clear();
     for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, nullptr));
-    report.peers = readPeers(loaded.config, nullptr);
+    report.peers = cli::readPeers(loaded.config, nullptr);
   }
   return report;
 }

@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,6 +133,16 @@ void readNotifySettings(SectionReader& r, NotifySettings& n, bool recoveryAlways
   r.count("recover_after", 1, 1'000'000, n.recoverAfter);
 }
 
+// yes/no (any boolean spelling) or loopback.
+void readExposure(SectionReader& r, const std::string& key, Exposure& out) {
+  const IniEntry* e = r.take(key);
+  if (e == nullptr) return;
+  Parsed<bool> flag = parseBool(e->value);
+  if (parsedOk(flag)) out = std::get<bool>(flag) ? Exposure::on : Exposure::off;
+  else if (strcasecmp(std::string(trimView(e->value)).c_str(), "loopback") == 0) out = Exposure::loopback;
+  else r.error(*e, "expected yes, no or loopback, got '" + e->value + "'");
+}
+
 void readPeerd(SectionReader& r, PeerdSettings& p) {
   if (const IniEntry* e = r.take("listen")) {
     Parsed<HostPort> hp = parseHostPort(e->value, /*portZeroAllowed=*/true);
@@ -142,9 +153,11 @@ void readPeerd(SectionReader& r, PeerdSettings& p) {
   r.duration("timeout", p.timeout);
   r.duration("jobproblem_after", p.jobProblemAfter);
   readNotifySettings(r, p.notify, /*recoveryAlways=*/true);
+  readExposure(r, "status_page", p.statusPage);
+  readExposure(r, "metrics", p.metrics);
   r.rejectUntaken(
       "listen, check_every, timeout, jobproblem_after, notify, notify_recovery, "
-      "failures_before_notify, recover_after");
+      "failures_before_notify, recover_after, status_page, metrics");
 }
 
 void readLimits(SectionReader& r, JobLimits& l) {
@@ -230,6 +243,15 @@ const char* tlsModeName(TlsMode mode) {
     case TlsMode::starttls: return "starttls";
     case TlsMode::tls: return "tls";
     case TlsMode::none: return "none";
+  }
+  return "?";
+}
+
+const char* exposureName(Exposure exposure) {
+  switch (exposure) {
+    case Exposure::off: return "no";
+    case Exposure::loopback: return "loopback";
+    case Exposure::on: return "yes";
   }
   return "?";
 }

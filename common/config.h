@@ -87,12 +87,22 @@ struct PeerSettings {
   bool operator==(const PeerSettings&) const = default;
 };
 
+// Who may see a page on peerd's port beyond the peers' plain answer:
+// nobody, clients on this host only (127.0.0.0/8, ::1), or anyone.
+enum class Exposure { off, loopback, on };
+const char* exposureName(Exposure exposure);  // "no", "loopback", "yes"
+
 struct PeerdSettings {
   HostPort listen{"0.0.0.0", 5000};
   Schedule checkEvery{Schedule::Kind::minute, {}};
   Milliseconds timeout{5'000};
   Milliseconds jobProblemAfter{120'000};
   NotifySettings notify{NotifyMode::hour, 2, true, 1};
+  // The HTML status page on `/` for a browser, and /metrics (Prometheus).
+  // Loopback by default: the port is open to the internet for peers, and
+  // these show job names, hosts, URLs, messages and addresses.
+  Exposure statusPage = Exposure::loopback;
+  Exposure metrics = Exposure::loopback;
   bool operator==(const PeerdSettings&) const = default;
 };
 

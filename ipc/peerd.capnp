@@ -3,17 +3,51 @@
 # The supervisor pushes this instance's health (a heartbeat, at least every
 # few seconds, and at once on a change); it asks peerd to query a peer and
 # peerd answers with what the peer said. Secrets never travel here: peerd
-# reads them from the config itself. peerd never writes the state.
+# reads them from the config itself. peerd never writes the state; it reads
+# it (read-only) for its status page and /metrics, with the counters only the
+# supervisor knows (RunMetrics) and the jobs it runs now (JobList) from here.
 @0xd8d0d94b1e1562d6;
 
 $import "/capnp/c++.capnp".namespace("checker::ipc");
 using State = import "state.capnp";
+using Job = import "job.capnp";
+
+struct OutcomeCount {
+  outcome @0 :Job.Outcome;
+  runs @1 :UInt64;
+}
+
+# The supervisor's counters since checkerd started (they start again at 0
+# with it), for /metrics (supervisor/run_metrics.h writes and reads them).
+struct RunMetrics {
+  runsByOutcome @0 :List(OutcomeCount);  # finished runs (workers, peer
+                                         # checks, self-checks) per outcome
+  durationBoundsMs @1 :List(UInt32);     # the histogram's upper bounds, ascending
+  durationBuckets @2 :List(UInt64);      # runs per bound (not cumulative), then
+                                         # one more: longer than the last bound
+  durationSumMs @3 :UInt64;
+  spawnFailures @4 :UInt64;              # runs whose worker could not be started
+  overruns @5 :UInt64;                   # due while the job's previous run still ran
+  runsLost @6 :UInt64;                   # lost with the worker launcher, not recorded
+}
 
 struct HealthUpdate {
   mailProblem @0 :Bool;       # the mail path is broken: peers are told MailProblem
   heartbeatUnixMs @1 :Int64;  # when the supervisor sent this
   schedulerOk @2 :Bool;       # false: jobs are due but cannot start (no
                               # heartbeat; JobProblem once it is old enough)
+  metrics @3 :RunMetrics;     # as of this heartbeat
+}
+
+# The jobs checkerd runs now, in its order: sent when peerd is ready and
+# after a reload. The `jobs` database also keeps the records of jobs a
+# reload removed; the page and /metrics show only these.
+struct JobRef {
+  id @0 :Text;
+  name @1 :Text;
+}
+struct JobList {
+  jobs @0 :List(JobRef);
 }
 
 struct PeerQuery {
@@ -27,6 +61,7 @@ struct ToPeerd {
     health @0 :HealthUpdate;
     query @1 :PeerQuery;
     shutdown @2 :Void;
+    jobs @3 :JobList;
   }
 }
 

@@ -60,19 +60,6 @@ size_t collectBody(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-const char* peerStatusName(ipc::PeerStatus status) {
-  switch (status) {
-    case ipc::PeerStatus::HEALTHY: return "healthy";
-    case ipc::PeerStatus::MAIL_PROBLEM: return "MailProblem";
-    case ipc::PeerStatus::JOB_PROBLEM: return "JobProblem";
-    case ipc::PeerStatus::NO_ANSWER: return "no answer";
-    case ipc::PeerStatus::BAD_STATUS: return "bad status";
-    case ipc::PeerStatus::UNEXPECTED_BODY: return "unexpected answer";
-    case ipc::PeerStatus::UNVERIFIED: return "unverified";
-    default: return "unknown";
-  }
-}
-
 PeerAnswer classifyPlainAnswer(long httpStatus, const std::string& body) {
   if (httpStatus != 200) return answer(ipc::PeerStatus::BAD_STATUS, "HTTP status " + std::to_string(httpStatus), httpStatus);
   if (body == "True" || body == "MailProblem" || body == "JobProblem") return fromStatusWord(body, httpStatus, "");

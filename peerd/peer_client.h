@@ -18,6 +18,7 @@
 
 #include "common/curl_on_uv.h"
 #include "ipc/state.capnp.h"
+#include "supervisor/state_view.h"
 
 namespace checker::peerd {
 
@@ -37,8 +38,9 @@ struct PeerAnswer {
   bool authenticated = false;  // the answer was signed and verified
 };
 
-// "healthy", "no answer", ... for people and --json.
-const char* peerStatusName(ipc::PeerStatus status);
+// "healthy", "no answer", ... for people and --json (supervisor/state_view.h,
+// beside the stored answers it names).
+using checker::peerStatusName;
 
 PeerAnswer classifyPlainAnswer(long httpStatus, const std::string& body);
 PeerAnswer classifySignedAnswer(long httpStatus, const std::string& body, const std::string& secret,

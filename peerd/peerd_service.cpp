@@ -4,13 +4,19 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "peerd/metrics_text.h"
+#include "peerd/routes.h"
 #include "peerd/status_document.h"
+#include "peerd/status_page.h"
 
 namespace checker::peerd {
 namespace {
 
-// Control messages are a few dozen bytes.
-constexpr size_t kMaxControlBytes = 64 * 1024;
+// Control messages are a few dozen bytes, but for the job list: some 80
+// bytes a job, and 10,000 jobs are a config checker is built for.
+constexpr size_t kMaxControlBytes = 16 << 20;
+// The page and /metrics are made at most once a second.
+constexpr uint64_t kRenderEveryMs = 1'000;
 // While the address is taken (an old instance still stopping), try again.
 constexpr uint64_t kBindRetryMs = 5'000;
 
@@ -38,21 +44,35 @@ std::string queryValue(std::string_view query, std::string_view name) {
 }  // namespace
 
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context) {
-  if (request.method != "GET" && request.method != "HEAD") return textResponse(405, "Method Not Allowed\n");
-  std::string_view url = request.url;
-  size_t question = url.find('?');
-  std::string_view path = url.substr(0, question);
-  std::string plain = plainAnswer(context.view, context.nowMonoMs, context.jobProblemAfterMs);
-  // Any other path is the original's: the plain word, byte for byte.
-  if (path != kStatusPath) return textResponse(200, plain);
-  std::string_view query = question == std::string_view::npos ? std::string_view() : url.substr(question + 1);
-  std::string nonce = queryValue(query, "nonce");
-  std::string keyId = queryValue(query, "key");
-  if (!validNonce(nonce)) return jsonError(400, "nonce must be 16 to 128 hex digits");
-  auto secret = context.secretsByKeyId.find(keyId);
-  if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
-  StatusDocument document{context.serverName, plain, context.nowUnixSeconds, nonce, {}};
-  return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+  auto plain = [&] { return plainAnswer(context.view, context.nowMonoMs, context.jobProblemAfterMs); };
+  switch (routeRequest(request, context.statusPage, context.metrics)) {
+    case Route::methodNotAllowed:
+      return textResponse(405, "Method Not Allowed\n");
+    case Route::notFound:
+      return textResponse(404, "Not Found\n");
+    case Route::statusPage:
+      if (!context.statusPageBody) break;
+      return HttpResponse{200, "text/html; charset=utf-8", context.statusPageBody()};
+    case Route::metrics:
+      if (!context.metricsBody) return textResponse(404, "Not Found\n");
+      return HttpResponse{200, std::string(kMetricsContentType), context.metricsBody()};
+    case Route::signedStatus: {
+      std::string_view url = request.url;
+      size_t question = url.find('?');
+      std::string_view query = question == std::string_view::npos ? std::string_view() : url.substr(question + 1);
+      std::string nonce = queryValue(query, "nonce");
+      std::string keyId = queryValue(query, "key");
+      if (!validNonce(nonce)) return jsonError(400, "nonce must be 16 to 128 hex digits");
+      auto secret = context.secretsByKeyId.find(keyId);
+      if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
+      StatusDocument document{context.serverName, plain(), context.nowUnixSeconds, nonce, {}};
+      return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+    }
+    case Route::plain:
+      break;
+  }
+  // Any other request is the original's: the plain word, byte for byte.
+  return textResponse(200, plain());
 }
 
 PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd, ServerLimits limits)
@@ -65,12 +85,20 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
       client_(curl_),
       server_(loop,
               [this](const HttpRequest& request) {
-                AnswerContext context{view_,  static_cast<int64_t>(uv_now(loop_)), wallClockNowMs() / 1000,
-                                      config_.peerd.jobProblemAfter.count(), config_.general.serverName,
-                                      secretsByKeyId_};
+                AnswerContext context{view_,
+                                      static_cast<int64_t>(uv_now(loop_)),
+                                      wallClockNowMs() / 1000,
+                                      config_.peerd.jobProblemAfter.count(),
+                                      config_.general.serverName,
+                                      secretsByKeyId_,
+                                      config_.peerd.statusPage,
+                                      config_.peerd.metrics,
+                                      [this] { return renderedAt(page_, renderStatusPage); },
+                                      [this] { return renderedAt(metrics_, renderMetrics); }};
                 return answerRequest(request, context);
               },
-              limits) {
+              limits),
+      state_(config.general.stateDir) {
   for (const PeerSettings& peer : config.peers) {
     if (!peer.secret.empty()) secretsByKeyId_[peerKeyId(peer.secret)] = peer.secret;
   }
@@ -120,6 +148,11 @@ void PeerdService::handle(ipc::ToPeerd::Reader message) {
         CHECKER_LOG_INFO("mail path now %s", health.getMailProblem() ? "broken: answering MailProblem" : "healthy");
       }
       view_.mailProblem = health.getMailProblem();
+      if (health.hasMetrics()) {
+        std::string error;
+        counters_ = readSupervisorCounters(health.getMetrics(), &error);
+        if (!counters_) CHECKER_LOG_WARN("the supervisor's run counters are left out of /metrics: %s", error.c_str());
+      }
       if (!health.getSchedulerOk()) return;  // the heartbeat ages: JobProblem in time
       if (view_.heartbeatMs == 0) CHECKER_LOG_INFO("first heartbeat from the supervisor");
       // Never 0, which means "no heartbeat yet".
@@ -130,7 +163,37 @@ void PeerdService::handle(ipc::ToPeerd::Reader message) {
       return query(message.getQuery());
     case ipc::ToPeerd::SHUTDOWN:
       return stop("asked to shut down");
+    case ipc::ToPeerd::JOBS: {
+      std::vector<LiveJob> jobs;
+      for (auto job : message.getJobs().getJobs()) jobs.push_back({job.getId().cStr(), job.getName().cStr()});
+      liveJobs_ = std::move(jobs);
+      page_.made = metrics_.made = false;
+      return;
+    }
   }
+}
+
+StatusSnapshot PeerdService::snapshot() {
+  StatusSnapshot s;
+  int64_t nowMono = static_cast<int64_t>(uv_now(loop_));
+  s.serverName = config_.general.serverName;
+  s.nowUnixMs = wallClockNowMs();
+  s.answer = plainAnswer(view_, nowMono, config_.peerd.jobProblemAfter.count());
+  if (view_.heartbeatMs != 0) s.heartbeatAgeMs = nowMono - (view_.heartbeatMs - 1);
+  s.counters = counters_;
+  s.noMail = config_.email.noMail;
+  state_.read(config_, liveJobs_ ? &*liveJobs_ : nullptr, &s);
+  return s;
+}
+
+const std::string& PeerdService::renderedAt(Rendered& rendered, std::string (*render)(const StatusSnapshot&)) {
+  uint64_t now = uv_now(loop_);
+  if (!rendered.made || now - rendered.madeMonoMs >= kRenderEveryMs) {
+    rendered.body = render(snapshot());
+    rendered.madeMonoMs = now;
+    rendered.made = true;
+  }
+  return rendered.body;
 }
 
 void PeerdService::query(ipc::PeerQuery::Reader request) {

@@ -1,8 +1,9 @@
 #pragma once
 // checker-peerd's loop: the status server on `[peerd] listen` (plain answer
-// on any path, the signed answer on /v1/status), the health the supervisor
-// pushes over the control socket, and the peer queries it asks for, each
-// answered with what the peer said (peerd/peer_client.h).
+// on any path, the signed answer on /v1/status, the status page and
+// /metrics: peerd/routes.h), the health the supervisor pushes over the
+// control socket, and the peer queries it asks for, each answered with what
+// the peer said (peerd/peer_client.h).
 //
 // Health here is only what the supervisor last said and when: a supervisor
 // that stops talking (SIGSTOP, a wedged loop) turns the answer into
@@ -10,8 +11,11 @@
 // monotonic clock.
 #include <uv.h>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/curl_on_uv.h"
@@ -19,12 +23,15 @@
 #include "ipc/peerd.capnp.h"
 #include "peerd/peer_client.h"
 #include "peerd/plain_answer.h"
+#include "peerd/state_source.h"
 #include "peerd/status_server.h"
 
 namespace checker::peerd {
 
 // What the status server answers REQUEST, given this instance's VIEW.
-// Pure (tested without sockets): routes, query parsing, key lookup.
+// Pure (tested without sockets): routes (peerd/routes.h), query parsing,
+// key lookup. The page and /metrics bodies come from the callbacks, called
+// only when the route is theirs.
 struct AnswerContext {
   const InstanceView& view;
   int64_t nowMonoMs;
@@ -32,6 +39,10 @@ struct AnswerContext {
   int64_t jobProblemAfterMs;
   const std::string& serverName;
   const std::map<std::string, std::string>& secretsByKeyId;
+  Exposure statusPage = Exposure::off;
+  Exposure metrics = Exposure::off;
+  std::function<std::string()> statusPageBody = nullptr;
+  std::function<std::string()> metricsBody = nullptr;
 };
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
 
@@ -48,6 +59,16 @@ class PeerdService {
   void tryListen();
   void reportListening(bool ok, const std::string& text);
   void stop(const char* why);
+  // The page's and /metrics' input, read now (peerd/status_snapshot.h).
+  StatusSnapshot snapshot();
+  // BODY's text made by RENDER, made again when older than a second: a
+  // client asking in a loop costs one state read a second, not one each.
+  struct Rendered {
+    uint64_t madeMonoMs = 0;
+    bool made = false;
+    std::string body;
+  };
+  const std::string& renderedAt(Rendered& body, std::string (*render)(const StatusSnapshot&));
 
   uv_loop_t* loop_;
   const Config& config_;
@@ -57,6 +78,10 @@ class PeerdService {
   StatusServer server_;
   uv_timer_t bindRetry_{};
   InstanceView view_;
+  StateSource state_;
+  std::optional<std::vector<LiveJob>> liveJobs_;     // nullopt until the supervisor says
+  std::optional<SupervisorCounters> counters_;       // from the last heartbeat that had them
+  Rendered page_, metrics_;
   std::map<std::string, std::string> secretsByKeyId_;
   std::string lastBindError_;
   bool stopping_ = false;

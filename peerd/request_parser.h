@@ -12,7 +12,8 @@
 // Keep-alive follows HTTP/1.0 and 1.1 rules (http_should_keep_alive); an
 // Upgrade or CONNECT request is answered as a plain one that closes. After
 // a refusal, or a request that closes, nothing more is read: feed() then
-// returns no events. Of the headers only Accept is kept.
+// returns no events. Of the headers only Accept is kept. The client's
+// address is not the parser's to know: the server fills it in.
 #include <http_parser.h>
 
 #include <cstddef>
@@ -26,6 +27,9 @@ struct HttpRequest {
   std::string url;     // as sent: path and query
   std::string accept;  // the Accept header, "" when absent
   int versionMajor = 1, versionMinor = 1;
+  // The client's IP address as text ("127.0.0.1", "::1", "::ffff:10.0.0.5"),
+  // set by the server from the connection; "" when unknown.
+  std::string clientAddress;
 };
 
 struct RequestEvent {

@@ -11,6 +11,18 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   *buf = uv_buf_init(buffer, sizeof buffer);
 }
 
+// The numeric address of sockaddr ADDRESS ("127.0.0.1", "::1"); "" for
+// another family.
+std::string addressText(const sockaddr_storage& address) {
+  char name[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET6) {
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&address), name, sizeof name);
+  } else if (address.ss_family == AF_INET) {
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&address), name, sizeof name);
+  }
+  return name;
+}
+
 }  // namespace
 
 struct StatusServer::Connection {
@@ -20,6 +32,7 @@ struct StatusServer::Connection {
   uv_timer_t timer{};
   StatusServer* server;
   RequestParser parser;
+  std::string client;  // its address, given to each request
   Connection* prev = nullptr;
   Connection* next = nullptr;
   bool inRequest = false;
@@ -31,7 +44,7 @@ struct StatusServer::Connection {
   // timeout; a refusal is answered and the connection closed.
   void onBytes(const char* data, size_t n) {
     if (closing || closeAfterWrite) return;
-    for (const RequestEvent& event : parser.feed(data, n)) {
+    for (RequestEvent& event : parser.feed(data, n)) {
       if (closing) return;  // it stopped reading its answers
       switch (event.kind) {
         case RequestEvent::Kind::kStarted:
@@ -40,6 +53,7 @@ struct StatusServer::Connection {
           break;
         case RequestEvent::Kind::kRequest:
           inRequest = false;
+          event.request.clientAddress = client;
           write(formatResponse(server->handler_(event.request), event.request, event.keepAlive), !event.keepAlive);
           if (event.keepAlive) armTimer(server->limits_.idleTimeoutMs);
           break;
@@ -150,16 +164,9 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
   sockaddr_storage actual{};
   int length = sizeof actual;
   uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&actual), &length);
-  char name[64] = {};
-  int actualPort = 0;
-  if (actual.ss_family == AF_INET6) {
-    uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&actual), name, sizeof name);
-    actualPort = ntohs(reinterpret_cast<sockaddr_in6*>(&actual)->sin6_port);
-  } else {
-    uv_ip4_name(reinterpret_cast<sockaddr_in*>(&actual), name, sizeof name);
-    actualPort = ntohs(reinterpret_cast<sockaddr_in*>(&actual)->sin_port);
-  }
-  *bound = std::string(name) + ":" + std::to_string(actualPort);
+  int actualPort = actual.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&actual)->sin6_port)
+                                                : ntohs(reinterpret_cast<sockaddr_in*>(&actual)->sin_port);
+  *bound = addressText(actual) + ":" + std::to_string(actualPort);
   return true;
 }
 
@@ -178,6 +185,9 @@ void StatusServer::onConnection() {
     return c->close();  // all busy mid-request: the newcomer goes, those served stay
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  sockaddr_storage peer{};
+  int length = sizeof peer;
+  if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &length) == 0) c->client = addressText(peer);
   c->armTimer(limits_.requestTimeoutMs);  // a connection that never sends is closed too
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
     auto* conn = static_cast<Connection*>(s->data);

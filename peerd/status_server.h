@@ -14,6 +14,8 @@
 //   - anything the parser refuses gets 400 and the connection is closed.
 // A refused request gets its refusal only, never an answer too. After an
 // answer that says "Connection: close" nothing more is read.
+// Each request handed to the callback carries the client's address
+// (HttpRequest::clientAddress), read from the socket when it was accepted.
 #include <uv.h>
 
 #include <cstdint>

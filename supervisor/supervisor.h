@@ -31,6 +31,7 @@
 #include "supervisor/mail_health.h"
 #include "supervisor/outbox_delivery.h"
 #include "supervisor/run_reply.h"
+#include "supervisor/run_metrics.h"
 #include "supervisor/run_request.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/state_writer.h"
@@ -69,6 +70,7 @@ struct SupervisorStats {
   uint64_t spawnFailures = 0;
   uint64_t runsLostWithLauncher = 0;  // the launcher died under them: not recorded
   uint64_t outboxEntries = 0;
+  RunMetrics runs;  // recorded runs by outcome and duration, for peerd's /metrics
 };
 
 class Supervisor final : private HelperChannel::Listener {
@@ -143,6 +145,7 @@ class Supervisor final : private HelperChannel::Listener {
   void expirePeerQueries();
   void endPeerQueriesUnrecorded(const char* why);
   void pushHealth();
+  void pushJobList();  // the jobs run now, for peerd's page and /metrics
   void onPeerdReady();
   void onPeerdMessage(ipc::DecodedMessage& message);
   void onPeerdLost();

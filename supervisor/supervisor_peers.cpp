@@ -139,10 +139,30 @@ void Supervisor::pushHealth() {
   health.setMailProblem(mail.problem);
   health.setHeartbeatUnixMs(now);
   health.setSchedulerOk(schedulerOk);
+  writeSupervisorCounters({stats_.runs, stats_.spawnFailures, stats_.overruns, stats_.runsLostWithLauncher},
+                          health.initMetrics());
   peerd_->send(message);
 }
 
-void Supervisor::onPeerdReady() { pushHealth(); }
+void Supervisor::pushJobList() {
+  if (!peerd_ || !peerd_->ready()) return;  // sent again when it is
+  capnp::MallocMessageBuilder message;
+  size_t live = static_cast<size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.retired; }));
+  auto list = message.initRoot<ipc::ToPeerd>().initJobs().initJobs(static_cast<unsigned>(live));
+  unsigned i = 0;
+  for (const Job& job : jobs_) {
+    if (job.retired) continue;
+    list[i].setId(job.def.id());
+    list[i].setName(job.def.name());
+    ++i;
+  }
+  peerd_->send(message);
+}
+
+void Supervisor::onPeerdReady() {
+  pushHealth();
+  pushJobList();
+}
 
 void Supervisor::onPeerdMessage(ipc::DecodedMessage& decoded) {
   auto message = decoded.root<ipc::FromPeerd>();

@@ -92,6 +92,7 @@ Supervisor::ReloadResult Supervisor::reload(const char* trigger) {
   Config before = std::move(config_);
   config_ = std::move(loaded.config);
   restartChangedHelpers(before);
+  pushJobList();
   scheduleAll(now);
   armTimer(now);
   size_t active = static_cast<size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.retired; }));

@@ -111,6 +111,7 @@ void Supervisor::recordRun(Job& job, WorkerRunReport& report) {
 
 void Supervisor::recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
                                uint32_t durationMs, std::optional<PeerRecord> peer) {
+  stats_.runs.recordRun(run.outcome, durationMs);
   if (job.retired) {
     CHECKER_LOG_INFO("job %s: run finished after the reload removed the job; not recorded", job.def.name().c_str());
     return;

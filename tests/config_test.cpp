@@ -110,6 +110,26 @@ jobproblem_after = 10s
   EXPECT_EQ(good.config.peerd.jobProblemAfter.count(), 10'000);
 }
 
+TEST(Config, StatusPageAndMetricsAreLoopbackUnlessSaid) {
+  ConfigLoad defaults = parse(kMinimal);
+  ASSERT_TRUE(defaults.ok()) << ::testing::PrintToString(defaults.errors);
+  EXPECT_EQ(defaults.config.peerd.statusPage, Exposure::loopback);
+  EXPECT_EQ(defaults.config.peerd.metrics, Exposure::loopback);
+  ConfigLoad set = parse(std::string(kMinimal) + "[peerd]\nstatus_page = yes\nmetrics = No\n");
+  ASSERT_TRUE(set.ok()) << ::testing::PrintToString(set.errors);
+  EXPECT_EQ(set.config.peerd.statusPage, Exposure::on);
+  EXPECT_EQ(set.config.peerd.metrics, Exposure::off);
+  ConfigLoad spelled = parse(std::string(kMinimal) + "[peerd]\nstatus_page = off\nmetrics = LOOPBACK\n");
+  ASSERT_TRUE(spelled.ok()) << ::testing::PrintToString(spelled.errors);
+  EXPECT_EQ(spelled.config.peerd.statusPage, Exposure::off);
+  EXPECT_EQ(spelled.config.peerd.metrics, Exposure::loopback);
+  EXPECT_STREQ(exposureName(Exposure::loopback), "loopback");
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peerd]\nstatus_page = localhost\n"),
+              HasSubstr("t.cfg:7: [peerd] status_page: expected yes, no or loopback, got 'localhost'"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peerd]\nlisten = 127.0.0.1:0\nmetrics = 127.0.0.1\n"),
+              HasSubstr("t.cfg:8: [peerd] metrics: expected yes, no or loopback, got '127.0.0.1'"));
+}
+
 TEST(Config, EmailTransportKeys) {
   ConfigLoad load = parse(std::string(kMinimal) +
                           "smtptls = tls\nimaptls = starttls\ncafile = ca.pem\nselfcheck_every = 2s\n"

@@ -171,7 +171,8 @@ class PeerdAnswers : public ::testing::Test {
     HttpRequest request;
     request.method = method;
     request.url = url;
-    return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, "web1", secrets});
+    return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, "web1", secrets, Exposure::off,
+                                                Exposure::off, nullptr, nullptr});
   }
   bool mailProblem = false;
 };

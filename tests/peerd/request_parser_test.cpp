@@ -159,12 +159,12 @@ TEST(RequestParser, NoBytesAreNotTheEndOfTheStream) {
 }
 
 TEST(FormatResponse, StatusLineInTheRequestsVersionAndNoBodyForHead) {
-  HttpRequest get{"GET", "/", "", 1, 0};
+  HttpRequest get{"GET", "/", "", 1, 0, ""};
   HttpResponse response{200, "text/plain; charset=utf-8", "True"};
   EXPECT_EQ(formatResponse(response, get, false),
             "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n"
             "Connection: close\r\nCache-Control: no-store\r\n\r\nTrue");
-  HttpRequest head{"HEAD", "/", "", 1, 1};
+  HttpRequest head{"HEAD", "/", "", 1, 1, ""};
   EXPECT_EQ(formatResponse({431, "text/plain", "x"}, head, true),
             "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n"
             "Connection: keep-alive\r\nCache-Control: no-store\r\n\r\n");

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -41,7 +42,7 @@ int64_t nowMs() {
 // A StatusServer on 127.0.0.1:<free port>, its loop in a thread of its own.
 class Server {
  public:
-  explicit Server(ServerLimits limits) {
+  explicit Server(ServerLimits limits, const std::string& host = "127.0.0.1") {
     uv_loop_init(&loop_);
     uv_async_init(&loop_, &stop_, [](uv_async_t* a) {
       auto* self = static_cast<Server*>(a->data);
@@ -53,6 +54,7 @@ class Server {
         &loop_,
         [this](const HttpRequest& request) {
           std::lock_guard<std::mutex> lock(mutex_);
+          lastClient_ = request.clientAddress;
           if (request.method != "GET" && request.method != "HEAD") {
             return HttpResponse{405, "text/plain; charset=utf-8", "Method Not Allowed\n"};
           }
@@ -60,7 +62,7 @@ class Server {
         },
         limits);
     std::string bound, error;
-    if (!server_->listen("127.0.0.1", 0, &bound, &error)) throw std::runtime_error(error);
+    if (!server_->listen(host, 0, &bound, &error)) throw std::runtime_error(error);
     port_ = static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   }
@@ -74,6 +76,11 @@ class Server {
     std::lock_guard<std::mutex> lock(mutex_);
     view_ = view;
   }
+  // The client address the last request carried.
+  std::string lastClient() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lastClient_;
+  }
 
  private:
   uv_loop_t loop_{};
@@ -82,6 +89,7 @@ class Server {
   std::thread thread_;
   std::mutex mutex_;
   InstanceView view_{false, nowMs()};
+  std::string lastClient_;
   uint16_t port_ = 0;
 };
 
@@ -183,6 +191,30 @@ TEST(StatusServer, HttpOneZeroGetsTheBodyByteForByteAndAClose) {
   EXPECT_EQ(bodyOf(ask(server.port(), "GET /anything/at/all HTTP/1.0\r\n\r\n")), "MailProblem");
   server.setView({false, nowMs() - 10 * 60'000});
   EXPECT_EQ(bodyOf(ask(server.port(), "GET /?x=1 HTTP/1.0\r\n\r\n")), "JobProblem");
+}
+
+// The loopback rule of the status page and /metrics (peerd/routes.h) needs
+// to know who asks: the server gives each request its client's address.
+TEST(StatusServer, EachRequestCarriesItsClientsAddress) {
+  Server v4(shortLimits());
+  EXPECT_EQ(bodyOf(ask(v4.port())), "True");
+  EXPECT_EQ(v4.lastClient(), "127.0.0.1");
+  std::unique_ptr<Server> v6;
+  try {
+    v6 = std::make_unique<Server>(shortLimits(), "::1");
+  } catch (const std::runtime_error& e) {
+    GTEST_SKIP() << "no IPv6 loopback here (" << e.what() << "); 127.0.0.1 was checked";
+  }
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  address.sin6_port = htons(v6->port());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << std::strerror(errno);
+  sendAll(fd, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(bodyOf(readUntilClosed(fd)), "True");
+  ::close(fd);
+  EXPECT_EQ(v6->lastClient(), "::1");
 }
 
 TEST(StatusServer, HttpOneOneKeepsTheConnectionForSeveralQuestions) {

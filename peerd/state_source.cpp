@@ -1,0 +1,35 @@
+#include "peerd/state_source.h"
+
+namespace checker::peerd {
+
+void StateSource::read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot) {
+  try {
+    if (!store_) store_.emplace(StateStore::openReadOnly(dir_));
+    ReadTransaction txn = store_->beginRead();
+    if (live == nullptr) {
+      snapshot->jobs = readAllJobStatus(txn);
+    } else {
+      for (const LiveJob& job : *live) {
+        if (std::optional<JobStatus> status = readJobStatus(txn, job.id)) {
+          snapshot->jobs.push_back(std::move(*status));
+        } else {
+          snapshot->notRunYet.push_back(job.name);
+        }
+      }
+    }
+    snapshot->selfCheck = readLastSelfCheck(txn);
+    snapshot->outbox = readOutbox(txn);
+    snapshot->mail = mailHealth(snapshot->selfCheck, snapshot->outbox.entries, snapshot->nowUnixMs);
+    snapshot->peers = readPeers(config, &txn);
+  } catch (const StateError& e) {
+    snapshot->stateError = e.what();
+    snapshot->jobs.clear();
+    snapshot->notRunYet.clear();
+    snapshot->selfCheck.reset();
+    snapshot->mail = {};
+    snapshot->outbox = {};
+    snapshot->peers = readPeers(config, nullptr);
+  }
+}
+
+}  // namespace checker::peerd

@@ -1,0 +1,33 @@
+#pragma once
+// peerd's read-only view of the LMDB state (common/state_store.h), for the
+// status page and /metrics. The environment is opened on first use and kept
+// (LMDB allows one per path per process; a failed open is tried again at
+// the next request, e.g. before checkerd's first start has created it).
+// Each read is one read transaction: a consistent snapshot that never
+// blocks checkerd's writes. peerd never writes the state.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/state_store.h"
+#include "peerd/status_snapshot.h"
+
+namespace checker::peerd {
+
+class StateSource {
+ public:
+  explicit StateSource(std::string stateDir) : dir_(std::move(stateDir)) {}
+
+  // Fills SNAPSHOT's jobs, self-check, mail health, outbox and peers (peers
+  // as CONFIG lists them). LIVE: the jobs checkerd runs now, in its order;
+  // nullptr before checkerd said (every stored job, in key order). On a
+  // failure SNAPSHOT->stateError says why and the rest stays empty.
+  void read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot);
+
+ private:
+  std::string dir_;
+  std::optional<StateStore> store_;
+};
+
+}  // namespace checker::peerd

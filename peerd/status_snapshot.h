@@ -1,0 +1,39 @@
+#pragma once
+// What peerd's status page and /metrics show, gathered in one place at the
+// moment of a request: peerd's own view (the plain answer, the heartbeat,
+// the supervisor's counters) and the state read from LMDB
+// (peerd/state_source.h). The renderers (status_page.h, metrics_text.h)
+// are pure functions of it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/mail_health.h"
+#include "supervisor/run_metrics.h"
+#include "supervisor/state_view.h"
+
+namespace checker::peerd {
+
+// A job checkerd runs now (ipc/peerd.capnp JobList).
+struct LiveJob {
+  std::string id, name;
+};
+
+struct StatusSnapshot {
+  std::string serverName;
+  int64_t nowUnixMs = 0;
+  std::string answer;                           // the plain word peers are told now
+  std::optional<int64_t> heartbeatAgeMs;        // since checkerd's last heartbeat; nullopt: none yet
+  std::optional<SupervisorCounters> counters;   // as of that heartbeat; nullopt: none yet
+  std::string stateError;                       // not empty: the state could not be read (below is empty)
+  std::vector<JobStatus> jobs;                  // the jobs checkerd runs that have a stored state, in its order
+  std::vector<std::string> notRunYet;           // names of those that have none yet
+  bool noMail = false;                          // [email] nomail
+  std::optional<SelfCheckState> selfCheck;      // nullopt: none ran yet
+  MailHealth mail;
+  OutboxSummary outbox;
+  std::vector<PeerRow> peers;
+};
+
+}  // namespace checker::peerd
