@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/terminal.h"
+#include "supervisor/state_view.h"
 
 namespace checker::cli {
 
@@ -25,22 +26,8 @@ struct JobRow {
   bool notifiedFailure = false;
 };
 
-struct RefusedMail {
-  uint64_t id = 0;
-  std::string to, subject, error;
-};
-
-struct OutboxSummary {
-  size_t pending = 0;
-  int64_t oldestPendingUnixMs = 0;
-  std::string lastError;  // of the pending entry tried most often
-  std::vector<RefusedMail> refused;
-};
-
-struct PeerRow {
-  std::string name, url, status = "not asked yet", message;
-  int64_t lastQueryUnixMs = 0, sinceUnixMs = 0;
-};
+// RefusedMail, OutboxSummary and PeerRow are the state's own, as
+// supervisor/state_view.h reads them for peerd's status page too.
 
 // The last config reload checkerd tried (meta "reload"); unixMs 0: none.
 struct ReloadRow {

@@ -22,7 +22,10 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
     job.type = s.getType().cStr();
     job.health = s.getHealth();
     job.consecutiveFailures = s.getConsecutiveFailures();
+    job.consecutiveSuccesses = s.getConsecutiveSuccesses();
     job.firstFailureUnixMs = s.getFirstFailureUnixMs();
+    job.lastNotifyUnixMs = s.getLastNotifyUnixMs();
+    job.notifiedFailure = s.getNotifiedFailure();
     job.lastRunUnixMs = s.getLastRunUnixMs();
     job.lastOutcome = s.getLastOutcome();
     job.message = s.getLastMessage().cStr();

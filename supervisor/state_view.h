@@ -25,7 +25,10 @@ struct JobStatus {
   bool unreadable = false;  // the stored value could not be decoded; message says why
   ipc::Health health = ipc::Health::NEVER_RUN;
   uint32_t consecutiveFailures = 0;
+  uint32_t consecutiveSuccesses = 0;  // while still failing
   int64_t firstFailureUnixMs = 0;  // 0 when not failing
+  int64_t lastNotifyUnixMs = 0;
+  bool notifiedFailure = false;
   int64_t lastRunUnixMs = 0;
   ipc::Outcome lastOutcome = ipc::Outcome::OK;  // meaningful when runs > 0
   std::string message;                          // the last run's
