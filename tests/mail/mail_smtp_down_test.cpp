@@ -26,7 +26,7 @@ struct SmtpBackUp {
   }
 };
 
-TEST(EmailSmtpDown, SubmissionAnswers4xxWhileDownAndDeliversWhenUp) {
+TEST(EmailSmtpDown, SubmissionRefusesTransientlyWhileDownAndDeliversWhenUp) {
   MailFixture mail = MailFixture::load();
   SmtpOptions o;
   o.url = "smtp://" + mail.host + ":" + std::to_string(mail.submissionPort);
@@ -41,7 +41,9 @@ TEST(EmailSmtpDown, SubmissionAnswers4xxWhileDownAndDeliversWhenUp) {
     SmtpBackUp backUp{mail};
     SmtpResult sent = smtpSend(o, smtpMessage(o.from, o.to, "while down", "x"));
     EXPECT_NE(sent.code, CURLE_OK) << mail.serverLogs();
-    EXPECT_GE(sent.response, 400) << sent.error << "\n" << mail.serverLogs();
+    // Dovecot answers 421 at MAIL FROM; once, under load, it closed the
+    // connection after AUTH (235) with no answer at all. Both are
+    // transient to the mailer (retried); a 5xx would be final, and wrong.
     EXPECT_LT(sent.response, 500) << sent.error << "\n" << mail.serverLogs();
   }
 
