@@ -129,16 +129,6 @@ std::string peersJson(const StatusReport& report) {
 
 }  // namespace
 
-std::string localTime(int64_t unixMs) {
-  if (unixMs == 0) return "-";
-  time_t seconds = static_cast<time_t>(unixMs / 1000);
-  tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
-  return text;
-}
-
 std::string ageOf(int64_t unixMs, int64_t nowUnixMs) {
   if (unixMs == 0) return "-";
   int64_t seconds = std::max<int64_t>(nowUnixMs - unixMs, 0) / 1000;

@@ -60,8 +60,6 @@ std::string statusText(const StatusReport& report, const TerminalOutput& out, in
 // One JSON document, ending in a newline.
 std::string statusJson(const StatusReport& report);
 
-// "2026-11-24 21:40:07" in local time; "-" for 0.
-std::string localTime(int64_t unixMs);
 // "4s ago", "12m ago", "3h ago", "2d ago"; "-" for 0.
 std::string ageOf(int64_t unixMs, int64_t nowUnixMs);
 

@@ -36,16 +36,6 @@ tr.failing td:first-child{box-shadow:inset 4px 0 #b42318}
 footer{padding:0 24px 16px;color:#6b7680;font-size:12px}
 )";
 
-std::string localTime(int64_t unixMs) {
-  if (unixMs <= 0) return "-";
-  time_t seconds = static_cast<time_t>(unixMs / 1000);
-  tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
-  return text;
-}
-
 // "12 s", "5 min", "3 h", "2 d".
 std::string span(int64_t ms) {
   int64_t s = ms < 0 ? 0 : ms / 1000;

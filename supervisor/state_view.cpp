@@ -1,5 +1,7 @@
 #include "supervisor/state_view.h"
 
+#include <ctime>
+
 #include "ipc/framing.h"
 
 namespace checker {
@@ -10,6 +12,16 @@ const char* healthName(ipc::Health health) {
     case ipc::Health::FAILING: return "failing";
     default: return "never run";
   }
+}
+
+std::string localTime(int64_t unixMs) {
+  if (unixMs <= 0) return "-";
+  time_t seconds = static_cast<time_t>(unixMs / 1000);
+  tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
 }
 
 JobStatus decodeJobStatus(std::string_view id, std::string_view value) {

@@ -40,6 +40,10 @@ struct JobStatus {
 // "ok", "failing", "never run".
 const char* healthName(ipc::Health health);
 
+// "2026-11-24 21:40:07" in local time, as `checker status` and peerd's page
+// show times; "-" for 0 (never).
+std::string localTime(int64_t unixMs);
+
 // The JobState VALUE stored under ID.
 JobStatus decodeJobStatus(std::string_view id, std::string_view value);
 // Job ID's stored state; nullopt when it has none (never ran).
