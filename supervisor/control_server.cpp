@@ -22,6 +22,7 @@ struct ControlServer::Client {
   uv_timer_t deadline{};
   ipc::FrameReader reader{kMaxRequestBytes};
   ControlServer* server = nullptr;
+  uint64_t id = 0;
   Client* prev = nullptr;
   Client* next = nullptr;
   int openHandles = 2;
@@ -45,6 +46,7 @@ struct ControlServer::Client {
   }
 
   void answer(const ControlAnswer& result) {
+    if (answered || closing) return;
     answered = true;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe));
     capnp::MallocMessageBuilder builder;
@@ -74,9 +76,20 @@ struct ControlServer::Client {
       return answer({false, "bad request: " + reader.error()});
     }
     if (status != ipc::FrameStatus::ready) return;
+    // One request per client: the deadline was for sending it; the answer
+    // takes as long as it takes.
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe));
+    uv_timer_stop(&deadline);
     std::unique_ptr<ipc::DecodedMessage> message = reader.take();
+    ControlServer* owner = server;
+    uint64_t clientId = id;
     try {
-      answer(server->handler_(message->root<ipc::ControlRequest>()));
+      // The server outlives the loop run in which the answer can come.
+      server->handler_(message->root<ipc::ControlRequest>(), [owner, clientId](const ControlAnswer& result) {
+        for (Client* c = owner->clients_; c != nullptr; c = c->next) {
+          if (c->id == clientId) return c->answer(result);
+        }
+      });
     } catch (const std::exception& e) {
       CHECKER_LOG_WARN("control socket: bad request: %s", e.what());
       answer({false, std::string("bad request: ") + e.what()});
@@ -110,6 +123,7 @@ bool ControlServer::listen(const std::string& path, std::string* error) {
 void ControlServer::onConnection() {
   auto* client = new Client;
   client->server = this;
+  client->id = nextClientId_++;
   uv_pipe_init(loop_, &client->pipe, 0);
   uv_timer_init(loop_, &client->deadline);
   client->pipe.data = client;

@@ -3,8 +3,9 @@
 // (STATEDIR/control.sock, mode 0600: root, or the service's user, only) on
 // which `checker reload` and later commands send one framed ControlRequest
 // (ipc/control.capnp) and get one ControlReply. A client that sends garbage,
-// too much, or nothing within a few seconds is disconnected; the loop never
-// waits on a client.
+// too much, or no whole request within a few seconds is disconnected; the
+// loop never waits on a client. The answer may come later (a reload reads
+// the config off the loop): the handler is given a way to respond.
 #include <uv.h>
 
 #include <functional>
@@ -22,7 +23,10 @@ struct ControlAnswer {
 
 class ControlServer {
  public:
-  using Handler = std::function<ControlAnswer(ipc::ControlRequest::Reader)>;
+  // Answers the request once, now or later from the loop; a client gone by
+  // then (or a server closed) is skipped.
+  using Respond = std::function<void(const ControlAnswer&)>;
+  using Handler = std::function<void(ipc::ControlRequest::Reader, Respond)>;
 
   ControlServer(uv_loop_t* loop, Handler handler);
   // Binds PATH (a stale socket file there is replaced). False with *error.
@@ -40,6 +44,7 @@ class ControlServer {
   std::string path_;
   bool listening_ = false;
   Client* clients_ = nullptr;  // open clients, to close them at stop
+  uint64_t nextClientId_ = 1;  // a late answer finds its client by id
 };
 
 // The control socket of the state directory STATE_DIR.

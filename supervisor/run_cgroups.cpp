@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -335,9 +336,21 @@ int removeTree(const std::string& dir, std::chrono::steady_clock::time_point unt
 
 namespace {
 
+// checker-runs-PID for the first RunCgroups of this process, then
+// checker-runs-PID-N: a plugin describe during a reload (on another thread)
+// has slots of its own beside the supervisor's. With one shared base it
+// took the supervisor's slot-1, and v1's "left by an earlier process with
+// our pid" sweep below killed the supervisor's running jobs.
+std::string newBaseName() {
+  static std::atomic<unsigned> made{0};
+  unsigned n = made++;
+  std::string name = kBasePrefix + std::to_string(::getpid());
+  return n == 0 ? name : name + "-" + std::to_string(n);
+}
+
 // v2: moves the caller into <own>/supervisor and enables +pids +memory down
-// to the new base. Returns the base, or "" with *why.
-std::string prepareV2(std::string* why) {
+// to the new base NAME. Returns the base, or "" with *why.
+std::string prepareV2(const std::string& name, std::string* why) {
   std::string own = ownCgroupDir("cgroup2", "", why);
   if (own.empty()) return "";
   // Already moved into our leaf (an earlier detect in this process, or a
@@ -361,7 +374,7 @@ std::string prepareV2(std::string* why) {
     if (!writeFile(leaf + "/cgroup.procs", std::to_string(::getpid()), why)) return "";
   }
   std::string runs = own + "/runs";
-  std::string base = runs + "/" + kBasePrefix + std::to_string(::getpid());
+  std::string base = runs + "/" + name;
   if (!writeFile(own + "/cgroup.subtree_control", "+pids +memory", why)) {
     if (errno == EBUSY) *why += " (other processes share the supervisor's cgroup)";
     return "";
@@ -371,12 +384,13 @@ std::string prepareV2(std::string* why) {
   return base;
 }
 
-// v1: makes <mount>/<own>/checker-runs-PID in the hierarchy of CONTROLLER.
+// v1: makes <mount>/<own>/NAME in the hierarchy of CONTROLLER.
 // Returns it, or "" with *why.
-std::string prepareV1(const std::string& controller, const std::string& probeFile, std::string* why) {
+std::string prepareV1(const std::string& controller, const std::string& probeFile, const std::string& name,
+                      std::string* why) {
   std::string own = ownCgroupDir("cgroup", controller, why);
   if (own.empty()) return "";
-  std::string base = joinPath(own, kBasePrefix + std::to_string(::getpid()));
+  std::string base = joinPath(own, name);
   if (::mkdir(base.c_str(), 0755) != 0) {
     if (errno != EEXIST) {
       *why = describeErrno("mkdir", base, errno);
@@ -402,14 +416,15 @@ std::string prepareV1(const std::string& controller, const std::string& probeFil
 RunCgroups RunCgroups::detect(std::string* whyNot) {
   RunCgroups cgroups;
   std::string whyV2, whyV1;
-  if (std::string base = prepareV2(&whyV2); !base.empty()) {
+  std::string name = newBaseName();
+  if (std::string base = prepareV2(name, &whyV2); !base.empty()) {
     cgroups.mode_ = Mode::v2;
     cgroups.hierarchies_.push_back({true, true, base});
     return cgroups;
   }
-  std::string pidsBase = prepareV1("pids", "pids.max", &whyV1);
+  std::string pidsBase = prepareV1("pids", "pids.max", name, &whyV1);
   if (!pidsBase.empty()) {
-    std::string memoryBase = prepareV1("memory", "memory.limit_in_bytes", &whyV1);
+    std::string memoryBase = prepareV1("memory", "memory.limit_in_bytes", name, &whyV1);
     if (!memoryBase.empty()) {
       cgroups.mode_ = Mode::v1;
       cgroups.hierarchies_.push_back({true, false, pidsBase});
@@ -622,7 +637,7 @@ int RunCgroups::sweepStale() {
       if (name.rfind(kBasePrefix, 0) != 0 || base == hierarchy.base) continue;
       char* end = nullptr;
       long pid = std::strtol(name.c_str() + std::char_traits<char>::length(kBasePrefix), &end, 10);
-      if (*end != '\0' || pid <= 0) continue;
+      if ((*end != '\0' && *end != '-') || pid <= 0) continue;  // checker-runs-PID[-N]
       if (ownedByLiveProcess(base, static_cast<pid_t>(pid))) continue;
       CHECKER_LOG_INFO("run cgroups: removing %s, left by supervisor %ld", base.c_str(), pid);
       removed += removeTree(base, until);

@@ -11,7 +11,9 @@
 //       <own>/runs/checker-runs-PID/slot-K   +pids +memory enabled down to here
 //   v1  <pids mount>/<own>/checker-runs-PID/slot-K
 //       <memory mount>/<own>/checker-runs-PID/slot-K
-// where <own> is the supervisor's cgroup from /proc/self/cgroup.
+// where <own> is the supervisor's cgroup from /proc/self/cgroup. A second
+// RunCgroups in the same process (a plugin describe during a reload) is
+// checker-runs-PID-N: its slots are never the supervisor's.
 //
 // Slots are reused: making and removing a cgroup costs ~0.6 ms of the
 // loop's time on cgroup v1 (mkdir, limits, rmdir, in two hierarchies), more

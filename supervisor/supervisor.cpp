@@ -137,15 +137,15 @@ void Supervisor::start() {
     h->data = this;
   }
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
-  control_ = std::make_unique<ControlServer>(loop_, [this](ipc::ControlRequest::Reader request) {
-    ControlAnswer answer;
+  control_ = std::make_unique<ControlServer>(loop_, [this](ipc::ControlRequest::Reader request,
+                                                             ControlServer::Respond respond) {
     if (request.isReload()) {
-      ReloadResult result = reload("checker reload");
-      answer = {result.ok, result.message};
+      reload("checker reload", [respond](const ReloadResult& result) { respond({result.ok, result.message}); });
     } else if (request.isPing()) {
-      answer = {true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path};
+      respond({true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path});
+    } else {
+      respond({false, "unknown request"});
     }
-    return answer;
   });
   std::string controlError;
   if (!control_->listen(controlSocketPath(config_.general.stateDir), &controlError)) {

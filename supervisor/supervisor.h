@@ -86,17 +86,21 @@ class Supervisor final : private HelperChannel::Listener {
   // their process groups are killed. The loop ends when all is closed.
   void beginStop(const char* why);
 
-  // Re-reads the config (options.reloadConfig). Valid: jobs that remain
-  // keep their state and any run in progress, new ones are scheduled,
-  // removed ones stop being scheduled (a run in progress finishes, not
-  // recorded); the mailer and peerd restart if their settings changed.
-  // Invalid: the running config stays. Logged, and kept in the state for
-  // `checker status` either way.
+  // Re-reads the config (options.reloadConfig) on libuv's thread pool, so
+  // that a plugin's slow describe never stalls the loop, then applies it on
+  // the loop. Valid: jobs that remain keep their state and any run in
+  // progress, new ones are scheduled, removed ones stop being scheduled (a
+  // run in progress finishes, not recorded); the mailer and peerd restart if
+  // their settings changed. Invalid: the running config stays. Logged, and
+  // kept in the state for `checker status` either way; DONE (if any) gets
+  // the result. A reload asked for while one is reading is done again after
+  // it, so that it sees the file as it is after the request.
   struct ReloadResult {
     bool ok = false;
     std::string message;  // what changed, or every error (one per line)
   };
-  ReloadResult reload(const char* trigger);
+  using ReloadDone = std::function<void(const ReloadResult&)>;
+  void reload(const char* trigger, ReloadDone done = nullptr);
 
   const SupervisorStats& stats() const { return stats_; }
   size_t runningCount() const { return running_; }
@@ -164,6 +168,9 @@ class Supervisor final : private HelperChannel::Listener {
   void finishStopIfIdle();
   void closeHandles();
 
+  void startReloadRead();
+  void onReloadRead();
+  ReloadResult applyReload(const std::string& trigger, LoadedConfig& loaded);
   void retireJob(size_t index);
   void restartChangedHelpers(const Config& before);
 
@@ -218,6 +225,18 @@ class Supervisor final : private HelperChannel::Listener {
   std::vector<uint64_t> pendingCleanups_;
   uv_signal_t sigterm_{}, sigint_{}, sighup_{};
   std::unique_ptr<ControlServer> control_;  // `checker reload` and friends
+  struct ReloadRead {
+    uv_work_t work{};
+    bool inFlight = false;
+    std::string trigger;              // of the read in flight
+    std::vector<ReloadDone> waiting;  // answered by the read in flight
+    std::string nextTrigger;          // asked for during it: read again after
+    std::vector<ReloadDone> next;
+    bool again = false;
+    // Written on the pool thread, read on the loop once the read is over.
+    LoadedConfig loaded;
+    std::string failure;  // reloadConfig threw
+  } reloadRead_;
 };
 
 // Open fds of this process, logged after the first run and at stop so that

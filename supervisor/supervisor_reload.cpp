@@ -22,24 +22,94 @@ std::string joinLines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-Supervisor::ReloadResult Supervisor::reload(const char* trigger) {
+namespace {
+
+Supervisor::ReloadResult refuseReload(StateWriter& writer, const std::string& trigger, const std::string& why) {
+  CHECKER_LOG_ERROR("reload (%s) refused, the running config stays:\n%s", trigger.c_str(), why.c_str());
+  Supervisor::ReloadResult result;
+  result.message = "the running config stays: " + why;
+  writer.recordReload(wallClockNowMs(), false, result.message);
+  return result;
+}
+
+}  // namespace
+
+void Supervisor::reload(const char* trigger, ReloadDone done) {
+  if (stopping_ || !options_.reloadConfig) {
+    ReloadResult refused = refuseReload(writer_, trigger, stopping_ ? "checkerd is stopping" : "this checkerd cannot reload");
+    scheduleFlush();
+    if (done) done(refused);
+    return;
+  }
+  if (reloadRead_.inFlight) {
+    reloadRead_.again = true;
+    reloadRead_.nextTrigger = trigger;
+    if (done) reloadRead_.next.push_back(std::move(done));
+    return;
+  }
+  reloadRead_.trigger = trigger;
+  if (done) reloadRead_.waiting.push_back(std::move(done));
+  startReloadRead();
+}
+
+void Supervisor::startReloadRead() {
+  CHECKER_LOG_INFO("reload (%s): reading %s", reloadRead_.trigger.c_str(), config_.path.c_str());
+  reloadRead_.inFlight = true;
+  reloadRead_.loaded = LoadedConfig{};
+  reloadRead_.failure.clear();
+  reloadRead_.work.data = this;
+  int rc = uv_queue_work(
+      loop_, &reloadRead_.work,
+      [](uv_work_t* w) {
+        // Pool thread: touches nothing but reloadRead_.loaded and .failure.
+        auto* self = static_cast<Supervisor*>(w->data);
+        try {
+          self->reloadRead_.loaded = self->options_.reloadConfig();
+        } catch (const std::exception& e) {
+          self->reloadRead_.failure = e.what();
+        }
+      },
+      [](uv_work_t* w, int) { static_cast<Supervisor*>(w->data)->onReloadRead(); });
+  if (rc != 0) {
+    reloadRead_.failure = std::string("could not start reading the config: ") + uv_strerror(rc);
+    onReloadRead();
+  }
+}
+
+void Supervisor::onReloadRead() {
+  reloadRead_.inFlight = false;
+  ReloadResult result;
+  if (stopping_) {
+    result = refuseReload(writer_, reloadRead_.trigger, "checkerd is stopping");
+  } else if (!reloadRead_.failure.empty()) {
+    result = refuseReload(writer_, reloadRead_.trigger, reloadRead_.failure);
+  } else {
+    result = applyReload(reloadRead_.trigger, reloadRead_.loaded);
+  }
+  scheduleFlush();
+  reloadRead_.loaded = LoadedConfig{};
+  std::vector<ReloadDone> answered = std::move(reloadRead_.waiting);
+  reloadRead_.waiting.clear();
+  if (reloadRead_.again) {
+    reloadRead_.again = false;
+    reloadRead_.trigger = reloadRead_.nextTrigger;
+    reloadRead_.waiting = std::move(reloadRead_.next);
+    reloadRead_.next.clear();
+    if (stopping_) {
+      ReloadResult refused = refuseReload(writer_, reloadRead_.trigger, "checkerd is stopping");
+      for (ReloadDone& done : reloadRead_.waiting) done(refused);
+      reloadRead_.waiting.clear();
+    } else {
+      startReloadRead();
+    }
+  }
+  for (ReloadDone& done : answered) done(result);
+}
+
+Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, LoadedConfig& loaded) {
   ReloadResult result;
   int64_t now = wallClockNowMs();
-  auto refuse = [&](std::string why) {
-    CHECKER_LOG_ERROR("reload (%s) refused, the running config stays:\n%s", trigger, why.c_str());
-    result.message = "the running config stays: " + why;
-    writer_.recordReload(now, false, result.message);
-    scheduleFlush();
-    return result;
-  };
-  if (stopping_) return refuse("checkerd is stopping");
-  if (!options_.reloadConfig) return refuse("this checkerd cannot reload");
-  LoadedConfig loaded;
-  try {
-    loaded = options_.reloadConfig();
-  } catch (const std::exception& e) {
-    return refuse(e.what());
-  }
+  auto refuse = [&](const std::string& why) { return refuseReload(writer_, trigger, why); };
   if (!loaded.ok()) return refuse(joinLines(loaded.errors));
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (loaded.config.general.stateDir != config_.general.stateDir) {
@@ -100,9 +170,8 @@ Supervisor::ReloadResult Supervisor::reload(const char* trigger) {
   result.message = std::to_string(active) + " job(s): " + std::to_string(added) + " added, " + std::to_string(removed) +
                    " removed, " + std::to_string(active - added) + " kept (" + std::to_string(changed) +
                    " with a new schedule or policy)";
-  CHECKER_LOG_INFO("reload (%s): %s", trigger, result.message.c_str());
+  CHECKER_LOG_INFO("reload (%s): %s", trigger.c_str(), result.message.c_str());
   writer_.recordReload(now, true, result.message);
-  scheduleFlush();
   return result;
 }
 
@@ -130,8 +199,10 @@ void Supervisor::restartChangedHelpers(const Config& before) {
     CHECKER_LOG_INFO("reload: [email] or [general] changed: restarting the mailer");
     mailer_->restart();
   }
-  if (peerd_ && (nameChanged || !(before.peers == config_.peers) || !(before.peerd == config_.peerd))) {
-    CHECKER_LOG_INFO("reload: [peers], [peerd] or [general] changed: restarting peerd");
+  // peerd's page says whether nomail is set: the one [email] key it reads.
+  if (peerd_ && (nameChanged || !(before.peers == config_.peers) || !(before.peerd == config_.peerd) ||
+                 before.email.noMail != config_.email.noMail)) {
+    CHECKER_LOG_INFO("reload: [peers], [peerd], [general] or nomail changed: restarting peerd");
     peerd_->restart();
   }
 }

@@ -170,7 +170,8 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   // described again (by a worker that drops to the job user) and checkerd
   // carries on.
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
-  EXPECT_NE(daemon.waitForLine("reload (SIGHUP): ", 30s), "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_NE(daemon.waitForLine("reload (SIGHUP): reading", 30s), "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_NE(daemon.waitForLine("0 added, 0 removed", 30s), "") << ::testing::PrintToString(daemon.lines());
 
   ASSERT_EQ(::kill(daemon.pid(), SIGTERM), 0);
   EXPECT_THAT(systemd.nextStartingWith("STOPPING=1", 10s), HasSubstr("STATUS=stopping"));

@@ -50,7 +50,11 @@ class StatusInstance {
     dir_.write("settings.cfg", head_ + jobs);
     size_t from = daemon_->lines().size();
     ::kill(daemon_->pid(), SIGHUP);
-    std::string line = daemon_->waitForLine("reload (SIGHUP)", std::chrono::seconds(20), from);
+    // "reload (SIGHUP): reading FILE", then its result on a line of its own.
+    std::string line = daemon_->waitForLine("reload (SIGHUP): reading", std::chrono::seconds(20), from);
+    if (line.empty()) return false;
+    while (from < daemon_->lines().size() && daemon_->lines()[from] != line) ++from;
+    line = daemon_->waitForLine("reload (SIGHUP)", std::chrono::seconds(20), from + 1);
     return !line.empty() && line.find("refused") == std::string::npos;
   }
 

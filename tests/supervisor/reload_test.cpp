@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,7 +98,7 @@ TEST(Reload, ValidConfigKeepsStateAndRunsBrokenConfigChangesNothing) {
   EXPECT_THAT(shownRefusal, HasSubstr("config: the reload at ")) << shownRefusal;
   EXPECT_THAT(shownRefusal, HasSubstr("fortnight"));
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
-  EXPECT_THAT(daemon.waitForLine("reload (SIGHUP): ", 5s, afterRefusal), HasSubstr("0 added, 0 removed"));
+  EXPECT_THAT(daemon.waitForLine("job(s): ", 5s, afterRefusal), HasSubstr("reload (SIGHUP): 4 job(s): 0 added, 0 removed"));
   // Two more seconds of runs after the reloads (slow, still busy, says so
   // each second), then stop.
   for (int i = 0; i < 2; ++i) {
@@ -121,6 +123,67 @@ TEST(Reload, ValidConfigKeepsStateAndRunsBrokenConfigChangesNothing) {
   // The reloads did not restart its state: every run is counted.
   test::CommandResult shown = test::runCommand(kBin + "/checker status --json -c " + config);
   EXPECT_THAT(shown.output, HasSubstr("\"runs\": " + std::to_string(starts.size()))) << shown.output;
+}
+
+// Unix ms of a log line's timestamp ("2026-11-25T06:41:44.445Z ...").
+int64_t logLineUnixMs(const std::string& line) {
+  std::tm tm{};
+  int ms = 0;
+  if (::sscanf(line.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) != 7) {
+    return -1;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
+}
+
+// A plugin that takes seconds to describe itself (it looks something up)
+// must not stall the loop: the config is read off the loop, jobs keep
+// running meanwhile, and a SIGHUP during the read is done after it.
+TEST(Reload, SlowPluginDescribeDoesNotStallTheLoop) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  auto withPlugin = [&](const std::string& delay) {
+    std::string config = configWith(dir, kKeep + "[job described]\ntype = DescribingCheck\ntimeout = 30s\n" + delay);
+    return config.replace(config.find("[peerd]"), 0, "plugindir = " + kBin + "/../test-plugins\n");
+  };
+  std::string config = dir.write("settings.cfg", withPlugin(""));
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  ASSERT_NE(daemon.waitForLine("job keep: ok", 20s), "") << ::testing::PrintToString(daemon.lines());
+
+  dir.write("settings.cfg", withPlugin("describe_delay_ms = 4000\n"));
+  test::CommandResult reloaded;
+  std::jthread client([&] { reloaded = test::runCommand(kBin + "/checker reload -c " + config); });
+  std::string reading = daemon.waitForLine("reload (checker reload): reading", 10s);
+  ASSERT_NE(reading, "") << ::testing::PrintToString(daemon.lines());
+  ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);  // while the first read is going
+  std::string applied = daemon.waitForLine("0 added, 0 removed", 20s);
+  ASSERT_THAT(applied, HasSubstr("reload (checker reload): ")) << ::testing::PrintToString(daemon.lines());
+  client.join();
+  EXPECT_EQ(reloaded.exitCode, 0) << reloaded.output;
+  EXPECT_THAT(reloaded.output, HasSubstr("0 added, 0 removed"));
+  // The SIGHUP that came during the read is done after it.
+  EXPECT_NE(daemon.waitForLine("reload (SIGHUP): reading", 10s), "") << ::testing::PrintToString(daemon.lines());
+  EXPECT_NE(daemon.waitForLine("reload (SIGHUP): 3 job(s): 0 added, 0 removed", 20s), "");
+  int status = daemon.stop(SIGTERM, 20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  // keep ran on its schedule (once a second) while the plugin described
+  // for four: the loop was not stalled.
+  int64_t from = logLineUnixMs(reading), to = logLineUnixMs(applied);
+  ASSERT_GE(to - from, 3500) << "the describe did not take its four seconds";
+  std::vector<int64_t> starts = runStarts(dir.file("state"), "exec:/bin/true");
+  size_t during = static_cast<size_t>(
+      std::count_if(starts.begin(), starts.end(), [&](int64_t t) { return t > from && t < to; }));
+  EXPECT_GE(during, 3u) << "keep did not run while the plugin described: the loop stalled";
+  // And the describe's sandbox left keep's alone (it once took the
+  // supervisor's cgroup slots and killed its runs).
+  for (const std::string& line : daemon.lines()) {
+    if (line.find("job keep: ") != std::string::npos) {
+      EXPECT_THAT(line, HasSubstr("job keep: ok after"));
+    }
+  }
 }
 
 TEST(Reload, WithoutACheckerdSaysSo) {
