@@ -35,12 +35,14 @@ const Command kCommands[] = {
                   "  2    bad usage or bad config (every error is printed)\n"},
     {.name = "run-job",
      .run = checker::cli::runJob,
-     .arguments = "NAME [--json]",
+     .arguments = "NAME [--json] [--job-user USER]",
      .summary = "run a job once, sandboxed as checkerd would; no state change",
      .description = "Runs the jobs named NAME (a [job NAME] section, a job name as check-config\n"
                     "shows it, or a job id) once each, through the same worker and sandbox as\n"
                     "checkerd, and prints the outcome. Changes no state and mails nobody.\n",
-     .options = "  --json             one JSON object per run\n",
+     .options = "  --json             one JSON object per run\n"
+                "  --job-user USER    run as root: the job runs as USER, as under checkerd\n"
+                "                     --job-user USER (default nobody; the package uses checker)\n",
      .exitCodes = "  0    every run was ok\n"
                   "  1    a run failed\n"
                   "  2    bad usage or bad config, or no job named NAME\n"},

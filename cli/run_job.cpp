@@ -1,13 +1,15 @@
-// checker run-job -c FILE NAME [--json]: run the jobs named NAME (a section
-// name, a job name, or an id) once, through the same worker and sandbox as
-// checkerd. Changes no state. Exit 0 when every run was ok, 1 otherwise.
+// checker run-job -c FILE NAME [--json] [--job-user USER]: run the jobs
+// named NAME (a section name, a job name, or an id) once, through the same
+// worker and sandbox as checkerd, as the same user (started by root, the
+// worker drops to USER, nobody by default: what works here works in
+// checkerd). Changes no state. Exit 0 when every run was ok, 1 otherwise.
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "common/json_string.h"
 #include "jobs/job_catalog.h"
 #include "supervisor/plugin_describe.h"
-#include "supervisor/run_once.h"
+#include "supervisor/job_user.h"
 #include "supervisor/run_once.h"
 
 namespace checker::cli {
@@ -33,20 +35,28 @@ void printRun(const JobDefinition& job, const SingleRun& r, bool json) {
 int runJob(const CommonOptions& options) {
   bool json = false;
   std::string name;
-  for (const std::string& arg : options.rest) {
+  JobUser user = JobUser::byDefault();
+  for (size_t i = 0; i < options.rest.size(); ++i) {
+    const std::string& arg = options.rest[i];
     if (arg == "--json") json = true;
-    else if (name.empty() && arg.rfind("-", 0) != 0) name = arg;
+    else if (arg == "--job-user" && i + 1 < options.rest.size()) {
+      std::string error;
+      if (!JobUser::lookup(options.rest[++i], &user, &error)) {
+        std::fprintf(stderr, "checker run-job: --job-user: %s\n", error.c_str());
+        return kExitUsage;
+      }
+    } else if (name.empty() && arg.rfind("-", 0) != 0) name = arg;
     else {
       std::fprintf(stderr, "checker run-job: unexpected argument '%s'\n", arg.c_str());
       return kExitUsage;
     }
   }
   if (name.empty()) {
-    std::fprintf(stderr, "usage: checker run-job -c FILE NAME [--json]\n");
+    std::fprintf(stderr, "usage: checker run-job -c FILE NAME [--json] [--job-user USER]\n");
     return kExitUsage;
   }
   LoadedConfig loaded = loadConfiguration(options.configPath);
-  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
+  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath(), user);
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
@@ -54,7 +64,7 @@ int runJob(const CommonOptions& options) {
   int ran = 0, failed = 0;
   for (const JobDefinition& job : loaded.jobs) {
     if (!matches(job, name) || job.system()) continue;
-    SingleRun r = runJobOnce(job, loaded.config, defaultWorkerPath());
+    SingleRun r = runJobOnce(job, loaded.config, defaultWorkerPath(), user);
     printRun(job, r, json);
     ++ran;
     if (r.run.outcome != ipc::Outcome::OK) ++failed;

@@ -85,9 +85,10 @@ WorkerRunReport OneShotSandbox::runWorker(const std::string& workerPath, std::st
   return finished;
 }
 
-SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath) {
+SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath,
+                     const JobUser& user) {
   SingleRun result;
-  OneShotSandbox sandbox;
+  OneShotSandbox sandbox(user);
   if (!sandbox.ok()) {
     result.run = {ipc::Outcome::PROTOCOL_ERROR, 0, "could not make a working directory for the run"};
     return result;

@@ -20,7 +20,9 @@ struct SingleRun {
   std::string stderrText;
 };
 
-SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath);
+// The worker drops to USER when this process is root, as checkerd's do.
+SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::string& workerPath,
+                     const JobUser& user = JobUser::byDefault());
 
 // The pieces run-job and plugin describe share: an empty work directory and
 // the machine's run cgroups for a few worker runs outside the daemon, and one

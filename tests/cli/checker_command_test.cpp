@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <poll.h>
 #include <pty.h>
 #include <spawn.h>
@@ -183,6 +186,30 @@ TEST(CheckerCheckConfig, PrintsEachJobsNameFirst) {
   EXPECT_EQ(run.exitCode, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("up                tcp:127.0.0.1:1  type=tcp"));
   EXPECT_THAT(run.output, HasSubstr("email self-check  system:email  type=email_selfcheck"));
+}
+
+// --- run-job ---------------------------------------------------------------
+
+// As root, the run's worker drops to --job-user as checkerd's do (nobody
+// without it), so what passes here passes under checkerd.
+TEST(CheckerRunJob, RunsAsTheJobUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root drops to a job user";
+  const struct passwd* daemonUser = ::getpwnam("daemon");
+  ASSERT_NE(daemonUser, nullptr);
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  std::string cfg = dir.write(
+      "settings.cfg", "[general]\nservername = cmd-test\nalertcontact = admin@example.org\nstatefile = " +
+                          dir.file("state") + "\n[email]\nnomail = yes\n[job whoami]\ntype = exec\nshell = yes\n"
+                          "command = test \"$(id -u)\" = " + std::to_string(daemonUser->pw_uid) + "\n");
+  test::CommandResult asDaemon = checker("run-job -c " + cfg + " whoami --job-user daemon");
+  EXPECT_EQ(asDaemon.exitCode, 0) << asDaemon.output;
+  EXPECT_THAT(asDaemon.output, HasSubstr("whoami (exec:"));
+  test::CommandResult asNobody = checker("run-job -c " + cfg + " whoami");
+  EXPECT_EQ(asNobody.exitCode, 1) << "ran as daemon without --job-user: " << asNobody.output;
+  test::CommandResult unknown = checker("run-job -c " + cfg + " whoami --job-user checker-no-such-user");
+  EXPECT_EQ(unknown.exitCode, 2) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("--job-user: no such user 'checker-no-such-user'"));
 }
 
 // --- status ----------------------------------------------------------------
