@@ -107,7 +107,6 @@ for script in postinst prerm postrm; do
   contains "$c/$script" "set -e"
 done
 contains "$c/postinst" "adduser --system --group --quiet --no-create-home --home /nonexistent"
-contains "$c/postinst" "getent passwd checker"
 contains "$c/postinst" "deb-systemd-helper enable 'checker.service'"
 contains "$c/postinst" "deb-systemd-helper unmask 'checker.service'"
 contains "$c/postinst" "deb-systemd-invoke \"\$action\" 'checker.service'"
