@@ -27,6 +27,7 @@ throwaway_root_without_checker "$out/checker_${version}_amd64.deb"
 # container's denies every start.
 mkdir -p "$root/run/systemd/system"
 rm -f "$root/usr/sbin/policy-rc.d"
+[ -x "$root/usr/bin/systemctl" ] || { echo "FAIL: no systemctl: run packaging/install-deps --test" >&2; exit 1; }
 mv "$root/usr/bin/systemctl" "$root/usr/bin/systemctl.real"
 calls=$root/tmp/systemctl.calls
 cat >"$root/usr/bin/systemctl" <<'STUB'

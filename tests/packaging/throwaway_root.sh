@@ -17,8 +17,8 @@
 # write of dpkg, adduser and the scripts lands in the tmpfs, which goes when
 # the namespaces' last process does: the pid namespace's first process is
 # killed when the test's unshare dies (--kill-child), and every process
-# started in the namespace with it; the network namespace has only
-# loopback. After it, the host side checks that the real machine is as it
+# started in the namespace with it; the network namespace has no interface
+# up, so nothing started there can reach or be reached. After it, the host side checks that the real machine is as it
 # was: the user and group `checker` in the passwd files, the package's
 # state in dpkg's database, the package's paths.
 #
@@ -79,7 +79,6 @@ throwaway_root_enter() {
   mount -t proc proc "$root/proc"
   mount -t tmpfs -o mode=0755 throwaway "$root/run"
   mount -t tmpfs -o mode=1777 throwaway "$root/tmp"
-  ip link set lo up
   export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 }
