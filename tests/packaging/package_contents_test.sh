@@ -66,9 +66,14 @@ drwxr-xr-x root/root usr/share/doc
 drwxr-xr-x root/root usr/share/doc/checker
 -rw-r--r-- root/root usr/share/doc/checker/README.md
 -rw-r--r-- root/root usr/share/doc/checker/architecture.md
+-rw-r--r-- root/root usr/share/doc/checker/changelog.gz
+-rw-r--r-- root/root usr/share/doc/checker/copyright
 -rw-r--r-- root/root usr/share/doc/checker/configuration.md
 drwxr-xr-x root/root usr/share/doc/checker/examples
 -rw-r--r-- root/root usr/share/doc/checker/examples/ExampleCheck.cpp
+drwxr-xr-x root/root usr/share/lintian
+drwxr-xr-x root/root usr/share/lintian/overrides
+-rw-r--r-- root/root usr/share/lintian/overrides/checker
 LIST
 sort -k3 -o "$work/expected" "$work/expected"
 if ! diff -u "$work/expected" "$work/list" >"$work/diff"; then
@@ -87,12 +92,20 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ -n "$(field Description)" ] || fail "no Description"
 depends=$(field Depends)
 echo "Depends: $depends"
-for package in libc6 libuv1 libcapnp- libcurl4 liblmdb0 libhttp-parser libssl3 libstdc++6 adduser init-system-helpers; do
+for package in libc6 libuv1 libcapnp- libcurl4 liblmdb0 libhttp-parser libssl3 libstdc++6 adduser; do
   [[ ", $depends" == *", $package"* ]] || fail "Depends lacks $package"
 done
+# What dh_installsystemd declares for deb-systemd-helper and -invoke.
+[ "$(field Pre-Depends)" = "init-system-helpers (>= 1.54~)" ] || fail "Pre-Depends: $(field Pre-Depends)"
 for package in libasan libubsan libgtest libgmock; do
   [[ "$depends" != *"$package"* ]] || fail "Depends has $package: a test or sanitizer build was packaged"
 done
+
+# The changelog's latest entry is this version: a new version needs its entry
+# in packaging/debian/changelog.
+changelog_version=$(gzip -dc "$root/usr/share/doc/checker/changelog.gz" | awk -F'[()]' 'NR == 1 {print $2}')
+[ "$changelog_version" = "$version" ] ||
+  fail "the changelog's latest entry is for '$changelog_version', the package is $version: add an entry to packaging/debian/changelog"
 
 # --- Control files: conffiles, maintainer scripts, ldconfig trigger, shlibs.
 dpkg-deb -e "$deb" "$work/control"
@@ -107,7 +120,6 @@ for script in postinst prerm postrm; do
   contains "$c/$script" "set -e"
 done
 contains "$c/postinst" "adduser --system --group --quiet --no-create-home --home /nonexistent"
-contains "$c/postinst" "getent passwd checker"
 contains "$c/postinst" "deb-systemd-helper enable 'checker.service'"
 contains "$c/postinst" "deb-systemd-helper unmask 'checker.service'"
 contains "$c/postinst" "deb-systemd-invoke \"\$action\" 'checker.service'"
