@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "support/checker_instance.h"
 #include "support/daemon_process.h"
 #include "support/mail_fixture.h"
 #include "support/run_command.h"
@@ -37,22 +38,6 @@ using ::testing::HasSubstr;
 
 const std::string kBin = CHECKER_BIN_DIR;
 const std::string kSecret = "a shared secret of the alpha-beta pair";
-
-// A loopback port nothing listens on right now (bound, read, released).
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    ::close(fd);
-    throw std::runtime_error("no free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // The whole answer to REQUEST sent to 127.0.0.1:PORT (read until close).
 std::string exchange(int port, const std::string& request) {
@@ -74,25 +59,7 @@ std::string exchange(int port, const std::string& request) {
   return answer;
 }
 
-struct Instance {
-  std::string name;
-  int port = 0;
-  int admin = 0;  // mailbox user told about this instance
-  std::string config;
-  std::unique_ptr<DaemonProcess> daemon;
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  void start() {
-    daemon = std::make_unique<DaemonProcess>(std::vector<std::string>{kBin + "/checkerd", "-c", config});
-    ASSERT_NE(daemon->waitForLine("peerd: answering peers on 127.0.0.1:" + std::to_string(port), 20s), "")
-        << ::testing::PrintToString(daemon->lines());
-  }
-  // The whole instance, peerd and mailer included, gone at once.
-  void killAll() {
-    ::kill(-daemon->pid(), SIGKILL);
-    daemon.reset();
-  }
-};
+using Instance = CheckerInstance;
 
 class Peering : public ::testing::Test {
  protected:
@@ -106,30 +73,23 @@ class Peering : public ::testing::Test {
   // [peerd] with short windows; PEER_LINES is the [peers] section's body.
   std::string configFor(const Instance& self, int sender, int smtpPort, const std::string& peerLines,
                         const std::string& emailExtra = "") {
-    std::ostringstream cfg;
-    cfg << "[general]\nservername = " << self.name << "\nalertcontact = " << mail_.address(self.admin)
-        << "\nstatefile = " << dir_.file(self.name + "-state") << "\n"
-        << "[email]\nuser = " << mail_.address(sender) << "\npass = " << mail_.password(sender)
-        << "\nsmtpserver = " << mail_.host << "\nsmtpport = " << smtpPort << "\nsmtptls = starttls\ncafile = "
-        << mail_.caFile << "\nimapserver = " << mail_.host << "\nimapport = " << mail_.imapsPort
-        << "\nimaptls = tls\n" << emailExtra
-        << "[peerd]\nlisten = 127.0.0.1:" << self.port
-        << "\ncheck_every = 1s\ntimeout = 2s\njobproblem_after = 3s\nnotify = state_change\n"
-           "failures_before_notify = 1\nrecover_after = 1\n"
-        << "[peers]\n" << peerLines;
-    std::string path = dir_.write(self.name + ".cfg", cfg.str());
+    InstanceConfig c;
+    c.stateDir = dir_.file(self.name + "-state");
+    c.sender = sender;
+    c.smtpPort = smtpPort;
+    c.emailExtra = emailExtra;
+    c.peerdSettings = "check_every = 1s\ntimeout = 2s\njobproblem_after = 3s\nnotify = state_change\n"
+                      "failures_before_notify = 1\nrecover_after = 1\n";
+    c.peerLines = peerLines;
+    std::string path = dir_.write(self.name + ".cfg", instanceConfig(self, mail_, c));
     ::chmod(path.c_str(), 0600);  // it holds a password and a secret
     return path;
   }
 
   // On failure, every instance's log says what it saw.
-  void dumpLogs(std::initializer_list<const Instance*> instances) {
+  void dumpLogs(std::initializer_list<Instance*> instances) {
     if (!HasFailure()) return;
-    for (const Instance* i : instances) {
-      if (!i->daemon) continue;
-      i->daemon->waitForLine("\x01", 0ms);  // read what is there
-      for (const std::string& line : i->daemon->lines()) std::fprintf(stderr, "%s: %s\n", i->name.c_str(), line.c_str());
-    }
+    for (Instance* i : instances) i->dumpLog();
   }
 
   // `checker status -c CONFIG` once its output matches PATTERN (the state is
@@ -168,18 +128,13 @@ class Peering : public ::testing::Test {
   MailFixture mail_;
 };
 
-std::string peerLine(const Instance& peer, const MailFixture& mail, const std::string& secret = "") {
-  return peer.name + " = " + peer.url() + "," + mail.address(peer.admin) + (secret.empty() ? "" : ",secret=" + secret) +
-         "\n";
-}
-
 // alpha and beta share a secret (signed answers); gamma is asked and asks
 // with the original's plain answer.
 TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecovery) {
   std::string tag = std::to_string(::getpid());
-  Instance alpha{"alpha-" + tag, freePort(), 20, "", nullptr};
-  Instance beta{"beta-" + tag, freePort(), 21, "", nullptr};
-  Instance gamma{"gamma-" + tag, freePort(), 22, "", nullptr};
+  Instance alpha{"alpha-" + tag, freeLoopbackPort(), 20, "", nullptr};
+  Instance beta{"beta-" + tag, freeLoopbackPort(), 21, "", nullptr};
+  Instance gamma{"gamma-" + tag, freeLoopbackPort(), 22, "", nullptr};
   for (const Instance* i : {&alpha, &beta, &gamma}) mail_.clearMailbox(i->admin);
   alpha.config = configFor(alpha, 1, mail_.submissionPort, peerLine(beta, mail_, kSecret) + peerLine(gamma, mail_));
   beta.config = configFor(beta, 1, mail_.submissionPort, peerLine(alpha, mail_, kSecret) + peerLine(gamma, mail_));
@@ -241,8 +196,8 @@ TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecov
 // it down, alpha answers MailProblem and beta mails alpha's admin.
 TEST_F(Peering, ABrokenMailPathIsReportedByThePeerAsMailProblem) {
   std::string tag = std::to_string(::getpid());
-  Instance alpha{"mailbroken-" + tag, freePort(), 24, "", nullptr};
-  Instance beta{"watcher-" + tag, freePort(), 25, "", nullptr};
+  Instance alpha{"mailbroken-" + tag, freeLoopbackPort(), 24, "", nullptr};
+  Instance beta{"watcher-" + tag, freeLoopbackPort(), 25, "", nullptr};
   const int alphaSender = 23;  // alpha sends to itself as u23 and reads it back
   mail_.clearMailbox(alpha.admin);
   mail_.clearMailbox(alphaSender);
@@ -282,8 +237,8 @@ TEST_F(Peering, ABrokenMailPathIsReportedByThePeerAsMailProblem) {
 
   // peerd killed: checkerd starts it again and it answers on the same port.
   // (Last: beta may well see the moment without an answer and mail it.)
-  std::string started = alpha.daemon->waitForLine("peerd started (pid", 2s);
-  pid_t peerd = static_cast<pid_t>(std::stol(started.substr(started.find("(pid ") + 5)));
+  pid_t peerd = alpha.childPid("peerd");
+  ASSERT_GT(peerd, 0);
   size_t from = alpha.daemon->lines().size();
   ASSERT_EQ(::kill(peerd, SIGKILL), 0);
   ASSERT_NE(alpha.daemon->waitForLine("peerd: answering peers on 127.0.0.1:" + std::to_string(alpha.port), 10s, from), "")
