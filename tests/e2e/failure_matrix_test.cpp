@@ -109,6 +109,27 @@ class FailureMatrix : public ::testing::Test {
     ::chmod(self.config.c_str(), 0600);  // a password and a secret
   }
 
+  // Three instances, each peering with the other two (alpha and beta with
+  // a shared secret, gamma with the original's plain answer), started in
+  // ORDER; returns once both others have found WATCHED healthy.
+  void startThree(CheckerInstance& alpha, CheckerInstance& beta, CheckerInstance& gamma,
+                  std::initializer_list<CheckerInstance*> order, CheckerInstance& watched) {
+    configure(alpha, peerLine(beta, mail_, kSecret) + peerLine(gamma, mail_));
+    configure(beta, peerLine(alpha, mail_, kSecret) + peerLine(gamma, mail_));
+    configure(gamma, peerLine(alpha, mail_) + peerLine(beta, mail_));
+    for (CheckerInstance* i : order) ASSERT_NO_FATAL_FAILURE(i->start());
+    for (CheckerInstance* i : {&alpha, &beta, &gamma}) {
+      if (i != &watched) {
+        ASSERT_NO_FATAL_FAILURE(awaitPeerOk(*i, watched));
+      }
+    }
+  }
+
+  // "[WATCHER] peer PEER (URL)": how WATCHER's mail about PEER begins.
+  static std::string aboutPeer(const CheckerInstance& watcher, const CheckerInstance& peer) {
+    return "[" + watcher.name + "] peer " + peer.name + " (" + peer.url() + ")";
+  }
+
   // Waits until WATCHER has had an answer from PEER that it calls ok.
   void awaitPeerOk(CheckerInstance& watcher, const CheckerInstance& peer, size_t from = 0) {
     ASSERT_NE(watcher.daemon->waitForLine("job peer " + peer.name + ": ok", 30s, from), "")
@@ -226,7 +247,7 @@ TEST_F(FailureMatrix, ABrokenSmtpPathIsMailedByThePeerAsMailProblem) {
 
   Clock::time_point broken = Clock::now();
   smtp.down();
-  std::string about = "[" + beta.name + "] peer " + alpha.name + " (" + alpha.url() + ")";
+  std::string about = aboutPeer(beta, alpha);
   ASSERT_TRUE(alertArrives("smtp-path-broken", alpha.admin, about + ": MailProblem", broken,
                            "self-check every 2 s + 2 peer checks every 2 s + mail delivery"));
   Clock::time_point fixed = Clock::now();
@@ -242,27 +263,18 @@ TEST_F(FailureMatrix, AStoppedSupervisorIsMailedByBothPeersAsJobProblem) {
   CheckerInstance& alpha = instance("stop-alpha", 30);
   CheckerInstance& beta = instance("stop-beta", 14);
   CheckerInstance& gamma = instance("stop-gamma", 15);
-  configure(alpha, peerLine(beta, mail_, kSecret) + peerLine(gamma, mail_));
-  configure(beta, peerLine(alpha, mail_, kSecret) + peerLine(gamma, mail_));
-  configure(gamma, peerLine(alpha, mail_) + peerLine(beta, mail_));
-  for (CheckerInstance* i : {&alpha, &beta, &gamma}) ASSERT_NO_FATAL_FAILURE(i->start());
-  ASSERT_NO_FATAL_FAILURE(awaitPeerOk(beta, alpha));
-  ASSERT_NO_FATAL_FAILURE(awaitPeerOk(gamma, alpha));
+  ASSERT_NO_FATAL_FAILURE(startThree(alpha, beta, gamma, {&alpha, &beta, &gamma}, alpha));
 
   Clock::time_point stopped = Clock::now();
   ASSERT_EQ(::kill(alpha.daemon->pid(), SIGSTOP), 0);
   const std::string bound = "jobproblem_after 10 s + 2 peer checks every 2 s + mail delivery";
-  ASSERT_TRUE(alertArrives("supervisor-stopped", alpha.admin,
-                           "[" + beta.name + "] peer " + alpha.name + " (" + alpha.url() + "): JobProblem", stopped,
-                           bound));
-  ASSERT_TRUE(alertArrives("supervisor-stopped-2nd-peer", alpha.admin,
-                           "[" + gamma.name + "] peer " + alpha.name + " (" + alpha.url() + "): JobProblem", stopped,
-                           bound));
+  ASSERT_TRUE(alertArrives("supervisor-stopped", alpha.admin, aboutPeer(beta, alpha) + ": JobProblem", stopped, bound));
+  ASSERT_TRUE(alertArrives("supervisor-stopped-2nd-peer", alpha.admin, aboutPeer(gamma, alpha) + ": JobProblem",
+                           stopped, bound));
   Clock::time_point resumed = Clock::now();
   ASSERT_EQ(::kill(alpha.daemon->pid(), SIGCONT), 0);
-  ASSERT_TRUE(alertArrives("supervisor-resumed", alpha.admin,
-                           "[" + beta.name + "] peer " + alpha.name + " (" + alpha.url() + ") answers True again",
-                           resumed, "heartbeat + peer check every 2 s + mail delivery"));
+  ASSERT_TRUE(alertArrives("supervisor-resumed", alpha.admin, aboutPeer(beta, alpha) + " answers True again", resumed,
+                           "heartbeat + peer check every 2 s + mail delivery"));
   expectNoMail(beta.admin);
   expectNoMail(gamma.admin);
 }
@@ -273,28 +285,19 @@ TEST_F(FailureMatrix, AnInstanceThatDiesIsMailedByBothPeersAsNotResponding) {
   CheckerInstance& alpha = instance("dead-alpha", 16);
   CheckerInstance& beta = instance("dead-beta", 17);
   CheckerInstance& gamma = instance("dead-gamma", 32);
-  configure(alpha, peerLine(beta, mail_, kSecret) + peerLine(gamma, mail_));
-  configure(beta, peerLine(alpha, mail_, kSecret) + peerLine(gamma, mail_));
-  configure(gamma, peerLine(alpha, mail_) + peerLine(beta, mail_));
   // gamma first: its peers never see it missing before the fault.
-  for (CheckerInstance* i : {&gamma, &alpha, &beta}) ASSERT_NO_FATAL_FAILURE(i->start());
-  ASSERT_NO_FATAL_FAILURE(awaitPeerOk(alpha, gamma));
-  ASSERT_NO_FATAL_FAILURE(awaitPeerOk(beta, gamma));
+  ASSERT_NO_FATAL_FAILURE(startThree(alpha, beta, gamma, {&gamma, &alpha, &beta}, gamma));
 
   Clock::time_point died = Clock::now();
   gamma.killAll();
   const std::string bound = "2 peer checks every 2 s + mail delivery";
-  ASSERT_TRUE(alertArrives("instance-dead", gamma.admin,
-                           "[" + alpha.name + "] peer " + gamma.name + " (" + gamma.url() + "): not responding", died,
-                           bound));
-  ASSERT_TRUE(alertArrives("instance-dead-2nd-peer", gamma.admin,
-                           "[" + beta.name + "] peer " + gamma.name + " (" + gamma.url() + "): not responding", died,
+  ASSERT_TRUE(alertArrives("instance-dead", gamma.admin, aboutPeer(alpha, gamma) + ": not responding", died, bound));
+  ASSERT_TRUE(alertArrives("instance-dead-2nd-peer", gamma.admin, aboutPeer(beta, gamma) + ": not responding", died,
                            bound));
   Clock::time_point restarted = Clock::now();
   ASSERT_NO_FATAL_FAILURE(gamma.start());
-  ASSERT_TRUE(alertArrives("instance-back", gamma.admin,
-                           "[" + alpha.name + "] peer " + gamma.name + " (" + gamma.url() + ") answers True again",
-                           restarted, "start + peer check every 2 s + mail delivery"));
+  ASSERT_TRUE(alertArrives("instance-back", gamma.admin, aboutPeer(alpha, gamma) + " answers True again", restarted,
+                           "start + peer check every 2 s + mail delivery"));
   expectNoMail(alpha.admin);
   expectNoMail(beta.admin);
 }
