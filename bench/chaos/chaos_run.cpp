@@ -41,7 +41,6 @@ void checkStart(const StartCheck& check, int life, Totals& t) {
     ++t.startsClean;
     return;
   }
-  ++t.stateFailures;
   for (const std::string& e : check.stateErrors) t.failures.push_back("life " + std::to_string(life) + ": " + e);
   if (!check.statusOk) t.failures.push_back("life " + std::to_string(life) + ": " + check.statusProblem);
 }
@@ -53,7 +52,6 @@ bool snapshot(StateLedger& ledger, const std::string& stateDir, SnapshotFacts* f
   try {
     *facts = ledger.snapshot(stateDir);
   } catch (const std::exception& e) {
-    ++t.stateFailures;
     t.failures.push_back(when + ": the state did not read clean: " + e.what());
     return false;
   }
@@ -65,9 +63,26 @@ bool snapshot(StateLedger& ledger, const std::string& stateDir, SnapshotFacts* f
 void noteErrors(const CheckerdLife& life, int number, Totals& t) {
   for (const std::string& l : life.errorLines()) ++t.errorLines[errorKey(l)];
   for (const std::string& l : life.stateErrorLines()) {
-    ++t.stateFailures;
     t.failures.push_back("life " + std::to_string(number) + ": " + l);
   }
+}
+
+// How the life went before the kill, for the progress line; what was wrong goes to T.
+std::string judgeLife(const StartCheck& check, const KillFacts& killed, std::chrono::milliseconds delay, int number,
+                      Totals& t) {
+  std::string life = "life " + std::to_string(number) + ": ";
+  if (!killed.byUs) {
+    t.failures.push_back(life + "checkerd ended by itself before the kill: " + killed.howItEnded);
+    return "ENDED BY ITSELF: " + killed.howItEnded;
+  }
+  if (!check.ready) {
+    ++t.earlyKills;
+    if (delay < 2s) return "killed during the start";
+    t.failures.push_back(life + "checkerd did not reach \"scheduling\" within " + std::to_string(delay.count()) + " ms");
+    return "NOT READY";
+  }
+  return "ready in " + std::to_string(static_cast<int>(check.readyMs)) + " ms, " +
+         (check.statusOk && check.stateErrors.empty() ? "status ok" : "START NOT CLEAN");
 }
 
 }  // namespace
@@ -123,7 +138,6 @@ size_t leftoverRunCgroups(const std::vector<int>& pids) {
   return found;
 }
 
-
 void killCycle(const Paths& p, int number, int kills, const KillPlan& plan, StateLedger& ledger, Totals& t) {
   std::chrono::milliseconds delay = plan.at;
   CheckerdLife life({p.bin, p.config, p.log, number});
@@ -146,25 +160,7 @@ void killCycle(const Paths& p, int number, int kills, const KillPlan& plan, Stat
   ++t.kills;
   t.goneMs.push_back(killed.goneMs);
   t.survivors += killed.survivors.size();
-  std::string start;
-  if (!killed.byUs) {
-    ++t.stateFailures;
-    start = "ENDED BY ITSELF: " + killed.howItEnded;
-    t.failures.push_back("life " + std::to_string(number) + ": checkerd ended by itself before the kill: " +
-                         killed.howItEnded);
-  } else if (!check.ready) {
-    ++t.earlyKills;
-    start = "killed during the start";
-    if (delay >= 2s) {
-      ++t.stateFailures;
-      start = "NOT READY";
-      t.failures.push_back("life " + std::to_string(number) + ": checkerd did not reach \"scheduling\" within " +
-                           std::to_string(delay.count()) + " ms");
-    }
-  } else {
-    start = "ready in " + std::to_string(static_cast<int>(check.readyMs)) + " ms, " +
-            (check.statusOk && check.stateErrors.empty() ? "status ok" : "START NOT CLEAN");
-  }
+  std::string start = judgeLife(check, killed, delay, number, t);
   noteErrors(life, number, t);
   SnapshotFacts facts;
   bool read = snapshot(ledger, p.stateDir, &facts, t, "after kill " + std::to_string(number));
@@ -196,7 +192,6 @@ void drain(const Paths& p, int number, StateLedger& ledger, Totals& t, double* d
     if (Clock::now() - start > kDrainTimeout) throw std::runtime_error("the outbox did not empty within the drain timeout");
   }
   if (!life.stop(30s)) {
-    ++t.stateFailures;
     t.failures.push_back("the final checkerd did not stop cleanly on SIGTERM");
   }
   noteErrors(life, number, t);

@@ -51,12 +51,11 @@ struct Paths {
 struct Totals {
   int kills = 0, earlyKills = 0, restarts = 0, starts = 0, startsVerified = 0, startsClean = 0;
   int snapshots = 0, snapshotsClean = 0;
-  int stateFailures = 0;
   size_t survivors = 0;
   std::vector<int> checkerdPids;  // every checkerd started
   std::vector<double> readyMs, goneMs, snapshotMs;
   std::map<std::string, int> errorLines;  // error lines by text without time and pid
-  std::vector<std::string> failures;
+  std::vector<std::string> failures;  // each fails the run
 };
 
 // One life: start, check, kill as PLAN says, read the state.
