@@ -6,7 +6,6 @@
 // SIGTERM for the final drain.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>

@@ -5,11 +5,13 @@
 //   1. Starts the real mail servers of tests/mail (OpenSMTPD + Dovecot, in a
 //      temporary directory) and writes a config with load (chaos_jobs.h):
 //      jobs every 1-2 s, some always failing, some flapping, some healthy;
-//      alerts to two mailbox users; [peerd] on 127.0.0.1:0.
+//      alerts to two mailbox users, through a forwarder that slows the
+//      submission server's answers (slow_link.h); [peerd] on 127.0.0.1:0.
 //   2. KILLS times: starts checkerd; when it reaches "scheduling", checks
 //      that no error about the state was logged and that `checker status
-//      --json` reads the state; at a random moment (seeded RNG; some during
-//      the start itself) sends SIGKILL to its process group (checkerd,
+//      --json` reads the state; at a moment of a seeded plan (chaos_run.h:
+//      during the start, just after it, just after a notice was queued or
+//      a delivery answered, or anywhere) sends SIGKILL to its process group (checkerd,
 //      mailer, peerd, worker launcher) and to every descendant (workers,
 //      their commands) at once; then opens the state read-only and decodes
 //      every value in it (state_ledger.h), collecting the runs and the
@@ -20,7 +22,8 @@
 //      due (expected_notices.h: every notice the recorded runs imply; and
 //      every outbox entry seen at a kill).
 // Prints a line per kill and the counts; exits 1 if a due notice is missing
-// from an inbox or the state did not open clean, 2 on bad usage.
+// from an inbox, the state did not open clean or checkerd ended other than
+// by the kill, 2 on bad usage.
 // Loopback only. Needs root (OpenSMTPD) and packaging/install-deps --test.
 //
 // Usage: checker-bench-chaos [--kills N] [--seed S] [--smtp-delay-ms MS] [--keep]
