@@ -12,8 +12,8 @@
 // the mail-path row.
 //
 // Mailbox users (tests/mail/CMakeLists.txt): u26..u34 the admins told about
-// an instance, u12..u18 the admins of the instances that watch it (mail to
-// them would be a wrong alert).
+// an instance; u14..u18, u35 and u36 the admins of the instances that watch
+// it (mail to them would be a wrong alert).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -209,7 +209,7 @@ class FailureMatrix : public ::testing::Test {
 TEST_F(FailureMatrix, AWatchedServiceDownThenBackIsMailedToItsOwnAdmin) {
   TcpForwarder service(static_cast<uint16_t>(mail_.imapPort));  // a real service behind a switch
   CheckerInstance& alpha = instance("svc-alpha", 26);
-  CheckerInstance& beta = instance("svc-beta", 12);
+  CheckerInstance& beta = instance("svc-beta", 35);
   configure(alpha, peerLine(beta, mail_), tcpJob("web", service.port()));
   configure(beta, peerLine(alpha, mail_));
   ASSERT_NO_FATAL_FAILURE(alpha.start());
@@ -233,7 +233,7 @@ TEST_F(FailureMatrix, AWatchedServiceDownThenBackIsMailedToItsOwnAdmin) {
 // MailProblem, and beta mails alpha's admin (through beta's own path).
 TEST_F(FailureMatrix, ABrokenSmtpPathIsMailedByThePeerAsMailProblem) {
   CheckerInstance& alpha = instance("smtp-alpha", 27);
-  CheckerInstance& beta = instance("smtp-beta", 13);
+  CheckerInstance& beta = instance("smtp-beta", 36);
   const int alphaSender = 28;  // alpha mails itself as u28 and reads it back
   mail_.clearMailbox(alphaSender);
   TcpForwarder smtp(static_cast<uint16_t>(mail_.submissionPort));
