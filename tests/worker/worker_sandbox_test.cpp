@@ -120,17 +120,22 @@ TEST_F(WorkerSandbox, NoNewPrivsIsSet) {
   EXPECT_EQ(seen, "worker=1 job=1");
 }
 
-TEST_F(WorkerSandbox, PrivilegesAreDroppedToNobody) {
+// A uid of this test's own: RLIMIT_NPROC counts every process of the uid
+// on the machine, and other tests' jobs (fork bombs included) run as nobody.
+TEST_F(WorkerSandbox, PrivilegesAreDroppedToTheJobUser) {
   if (!runningAsRoot()) GTEST_SKIP() << "dropping privileges needs root";
+  const std::string id = std::to_string(61000 + ::getpid() % 1000);
   std::string seen = messageOf(
       "echo \"uid=$(id -u) gid=$(id -g) groups=$(id -G) nproc=$(ulimit -p) "
       "worker=$(grep '^Uid:' /proc/$PPID/status | tr -s '\\t ' ' ')\"",
-      [](RunSpec& spec) {
+      [&](RunSpec& spec) {
         spec.dropPrivileges = true;
+        spec.runUid = spec.runGid = static_cast<uint32_t>(std::stoul(id));
         spec.useNprocLimit = true;  // as without a pids cgroup
         spec.processes = 50;
       });
-  EXPECT_EQ(seen, "uid=65534 gid=65534 groups=65534 nproc=50 worker=Uid: 65534 65534 65534 65534");
+  EXPECT_EQ(seen, "uid=" + id + " gid=" + id + " groups=" + id + " nproc=50 worker=Uid: " + id + " " + id + " " + id +
+                      " " + id);
 }
 
 TEST_F(WorkerSandbox, NprocLimitOnlyWhenAskedFor) {
