@@ -146,7 +146,8 @@ class FailureMatrix : public ::testing::Test {
       ReadTransaction txn = store.beginRead();
       bool found = false;
       txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view, std::string_view v) {
-        auto run = ipc::decode(v)->root<ipc::RunRecord>();
+        std::unique_ptr<ipc::DecodedMessage> message = ipc::decode(v);
+        auto run = message->root<ipc::RunRecord>();
         found = found || (run.getStartedUnixMs() > sinceUnixMs && run.getOutcome() == ipc::Outcome::OK);
         return !found;
       });

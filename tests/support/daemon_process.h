@@ -2,11 +2,12 @@
 // A program under test (checkerd, usually) in its own process group, with
 // its stderr read line by line: tests wait for log lines (events), never for
 // fixed sleeps. The destructor SIGKILLs the group and reaps, so a failing
-// test leaves nothing running.
+// test leaves nothing running; a test that dies takes the program with it
+// (PR_SET_PDEATHSIG).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,22 +25,31 @@ class DaemonProcess {
   explicit DaemonProcess(const std::vector<std::string>& argv) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      // Only async-signal-safe calls here: the test may have threads.
+      ::setpgid(0, 0);
+      // Dies with the test, even one that aborts (a sanitizer report, a
+      // crash): its children follow their parent, so nothing is left
+      // running, holding ports and state, or ctest's output pipe.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      ::dup2(fds[1], 2);
+      ::dup2(fds[1], 1);  // never the test's stdout: ctest waits for it to close
+      ::execve(args[0], args.data(), environ);
+      static const char kFailed[] = "DaemonProcess: execve failed\n";
+      ssize_t ignored = ::write(2, kFailed, sizeof kFailed - 1);
+      (void)ignored;
+      ::_exit(127);
+    }
+    if (pid_ > 0) ::setpgid(pid_, pid_);  // either side may win the race; both set it
     ::close(fds[1]);
     readFd_ = fds[0];
-    if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed");
+    if (pid_ < 0) throw std::runtime_error("fork for " + argv[0] + " failed");
   }
 
   ~DaemonProcess() {
