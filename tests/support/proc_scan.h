@@ -1,8 +1,9 @@
 #pragma once
 // Live processes whose command line contains a marker: how tests prove that
 // nothing of a run is left behind (every test process carries a unique
-// marker in its arguments).
+// marker in its arguments), or that run a given program.
 #include <dirent.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -20,6 +21,27 @@ inline std::vector<std::string> processesWith(const std::string& marker) {
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (char& c : cmdline) c = c == '\0' ? ' ' : c;
     if (cmdline.find(marker) != std::string::npos) found.push_back(std::string(e->d_name) + ": " + cmdline);
+  }
+  if (proc) ::closedir(proc);
+  return found;
+}
+
+// Live processes whose executable is EXE_PATH (an absolute path, as
+// /proc/PID/exe reads), in the same "PID: cmdline" form. Reading another
+// user's exe link takes root (or the same user).
+inline std::vector<std::string> processesRunning(const std::string& exePath) {
+  std::vector<std::string> found;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string dir = std::string("/proc/") + e->d_name;
+    char exe[4096];
+    ssize_t n = ::readlink((dir + "/exe").c_str(), exe, sizeof exe - 1);
+    if (n <= 0 || std::string(exe, static_cast<size_t>(n)) != exePath) continue;
+    std::ifstream in(dir + "/cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    found.push_back(std::string(e->d_name) + ": " + cmdline);
   }
   if (proc) ::closedir(proc);
   return found;
