@@ -113,9 +113,10 @@ int main(int argc, char** argv) {
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
-    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath, jobUser] {
+    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath,
+                                       jobUser](checker::RunCgroups* runCgroups) {
       checker::LoadedConfig again = checker::loadConfiguration(path);
-      if (again.ok()) checker::describePluginJobs(again, worker, jobUser);
+      if (again.ok()) checker::describePluginJobs(again, worker, jobUser, runCgroups);
       again.config.jobs.clear();
       return again;
     };

@@ -88,9 +88,10 @@ bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std:
 
 }  // namespace
 
-void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, const JobUser& user) {
+void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, const JobUser& user,
+                        RunCgroups* runCgroups) {
   if (std::none_of(loaded.jobs.begin(), loaded.jobs.end(), isPluginJob)) return;
-  OneShotSandbox sandbox(user);
+  OneShotSandbox sandbox(user, runCgroups);
   if (!sandbox.ok()) {
     loaded.errors.push_back(loaded.config.path + ": cannot make a directory to describe plugin jobs in");
     return;
