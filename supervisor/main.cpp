@@ -113,10 +113,9 @@ int main(int argc, char** argv) {
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
-    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath,
-                                       jobUser](checker::RunCgroups* runCgroups) {
+    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath, jobUser] {
       checker::LoadedConfig again = checker::loadConfiguration(path);
-      if (again.ok()) checker::describePluginJobs(again, worker, jobUser, runCgroups);
+      if (again.ok()) checker::describePluginJobs(again, worker, jobUser);
       again.config.jobs.clear();
       return again;
     };

@@ -88,10 +88,9 @@ bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std:
 
 }  // namespace
 
-void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, const JobUser& user,
-                        RunCgroups* runCgroups) {
+void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, const JobUser& user) {
   if (std::none_of(loaded.jobs.begin(), loaded.jobs.end(), isPluginJob)) return;
-  OneShotSandbox sandbox(user, runCgroups);
+  OneShotSandbox sandbox(user);
   if (!sandbox.ok()) {
     loaded.errors.push_back(loaded.config.path + ": cannot make a directory to describe plugin jobs in");
     return;

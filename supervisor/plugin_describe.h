@@ -18,11 +18,8 @@ namespace checker {
 // Replaces every plugin definition in LOADED.jobs by what its worker
 // described; a section that cannot be described is an error in
 // LOADED.errors ("FILE:LINE: [job NAME] type CLASS: why"). The workers
-// drop to USER, as a run's would. Their run cgroups are RUN_CGROUPS when
-// given (a running checkerd's own: see OneShotSandbox), else detected for
-// this call.
-class RunCgroups;
+// drop to USER, as a run's would.
 void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath,
-                        const JobUser& user = JobUser::byDefault(), RunCgroups* runCgroups = nullptr);
+                        const JobUser& user = JobUser::byDefault());
 
 }  // namespace checker

@@ -52,10 +52,6 @@ class RunCgroups {
   // supervisor cgroup has pids and memory), else v1 (pids and memory
   // hierarchies writable), else none with the reasons in *whyNot. Never
   // throws. v2 moves the calling process into <own>/supervisor.
-  // One per process: the base is named after the pid, and v1 takes an
-  // existing checker-runs-PID for one left by an earlier process with this
-  // pid, killing and removing what is in it. Code that runs workers inside
-  // checkerd borrows the supervisor's (OneShotSandbox).
   static RunCgroups detect(std::string* whyNot);
 
   RunCgroups(RunCgroups&& other) noexcept;

@@ -40,16 +40,14 @@ std::string defaultWorkerPath() { return helperProgram("checker-worker"); }
 std::string defaultMailerPath() { return helperProgram("checker-mailer"); }
 std::string defaultPeerdPath() { return helperProgram("checker-peerd"); }
 
-OneShotSandbox::OneShotSandbox(JobUser user, RunCgroups* runCgroups)
-    : user_(std::move(user)), cgroups_(runCgroups), nextRunId_(uint64_t{1} << 63) {
+OneShotSandbox::OneShotSandbox(JobUser user)
+    : user_(std::move(user)), nextRunId_(static_cast<uint64_t>(::getpid()) << 16) {
   char dir[] = "/tmp/checker-run-XXXXXX";
   if (::mkdtemp(dir) == nullptr) return;
   ::chmod(dir, 0555);
   workDir_ = dir;
-  if (cgroups_ != nullptr) return;
   std::string whyNot;
-  ownCgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
-  cgroups_ = ownCgroups_.get();
+  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
 }
 
 OneShotSandbox::~OneShotSandbox() {
@@ -58,7 +56,7 @@ OneShotSandbox::~OneShotSandbox() {
 
 SandboxPlan OneShotSandbox::plan(const JobDefinition& job, uint64_t* runId) {
   *runId = nextRunId_++;
-  return planSandbox(cgroups_, job, *runId, workDir_, user_);
+  return planSandbox(cgroups_.get(), job, *runId, workDir_, user_);
 }
 
 WorkerRunReport OneShotSandbox::runWorker(const std::string& workerPath, std::string request, uint32_t timeoutMs,

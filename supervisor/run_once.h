@@ -25,19 +25,11 @@ SingleRun runJobOnce(const JobDefinition& job, const Config& config, const std::
 // The pieces run-job and plugin describe share: an empty work directory and
 // the machine's run cgroups for a few worker runs outside the daemon, and one
 // worker run on a private loop that blocks until it is over.
-//
-// Run cgroups: the caller's RUN_CGROUPS when given (checkerd reloading its
-// config describes plugins in its own process, and a process has one
-// RunCgroups: a second detect() would take checker-runs-PID for a base left
-// by an earlier process with this pid, kill the runs in it and remove its
-// slots), else detected for this sandbox alone. Run ids have the top bit
-// set, so they never meet the supervisor's (counted from 1).
 class RunCgroups;
 class OneShotSandbox {
  public:
-  // Makes the work directory, detects cgroups (or borrows RUN_CGROUPS);
-  // workers drop to USER.
-  explicit OneShotSandbox(JobUser user = JobUser::byDefault(), RunCgroups* runCgroups = nullptr);
+  // Makes the work directory, detects cgroups; workers drop to USER.
+  explicit OneShotSandbox(JobUser user = JobUser::byDefault());
   ~OneShotSandbox();  // removes the work directory
   OneShotSandbox(const OneShotSandbox&) = delete;
   OneShotSandbox& operator=(const OneShotSandbox&) = delete;
@@ -52,8 +44,7 @@ class OneShotSandbox {
  private:
   JobUser user_;
   std::string workDir_;
-  std::unique_ptr<RunCgroups> ownCgroups_;  // when none was lent
-  RunCgroups* cgroups_ = nullptr;
+  std::unique_ptr<RunCgroups> cgroups_;
   uint64_t nextRunId_;
 };
 

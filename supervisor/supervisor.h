@@ -53,10 +53,8 @@ struct SupervisorOptions {
   // Who the workers become when checkerd is root (checkerd --job-user).
   JobUser jobUser = JobUser::byDefault();
   // Reads the config file again for a reload (SIGHUP, `checker reload`):
-  // the config and its jobs, or its errors. Empty: reload is refused. Its
-  // argument is the supervisor's run cgroups (mode none without them), for the
-  // workers that describe plugin sections: a process has one RunCgroups.
-  std::function<LoadedConfig(RunCgroups*)> reloadConfig;
+  // the config and its jobs, or its errors. Empty: reload is refused.
+  std::function<LoadedConfig()> reloadConfig;
   // systemd's notification socket (READY, WATCHDOG, STOPPING); disabled
   // when checkerd was not started by systemd.
   SystemdNotifier systemd{"", 0};

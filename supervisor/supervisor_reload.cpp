@@ -36,7 +36,7 @@ Supervisor::ReloadResult Supervisor::reload(const char* trigger) {
   if (!options_.reloadConfig) return refuse("this checkerd cannot reload");
   LoadedConfig loaded;
   try {
-    loaded = options_.reloadConfig(cgroups_.get());
+    loaded = options_.reloadConfig();
   } catch (const std::exception& e) {
     return refuse(e.what());
   }
