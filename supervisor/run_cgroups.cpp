@@ -544,6 +544,18 @@ void RunCgroups::removeSlot(const Slot& slot) {
   for (const Hierarchy& hierarchy : hierarchies_) removeDir(slotDir(hierarchy, slot.number));
 }
 
+// Does the slot's pids.current still count processes (also exited ones that
+// are not reaped yet)? Unknown counts as no.
+bool RunCgroups::pidsCharged(const Slot& slot) const {
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string current;
+    if (hierarchy.pids && readFile(slotDir(hierarchy, slot.number) + "/pids.current", &current)) {
+      return std::atoll(current.c_str()) > 0;
+    }
+  }
+  return false;
+}
+
 // OOM kills (or, on old v1 kernels, limit hits) the slot has seen in all.
 long long RunCgroups::memoryEvents(const Slot& slot) const {
   for (const Hierarchy& hierarchy : hierarchies_) {
@@ -610,7 +622,11 @@ RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
   memoryHits_[runId] = events > slot.memoryEventsBefore;
   while (memoryHits_.size() > kMaxRunsRemembered) memoryHits_.erase(memoryHits_.begin());
   slot.memoryEventsBefore = events;
-  if (idle_.size() < kMaxIdleSlots) {
+  // Killed processes not yet reaped (a job's orphans wait for init) have
+  // left cgroup.procs but still count in pids.current: reused now, the slot
+  // would give the next run fewer processes than its limit. Removed instead
+  // (rmdir works while they are still charged); the next run gets a new one.
+  if (!pidsCharged(slot) && idle_.size() < kMaxIdleSlots) {
     idle_.push_back(slot);
   } else {
     removeSlot(slot);

@@ -19,7 +19,9 @@
 // loop's time on cgroup v1 (mkdir, limits, rmdir, in two hierarchies), more
 // than a whole run. A run gets an idle slot (its limits rewritten only when
 // they differ), and gives it back once it is empty; up to kMaxIdleSlots
-// idle slots are kept, the rest removed. A slot's memory events are counted
+// idle slots are kept, the rest removed. "Empty" includes pids.current: a
+// killed process nobody has reaped yet is out of cgroup.procs but still
+// counts against pids.max, so such a slot is removed, not reused. A slot's memory events are counted
 // from where the previous run left them, so one run's OOM kill is never
 // reported for the next.
 //
@@ -125,6 +127,7 @@ class RunCgroups {
   bool writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error);
   void removeSlot(const Slot& slot);
   long long memoryEvents(const Slot& slot) const;
+  bool pidsCharged(const Slot& slot) const;
 
   Mode mode_ = Mode::none;
   std::vector<Hierarchy> hierarchies_;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/state_keys.h"
 #include "common/state_store.h"
 #include "ipc/framing.h"
@@ -33,9 +34,9 @@ using ::testing::HasSubstr;
 
 const std::string kBin = CHECKER_BIN_DIR;
 
-std::string configWith(const test::TempDir& dir, const std::string& jobs) {
+std::string configWith(const test::TempDir& dir, const std::string& jobs, const std::string& general = "") {
   return "[general]\nservername = reload-test\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
-         "\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n" + jobs;
+         "\n" + general + "[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n" + jobs;
 }
 
 const std::string kKeep = "[job keep]\ntype = exec\ncommand = /bin/true\nevery = 1s\n";
@@ -145,8 +146,8 @@ TEST(Reload, SlowPluginDescribeDoesNotStallTheLoop) {
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
   auto withPlugin = [&](const std::string& delay) {
-    std::string config = configWith(dir, kKeep + "[job described]\ntype = DescribingCheck\ntimeout = 30s\n" + delay);
-    return config.replace(config.find("[peerd]"), 0, "plugindir = " + kBin + "/../test-plugins\n");
+    return configWith(dir, kKeep + "[job described]\ntype = DescribingCheck\ntimeout = 30s\n" + delay,
+                      "plugindir = " + kBin + "/../test-plugins\n");
   };
   std::string config = dir.write("settings.cfg", withPlugin(""));
   test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
@@ -183,6 +184,61 @@ TEST(Reload, SlowPluginDescribeDoesNotStallTheLoop) {
     if (line.find("job keep: ") != std::string::npos) {
       EXPECT_THAT(line, HasSubstr("job keep: ok after"));
     }
+  }
+}
+
+// Outcomes of JOB_ID's runs that started at or after SINCE_MS.
+std::vector<ipc::Outcome> outcomesSince(const std::string& stateDir, const std::string& jobId, int64_t sinceMs) {
+  StateStore store = StateStore::openReadOnly(stateDir);
+  ReadTransaction txn = store.beginRead();
+  std::vector<ipc::Outcome> outcomes;
+  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
+    auto run = ipc::decode(v);
+    if (run->root<ipc::RunRecord>().getStartedUnixMs() >= sinceMs) outcomes.push_back(run->root<ipc::RunRecord>().getOutcome());
+    return true;
+  });
+  return outcomes;
+}
+
+// A reload describes the plugin sections through workers in checkerd's own
+// process, sandboxed like runs. Those describe runs must not take checkerd's
+// run cgroups: on cgroup v1 a second detect under the same name took
+// checker-runs-PID for one left by an earlier process with checkerd's pid,
+// killed the runs in progress and removed every slot, and then the base, so
+// every later run failed ("sandbox: cgroup: open(...): No such file or
+// directory") until checkerd was restarted. Found by checker-bench-soak.
+// (Without per-run cgroups, as non-root, this passes trivially.)
+TEST(Reload, WithAPluginSectionLeavesRunsAndTheirCgroupsAlone) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string plugin = "[job plugin]\ntype = HostileCheck\nmode = ok\nevery = 1s\n";
+  std::string config = dir.write("settings.cfg", configWith(dir, kKeep + kSlow + plugin, "plugindir = " + kBin + "/../plugins\n"));
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  ASSERT_NE(daemon.waitForLine("job keep: ok", 20s), "") << ::testing::PrintToString(daemon.lines());
+  ASSERT_NE(daemon.waitForLine("job plugin: ok", 20s), "") << ::testing::PrintToString(daemon.lines());
+  ASSERT_NE(daemon.waitForLine("job slow: due again while its previous run is still going", 20s), "");
+
+  size_t at = daemon.lines().size();
+  int64_t reloadedMs = wallClockNowMs();
+  ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
+  ASSERT_THAT(daemon.waitForLine("0 added, 0 removed", 10s, at), HasSubstr("reload (SIGHUP): "))
+      << ::testing::PrintToString(daemon.lines());
+  // The run in progress was not killed by the describe's sandbox.
+  std::string slowDone = daemon.waitForLine("job slow: ok after", 10s, at);
+  EXPECT_THAT(slowDone, HasSubstr("job slow: ok after 3")) << ::testing::PrintToString(daemon.lines());
+  // Three more seconds of runs, then stop: every one after the reload ok.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NE(daemon.waitForLine("job slow: due again", 10s, daemon.lines().size()), "");
+  }
+  int status = daemon.stop(SIGTERM, 20s);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  for (size_t i = at; i < daemon.lines().size(); ++i) {
+    EXPECT_THAT(daemon.lines()[i], ::testing::Not(HasSubstr("cgroup"))) << "line " << i;
+  }
+  for (const std::string& id : {std::string("exec:/bin/true"), std::string("plugin:HostileCheck:plugin")}) {
+    std::vector<ipc::Outcome> after = outcomesSince(dir.file("state"), id, reloadedMs);
+    EXPECT_GE(after.size(), 3u) << id;
+    EXPECT_THAT(after, ::testing::Each(ipc::Outcome::OK)) << id;
   }
 }
 

@@ -2,6 +2,15 @@
 // for the hostile-job tests. MARKER is any unique word; it stays in the
 // command line of this process and of every child it forks, so a test can
 // find leftovers in /proc.
+//
+// MODE: ok, warn (exit 1), segv, abort, cpu (spins), sleep, noterm (ignores
+// SIGTERM and sleeps), memory (allocates until it cannot), files (opens
+// until it cannot), sleepers (forks up to 10,000 sleeping children and
+// exits 0), forkbomb (every process forks until fork fails, at most 8
+// rounds, then sleeps),
+// daemon (double fork + setsid; the grandchild keeps stdout and sleeps; the
+// command exits 0), closeout (closes stdin, stdout and stderr, exits 2),
+// flood (100 MiB on stdout).
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -53,6 +62,29 @@ int startSleepers(int wanted) {
   return 0;
 }
 
+// Parent and child alike keep forking until fork fails (the run's pids
+// limit), then all of them sleep: a fork bomb that never finishes on its
+// own. Eight rounds at most (256 processes), should it run unsandboxed.
+int forkBomb() {
+  for (int round = 0; round < 8 && ::fork() >= 0; ++round) {
+  }
+  for (;;) ::pause();
+}
+
+// Double fork and a new session: the grandchild leaves the run's process
+// group, keeps the output pipe and sleeps; the command itself exits 0 at once.
+int daemonise() {
+  std::puts("daemon started");
+  pid_t child = ::fork();
+  if (child < 0) return 2;
+  if (child == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    for (;;) ::pause();
+  }
+  return 0;
+}
+
 int flood(size_t bytes) {
   static char chunk[65536];
   std::memset(chunk, 'x', sizeof chunk);
@@ -81,6 +113,16 @@ int main(int argc, char** argv) {
     for (unsigned long i = 0;; ++i) asm volatile("" : "+r"(i));  // not optimised away
   }
   if (mode == "sleep") for (;;) ::pause();
+  if (mode == "noterm") {
+    ::signal(SIGTERM, SIG_IGN);
+    for (;;) ::pause();
+  }
+  if (mode == "forkbomb") return forkBomb();
+  if (mode == "daemon") return daemonise();
+  if (mode == "closeout") {
+    for (int fd : {0, 1, 2}) ::close(fd);
+    return 2;  // CRITICAL, with no output at all
+  }
   if (mode == "memory") return allocateForever();
   if (mode == "files") return openForever();
   if (mode == "sleepers") return startSleepers(10000);

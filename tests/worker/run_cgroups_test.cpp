@@ -231,6 +231,41 @@ TEST_F(RunCgroupsTest, MemoryLimitKillsTheJobAndIsReported) {
   EXPECT_FALSE(cgroups_->runHitMemoryLimit(16));
 }
 
+// A killed process that nobody has reaped yet (here the test's child; in
+// checkerd, a job's orphan waiting for init) has left cgroup.procs but still
+// counts in pids.current. Reused at once, the slot gave the next run fewer
+// processes than its limit: a run with `processes = 32` could not even fork
+// its command ("fork(...): Resource temporarily unavailable"). Found by
+// checker-bench-soak. Such a slot is removed, and the next run gets a fresh one.
+TEST_F(RunCgroupsTest, ASlotStillChargedForUnreapedProcessesIsNotReused) {
+  auto dirs = create(17, 4, 0);
+  ASSERT_FALSE(dirs.empty());
+  std::string pids = pidsDir(dirs);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    _exit(writeText(pids + "/cgroup.procs", std::to_string(::getpid())) ? 0 : 1);
+  }
+  int childFd = openPidfd(child);
+  ASSERT_TRUE(waitPidfd(childFd, std::chrono::seconds(5)));  // exited; not reaped: a zombie
+  ::close(childFd);
+  EXPECT_THAT(pidsIn(pids), ::testing::IsEmpty());
+  ASSERT_EQ(readText(pids + "/pids.current"), "1\n") << "the zombie should still be charged";
+
+  RunCgroups::Cleanup cleanup = cgroups_->cleanupRun(17);
+  EXPECT_TRUE(cleanup.removed);
+  runDirs_.erase(17);
+  EXPECT_EQ(cgroups_->idleSlots(), 0u) << "a charged slot went back to the idle ones";
+  for (const auto& dir : dirs) EXPECT_FALSE(exists(dir)) << dir;
+  auto next = create(18, 4, 0);
+  ASSERT_FALSE(next.empty());
+  EXPECT_NE(next, dirs);
+  EXPECT_EQ(readText(pidsDir(next) + "/pids.current"), "0\n");
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child could not join the slot";
+}
+
 TEST_F(RunCgroupsTest, SweepStaleRemovesALeftoverRunWithALiveProcess) {
   auto dirs = create(14, 0, 0);
   ASSERT_FALSE(dirs.empty());
