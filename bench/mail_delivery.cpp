@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -172,7 +173,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "checker-bench-mail: %s\n", e.what());
   }
   std::string stop = std::string("bash ") + CHECKER_MAIL_SERVERS_SCRIPT + " stop " + fixture + " >/dev/null";
-  std::system(stop.c_str());
-  std::system(("rm -rf " + dir).c_str());
+  if (std::system(stop.c_str()) != 0) std::fprintf(stderr, "checker-bench-mail: stopping the mail servers failed\n");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
   return 0;
 }

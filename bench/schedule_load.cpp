@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "bench/bench_util.h"
@@ -93,7 +94,8 @@ void load(int jobCount, int intervalMs, int seconds) {
               percentile(late, 99), percentile(late, 100), static_cast<unsigned long long>(s.overruns),
               static_cast<unsigned long long>(s.spawnFailures));
   std::printf("      CPU per run: supervisor %.2f ms, worker and its children %.2f ms\n", perRunSelf, perRunChildren);
-  std::system(("rm -rf " + dir).c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 void memory() {
@@ -125,7 +127,8 @@ void memory() {
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
   std::printf("checkerd RSS with 10,000 jobs configured: %.1f MiB\n", static_cast<double>(rss) / 1024.0);
-  std::system(("rm -rf " + dir).c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace
