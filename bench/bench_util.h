@@ -1,13 +1,32 @@
 #pragma once
 // Small helpers shared by the benchmark programs.
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace checker::bench {
+
+// SIGINT/SIGTERM/SIGHUP set stopSignal (no SA_RESTART: a blocking call
+// returns EINTR); the code that waits calls interrupted(), which throws once
+// one came, so destructors stop checkerd, wrk, the mail servers.
+inline volatile sig_atomic_t stopSignal = 0;
+
+inline void catchStopSignals() {
+  struct sigaction action{};
+  action.sa_handler = [](int sig) { stopSignal = sig; };
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
+
+inline void interrupted() {
+  if (stopSignal != 0) throw std::runtime_error("interrupted by signal " + std::to_string(stopSignal));
+}
 
 inline double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;

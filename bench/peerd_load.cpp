@@ -61,22 +61,6 @@ using namespace std::chrono_literals;
 constexpr int kSampleEveryMs = 50;
 const char kSecret[] = "bench-peerd-secret-0123456789abcdef";
 
-volatile sig_atomic_t g_signal = 0;
-
-void interrupted() {
-  if (g_signal != 0) throw std::runtime_error("interrupted by signal " + std::to_string(g_signal));
-}
-
-// SIGINT/SIGTERM/SIGHUP interrupt blocking calls (no SA_RESTART) and set
-// g_signal; the code that waits checks it and unwinds, so destructors stop
-// checkerd and wrk.
-void catchStopSignals() {
-  struct sigaction action{};
-  action.sa_handler = [](int sig) { g_signal = sig; };
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
-}
-
 // The first executable NAME on PATH, or "".
 std::string onPath(const std::string& name) {
   const char* path = std::getenv("PATH");

@@ -19,8 +19,6 @@ using namespace std::chrono_literals;
 constexpr auto kStartTimeout = 15s;
 constexpr auto kDrainTimeout = 6min;
 
-volatile sig_atomic_t g_signal = 0;
-
 // An error line without its time and pid, so equal events count together.
 std::string errorKey(const std::string& line) {
   size_t at = line.find("] ");
@@ -86,17 +84,6 @@ std::string judgeLife(const StartCheck& check, const KillFacts& killed, std::chr
 }
 
 }  // namespace
-
-void interrupted() {
-  if (g_signal != 0) throw std::runtime_error("interrupted by signal " + std::to_string(g_signal));
-}
-
-void catchStopSignals() {
-  struct sigaction action{};
-  action.sa_handler = [](int sig) { g_signal = sig; };
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
-}
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 

@@ -66,11 +66,6 @@ void drain(const Paths& p, int number, StateLedger& ledger, Totals& t, double* d
 // checkerd of PIDS left and no later start swept away.
 size_t leftoverRunCgroups(const std::vector<int>& pids);
 
-// SIGINT/SIGTERM/SIGHUP set a flag; interrupted() throws once one came, so
-// the destructors kill checkerd and stop the mail servers.
-void catchStopSignals();
-void interrupted();
-
 double secondsSince(std::chrono::steady_clock::time_point t);
 
 }  // namespace checker::bench

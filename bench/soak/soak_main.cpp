@@ -69,19 +69,6 @@ constexpr int kPollMs = 200;
 constexpr int kProgressEveryS = 10;
 constexpr int kStallS = 60;
 
-volatile sig_atomic_t g_signal = 0;
-
-void catchStopSignals() {
-  struct sigaction action{};
-  action.sa_handler = [](int sig) { g_signal = sig; };
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
-}
-
-void interrupted() {
-  if (g_signal != 0) throw std::runtime_error("interrupted by signal " + std::to_string(g_signal));
-}
-
 double mib(long kib) { return static_cast<double>(kib) / 1024; }
 
 // Job J's processes carry markerBase() + J in their command lines.
