@@ -27,13 +27,9 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/state_keys.h"
-#include "common/state_store.h"
-#include "ipc/framing.h"
-#include "ipc/state.capnp.h"
 #include "support/checker_instance.h"
 #include "support/mail_fixture.h"
-#include "support/run_command.h"
+#include "support/run_history.h"
 #include "support/tcp_forwarder.h"
 #include "support/temp_dir.h"
 
@@ -44,7 +40,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using ::testing::HasSubstr;
 
-const std::string kBin = CHECKER_BIN_DIR;
 const std::string kSecret = "the failure matrix's shared secret";
 const std::string kPeerd =
     "check_every = 2s\ntimeout = 2s\njobproblem_after = 10s\nnotify = state_change\nfailures_before_notify = 2\n"
@@ -140,18 +135,10 @@ class FailureMatrix : public ::testing::Test {
   // SINCE_UNIX_MS? Polls WATCHER's run history (written within 50 ms of
   // each answer; only a change of state is logged).
   bool answeredOkSince(const CheckerInstance& watcher, const CheckerInstance& peer, int64_t sinceUnixMs) {
-    std::string prefix = state_keys::historyPrefix("peer:" + peer.url());
     for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-      StateStore store = StateStore::openReadOnly(dir_.file(watcher.name + "-state"));
-      ReadTransaction txn = store.beginRead();
-      bool found = false;
-      txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view, std::string_view v) {
-        std::unique_ptr<ipc::DecodedMessage> message = ipc::decode(v);
-        auto run = message->root<ipc::RunRecord>();
-        found = found || (run.getStartedUnixMs() > sinceUnixMs && run.getOutcome() == ipc::Outcome::OK);
-        return !found;
-      });
-      if (found) return true;
+      for (const RecordedRun& run : recordedRuns(dir_.file(watcher.name + "-state"), "peer:" + peer.url())) {
+        if (run.startedUnixMs > sinceUnixMs && run.outcome == ipc::Outcome::OK) return true;
+      }
     }
     return false;
   }
@@ -178,24 +165,9 @@ class FailureMatrix : public ::testing::Test {
     std::ofstream(dir + "/" + row + ".txt") << row << "\t" << seconds << "\t" << bound << "\n";
   }
 
-  size_t countMailed(int inbox, const std::string& subject) {
-    size_t n = 0;
-    for (const MailMessage& m : mail_.fetchAll(inbox)) n += m.subject.find(subject) != std::string::npos ? 1 : 0;
-    return n;
-  }
-
   // Nothing was mailed to INBOX (an admin no row's fault concerns).
   void expectNoMail(int inbox) {
     for (const MailMessage& m : mail_.fetchAll(inbox)) ADD_FAILURE() << "u" << inbox << " got: " << m.subject;
-  }
-
-  // `checker status -c CONFIG` once it shows PATTERN (the state is written
-  // within 50 ms of an event; there is nothing to wait on but the file).
-  bool statusShows(const CheckerInstance& i, const std::string& pattern) {
-    for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
-      if (runCommand(kBin + "/checker status -c " + i.config).output.find(pattern) != std::string::npos) return true;
-    }
-    return false;
   }
 
   TempDir dir_;
@@ -225,7 +197,7 @@ TEST_F(FailureMatrix, AWatchedServiceDownThenBackIsMailedToItsOwnAdmin) {
   ASSERT_TRUE(service.up());
   ASSERT_TRUE(alertArrives("service-back", alpha.admin, "[" + alpha.name + "] web recovered", up,
                            "job every 2 s + mail delivery"));
-  EXPECT_EQ(countMailed(alpha.admin, refusedSubject(alpha, service.port())), 1u)
+  EXPECT_EQ(mail_.countMessages(alpha.admin, refusedSubject(alpha, service.port())), 1u)
       << "one episode, notify = state_change: one alert";
   expectNoMail(beta.admin);
 }
@@ -351,12 +323,12 @@ TEST_F(FailureMatrix, AKilledMailerOrPeerdIsBackWithinASecondAndNoAlertIsLost) {
   ASSERT_TRUE(smtp.up());
   ASSERT_TRUE(alertArrives("alert-after-mailer-killed", alpha.admin, refusedSubject(alpha, service.port()), smtpBack,
                            "outbox retry (1 s, doubling) + mail delivery"));
-  ASSERT_TRUE(statusShows(alpha, "outbox: empty"));
-  size_t copies = countMailed(alpha.admin, refusedSubject(alpha, service.port()));
+  ASSERT_THAT(alpha.statusMatching("outbox: empty", 20s), HasSubstr("outbox: empty"));
+  size_t copies = mail_.countMessages(alpha.admin, refusedSubject(alpha, service.port()));
   EXPECT_GE(copies, 1u);
   EXPECT_LE(copies, 2u) << "more copies than one resend after one mailer death explains";
   std::printf("[failure matrix] alert copies after a mailer kill: %zu\n", copies);
-  EXPECT_EQ(countMailed(alpha.admin, "not responding"), 0u) << "beta reported peerd's one-second restart";
+  EXPECT_EQ(mail_.countMessages(alpha.admin, "not responding"), 0u) << "beta reported peerd's one-second restart";
   expectNoMail(beta.admin);
 }
 
@@ -378,7 +350,7 @@ TEST_F(FailureMatrix, ASupervisorKilledWithAlertsPendingDeliversThemAfterRestart
   Clock::time_point fault = Clock::now();
   service1.down();
   service2.down();
-  ASSERT_TRUE(statusShows(alpha, "outbox: 2 ")) << runCommand(kBin + "/checker status -c " + alpha.config).output;
+  ASSERT_THAT(alpha.statusMatching("outbox: 2 ", 20s), HasSubstr("outbox: 2 "));
   pid_t group = alpha.daemon->pid();
   ASSERT_EQ(::kill(group, SIGKILL), 0);
   alpha.daemon->stop(SIGKILL, 10s);  // reaps checkerd
@@ -398,13 +370,13 @@ TEST_F(FailureMatrix, ASupervisorKilledWithAlertsPendingDeliversThemAfterRestart
   ASSERT_TRUE(alertArrives("alerts-after-supervisor-killed-2nd", alpha.admin, refusedSubject(alpha, service2.port()),
                            restarted, "restart + outbox resend + mail delivery"));
   report("service-down-to-alert-across-crash", secondsSince(fault), "includes the test's own steps");
-  ASSERT_TRUE(statusShows(alpha, "outbox: empty"));
+  ASSERT_THAT(alpha.statusMatching("outbox: empty", 20s), HasSubstr("outbox: empty"));
   // Still failing after the restart: the same episode, already notified.
   size_t from = alpha.daemon->lines().size();
   ASSERT_NE(alpha.daemon->waitForLine("job web1: ", 10s, from), "");
   ASSERT_NE(alpha.daemon->waitForLine("job web1: ", 10s, alpha.daemon->lines().size()), "");
   for (const TcpForwarder* service : {&service1, &service2}) {
-    size_t copies = countMailed(alpha.admin, refusedSubject(alpha, service->port()));
+    size_t copies = mail_.countMessages(alpha.admin, refusedSubject(alpha, service->port()));
     EXPECT_EQ(copies, 1u) << service->port() << ": lost, or alerted again for the episode it had already alerted";
   }
 }

@@ -92,29 +92,12 @@ class Peering : public ::testing::Test {
     for (Instance* i : instances) i->dumpLog();
   }
 
-  // `checker status -c CONFIG` once its output matches PATTERN (the state is
-  // written within 50 ms of a result's log line), or the last output.
-  std::string statusMatching(const std::string& config, const std::string& pattern) {
-    std::string output;
-    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
-      output = runCommand(kBin + "/checker status -c " + config).output;
-      if (::testing::Matches(::testing::ContainsRegex(pattern))(output)) break;
-      std::this_thread::sleep_for(50ms);  // polling the state file: there is no event to wait on
-    }
-    return output;
-  }
-
-  size_t countMailed(int inbox, const std::string& subject) {
-    size_t n = 0;
-    for (const MailMessage& m : mail_.fetchAll(inbox)) n += m.subject.find(subject) != std::string::npos ? 1 : 0;
-    return n;
-  }
   // Waits until INBOX holds more than BEFORE messages whose subject has
   // SUBJECT: an instance started after its peers may have been mailed
   // about already (not responding, then answers True again) at startup.
   bool mailedAgain(int inbox, const std::string& subject, size_t before) {
     for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-      if (countMailed(inbox, subject) > before) return true;
+      if (mail_.countMessages(inbox, subject) > before) return true;
       std::this_thread::sleep_for(100ms);  // polling IMAP: there is no event to wait on
     }
     return false;
@@ -148,7 +131,7 @@ TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecov
   CommandResult asked = runCommand(kBin + "/checker peers -c " + alpha.config);
   EXPECT_EQ(asked.exitCode, 0) << asked.output;
   EXPECT_THAT(asked.output, HasSubstr("True (signed)"));
-  EXPECT_THAT(statusMatching(gamma.config, beta.name + " +healthy"), ::testing::ContainsRegex(beta.name + " +healthy"));
+  EXPECT_THAT(gamma.statusMatching(beta.name + " +healthy", 10s), ::testing::ContainsRegex(beta.name + " +healthy"));
   // The original's wire format from the real peerd, to HTTP/1.0 and 1.1 clients.
   std::string http10 = exchange(gamma.port, "GET / HTTP/1.0\r\n\r\n");
   EXPECT_THAT(http10, ::testing::StartsWith("HTTP/1.0 200 OK\r\n"));
@@ -167,7 +150,7 @@ TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecov
   ASSERT_TRUE(mailed(beta.admin, "[" + gamma.name + "] peer " + beta.name + " (" + beta.url() + "): JobProblem"));
   std::string alphaOnBetaBack = "[" + alpha.name + "] peer " + beta.name + " (" + beta.url() + ") answers True again";
   std::string gammaOnBetaBack = "[" + gamma.name + "] peer " + beta.name + " (" + beta.url() + ") answers True again";
-  size_t alphaBefore = countMailed(beta.admin, alphaOnBetaBack), gammaBefore = countMailed(beta.admin, gammaOnBetaBack);
+  size_t alphaBefore = mail_.countMessages(beta.admin, alphaOnBetaBack), gammaBefore = mail_.countMessages(beta.admin, gammaOnBetaBack);
   ASSERT_EQ(::kill(beta.daemon->pid(), SIGCONT), 0);
   EXPECT_TRUE(mailedAgain(beta.admin, alphaOnBetaBack, alphaBefore));
   EXPECT_TRUE(mailedAgain(beta.admin, gammaOnBetaBack, gammaBefore));
@@ -176,14 +159,14 @@ TEST_F(Peering, ThreeInstancesReportAStoppedAndAKilledPeerToItsAdminThenItsRecov
   // (gamma started last: alpha and beta may have mailed its admin at startup.)
   std::string alphaOnGamma = "[" + alpha.name + "] peer " + gamma.name + " (" + gamma.url() + ")";
   std::string betaOnGamma = "[" + beta.name + "] peer " + gamma.name + " (" + gamma.url() + ")";
-  size_t alphaGoneBefore = countMailed(gamma.admin, alphaOnGamma + ": not responding");
-  size_t betaGoneBefore = countMailed(gamma.admin, betaOnGamma + ": not responding");
-  size_t alphaBackBefore = countMailed(gamma.admin, alphaOnGamma + " answers True again");
-  size_t betaBackBefore = countMailed(gamma.admin, betaOnGamma + " answers True again");
+  size_t alphaGoneBefore = mail_.countMessages(gamma.admin, alphaOnGamma + ": not responding");
+  size_t betaGoneBefore = mail_.countMessages(gamma.admin, betaOnGamma + ": not responding");
+  size_t alphaBackBefore = mail_.countMessages(gamma.admin, alphaOnGamma + " answers True again");
+  size_t betaBackBefore = mail_.countMessages(gamma.admin, betaOnGamma + " answers True again");
   gamma.killAll();
   ASSERT_TRUE(mailedAgain(gamma.admin, alphaOnGamma + ": not responding", alphaGoneBefore));
   ASSERT_TRUE(mailedAgain(gamma.admin, betaOnGamma + ": not responding", betaGoneBefore));
-  EXPECT_THAT(statusMatching(alpha.config, gamma.name + " +no answer"), ::testing::ContainsRegex(gamma.name + " +no answer"));
+  EXPECT_THAT(alpha.statusMatching(gamma.name + " +no answer", 10s), ::testing::ContainsRegex(gamma.name + " +no answer"));
   ASSERT_NO_FATAL_FAILURE(gamma.start());
   EXPECT_TRUE(mailedAgain(gamma.admin, alphaOnGamma + " answers True again", alphaBackBefore));
   EXPECT_TRUE(mailedAgain(gamma.admin, betaOnGamma + " answers True again", betaBackBefore));

@@ -18,12 +18,10 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/state_keys.h"
-#include "common/state_store.h"
-#include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"
 #include "support/run_command.h"
+#include "support/run_history.h"
 #include "support/temp_dir.h"
 
 namespace checker {
@@ -46,14 +44,8 @@ const std::string kAdded = "[job added]\ntype = exec\ncommand = /bin/echo added\
 
 // Start times of JOB_ID's runs in the state, oldest first.
 std::vector<int64_t> runStarts(const std::string& stateDir, const std::string& jobId) {
-  StateStore store = StateStore::openReadOnly(stateDir);
-  ReadTransaction txn = store.beginRead();
   std::vector<int64_t> starts;
-  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
-    starts.push_back(ipc::decode(v)->root<ipc::RunRecord>().getStartedUnixMs());
-    return true;
-  });
-  std::sort(starts.begin(), starts.end());
+  for (const test::RecordedRun& run : test::recordedRuns(stateDir, jobId)) starts.push_back(run.startedUnixMs);
   return starts;
 }
 
@@ -189,14 +181,10 @@ TEST(Reload, SlowPluginDescribeDoesNotStallTheLoop) {
 
 // Outcomes of JOB_ID's runs that started at or after SINCE_MS.
 std::vector<ipc::Outcome> outcomesSince(const std::string& stateDir, const std::string& jobId, int64_t sinceMs) {
-  StateStore store = StateStore::openReadOnly(stateDir);
-  ReadTransaction txn = store.beginRead();
   std::vector<ipc::Outcome> outcomes;
-  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
-    auto run = ipc::decode(v);
-    if (run->root<ipc::RunRecord>().getStartedUnixMs() >= sinceMs) outcomes.push_back(run->root<ipc::RunRecord>().getOutcome());
-    return true;
-  });
+  for (const test::RecordedRun& run : test::recordedRuns(stateDir, jobId)) {
+    if (run.startedUnixMs >= sinceMs) outcomes.push_back(run.outcome);
+  }
   return outcomes;
 }
 

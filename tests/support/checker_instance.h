@@ -8,6 +8,7 @@
 //   alpha.config = dir.write("alpha.cfg", ...instanceConfig(...)...);
 //   ASSERT_NO_FATAL_FAILURE(alpha.start());
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,10 +20,12 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/daemon_process.h"
 #include "support/mail_fixture.h"
+#include "support/run_command.h"
 
 namespace checker::test {
 
@@ -78,6 +81,20 @@ struct CheckerInstance {
       if (at != std::string::npos) pid = static_cast<pid_t>(std::stol(line.substr(at + needle.size())));
     }
     return pid;
+  }
+
+  // `checker status -c CONFIG` once its output matches PATTERN (a regular
+  // expression, as ::testing::ContainsRegex reads it), or its last output
+  // after TIMEOUT. The state is written within 50 ms of an event; there is
+  // no event to wait on but the file, so this polls.
+  std::string statusMatching(const std::string& pattern, std::chrono::milliseconds timeout) const {
+    std::string output;
+    for (auto deadline = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < deadline;
+         std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+      output = runCommand(std::string(CHECKER_BIN_DIR) + "/checker status -c " + config).output;
+      if (::testing::Matches(::testing::ContainsRegex(pattern))(output)) break;
+    }
+    return output;
   }
 
   // On a failed test, what the instance logged.

@@ -219,6 +219,12 @@ std::vector<MailMessage> MailFixture::fetchAll(int n) const {
   return messages;
 }
 
+size_t MailFixture::countMessages(int n, const std::string& subjectSubstring) const {
+  size_t count = 0;
+  for (const MailMessage& m : fetchAll(n)) count += m.subject.find(subjectSubstring) != std::string::npos ? 1 : 0;
+  return count;
+}
+
 bool MailFixture::waitForMessage(int n, const std::string& subjectSubstring, std::chrono::milliseconds timeout,
                                  Message* out) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

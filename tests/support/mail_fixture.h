@@ -54,6 +54,10 @@ struct MailFixture {
   // if IMAP fails.
   std::vector<Message> fetchAll(int n) const;
 
+  // How many messages in user N's INBOX have SUBJECTSUBSTRING in their
+  // subject, now.
+  size_t countMessages(int n, const std::string& subjectSubstring) const;
+
   // Polls user N's INBOX every 50 ms until a message whose subject contains
   // SUBJECTSUBSTRING is there (true, copied to *OUT if given) or TIMEOUT has
   // passed (false).
