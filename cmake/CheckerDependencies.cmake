@@ -13,3 +13,7 @@ find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
 add_library(checker_http_parser INTERFACE)
 target_include_directories(checker_http_parser INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(checker_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+# Debian's nlohmann-json3-dev (header-only): every JSON the project writes
+# or reads. Its writer refuses invalid UTF-8 instead of emitting it, and its
+# reader is a full RFC 8259 parser, which two hand-written ones were not.
+find_package(nlohmann_json 3.11 CONFIG REQUIRED)
