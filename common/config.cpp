@@ -1,15 +1,17 @@
 #include "common/config.h"
 
+#include <fcntl.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <cstring>
 
 #include "common/config_section.h"
+#include "common/http_url.h"
 #include "common/sys_error.h"
 
 namespace checker {
@@ -23,14 +25,21 @@ std::string directoryOf(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Relative paths in the config are relative to the config file's directory,
-// so the same file works whatever the daemon's working directory is.
-std::string resolvePath(const std::string& configPath, const std::string& value) {
-  if (value.empty() || value.front() == '/') return value;
-  return directoryOf(configPath) + "/" + value;
+std::string currentDirectory() {
+  std::string dir(4096, '\0');
+  if (::getcwd(dir.data(), dir.size()) == nullptr) return "/";  // unreachable cwd: resolve from /
+  dir.resize(std::strlen(dir.c_str()));
+  return dir;
 }
 
-void readGeneral(SectionReader& r, GeneralSettings& g, const std::string& configPath) {
+// PATH made absolute against the working directory, without touching the
+// file system.
+std::string absolutePath(const std::string& path) {
+  if (!path.empty() && path.front() == '/') return path;
+  return currentDirectory() + "/" + path;
+}
+
+void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
   r.text("servername", g.serverName);
   if (const IniEntry* e = r.take("alertcontact")) {
     g.alertContacts = splitList(e->value);
@@ -44,9 +53,9 @@ void readGeneral(SectionReader& r, GeneralSettings& g, const std::string& config
     g.stateDirLine = e->line;
   }
   r.text("plugindir", g.pluginDir);
-  g.logFile = resolvePath(configPath, g.logFile);
-  g.stateDir = resolvePath(configPath, g.stateDir);
-  g.pluginDir = resolvePath(configPath, g.pluginDir);
+  g.logFile = resolveConfigPath(c, g.logFile);
+  g.stateDir = resolveConfigPath(c, g.stateDir);
+  g.pluginDir = resolveConfigPath(c, g.pluginDir);
   r.rejectUntaken("servername, alertcontact, logfile, statefile, plugindir");
 }
 
@@ -59,7 +68,7 @@ void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {
   else r.error(*e, "expected starttls, tls or none, got '" + e->value + "'");
 }
 
-void readEmail(SectionReader& r, EmailSettings& m, const std::string& configPath) {
+void readEmail(SectionReader& r, EmailSettings& m, const Config& c) {
   r.flag("nomail", m.noMail);
   r.text("user", m.user);
   if (const IniEntry* e = r.take("pass")) {
@@ -67,7 +76,13 @@ void readEmail(SectionReader& r, EmailSettings& m, const std::string& configPath
     m.passwordLine = e->line;
   }
   r.text("smtpserver", m.smtpServer);
-  r.port("smtpport", m.smtpPort);
+  // The original accepted `smtpport =` left empty beside nomail = True;
+  // without nomail an empty port is refused as any bad port is.
+  if (const IniEntry* e = r.section().find("smtpport"); e && m.noMail && trimView(e->value).empty()) {
+    r.take("smtpport");
+  } else {
+    r.port("smtpport", m.smtpPort);
+  }
   readTlsMode(r, "smtptls", m.smtpTls);
   r.text("imapserver", m.imapServer);
   readTlsMode(r, "imaptls", m.imapTls);
@@ -77,7 +92,7 @@ void readEmail(SectionReader& r, EmailSettings& m, const std::string& configPath
     m.caFile = e->value;
     m.caFileLine = e->line;
   }
-  m.caFile = resolvePath(configPath, m.caFile);
+  m.caFile = resolveConfigPath(c, m.caFile);
   r.flag("ideletesentmessagesautomatically", m.deleteSentAutomatically);
   r.text("trashfolder", m.trashFolder);
   r.flag("bustgmailthreading", m.bustGmailThreading);
@@ -99,10 +114,8 @@ void readPeer(SectionReader& r, const IniEntry& e, std::vector<PeerSettings>& pe
   }
   peer.url = fields[0];
   peer.adminAddress = fields[1];
-  if (peer.url.rfind("http://", 0) != 0 && peer.url.rfind("https://", 0) != 0) {
-    r.error(e, "peer URL must start with http:// or https://, got '" + peer.url + "'");
-  } else if (peer.url.find_first_of(" \t") != std::string::npos || peer.url.size() <= 8) {
-    r.error(e, "malformed peer URL '" + peer.url + "'");
+  if (Parsed<HttpUrl> url = parseHttpUrl(peer.url); !parsedOk(url)) {
+    r.error(e, "peer URL " + std::get<std::string>(url));
   }
   if (!looksLikeEmailAddress(peer.adminAddress)) {
     r.error(e, "'" + peer.adminAddress + "' is not the admin's e-mail address");
@@ -198,9 +211,9 @@ void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, 
 void readSection(const IniSection& s, ConfigReporter& rep, Config& c) {
   SectionReader r(s, rep);
   if (s.name == "general") {
-    readGeneral(r, c.general, c.path);
+    readGeneral(r, c.general, c);
   } else if (s.name == "email") {
-    readEmail(r, c.email, c.path);
+    readEmail(r, c.email, c);
   } else if (s.name == "peerd") {
     readPeerd(r, c.peerd);
   } else if (s.name == "peers") {
@@ -261,9 +274,33 @@ std::string formatDiagnostic(const std::string& path, const Diagnostic& d) {
   return path + ":" + std::to_string(d.line) + ": " + d.message;
 }
 
+std::string resolveConfigPath(const Config& config, const std::string& value) {
+  if (value.empty() || value.front() == '/') return value;
+  // Leading "./" and "../" steps are taken on the (absolute, resolved)
+  // directory itself, so the result reads as the path it is; a later ".."
+  // is left to the kernel, which knows whether the step before it is a
+  // symbolic link.
+  std::string base = config.directory;
+  std::string_view rest = value;
+  while (true) {
+    if (rest == "." || rest.rfind("./", 0) == 0) {
+      rest.remove_prefix(rest.size() == 1 ? 1 : 2);
+    } else if (rest == ".." || rest.rfind("../", 0) == 0) {
+      rest.remove_prefix(rest.size() == 2 ? 2 : 3);
+      size_t slash = base.rfind('/');
+      base = slash == 0 || slash == std::string::npos ? "/" : base.substr(0, slash);
+    } else {
+      break;
+    }
+  }
+  if (rest.empty()) return base;
+  return base == "/" ? "/" + std::string(rest) : base + "/" + std::string(rest);
+}
+
 ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
   ConfigLoad load;
-  load.config.path = path;
+  load.config.path = absolutePath(path);
+  load.config.directory = directoryOf(load.config.path);
   ConfigReporter rep(path);
   std::vector<Diagnostic> syntax;
   IniDocument doc = parseIni(text, syntax);
@@ -277,20 +314,60 @@ ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
 
 namespace {
 
+// The config file's path with its directory resolved by the kernel
+// (symbolic links and "..", as realpath does), so that the paths in it mean
+// the same in every process and after any chdir. The file name itself is
+// kept: a config that is a link to a file elsewhere stays known by its name.
+std::string canonicalConfigPath(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  char* real = ::realpath(directoryOf(path).c_str(), nullptr);
+  if (real == nullptr) return absolutePath(path);
+  std::string dir(real);
+  std::free(real);
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// Reads a config file, refusing before reading anything that could never be
+// one: O_NONBLOCK so that opening a FIFO does not wait for a writer, then
+// only a regular file, and never more than the cap (a file that grows while
+// being read is cut at cap + 1 bytes and refused).
 bool readWholeFile(const std::string& path, std::string& text, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
     error = describeErrno("open", path, errno);
     return false;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  text = buffer.str();
-  if (text.size() > kMaxConfigBytes) {
-    error = "file is larger than " + std::to_string(kMaxConfigBytes) + " bytes";
-    return false;
+  struct stat st{};
+  bool ok = false;
+  const std::string tooLarge = "larger than " + std::to_string(kMaxConfigBytes) + " bytes";
+  if (::fstat(fd, &st) != 0) {
+    error = describeErrno("fstat", path, errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file";
+  } else if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
+    error = tooLarge;
+  } else {
+    text.assign(kMaxConfigBytes + 1, '\0');
+    size_t have = 0;
+    while (have < text.size()) {
+      ssize_t n = ::read(fd, text.data() + have, text.size() - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n < 0) error = describeErrno("read", path, errno);
+        ok = n == 0;
+        break;
+      }
+      have += static_cast<size_t>(n);
+    }
+    text.resize(have);
+    if (have > kMaxConfigBytes) {
+      error = tooLarge;
+      ok = false;
+    }
   }
-  return true;
+  ::close(fd);
+  return ok;
 }
 
 // Secrets in a file others can read are secrets no longer: say so.
@@ -328,11 +405,12 @@ ConfigLoad loadConfigFile(const std::string& path) {
   std::string text, error;
   if (!readWholeFile(path, text, error)) {
     ConfigLoad failed;
-    failed.config.path = path;
+    failed.config.path = absolutePath(path);
+    failed.config.directory = directoryOf(failed.config.path);
     failed.errors.push_back(formatDiagnostic(path, {0, error}));
     return failed;
   }
-  ConfigLoad load = parseConfigText(text, path);
+  ConfigLoad load = parseConfigText(text, canonicalConfigPath(path));
   ConfigReporter rep(path);
   checkFileSystem(path, load.config, rep);
   for (std::string& e : rep.takeErrors()) load.errors.push_back(std::move(e));

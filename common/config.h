@@ -107,7 +107,8 @@ struct PeerdSettings {
 };
 
 struct Config {
-  std::string path;
+  std::string path;       // absolute: the file as loaded (its directory resolved, see loadConfigFile)
+  std::string directory;  // absolute: where relative paths in the file start
   GeneralSettings general;
   EmailSettings email;
   std::vector<PeerSettings> peers;
@@ -125,13 +126,24 @@ struct ConfigLoad {
   bool ok() const { return errors.empty(); }
 };
 
-// Parses TEXT as if read from PATH (PATH is used for messages and to resolve
-// relative paths). Does not look at the file system.
+// VALUE, a path from the config, made absolute: relative to the config
+// file's directory. Every path in a Config is absolute once loaded, so a
+// process may change directory (a worker does) without changing what a
+// path names.
+std::string resolveConfigPath(const Config& config, const std::string& value);
+
+// Parses TEXT as if read from PATH (PATH, made absolute against the working
+// directory, is used for messages and to resolve relative paths). Does not
+// look at the file system.
 ConfigLoad parseConfigText(std::string_view text, const std::string& path);
 
 // Reads and parses PATH, then checks what needs the file system: the file's
 // permissions (a warning when secrets are readable by others), that the state
-// directory is not a file, that cafile is readable.
+// directory is not a file, that cafile is readable. Refuses, naming PATH,
+// anything but a regular file, and a file larger than 1 MiB, before reading
+// it (so a FIFO or /dev/zero cannot hang or exhaust the caller). PATH's
+// directory is resolved with realpath(3) first: Config::path and every path
+// in the config are absolute.
 ConfigLoad loadConfigFile(const std::string& path);
 
 }  // namespace checker

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace checker {
 namespace {
@@ -20,6 +21,37 @@ std::string_view stripInlineComment(std::string_view s) {
     if ((s[i] == ';' || s[i] == '#') && isBlank(s[i - 1])) return trim(s.substr(0, i));
   }
   return s;
+}
+
+// The offset of the first byte that is not part of well-formed UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or
+// of the first control character other than tab; npos when there is none.
+// Names and values reach logs, terminals, mail and JSON: a byte that is not
+// text there is refused here, with its line, rather than mangled later.
+size_t firstNonText(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) return i;
+      ++i;
+      continue;
+    }
+    size_t length = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (length == 0 || i + length > s.size()) return i;
+    unsigned char second = static_cast<unsigned char>(s[i + 1]);
+    unsigned char low = 0x80, high = 0xbf;
+    if (c == 0xe0) low = 0xa0;       // overlong
+    if (c == 0xed) high = 0x9f;      // surrogates
+    if (c == 0xf0) low = 0x90;       // overlong
+    if (c == 0xf4) high = 0x8f;      // above U+10FFFF
+    if (second < low || second > high) return i;
+    for (size_t k = 2; k < length; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
 }
 
 std::string lowerCase(std::string_view s) {
@@ -59,7 +91,20 @@ class Parser {
       lastEntry_ = nullptr;  // a blank line ends a multi-line value
       return;
     }
-    if (text.front() == '#' || text.front() == ';') return;
+    if (text.front() == '#' || text.front() == ';') return;  // a comment may hold any bytes
+    if (size_t bad = firstNonText(raw); bad != std::string_view::npos) {
+      unsigned char byte = static_cast<unsigned char>(raw[bad]);
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", byte);
+      error(line, std::string(byte < 0x80 ? "a control character (" : "not valid UTF-8 (byte ") + hex +
+                      " at column " + std::to_string(bad + 1) + "): names and values must be UTF-8 text");
+      lastEntry_ = nullptr;
+      if (text.front() == '[') {  // its keys belong to no section: drop them quietly
+        current_ = nullptr;
+        skippingRejected_ = true;
+      }
+      return;
+    }
     if (isBlank(raw.front()) && lastEntry_ != nullptr) {
       lastEntry_->value += '\n';
       lastEntry_->value += stripInlineComment(text);
@@ -90,10 +135,10 @@ class Parser {
     if (const IniSection* earlier = doc_.find(name)) {
       error(line, "duplicate section [" + name + "] (first at line " + std::to_string(earlier->line) + ")");
       current_ = nullptr;
-      skippingDuplicate_ = true;
+      skippingRejected_ = true;
       return;
     }
-    skippingDuplicate_ = false;
+    skippingRejected_ = false;
     doc_.sections.push_back(IniSection{name, line, {}});
     current_ = &doc_.sections.back();
   }
@@ -112,7 +157,7 @@ class Parser {
     }
     if (current_ == nullptr) {
       // After a rejected section header the error is already reported.
-      if (!skippingDuplicate_ && doc_.sections.empty()) error(line, "key '" + key + "' before any [section]");
+      if (!skippingRejected_ && doc_.sections.empty()) error(line, "key '" + key + "' before any [section]");
       return;
     }
     if (const IniEntry* earlier = current_->find(key)) {
@@ -132,7 +177,7 @@ class Parser {
   // lastEntry_ is replaced, so neither dangles.
   IniSection* current_ = nullptr;
   IniEntry* lastEntry_ = nullptr;
-  bool skippingDuplicate_ = false;
+  bool skippingRejected_ = false;
 };
 
 }  // namespace

@@ -8,7 +8,9 @@
 //     more                 an indented line continues the previous value
 //                          (joined with "\n")
 // Duplicate sections and duplicate keys within a section are errors, as in
-// configparser's strict mode. Keys before any section are errors.
+// configparser's strict mode. Keys before any section are errors. Section
+// names, keys and values must be UTF-8 text without control characters
+// (tab allowed); comments may hold any bytes.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/config_section.h"
+#include "common/http_url.h"
 #include "jobs/command_line.h"
 
 namespace checker {
@@ -147,9 +148,8 @@ void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
   reader_.rejectUntaken("type, every, notify, ..., url, targets, expect_status, expect_body, cafile");
   std::vector<std::string> validUrls;
   for (const auto& [u, entry] : urls) {
-    bool scheme = u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0;
-    if (!scheme || u.find_first_of(" \t\n") != std::string::npos) {
-      reader_.error(*entry, "'" + u + "' is not an http:// or https:// URL");
+    if (Parsed<HttpUrl> parsed = parseHttpUrl(u); !parsedOk(parsed)) {
+      reader_.error(*entry, std::get<std::string>(parsed));
       continue;
     }
     validUrls.push_back(u);
@@ -157,7 +157,7 @@ void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
   JobSectionSettings settings = commonSettings();
   settings.params = {{"expect_status", std::to_string(expectStatus)}};
   if (!expectBody.empty()) settings.params.emplace_back("expect_body", expectBody);
-  if (!caFile.empty()) settings.params.emplace_back("cafile", caFile);
+  if (!caFile.empty()) settings.params.emplace_back("cafile", resolveConfigPath(config_, caFile));
   addTargetJobs(out, std::move(settings), "http:", TargetParams::url, validUrls);
 }
 
@@ -170,7 +170,7 @@ void SectionExpander::expandTlsCert(std::vector<JobDefinition>& out) {
   reader_.rejectUntaken("type, every, notify, ..., target, targets, warn_days, cafile");
   JobSectionSettings settings = commonSettings();
   settings.params = {{"warn_days", std::to_string(warnDays)}};
-  if (!caFile.empty()) settings.params.emplace_back("cafile", caFile);
+  if (!caFile.empty()) settings.params.emplace_back("cafile", resolveConfigPath(config_, caFile));
   addTargetJobs(out, std::move(settings), "tls_cert:", TargetParams::hostPort, targets);
 }
 

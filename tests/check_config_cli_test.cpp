@@ -1,7 +1,7 @@
 // `checker check-config` as an operator runs it: the real binary, a real file.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
+#include <sys/stat.h>
 
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -61,6 +61,24 @@ TEST(CheckConfigCli, BundledConfigsAreValid) {
     test::CommandResult run = runChecker(std::string("check-config -c ") + CHECKER_SOURCE_DIR + "/packaging/" + name);
     EXPECT_EQ(run.exitCode, 0) << name << ": " << run.output;
   }
+}
+
+// Neither a device that never ends nor a FIFO that never opens may hang or
+// exhaust check-config: both are refused at once, naming the file.
+TEST(CheckConfigCli, RefusesDevicesFifosAndBinaryTextWithExitTwo) {
+  test::CommandResult zero = runChecker("check-config -c /dev/zero");
+  EXPECT_EQ(zero.exitCode, 2) << zero.output;
+  EXPECT_THAT(zero.output, HasSubstr("/dev/zero: not a regular file"));
+  test::TempDir dir;
+  std::string fifo = dir.file("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  test::CommandResult pipe = runChecker("check-config -c " + fifo);  // hung forever before
+  EXPECT_EQ(pipe.exitCode, 2) << pipe.output;
+  EXPECT_THAT(pipe.output, HasSubstr(fifo + ": not a regular file"));
+  std::string binary = dir.write("binary.cfg", std::string(kGood) + "[job \xff\xfe]\ntype = tcp\ntarget = 127.0.0.1:1\n");
+  test::CommandResult bad = runChecker("check-config -c " + binary);
+  EXPECT_EQ(bad.exitCode, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr(binary + ":11: not valid UTF-8 (byte 0xff at column 6)"));
 }
 
 TEST(CheckConfigCli, UsageErrorsExitTwo) {

@@ -7,6 +7,11 @@
 #include "jobs/job_catalog.h"
 #include "support/temp_dir.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace checker {
 namespace {
 
@@ -192,7 +197,7 @@ TEST(Config, BadValuesNameLineSectionAndKey) {
 TEST(Config, PeerLineErrors) {
   std::string base = std::string(kMinimal) + "[peers]\n";
   EXPECT_THAT(onlyError(base + "p = http://h:5000\n"), HasSubstr("t.cfg:7: [peers] p: expected 'URL,admin@address'"));
-  EXPECT_THAT(onlyError(base + "p = ftp://h:5000,a@b.org\n"), HasSubstr("t.cfg:7: [peers] p: peer URL must start with http://"));
+  EXPECT_THAT(onlyError(base + "p = ftp://h:5000,a@b.org\n"), HasSubstr("t.cfg:7: [peers] p: peer URL 'ftp://h:5000' is not an http:// or https:// URL"));
   EXPECT_THAT(onlyError(base + "p = http://h:5000,nobody\n"), HasSubstr("t.cfg:7: [peers] p: 'nobody' is not the admin's e-mail"));
   EXPECT_THAT(onlyError(base + "p = http://h:5000,a@b.org,key=x\n"), HasSubstr("t.cfg:7: [peers] p: third field must be 'secret=...'"));
   EXPECT_THAT(onlyError(base + "p = http://h:5000,a@b.org,secret=\n"), HasSubstr("third field must be 'secret=...' with a non-empty"));
@@ -373,6 +378,91 @@ TEST(ConfigFile, LoadConfigurationSortsProblemsByLine) {
   std::string cfg = dir.write("s.cfg", std::string(kMinimal) + "[job x]\ntype=tcp\nevery=fortnight\n");
   LoadedConfig loaded = loadConfiguration(cfg);
   EXPECT_THAT(loaded.errors, ElementsAre(HasSubstr("s.cfg:6: [job x] needs"), HasSubstr("s.cfg:8: [job x] every: unknown schedule")));
+}
+
+// Issue 14: whatever a config holds, it is refused with FILE:LINE or read
+// as the operator meant it.
+TEST(ConfigHostile, NamesAndValuesMustBeUtf8Text) {
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job caf\xe9]\ntype = tcp\ntarget = 127.0.0.1:1\n"),
+              HasSubstr("t.cfg:6: not valid UTF-8 (byte 0xe9 at column 9)"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = http\nurl = http://127.0.0.1/\nexpect_body = a\xff" "b\n"),
+              HasSubstr("t.cfg:9: not valid UTF-8 (byte 0xff"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nevery = 1\x1b[2Jm\n"),
+              HasSubstr("t.cfg:9: a control character (0x1b"));
+  // Overlong forms and surrogates are not UTF-8 either.
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job \xc0\xaf]\ntype = tcp\ntarget = 127.0.0.1:1\n"),
+              HasSubstr("t.cfg:6: not valid UTF-8 (byte 0xc0"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job \xed\xa0\x80]\ntype = tcp\ntarget = 127.0.0.1:1\n"),
+              HasSubstr("t.cfg:6: not valid UTF-8 (byte 0xed"));
+  // Real UTF-8 and a tab are text; a comment may hold any bytes.
+  ConfigLoad fine = parse(std::string(kMinimal) + "# caf\xe9 \x01\n[job caf\xc3\xa9 \xf0\x9f\x94\xa5]\ntype =\ttcp\ntarget = 127.0.0.1:1\n");
+  EXPECT_TRUE(fine.ok()) << ::testing::PrintToString(fine.errors);
+  ASSERT_EQ(fine.config.jobs.size(), 1u);
+  EXPECT_EQ(fine.config.jobs[0].name, "caf\xc3\xa9 \xf0\x9f\x94\xa5");
+}
+
+TEST(ConfigHostile, PeerAndHttpUrlsMustBeUrls) {
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peers]\np = http://127.0.0.1:99999,a@b.org\n"),
+              HasSubstr("t.cfg:7: [peers] p: peer URL 'http://127.0.0.1:99999': port must be between 1 and 65535"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peers]\np = http://[::1/,a@b.org\n"),
+              HasSubstr("t.cfg:7: [peers] p: peer URL 'http://[::1/': '[' of an IPv6 address is not closed"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peers]\np = http://:5000/,a@b.org\n"), HasSubstr("missing host"));
+  EXPECT_THAT(planErrors(std::string(kMinimal) + "[job web]\ntype = http\nurl = https://example.org:0/\n"),
+              ElementsAre(HasSubstr("t.cfg:8: [job web] url: 'https://example.org:0/': port must be between 1 and 65535")));
+  EXPECT_THAT(planErrors(std::string(kMinimal) + "[job web]\ntype = http\ntargets = http://[fe80::1%eth0]/, http://ok/\n"),
+              ElementsAre(HasSubstr("t.cfg:8: [job web] targets: 'http://[fe80::1%eth0]/'")));
+  ConfigLoad fine = parse(std::string(kMinimal) + "[peers]\na = http://[::1]:5000,a@b.org\nb = HTTPS://peer.example.org/x?y=1,a@b.org\n");
+  EXPECT_TRUE(fine.ok()) << ::testing::PrintToString(fine.errors);
+}
+
+TEST(ConfigHostile, EmptySmtpPortIsAcceptedOnlyWithNomail) {
+  // The original accepted this pair.
+  ConfigLoad original = parse("[general]\nservername=s\nalertcontact=a@b.org\n[email]\nnomail = True\nsmtpport =\n");
+  EXPECT_TRUE(original.ok()) << ::testing::PrintToString(original.errors);
+  EXPECT_THAT(onlyError("[general]\nservername=s\nalertcontact=a@b.org\n[email]\nuser=u@b.org\npass=p\n"
+                        "smtpserver=h\nimapserver=h\nsmtpport =\n"),
+              HasSubstr("t.cfg:9: [email] smtpport: port expected a whole number"));
+}
+
+TEST(ConfigPaths, EveryPathIsAbsoluteWhateverTheConfigPathWas) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkdir(dir.file("etc").c_str(), 0755), 0);
+  std::string text = "[general]\nservername=s\nalertcontact=a@b.org\nstatefile = ../state\nlogfile = ./log/x.log\n"
+                     "plugindir = plugins\n[email]\nnomail = yes\n[job tls]\ntype = tls_cert\ntarget = 127.0.0.1:1\n"
+                     "cafile = ../ca.pem\n[job web]\ntype = http\nurl = https://127.0.0.1/\ncafile = ca.pem\n";
+  dir.write("etc/s.cfg", text);
+  char* cwd = ::getcwd(nullptr, 0);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  LoadedConfig loaded = loadConfiguration("etc/../etc/s.cfg");
+  ASSERT_EQ(::chdir(cwd), 0);
+  std::free(cwd);
+  ASSERT_TRUE(loaded.errors.empty()) << ::testing::PrintToString(loaded.errors);
+  const Config& c = loaded.config;
+  EXPECT_EQ(c.path, dir.file("etc/s.cfg"));
+  EXPECT_EQ(c.general.stateDir, dir.file("state"));
+  EXPECT_EQ(c.general.logFile, dir.file("etc/log/x.log"));
+  EXPECT_EQ(c.general.pluginDir, dir.file("etc/plugins"));
+  std::vector<std::string> caFiles;
+  for (const JobDefinition& job : loaded.jobs) {
+    for (const auto& [key, value] : job.params()) {
+      if (key == "cafile") caFiles.push_back(value);
+    }
+  }
+  EXPECT_THAT(caFiles, ::testing::UnorderedElementsAre(dir.file("ca.pem"), dir.file("etc/ca.pem")));
+  // Text parsed from a relative name is resolved against the working directory.
+  ConfigLoad relative = parseConfigText(text, "conf/s.cfg");
+  ASSERT_FALSE(relative.config.general.stateDir.empty());
+  EXPECT_EQ(relative.config.general.stateDir.front(), '/') << relative.config.general.stateDir;
+}
+
+TEST(ConfigFile, RefusesWhatIsNotARegularFileOrTooLarge) {
+  EXPECT_THAT(loadConfigFile("/dev/zero").errors, ElementsAre("/dev/zero: not a regular file"));
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
+  EXPECT_THAT(loadConfigFile(dir.file("fifo")).errors, ElementsAre(dir.file("fifo") + ": not a regular file"));
+  EXPECT_THAT(loadConfigFile(dir.path()).errors, ElementsAre(dir.path() + ": not a regular file"));
+  std::string big = dir.write("big.cfg", std::string(kMinimal) + "#" + std::string(1 << 20, 'x') + "\n");
+  EXPECT_THAT(loadConfigFile(big).errors, ElementsAre(big + ": larger than 1048576 bytes"));
 }
 
 }  // namespace
