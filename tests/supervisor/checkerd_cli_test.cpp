@@ -80,6 +80,31 @@ TEST(CheckerRunJob, RunsOnceThroughTheWorkerAndChangesNoState) {
   EXPECT_NE(::stat(dir.file("state").c_str(), &st), 0) << "run-job must not create or change state";
 }
 
+// The README's run command as a newcomer types it: a relative -c with "..",
+// a relative statefile, from the top of a tree. Every path must mean the
+// same in the workers, which run in another directory.
+TEST(CheckerdRelativeConfig, JobsRunWhenTheConfigAndItsPathsAreRelative) {
+  test::TempDir dir;
+  Listener up;
+  ::chmod(dir.path().c_str(), 0755);
+  ASSERT_EQ(::mkdir(dir.file("packaging").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(dir.file("build").c_str(), 0755), 0);
+  dir.write("packaging/local.cfg",
+            "[general]\nservername = relative\nalertcontact = admin@example.org\nstatefile = ../build/state\n"
+            "[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n"
+            "[job port]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(up.port()) + "\nevery = 1s\n"
+            "[job true]\ntype = exec\ncommand = /bin/true\nevery = 1s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", "packaging/../packaging/local.cfg"}, dir.path());
+  ASSERT_NE(daemon.waitForLine("job port: ok", 10s), "") << ::testing::PrintToString(daemon.lines());
+  ASSERT_NE(daemon.waitForLine("job true: ok", 10s), "") << ::testing::PrintToString(daemon.lines());
+  struct stat st{};
+  EXPECT_EQ(::stat(dir.file("build/state").c_str(), &st), 0) << "statefile is relative to the config's directory";
+  test::CommandResult status = test::runCommand("cd " + dir.path() + " && " + kBin + "/checker status -c packaging/local.cfg");
+  EXPECT_EQ(status.exitCode, 0) << status.output;
+  int exitStatus = daemon.stop(SIGTERM, 20s);
+  EXPECT_TRUE(WIFEXITED(exitStatus) && WEXITSTATUS(exitStatus) == 0) << exitStatus;
+}
+
 TEST(CheckerStatus, ReadsTheStateWhileCheckerdRuns) {
   test::TempDir dir;
   Listener up;

@@ -22,7 +22,9 @@ namespace checker::test {
 
 class DaemonProcess {
  public:
-  explicit DaemonProcess(const std::vector<std::string>& argv) {
+  // WORKING_DIRECTORY: where it starts (empty: the test's own), for
+  // programs given relative paths as an operator would.
+  explicit DaemonProcess(const std::vector<std::string>& argv, const std::string& workingDirectory = "") {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     std::vector<char*> args;
@@ -38,6 +40,7 @@ class DaemonProcess {
       // running, holding ports and state, or ctest's output pipe.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
+      if (!workingDirectory.empty() && ::chdir(workingDirectory.c_str()) != 0) ::_exit(127);
       ::dup2(fds[1], 2);
       ::dup2(fds[1], 1);  // never the test's stdout: ctest waits for it to close
       ::execve(args[0], args.data(), environ);
