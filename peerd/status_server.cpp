@@ -5,6 +5,10 @@ namespace {
 
 // A client that does not read its answers stops being served past this.
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
+// Connections accepted per turn of the loop: a burst of connects (a flood
+// that reconnects as fast as it is closed) cannot hold back the reading and
+// answering of those accepted already; the rest wait in the backlog.
+constexpr int kAcceptsPerTurn = 32;
 
 void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   static char buffer[64 * 1024];
@@ -156,19 +160,32 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
     *error = "listen address " + where + ": " + uv_strerror(rc);
     return false;
   }
+  if (listenerLive_) {
+    *error = "listen on " + where + ": the previous listener is still open or closing";
+    return false;
+  }
   uv_tcp_init(loop_, &listener_);
   listener_.data = this;
-  listening_ = true;
+  listenerLive_ = true;
   rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&address), 0);
   if (rc == 0) {
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, [](uv_stream_t* s, int status) {
-      if (status == 0) static_cast<StatusServer*>(s->data)->onConnection();
+      auto* self = static_cast<StatusServer*>(s->data);
+      if (status != 0) return;
+      if (self->acceptedThisTurn_ < kAcceptsPerTurn) return self->onConnection();
+      self->acceptPending_ = true;  // not accepted now: libuv stops watching until it is
     });
   }
   if (rc != 0) {
     *error = "bind(" + where + "): " + uv_strerror(rc);
+    closeListener();  // its socket too: the next try makes a new one
     return false;
   }
+  listening_ = true;
+  uv_prepare_init(loop_, &turn_);
+  turn_.data = this;
+  uv_prepare_start(&turn_, [](uv_prepare_t* p) { static_cast<StatusServer*>(p->data)->onTurn(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&turn_));
   sockaddr_storage actual{};
   int length = sizeof actual;
   uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&actual), &length);
@@ -181,6 +198,7 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
 // The newcomer is always taken: at a bound, the table names the connection
 // that makes room for it (peerd/connection_table.h).
 void StatusServer::onConnection() {
+  ++acceptedThisTurn_;
   auto* c = new Connection(this);
   uv_tcp_init(loop_, &c->tcp);
   uv_timer_init(loop_, &c->timer);
@@ -213,15 +231,30 @@ void StatusServer::onConnection() {
   });
 }
 
+// Before the loop polls: a new turn, and the connection left waiting by the last one.
+void StatusServer::onTurn() {
+  acceptedThisTurn_ = 0;
+  if (acceptPending_ && listening_) {
+    acceptPending_ = false;
+    onConnection();
+  }
+}
+
 void StatusServer::forget(Connection* c) {
   --connections_;
   delete c;
 }
 
+void StatusServer::closeListener() {
+  uv_close(reinterpret_cast<uv_handle_t*>(&listener_),
+           [](uv_handle_t* h) { static_cast<StatusServer*>(h->data)->listenerLive_ = false; });
+}
+
 void StatusServer::close() {
   if (listening_) {
     listening_ = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    closeListener();  // and a connection not accepted yet
+    uv_close(reinterpret_cast<uv_handle_t*>(&turn_), nullptr);
   }
   while (ConnectionTable::Entry* e = table_.any()) static_cast<Connection*>(e->owner)->close();
 }

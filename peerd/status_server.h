@@ -64,6 +64,8 @@ class StatusServer {
  private:
   struct Connection;
   void onConnection();
+  void onTurn();
+  void closeListener();
   void forget(Connection* c);  // its handles are closed
   friend struct Connection;
 
@@ -72,6 +74,10 @@ class StatusServer {
   ServerLimits limits_;
   uv_tcp_t listener_{};
   bool listening_ = false;
+  bool listenerLive_ = false;  // from uv_tcp_init to its close callback
+  uv_prepare_t turn_{};  // counts accepts per turn of the loop
+  int acceptedThisTurn_ = 0;
+  bool acceptPending_ = false;  // libuv holds one until we accept it
   size_t connections_ = 0;  // with those still closing
   ConnectionTable table_;   // those not closing: what the bounds count
 };
