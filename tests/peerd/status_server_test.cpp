@@ -314,6 +314,47 @@ TEST(StatusServer, AFloodOfIdleConnectionsCannotLockAPeerOut) {
   ::close(kept);
 }
 
+// The descriptors this process has open.
+size_t openDescriptors() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+// peerd tries to listen again while its port is taken (PeerdService's bind
+// retry): a failed try leaves no socket or handle behind, and a later one works.
+TEST(StatusServer, AListenThatFailsLeavesNothingOpenAndCanBeTriedAgain) {
+  int taken = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(taken, 1), 0);
+  ASSERT_EQ(::getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  uint16_t port = ntohs(address.sin_port);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    StatusServer server(&loop, [](const HttpRequest&) { return HttpResponse{200, "text/plain", "True"}; });
+    std::string bound, error;
+    size_t before = 0;  // after the first try: libuv keeps one descriptor in reserve per loop
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      EXPECT_FALSE(server.listen("127.0.0.1", port, &bound, &error));
+      EXPECT_THAT(error, HasSubstr("bind(127.0.0.1:" + std::to_string(port) + ")")) << attempt;
+      uv_run(&loop, UV_RUN_NOWAIT);  // the failed listener's close completes
+      if (attempt == 0) before = openDescriptors();
+    }
+    EXPECT_EQ(openDescriptors(), before) << "failed listeners' sockets were left open";
+    ::close(taken);
+    EXPECT_TRUE(server.listen("127.0.0.1", port, &bound, &error)) << error;
+    EXPECT_EQ(bound, "127.0.0.1:" + std::to_string(port));
+    server.close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  EXPECT_EQ(uv_loop_close(&loop), 0) << "a handle was left in the loop";
+}
+
 // The case: 5,000 idle connections against the production bound
 // (1,024), while a well-behaved peer keeps asking, on fresh connections and
 // on one it keeps alive.
