@@ -506,7 +506,8 @@ int main(int argc, char** argv) {
   std::vector<int> counts = parseCounts(argc > 2 ? argv[2] : "50,200,1000", std::max(threads, 1));
   if (argc > 4 || seconds <= 0 || threads <= 0 || counts.empty()) {
     std::fprintf(stderr, "usage: checker-bench-peerd [SECONDS [CONNECTIONS,CONNECTIONS,... [WRK_THREADS]]]\n"
-                         "  defaults: 10 s, 50,200,1000 connections, 2 threads (each count >= the threads)\n");
+                         "  defaults: 10 s, 50,200,1000 connections, 2 threads (each count >= the threads)\n"
+                         "       checker-bench-peerd slow [SECONDS [ATTACKERS [ADDRESSES]]]\n");
     return 100;
   }
   catchStopSignals();
