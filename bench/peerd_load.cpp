@@ -19,6 +19,9 @@
 //
 // Usage: checker-bench-peerd [SECONDS [CONNECTIONS,CONNECTIONS,... [WRK_THREADS]]]
 //        (defaults: 10, 50,200,1000 and 2)
+//        checker-bench-peerd slow [SECONDS [ATTACKERS [ADDRESSES]]]
+//        (defaults: 20, 2000 and 8): slow clients against the same peerd
+//        instead of wrk (bench/slow_clients.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,12 +41,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/slow_clients.h"
 #include "common/clock.h"
 #include "common/random_token.h"
 #include "peerd/status_document.h"
@@ -404,12 +409,9 @@ void loadTable(const std::string& wrk, test::DaemonProcess& daemon, const Runnin
   std::printf("CPU: 100%% = one core, over the row's wall time; load average after: %s\n", loadAverage().c_str());
 }
 
-int run(int seconds, const std::vector<int>& connectionCounts, int threads) {
-  std::string wrk = onPath("wrk");
-  if (wrk.empty()) {
-    std::fprintf(stderr, "checker-bench-peerd: wrk is not installed (not on PATH): apt-get install -y wrk\n");
-    return 1;
-  }
+// Starts checkerd with peerd on loopback, checks its answers, then runs
+// BODY; checkerd is stopped on every way out.
+int withPeerd(const std::function<int(test::DaemonProcess&, const RunningPeerd&, const std::string&)>& body) {
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
   std::string config = dir.write(
@@ -427,14 +429,59 @@ int run(int seconds, const std::vector<int>& connectionCounts, int threads) {
   } stop{daemon};
   RunningPeerd peerd = waitForPeerd(daemon);
   std::string statusPath = checkedStatusPath(peerd);
-  // wrk needs a descriptor per connection (checkerd keeps the limit it was started with).
+  return body(daemon, peerd, statusPath);
+}
+
+// The soft RLIMIT_NOFILE raised to the hard one (wrk and the attackers need a
+// descriptor per connection).
+void raiseOpenFiles() {
   rlimit files{};
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
-  loadTable(wrk, daemon, peerd, statusPath, seconds, connectionCounts, threads);
-  return 0;
+}
+
+int run(int seconds, const std::vector<int>& connectionCounts, int threads) {
+  std::string wrk = onPath("wrk");
+  if (wrk.empty()) {
+    std::fprintf(stderr, "checker-bench-peerd: wrk is not installed (not on PATH): apt-get install -y wrk\n");
+    return 1;
+  }
+  return withPeerd([&](test::DaemonProcess& daemon, const RunningPeerd& peerd, const std::string& statusPath) {
+    raiseOpenFiles();  // after checkerd started: it keeps the limit it was started with
+    loadTable(wrk, daemon, peerd, statusPath, seconds, connectionCounts, threads);
+    return 0;
+  });
+}
+
+// peerd holds its 1,024 connections with the limit it is started with (the
+// packaged unit gives it LimitNOFILE=65536): raised before checkerd starts.
+int runSlow(const SlowClientsOptions& options) {
+  raiseOpenFiles();
+  return withPeerd([&](test::DaemonProcess& daemon, const RunningPeerd& peerd, const std::string&) {
+    return runSlowClients(peerd.port, peerd.pid, options, [&daemon] { daemon.drain(); });
+  });
+}
+
+int slowMain(int argc, char** argv) {
+  SlowClientsOptions options;
+  if (argc > 2) options.seconds = std::atoi(argv[2]);
+  if (argc > 3) options.attackers = std::atoi(argv[3]);
+  if (argc > 4) options.addresses = std::atoi(argv[4]);
+  if (argc > 5 || options.seconds <= 0 || options.attackers <= 0 || options.addresses <= 0 ||
+      options.addresses > 250) {
+    std::fprintf(stderr, "usage: checker-bench-peerd slow [SECONDS [ATTACKERS [ADDRESSES]]]\n"
+                         "  defaults: 20 s, 2000 attackers from 8 addresses (127.0.0.2 on, at most 250)\n");
+    return 100;
+  }
+  catchStopSignals();
+  try {
+    return runSlow(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "checker-bench-peerd slow: %s\n", e.what());
+    return 1;
+  }
 }
 
 std::vector<int> parseCounts(const std::string& text, int threads) {
@@ -453,12 +500,14 @@ std::vector<int> parseCounts(const std::string& text, int threads) {
 
 int main(int argc, char** argv) {
   using namespace checker::bench;
+  if (argc > 1 && std::string(argv[1]) == "slow") return slowMain(argc, argv);
   int seconds = argc > 1 ? std::atoi(argv[1]) : 10;
   int threads = argc > 3 ? std::atoi(argv[3]) : 2;
   std::vector<int> counts = parseCounts(argc > 2 ? argv[2] : "50,200,1000", std::max(threads, 1));
   if (argc > 4 || seconds <= 0 || threads <= 0 || counts.empty()) {
     std::fprintf(stderr, "usage: checker-bench-peerd [SECONDS [CONNECTIONS,CONNECTIONS,... [WRK_THREADS]]]\n"
-                         "  defaults: 10 s, 50,200,1000 connections, 2 threads (each count >= the threads)\n");
+                         "  defaults: 10 s, 50,200,1000 connections, 2 threads (each count >= the threads)\n"
+                         "       checker-bench-peerd slow [SECONDS [ATTACKERS [ADDRESSES]]]\n");
     return 100;
   }
   catchStopSignals();

@@ -5,6 +5,10 @@ namespace {
 
 // A client that does not read its answers stops being served past this.
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
+// Connections accepted per turn of the loop: a burst of connects (a flood
+// that reconnects as fast as it is closed) cannot hold back the reading and
+// answering of those accepted already; the rest wait in the backlog.
+constexpr int kAcceptsPerTurn = 32;
 
 void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   static char buffer[64 * 1024];
@@ -26,22 +30,24 @@ std::string addressText(const sockaddr_storage& address) {
 }  // namespace
 
 struct StatusServer::Connection {
-  explicit Connection(StatusServer* s) : server(s), parser(s->limits_.maxHeaderBytes) {}
+  explicit Connection(StatusServer* s) : server(s), parser(s->limits_.maxHeaderBytes) { entry.owner = this; }
 
   uv_tcp_t tcp{};
   uv_timer_t timer{};
   StatusServer* server;
   RequestParser parser;
   std::string client;  // its address, given to each request
-  Connection* prev = nullptr;
-  Connection* next = nullptr;
+  ConnectionTable::Entry entry;
+  bool inTable = false;
+  bool delivered = false;  // a whole request came in
   bool inRequest = false;
   bool closing = false;
   bool closeAfterWrite = false;
   int openHandles = 2;
 
-  // A request's first byte arms its deadline, a keep-alive answer the idle
-  // timeout; a refusal is answered and the connection closed.
+  // The first request's deadline runs from the accept; a later one's from
+  // its first byte, a keep-alive answer arms the idle timeout; a refusal is
+  // answered and the connection closed.
   void onBytes(const char* data, size_t n) {
     if (closing || closeAfterWrite) return;
     for (RequestEvent& event : parser.feed(data, n)) {
@@ -49,10 +55,12 @@ struct StatusServer::Connection {
       switch (event.kind) {
         case RequestEvent::Kind::kStarted:
           inRequest = true;
-          armTimer(server->limits_.requestTimeoutMs);
+          if (delivered) armTimer(server->limits_.requestTimeoutMs);  // the first one's runs since the accept
           break;
         case RequestEvent::Kind::kRequest:
           inRequest = false;
+          if (!delivered) server->table_.delivered(&entry);
+          delivered = true;
           event.request.clientAddress = client;
           write(formatResponse(server->handler_(event.request), event.request, event.keepAlive), !event.keepAlive);
           if (event.keepAlive) armTimer(server->limits_.idleTimeoutMs);
@@ -125,7 +133,8 @@ struct StatusServer::Connection {
   void close() {
     if (closing) return;
     closing = true;
-    --server->live_;
+    if (inTable) server->table_.remove(&entry);
+    inTable = false;
     uv_timer_stop(&timer);
     auto closed = [](uv_handle_t* h) {
       auto* c = static_cast<Connection*>(h->data);
@@ -137,7 +146,10 @@ struct StatusServer::Connection {
 };
 
 StatusServer::StatusServer(uv_loop_t* loop, Handler handler, ServerLimits limits)
-    : loop_(loop), handler_(std::move(handler)), limits_(limits) {}
+    : loop_(loop),
+      handler_(std::move(handler)),
+      limits_(limits),
+      table_(limits.maxConnections, limits.maxConnectionsPerClient) {}
 
 bool StatusServer::listen(const std::string& host, uint16_t port, std::string* bound, std::string* error) {
   sockaddr_storage address{};
@@ -148,19 +160,32 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
     *error = "listen address " + where + ": " + uv_strerror(rc);
     return false;
   }
+  if (listenerLive_) {
+    *error = "listen on " + where + ": the previous listener is still open or closing";
+    return false;
+  }
   uv_tcp_init(loop_, &listener_);
   listener_.data = this;
-  listening_ = true;
+  listenerLive_ = true;
   rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&address), 0);
   if (rc == 0) {
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, [](uv_stream_t* s, int status) {
-      if (status == 0) static_cast<StatusServer*>(s->data)->onConnection();
+      auto* self = static_cast<StatusServer*>(s->data);
+      if (status != 0) return;
+      if (self->acceptedThisTurn_ < kAcceptsPerTurn) return self->onConnection();
+      self->acceptPending_ = true;  // not accepted now: libuv stops watching until it is
     });
   }
   if (rc != 0) {
     *error = "bind(" + where + "): " + uv_strerror(rc);
+    closeListener();  // its socket too: the next try makes a new one
     return false;
   }
+  listening_ = true;
+  uv_prepare_init(loop_, &turn_);
+  turn_.data = this;
+  uv_prepare_start(&turn_, [](uv_prepare_t* p) { static_cast<StatusServer*>(p->data)->onTurn(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&turn_));
   sockaddr_storage actual{};
   int length = sizeof actual;
   uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&actual), &length);
@@ -170,78 +195,68 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
   return true;
 }
 
+// The newcomer is always taken: at a bound, the table names the connection
+// that makes room for it (peerd/connection_table.h).
 void StatusServer::onConnection() {
-  if (live_ >= limits_.maxConnections) makeRoom();
+  ++acceptedThisTurn_;
   auto* c = new Connection(this);
   uv_tcp_init(loop_, &c->tcp);
   uv_timer_init(loop_, &c->timer);
   c->tcp.data = c;
   c->timer.data = c;
-  link(c);
   ++connections_;
-  ++live_;
-  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_), reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 ||
-      live_ > limits_.maxConnections) {
-    return c->close();  // all busy mid-request: the newcomer goes, those served stay
-  }
-  uv_tcp_nodelay(&c->tcp, 1);
   sockaddr_storage peer{};
   int length = sizeof peer;
-  if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &length) == 0) c->client = addressText(peer);
-  c->armTimer(limits_.requestTimeoutMs);  // a connection that never sends is closed too
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_), reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 ||
+      uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+    return c->close();  // gone already
+  }
+  std::string key = clientKey(peer);
+  bool capped = limits_.capLoopback || !isLoopback(peer);
+  if (ConnectionTable::Entry* victim = table_.victimFor(key, capped)) {
+    static_cast<Connection*>(victim->owner)->close();
+  }
+  table_.add(&c->entry, key, capped);
+  c->inTable = true;
+  c->client = addressText(peer);
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->armTimer(limits_.requestTimeoutMs);  // the whole first request, or nothing, within it
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
     auto* conn = static_cast<Connection*>(s->data);
     if (n > 0) {
-      conn->server->markActive(conn);
+      if (conn->inTable) conn->server->table_.active(&conn->entry);
       conn->onBytes(b->base, static_cast<size_t>(n));
     }
     if (n < 0) conn->close();
   });
 }
 
-// Closes the longest-idle connection that is not in the middle of a request.
-void StatusServer::makeRoom() {
-  for (Connection* c = last_; c != nullptr; c = c->prev) {
-    if (!c->closing && !c->inRequest) return c->close();
+// Before the loop polls: a new turn, and the connection left waiting by the last one.
+void StatusServer::onTurn() {
+  acceptedThisTurn_ = 0;
+  if (acceptPending_ && listening_) {
+    acceptPending_ = false;
+    onConnection();
   }
 }
 
-// The list is kept in order of the last bytes read (or the accept): a peer
-// that keeps its connection alive and asks again is not the next to go.
-void StatusServer::link(Connection* c) {
-  c->prev = nullptr;
-  c->next = first_;
-  if (first_) first_->prev = c;
-  first_ = c;
-  if (last_ == nullptr) last_ = c;
-}
-
-void StatusServer::unlink(Connection* c) {
-  if (c->prev) c->prev->next = c->next;
-  if (c->next) c->next->prev = c->prev;
-  if (first_ == c) first_ = c->next;
-  if (last_ == c) last_ = c->prev;
-  c->prev = c->next = nullptr;
-}
-
-void StatusServer::markActive(Connection* c) {
-  if (first_ == c) return;
-  unlink(c);
-  link(c);
-}
-
 void StatusServer::forget(Connection* c) {
-  unlink(c);
   --connections_;
   delete c;
+}
+
+void StatusServer::closeListener() {
+  uv_close(reinterpret_cast<uv_handle_t*>(&listener_),
+           [](uv_handle_t* h) { static_cast<StatusServer*>(h->data)->listenerLive_ = false; });
 }
 
 void StatusServer::close() {
   if (listening_) {
     listening_ = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    closeListener();  // and a connection not accepted yet
+    uv_close(reinterpret_cast<uv_handle_t*>(&turn_), nullptr);
   }
-  for (Connection* c = first_; c != nullptr; c = c->next) c->close();
+  while (ConnectionTable::Entry* e = table_.any()) static_cast<Connection*>(e->owner)->close();
 }
 
 }  // namespace checker::peerd

@@ -2,14 +2,19 @@
 // peerd's HTTP/1.x server on the libuv loop: requests read by
 // RequestParser (peerd/request_parser.h: http-parser, the header bound, the
 // versions, bodies and keep-alive), answered by a callback, with the bounds
-// a server on the open internet needs (ServerLimits):
-//   - at most maxConnections open; at the bound the longest-idle connection
-//     (one not in the middle of a request) makes room for the newcomer, so
-//     a flood of idle connections cannot lock a well-behaved peer out;
+// a server on the open internet needs (ServerLimits), so that neither idle
+// nor slow clients (half a request, a byte now and then) can lock a peer out:
+//   - at most maxConnections open, and at most maxConnectionsPerClient from
+//     one client (an IPv4 address, an IPv6 /64; loopback is not held to it
+//     unless capLoopback). The newcomer is always taken; at a bound one
+//     connection makes room (peerd/connection_table.h): of the client
+//     holding the most, the oldest that has not delivered a whole request,
+//     else the longest idle;
 //   - a request's line and headers at most maxHeaderBytes (431 beyond);
-//   - a request must be whole within requestTimeoutMs of its connection or
-//     its first byte (a client sending one byte a second is cut off), and a
-//     keep-alive connection idle for idleTimeoutMs is closed;
+//   - the first request must be whole within requestTimeoutMs of the
+//     accept (a connection that sends nothing is closed then too), a later
+//     one within requestTimeoutMs of its first byte (408 for a partial one);
+//     a keep-alive connection idle for idleTimeoutMs after an answer is closed;
 //   - bodies are not read (GET has none): a request with one gets 413;
 //   - anything the parser refuses gets 400 and the connection is closed.
 // A refused request gets its refusal only, never an answer too. After an
@@ -22,6 +27,7 @@
 #include <functional>
 #include <string>
 
+#include "peerd/connection_table.h"
 #include "peerd/http_response.h"
 #include "peerd/request_parser.h"
 
@@ -30,8 +36,14 @@ namespace checker::peerd {
 // The server's bounds (defaults for production; tests shorten them).
 struct ServerLimits {
   size_t maxConnections = 1024;
+  // A peer needs one; a browser a handful; a NAT of a few dozen hosts fits.
+  size_t maxConnectionsPerClient = 32;
+  // Loopback is this host (a reverse proxy in front of peerd, the
+  // benchmarks): held to the per-client bound only when set (tests).
+  bool capLoopback = false;
   size_t maxHeaderBytes = 8 * 1024;
-  uint64_t requestTimeoutMs = 10'000;
+  // A request is one small packet: seconds are plenty on any link.
+  uint64_t requestTimeoutMs = 5'000;
   uint64_t idleTimeoutMs = 30'000;
 };
 
@@ -46,28 +58,28 @@ class StatusServer {
   // Stops accepting and closes every connection.
   void close();
 
+  // Open connections, with those still closing.
   size_t openConnections() const { return connections_; }
 
  private:
   struct Connection;
   void onConnection();
+  void onTurn();
+  void closeListener();
   void forget(Connection* c);  // its handles are closed
   friend struct Connection;
-
-  void makeRoom();
-  void link(Connection* c);  // as the most recently active
-  void unlink(Connection* c);
-  void markActive(Connection* c);  // bytes came in
 
   uv_loop_t* loop_;
   Handler handler_;
   ServerLimits limits_;
   uv_tcp_t listener_{};
   bool listening_ = false;
+  bool listenerLive_ = false;  // from uv_tcp_init to its close callback
+  uv_prepare_t turn_{};  // counts accepts per turn of the loop
+  int acceptedThisTurn_ = 0;
+  bool acceptPending_ = false;  // libuv holds one until we accept it
   size_t connections_ = 0;  // with those still closing
-  size_t live_ = 0;         // not closing: what the bound counts
-  Connection* first_ = nullptr;  // every open connection, most recently active first
-  Connection* last_ = nullptr;   // the longest idle
+  ConnectionTable table_;   // those not closing: what the bounds count
 };
 
 }  // namespace checker::peerd
