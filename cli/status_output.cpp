@@ -187,7 +187,9 @@ std::string statusJson(const StatusReport& report) {
            {"mail_problem_why", report.mailProblemWhy},
            {"peers", peersJson(report)},
            {"last_reload",
-            Json{{"unix_ms", report.lastReload.unixMs}, {"ok", report.lastReload.ok}, {"message", report.lastReload.message}}}};
+            Json{{"unix_ms", report.lastReload.unixMs},
+                 {"ok", report.lastReload.ok},
+                 {"message", report.lastReload.message}}}};
   Json& jobs = doc["jobs"] = Json::array();
   for (const JobRow& job : report.jobs) jobs.push_back(jobJson(job));
   return jsonText(doc, {"jobs"}) + "\n";

@@ -136,7 +136,8 @@ TEST(JobText, WhateverAJobPrintsEverythingThatLeavesIsValidUtf8) {
       "[general]\nservername = text-test\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
           "\nplugindir = " + kBin + "/../plugins\n"
           "[email]\nuser = checker@example.org\npass = unused\nsmtpserver = 127.0.0.1\nsmtpport = " +
-          std::to_string(smtpPort) + "\nsmtptls = none\nimapserver = 127.0.0.1\nimapport = " + std::to_string(smtpPort) +
+          std::to_string(smtpPort) + "\nsmtptls = none\nimapserver = 127.0.0.1\nimapport = " +
+          std::to_string(smtpPort) +
           "\nimaptls = none\nselfcheck_every = day\n"
           "[peerd]\nlisten = 127.0.0.1:" + std::to_string(peerdPort) + "\ncheck_every = day\n"
           "[peers]\nself = http://127.0.0.1:" + std::to_string(peerdPort) +
@@ -149,7 +150,9 @@ TEST(JobText, WhateverAJobPrintsEverythingThatLeavesIsValidUtf8) {
   for (const char* logged : {"job noisy: failed", "job random: failed", "job plugin: failed"}) {
     ASSERT_NE(daemon.waitForLine(logged, 60s), "") << logged << "\n" << ::testing::PrintToString(daemon.lines());
   }
-  const std::string noisyId = "exec:" + noisy + " (shell)", randomId = "exec:" + random + " (shell)", pluginId = "plugin:HostileCheck:plugin";
+  // An exec job with shell = yes is "exec:COMMAND (shell)".
+  const std::string noisyId = "exec:" + noisy + " (shell)", randomId = "exec:" + random + " (shell)";
+  const std::string pluginId = "plugin:HostileCheck:plugin";
 
   // The notices wait in the outbox (the state is written within 50 ms of a
   // run; nothing announces it, so this polls, bounded).
@@ -157,8 +160,8 @@ TEST(JobText, WhateverAJobPrintsEverythingThatLeavesIsValidUtf8) {
   auto allThere = [&] {
     return outbox.byJob.count(noisyId) && outbox.byJob.count(randomId) && outbox.byJob.count(pluginId);
   };
-  for (auto deadline = std::chrono::steady_clock::now() + 10s; !allThere() && std::chrono::steady_clock::now() < deadline;
-       std::this_thread::sleep_for(50ms)) {
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       !allThere() && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
     outbox = readOutbox(dir.file("state"));
   }
   for (const std::string& id : {noisyId, randomId, pluginId}) {
