@@ -178,6 +178,8 @@ TEST(JobText, WhateverAJobPrintsEverythingThatLeavesIsValidUtf8) {
   EXPECT_THAT(outbox.byJob[pluginId].second, HasSubstr("\nline two " + kBad + kBad + "\nnul"));
 
   // checker status --json: one JSON document, each message one clean line.
+  EXPECT_EQ(test::runCommand(kBin + "/checker status --json -c " + config + " | /usr/bin/python3 -m json.tool").exitCode,
+            0);
   test::CommandResult status = test::runCommand(kBin + "/checker status --json -c " + config);
   ASSERT_TRUE(Json::accept(status.output)) << ::testing::PrintToString(status.output);
   std::map<std::string, std::string> messages;
