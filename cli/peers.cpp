@@ -9,9 +9,9 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "common/json_string.h"
 #include "common/config.h"
 #include "common/curl_on_uv.h"
+#include "common/json_text.h"
 #include "peerd/peer_client.h"
 
 namespace checker::cli {
@@ -33,7 +33,8 @@ int peers(const CommonOptions& options) {
   const std::vector<PeerSettings>& peers = load.config.peers;
   if (peers.empty()) {
     std::fprintf(stderr, "checker peers: %s has no [peers] lines\n", options.configPath.c_str());
-    return json ? (std::printf("{\"peers\": []}\n"), kExitOk) : kExitOk;
+    if (json) std::printf("%s\n", jsonText(Json{{"peers", Json::array()}}).c_str());
+    return kExitOk;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::vector<peerd::PeerAnswer> answers(peers.size());
@@ -61,24 +62,27 @@ int peers(const CommonOptions& options) {
     nameWidth = std::max(nameWidth, p.name.size());
     urlWidth = std::max(urlWidth, p.url.size());
   }
-  if (json) std::printf("{\"peers\": [");
-  else std::printf("%-*s  %-*s  %-17s  %s\n", static_cast<int>(nameWidth), "PEER", static_cast<int>(urlWidth), "URL",
-                   "ANSWER", "DETAIL");
+  Json rows = Json::array();
+  if (!json) {
+    std::printf("%-*s  %-*s  %-17s  %s\n", static_cast<int>(nameWidth), "PEER", static_cast<int>(urlWidth), "URL",
+                "ANSWER", "DETAIL");
+  }
   for (size_t i = 0; i < peers.size(); ++i) {
     const peerd::PeerAnswer& a = answers[i];
     allHealthy = allHealthy && a.status == ipc::PeerStatus::HEALTHY;
     if (json) {
-      std::printf("%s\n  {\"name\": %s, \"url\": %s, \"status\": %s, \"message\": %s, \"http_status\": %ld, "
-                  "\"authenticated\": %s}",
-                  i ? "," : "", jsonString(peers[i].name).c_str(), jsonString(peers[i].url).c_str(),
-                  jsonString(peerd::peerStatusName(a.status)).c_str(), jsonString(a.message).c_str(), a.httpStatus,
-                  a.authenticated ? "true" : "false");
+      rows.push_back(Json{{"name", peers[i].name},
+                          {"url", peers[i].url},
+                          {"status", peerd::peerStatusName(a.status)},
+                          {"message", a.message},
+                          {"http_status", a.httpStatus},
+                          {"authenticated", a.authenticated}});
     } else {
       std::printf("%-*s  %-*s  %-17s  %s\n", static_cast<int>(nameWidth), peers[i].name.c_str(),
                   static_cast<int>(urlWidth), peers[i].url.c_str(), peerd::peerStatusName(a.status), a.message.c_str());
     }
   }
-  if (json) std::printf("\n]}\n");
+  if (json) std::printf("%s\n", jsonText(Json{{"peers", std::move(rows)}}, {"peers"}).c_str());
   return allHealthy ? kExitOk : kExitUnhealthy;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "common/json_string.h"
+#include "common/json_text.h"
 #include "jobs/job_catalog.h"
 #include "supervisor/plugin_describe.h"
 #include "supervisor/job_user.h"
@@ -21,9 +21,12 @@ bool matches(const JobDefinition& job, const std::string& name) {
 
 void printRun(const JobDefinition& job, const SingleRun& r, bool json) {
   if (json) {
-    std::printf("{\"id\": %s, \"name\": %s, \"outcome\": %s, \"message\": %s, \"duration_ms\": %u}\n",
-                jsonString(job.id()).c_str(), jsonString(job.name()).c_str(), jsonString(outcomeName(r.run.outcome)).c_str(),
-                jsonString(r.run.message).c_str(), r.durationMs);
+    Json line{{"id", job.id()},
+              {"name", job.name()},
+              {"outcome", outcomeName(r.run.outcome)},
+              {"message", r.run.message},
+              {"duration_ms", r.durationMs}};
+    std::printf("%s\n", jsonText(line).c_str());
   } else {
     std::printf("%s (%s): %s in %u ms%s%s\n", job.name().c_str(), job.id().c_str(), outcomeName(r.run.outcome),
                 r.durationMs, r.run.message.empty() ? "" : ": ", r.run.message.c_str());

@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "cli/status_report.h"
 #include "cli/table.h"
-#include "common/json_string.h"
+#include "common/json_text.h"
 
 namespace checker::cli {
 namespace {
@@ -88,43 +88,48 @@ std::string summary(const StatusReport& report, const TerminalOutput& out) {
   return paint(std::to_string(names.size()) + " of " + total + " job(s) failing: " + list, Style::bad, out.colour) + "\n";
 }
 
-std::string jobJson(const JobRow& r) {
+Json jobJson(const JobRow& r) {
   // The first eight keys in this order: scripts and tests match on them.
-  return "{\"id\": " + jsonString(r.id) + ", \"name\": " + jsonString(r.name) + ", \"state\": " + jsonString(r.state) +
-         ", \"consecutive_failures\": " + std::to_string(r.failures) +
-         ", \"last_run_unix_ms\": " + std::to_string(r.lastRunUnixMs) + ", \"last_outcome\": " + jsonString(r.outcome) +
-         ", \"message\": " + jsonString(r.message) + ", \"runs\": " + std::to_string(r.runs) +
-         ", \"type\": " + jsonString(r.type) + ", \"system\": " + (r.system ? "true" : "false") +
-         ", \"first_failure_unix_ms\": " + std::to_string(r.firstFailureUnixMs) +
-         ", \"last_notify_unix_ms\": " + std::to_string(r.lastNotifyUnixMs) +
-         ", \"notified_failure\": " + (r.notifiedFailure ? "true" : "false") +
-         ", \"consecutive_successes\": " + std::to_string(r.successes) + "}";
+  return Json{{"id", r.id},
+              {"name", r.name},
+              {"state", r.state},
+              {"consecutive_failures", r.failures},
+              {"last_run_unix_ms", r.lastRunUnixMs},
+              {"last_outcome", r.outcome},
+              {"message", r.message},
+              {"runs", r.runs},
+              {"type", r.type},
+              {"system", r.system},
+              {"first_failure_unix_ms", r.firstFailureUnixMs},
+              {"last_notify_unix_ms", r.lastNotifyUnixMs},
+              {"notified_failure", r.notifiedFailure},
+              {"consecutive_successes", r.successes}};
 }
 
-std::string outboxJson(const StatusReport& report) {
+Json outboxJson(const StatusReport& report) {
   const OutboxSummary& outbox = report.outbox;
-  std::string json = "{\"nomail\": " + std::string(report.noMail ? "true" : "false") +
-                     ", \"pending\": " + std::to_string(outbox.pending) +
-                     ", \"oldest_pending_unix_ms\": " + std::to_string(outbox.oldestPendingUnixMs) +
-                     ", \"last_error\": " + jsonString(outbox.lastError) + ", \"refused\": [";
-  for (size_t i = 0; i < outbox.refused.size(); ++i) {
-    const RefusedMail& r = outbox.refused[i];
-    json += std::string(i ? ", " : "") + "{\"id\": " + std::to_string(r.id) + ", \"to\": " + jsonString(r.to) +
-            ", \"subject\": " + jsonString(r.subject) + ", \"error\": " + jsonString(r.error) + "}";
+  Json refused = Json::array();
+  for (const RefusedMail& r : outbox.refused) {
+    refused.push_back(Json{{"id", r.id}, {"to", r.to}, {"subject", r.subject}, {"error", r.error}});
   }
-  return json + "]}";
+  return Json{{"nomail", report.noMail},
+              {"pending", outbox.pending},
+              {"oldest_pending_unix_ms", outbox.oldestPendingUnixMs},
+              {"last_error", outbox.lastError},
+              {"refused", std::move(refused)}};
 }
 
-std::string peersJson(const StatusReport& report) {
-  std::string json = "[";
-  for (size_t i = 0; i < report.peers.size(); ++i) {
-    const PeerRow& p = report.peers[i];
-    json += std::string(i ? ", " : "") + "{\"name\": " + jsonString(p.name) + ", \"url\": " + jsonString(p.url) +
-            ", \"status\": " + jsonString(p.status) + ", \"message\": " + jsonString(p.message) +
-            ", \"last_query_unix_ms\": " + std::to_string(p.lastQueryUnixMs) +
-            ", \"failing_since_unix_ms\": " + std::to_string(p.sinceUnixMs) + "}";
+Json peersJson(const StatusReport& report) {
+  Json peers = Json::array();
+  for (const PeerRow& p : report.peers) {
+    peers.push_back(Json{{"name", p.name},
+                         {"url", p.url},
+                         {"status", p.status},
+                         {"message", p.message},
+                         {"last_query_unix_ms", p.lastQueryUnixMs},
+                         {"failing_since_unix_ms", p.sinceUnixMs}});
   }
-  return json + "]";
+  return peers;
 }
 
 }  // namespace
@@ -172,20 +177,22 @@ std::string statusText(const StatusReport& report, const TerminalOutput& out, in
 }
 
 std::string statusJson(const StatusReport& report) {
-  std::string json = "{\"schema\": " + std::to_string(kStatusJsonSchema) +
-                     ", \"servername\": " + jsonString(report.serverName) +
-                     ", \"healthy\": " + (statusExitCode(report) == kExitOk ? "true" : "false") +
-                     ", \"state_error\": " + jsonString(report.stateError) +
-                     ", \"heartbeat_unix_ms\": " + std::to_string(report.heartbeatUnixMs) +
-                     ", \"outbox\": " + outboxJson(report) +
-                     ", \"mail_problem\": " + (report.mailProblem ? "true" : "false") +
-                     ", \"mail_problem_why\": " + jsonString(report.mailProblemWhy) +
-                     ", \"peers\": " + peersJson(report) +
-                     ", \"last_reload\": {\"unix_ms\": " + std::to_string(report.lastReload.unixMs) +
-                     ", \"ok\": " + (report.lastReload.ok ? "true" : "false") +
-                     ", \"message\": " + jsonString(report.lastReload.message) + "}" + ", \"jobs\": [";
-  for (size_t i = 0; i < report.jobs.size(); ++i) json += std::string(i ? "," : "") + "\n  " + jobJson(report.jobs[i]);
-  return json + "\n]}\n";
+  Json doc{{"schema", kStatusJsonSchema},
+           {"servername", report.serverName},
+           {"healthy", statusExitCode(report) == kExitOk},
+           {"state_error", report.stateError},
+           {"heartbeat_unix_ms", report.heartbeatUnixMs},
+           {"outbox", outboxJson(report)},
+           {"mail_problem", report.mailProblem},
+           {"mail_problem_why", report.mailProblemWhy},
+           {"peers", peersJson(report)},
+           {"last_reload",
+            Json{{"unix_ms", report.lastReload.unixMs},
+                 {"ok", report.lastReload.ok},
+                 {"message", report.lastReload.message}}}};
+  Json& jobs = doc["jobs"] = Json::array();
+  for (const JobRow& job : report.jobs) jobs.push_back(jobJson(job));
+  return jsonText(doc, {"jobs"}) + "\n";
 }
 
 }  // namespace checker::cli

@@ -3,9 +3,9 @@
 //   0 OK (success), 1 WARNING, 2 CRITICAL, 3 UNKNOWN (failures), anything
 //   else "exit status N", a signal "killed by signal N (SIGxxx)".
 // The message is the first line of output, without Nagios performance data
-// (from the first '|'), at most 300 characters; a failure's label is put in
-// front unless the line already contains it. The details are the output
-// (stdout and stderr together, the first 64 KiB).
+// (from the first '|'), at most 300 bytes, cut between two characters; a
+// failure's label is put in front unless the line already contains it. The
+// details are the output (stdout and stderr together, the first 64 KiB).
 //
 // shell = no: the command is split like a shell line (jobs/command_line.h)
 // and its first word, an absolute path, is executed directly. shell = yes:
@@ -16,6 +16,7 @@
 
 #include <cstring>
 
+#include "common/utf8_text.h"
 #include "jobs/builtin_jobs.h"
 #include "jobs/child_process.h"
 #include "jobs/command_line.h"
@@ -32,7 +33,7 @@ std::string firstLine(const std::string& output) {
   size_t end = line.find_last_not_of(" \t\r");
   line.erase(end == std::string::npos ? 0 : end + 1);
   line.erase(0, line.find_first_not_of(" \t"));
-  if (line.size() > kMessageCap) line = line.substr(0, kMessageCap) + "...";
+  if (line.size() > kMessageCap) line = line.substr(0, utf8CutAt(line, kMessageCap)) + "...";
   return line;
 }
 

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "common/utf8_text.h"
+
 namespace checker::mailer {
 namespace {
 
@@ -247,7 +249,10 @@ std::string rfc5322Date(int64_t unixMs) {
 // enough per alert, short, and the subject stays readable. The Message-ID is
 // unique either way and there are never References / In-Reply-To.
 std::string composeMessage(const ComposeInput& in) {
-  std::string subject = in.subject;
+  // The header says charset=UTF-8, so it must be: the supervisor cleans what
+  // jobs and peers wrote before it is stored, but an outbox entry may be
+  // older than that, or from an older checker.
+  std::string subject = validUtf8(in.subject);
   if (in.bustGmailThreading) {
     std::string token = tokenText(in.uniqueToken, 8);
     subject += " #" + (token.empty() ? std::to_string(in.entryId) : token);
@@ -267,7 +272,7 @@ std::string composeMessage(const ComposeInput& in) {
   message += "Content-Transfer-Encoding: quoted-printable\r\n";
   message += "Auto-Submitted: auto-generated\r\n";
   message += kCrlf;
-  message += quotedPrintableBody(in.body);
+  message += quotedPrintableBody(validUtf8(in.body));
   return message;
 }
 

@@ -38,6 +38,8 @@ struct ComposeInput {
 // The whole message (headers, empty line, body), CRLF line endings, ending
 // in CRLF. CR, LF and other control characters in header values never start
 // a new header line: they become spaces (subject) or are dropped (addresses).
+// Subject and body that are not valid UTF-8 have each bad sequence replaced
+// by U+FFFD (common/utf8_text.h): the message says charset=UTF-8.
 std::string composeMessage(const ComposeInput& input);
 
 // "Tue, 14 Nov 2023 22:13:20 +0000": RFC 5322 date-time in UTC, English

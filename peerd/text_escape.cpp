@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/utf8_text.h"
+
 namespace checker::peerd {
 namespace {
 
@@ -11,39 +13,16 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-// Bytes of the valid UTF-8 sequence at the start of S, 0 when there is none.
-size_t sequenceLength(std::string_view s) {
-  auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char c = at(0);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if (!continuation(at(i))) return 0;
-  }
-  // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
-  if (c == 0xE0 && at(1) < 0xA0) return 0;
-  if (c == 0xED && at(1) > 0x9F) return 0;
-  if (c == 0xF0 && at(1) < 0x90) return 0;
-  if (c == 0xF4 && at(1) > 0x8F) return 0;
-  return n;
-}
-
 }  // namespace
 
 std::string cleanUtf8(std::string_view text) {
+  std::string valid = validUtf8(text);
   std::string out;
-  out.reserve(text.size());
-  while (!text.empty()) {
-    size_t n = sequenceLength(text);
-    unsigned char c = static_cast<unsigned char>(text[0]);
-    if (n == 0 || (n == 1 && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F))) {
-      out += kReplacement;
-      text.remove_prefix(1);
-      continue;
-    }
-    out.append(text.substr(0, n));
-    text.remove_prefix(n);
+  out.reserve(valid.size());
+  for (char c : valid) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0x7F) out += kReplacement;
+    else out += c;
   }
   return out;
 }

@@ -9,9 +9,9 @@
 
 namespace checker::peerd {
 
-// TEXT as valid UTF-8: each invalid or overlong sequence, each surrogate,
-// and each control character but tab, newline and carriage return (C0 and
-// DEL) becomes U+FFFD.
+// TEXT as valid UTF-8: each ill-formed sequence (overlong, surrogate, cut
+// short: one per maximal subpart, common/utf8_text.h) and each control
+// character but tab, newline and carriage return (C0 and DEL) becomes U+FFFD.
 std::string cleanUtf8(std::string_view text);
 
 // At most MAX_BYTES of TEXT, cut at a character boundary, with "…" when cut.

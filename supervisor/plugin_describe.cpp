@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/utf8_text.h"
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
 #include "supervisor/run_once.h"
@@ -62,7 +63,10 @@ bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std:
     JobSectionSettings settings = section.settings();
     std::string id = section.id();
     std::string args;
-    for (auto arg : d.getIdentityArgs()) args += (args.empty() ? "" : ":") + std::string(arg.cStr());
+    // The plugin's words become the job's id and name: one clean line each.
+    for (auto arg : d.getIdentityArgs()) {
+      args += (args.empty() ? "" : ":") + cleanLine(std::string_view(arg.cStr(), arg.size()), kMaxLineBytes);
+    }
     if (!args.empty()) {
       settings.targetIdPrefix = "plugin:" + settings.type + ":";
       settings.targetInName = true;  // NAME[ARGS]
@@ -108,8 +112,9 @@ void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, con
     } catch (const ipc::FrameError& e) {
       error = std::string("malformed description: ") + e.what();
     }
-    loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line(), "[job " + job.section() + "] type " +
-                                                                                  job.type() + ": " + error}));
+    // The error may quote the plugin's own words.
+    std::string what = "[job " + job.section() + "] type " + job.type() + ": " + cleanLine(error, kMaxLineBytes);
+    loaded.errors.push_back(formatDiagnostic(loaded.config.path, {job.line(), what}));
   }
   std::map<std::string, const JobDefinition*> seen;
   for (const JobDefinition& job : jobs) {

@@ -1,21 +1,28 @@
 #include "supervisor/run_reply.h"
 
+#include "common/utf8_text.h"
+
 namespace checker {
 namespace {
 
-constexpr size_t kMaxMessageBytes = 1024;
+// The worker's own caps (worker/reply.h: kMaxMessageBytes, kMaxDetailsBytes);
+// a worker is not trusted to have applied them.
+constexpr size_t kMaxNoticeBodyBytes = 16 * 1024;
+
+std::string_view view(capnp::Text::Reader text) { return std::string_view(text.cStr(), text.size()); }
 
 std::optional<ComposedNotice> noticeFrom(bool has, ipc::Notice::Reader n) {
   if (!has) return std::nullopt;
-  return ComposedNotice{n.getSubject(), n.getBody()};
+  return ComposedNotice{cleanLine(view(n.getSubject()), kMaxLineBytes),
+                        cleanLines(view(n.getBody()), kMaxNoticeBodyBytes)};
 }
 
 }  // namespace
 
-std::string firstLineOf(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  if (line.size() > kMaxMessageBytes) line.resize(kMaxMessageBytes);
-  return line;
+std::string firstLineOf(std::string_view text) {
+  std::string_view line = text.substr(0, text.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return cleanLine(line, kMaxLineBytes);
 }
 
 ReplyFacts interpretReply(WorkerRunReport& report) {
@@ -36,7 +43,7 @@ ReplyFacts interpretReply(WorkerRunReport& report) {
       return facts;
     }
     obs.jobOk = result.getOutcome() == ipc::Outcome::OK;
-    obs.jobMessage = firstLineOf(result.getMessage());
+    obs.jobMessage = firstLineOf(view(result.getMessage()));
     obs.jobSignal = result.getSignal();
     obs.jobDeadlineExceeded = result.getDeadlineExceeded();
     facts.failureNotice = noticeFrom(result.hasFailureNotice(), result.getFailureNotice());

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/utf8_text.h"
 #include "supervisor/supervisor.h"
 
 namespace checker {
@@ -70,7 +71,10 @@ void Supervisor::onPeerAnswer(ipc::PeerAnswer::Reader answer) {
   --running_;
   ++stats_.runsFinished;
   bool healthy = answer.getStatus() == ipc::PeerStatus::HEALTHY;
-  std::string message = answer.getMessage().cStr();
+  // Words from a stranger on the network, on their way to the state, the
+  // page and a mail: cleaned here, at the boundary, as a job's are.
+  capnp::Text::Reader said = answer.getMessage();
+  std::string message = cleanLine(std::string_view(said.cStr(), said.size()), kMaxLineBytes);
   std::string peerName = paramOf(job.def, "peer");
   std::string url = paramOf(job.def, "url");
   ClassifiedRun run{healthy ? ipc::Outcome::OK : ipc::Outcome::FAILED, 0, message};

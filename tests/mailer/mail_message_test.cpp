@@ -275,6 +275,19 @@ TEST(MailMessage, Utf8AndTrailingSpacesInBodyAreQuotedPrintable) {
   EXPECT_EQ(decodeQuotedPrintable(p.body), "Größe: 5 GiB  \r\nTab at end\t\r\n");
 }
 
+TEST(MailMessage, InvalidUtf8InSubjectAndBodyGoesOutAsReplacementCharacters) {
+  // An outbox entry from before checkerd cleaned job text: the message
+  // says charset=UTF-8, so its decoded subject and body must be UTF-8.
+  const std::string bad = "\xEF\xBF\xBD";
+  ComposeInput in = alert();
+  in.subject = "disk \xff\xfe full \xe2\x82";
+  in.body = "Message: \xc0\xaf\xed\xa0\x80 ok \xc3\xa9\nend \xf4\x90\x80\x80\n";
+  Parsed p = parse(composeMessage(in));
+  EXPECT_EQ(decodeEncodedWords(p.headers["Subject"]), "disk " + bad + bad + " full " + bad);
+  EXPECT_EQ(decodeQuotedPrintable(p.body),
+            "Message: " + bad + bad + bad + bad + bad + " ok \xc3\xa9\r\nend " + bad + bad + bad + bad + "\r\n");
+}
+
 TEST(MailMessage, BareLfAndBareCrBecomeCrlf) {
   ComposeInput in = alert();
   in.body = "lf\ncr\rcrlf\r\nlflf\n\nend";

@@ -15,6 +15,8 @@
 //   daemon     double fork + setsid: a grandchild out of the worker's
 //              process group runs `HELPER sleep MARKER` holding the run's
 //              pipes; succeeds at once
+//   badtext    fails with a message, and so a notice subject and body, of
+//              invalid UTF-8, control characters and a terminal escape
 // HELPER and MARKER are the params `helper` (checker-test-hostile) and
 // `marker` (a word a test finds in /proc). Used only by the hostile-job
 // tests and checker-bench-soak.
@@ -90,6 +92,11 @@ class HostileCheck : public checker::JobBase {
         ::_exit(0);
       }
       return true;
+    }
+    if (mode == "badtext") {
+      // The default onFailure() makes the notice: subject = message, body = details.
+      std::string bad = "plugin \xff\xfe\x1b[31mred\x1b[0m \xed\xa0\x80 bel\a \xc2\x9b" "2J \xe2\x82";
+      return fail(bad, "details " + bad + "\r\nline two \xc0\xaf\n" + std::string("nul\0after", 9));
     }
     return fail("unknown mode '" + mode + "'");
   }
