@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/utf8_text.h"
+
 namespace checker {
 namespace {
 
@@ -23,35 +25,17 @@ std::string_view stripInlineComment(std::string_view s) {
   return s;
 }
 
-// The offset of the first byte that is not part of well-formed UTF-8
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or
-// of the first control character other than tab; npos when there is none.
+// The offset of the first byte that is not UTF-8 text (an ill-formed
+// sequence, or a control character other than tab), or npos: where the
+// cleaned line first differs from the line (cleanLine keeps text as it is).
 // Names and values reach logs, terminals, mail and JSON: a byte that is not
 // text there is refused here, with its line, rather than mangled later.
-size_t firstNonText(std::string_view s) {
+size_t firstNonText(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF files
+  std::string clean = cleanLine(line);
   size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) return i;
-      ++i;
-      continue;
-    }
-    size_t length = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (length == 0 || i + length > s.size()) return i;
-    unsigned char second = static_cast<unsigned char>(s[i + 1]);
-    unsigned char low = 0x80, high = 0xbf;
-    if (c == 0xe0) low = 0xa0;       // overlong
-    if (c == 0xed) high = 0x9f;      // surrogates
-    if (c == 0xf0) low = 0x90;       // overlong
-    if (c == 0xf4) high = 0x8f;      // above U+10FFFF
-    if (second < low || second > high) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
-    }
-    i += length;
-  }
-  return std::string_view::npos;
+  while (i < line.size() && i < clean.size() && line[i] == clean[i]) ++i;
+  return i == line.size() && clean.size() == line.size() ? std::string_view::npos : i;
 }
 
 std::string lowerCase(std::string_view s) {
@@ -94,10 +78,14 @@ class Parser {
     if (text.front() == '#' || text.front() == ';') return;  // a comment may hold any bytes
     if (size_t bad = firstNonText(raw); bad != std::string_view::npos) {
       unsigned char byte = static_cast<unsigned char>(raw[bad]);
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", byte);
-      error(line, std::string(byte < 0x80 ? "a control character (" : "not valid UTF-8 (byte ") + hex +
-                      " at column " + std::to_string(bad + 1) + "): names and values must be UTF-8 text");
+      unsigned char next = bad + 1 < raw.size() ? static_cast<unsigned char>(raw[bad + 1]) : 0;
+      bool c1Control = byte == 0xc2 && next >= 0x80 && next <= 0x9f;  // U+0080-U+009F
+      char what[48];
+      if (byte < 0x80) std::snprintf(what, sizeof what, "a control character (0x%02x", byte);
+      else if (c1Control) std::snprintf(what, sizeof what, "a control character (U+%04X", next);
+      else std::snprintf(what, sizeof what, "not valid UTF-8 (byte 0x%02x", byte);
+      error(line, std::string(what) + " at column " + std::to_string(bad + 1) +
+                      "): names and values must be UTF-8 text");
       lastEntry_ = nullptr;
       if (text.front() == '[') {  // its keys belong to no section: drop them quietly
         current_ = nullptr;
