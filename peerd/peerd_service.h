@@ -1,6 +1,6 @@
 #pragma once
 // checker-peerd's loop: the status server on `[peerd] listen` (plain answer
-// on any path, the signed answer on /v1/status, the status page and
+// on any path, the signed answer on /v2/status, the status page and
 // /metrics: peerd/routes.h), the health the supervisor pushes over the
 // control socket, and the peer queries it asks for, each answered with what
 // the peer said (peerd/peer_client.h).
