@@ -38,7 +38,11 @@ HttpResponse signedAnswer(std::string_view query, const AnswerContext& context, 
   auto secret = context.secretsByKeyId.find(asked->keyId);
   if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
   StatusDocument document{context.serverName, asked->requester, status, context.nowUnixSeconds, asked->nonce, {}};
-  return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+  if (!context.directionKeys) {
+    return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+  }
+  const std::string& key = context.directionKeys->keyFor(asked->keyId, secret->second, asked->requester);
+  return HttpResponse{200, "application/json", signedStatusJsonWithKey(key, std::move(document))};
 }
 
 }  // namespace
@@ -91,11 +95,13 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
                                       config_.peerd.statusPage,
                                       config_.peerd.metrics,
                                       [this] { return renderedAt(page_, renderStatusPage); },
-                                      [this] { return renderedAt(metrics_, renderMetrics); }};
+                                      [this] { return renderedAt(metrics_, renderMetrics); },
+                                      &directionKeys_};
                 return answerRequest(request, context);
               },
               limits),
-      state_(config.general.stateDir) {
+      state_(config.general.stateDir),
+      directionKeys_(config.general.serverName) {
   for (const PeerSettings& peer : config.peers) {
     if (!peer.secret.empty()) secretsByKeyId_[peerKeyId(peer.secret)] = peer.secret;
   }

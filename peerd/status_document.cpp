@@ -126,6 +126,12 @@ std::string directionKey(std::string_view secret, std::string_view responder, st
 
 std::string signatureOf(std::string_view secret, const StatusDocument& document) {
   std::string key = directionKey(secret, document.responder, document.requester);
+  std::string signature = signatureWithKey(key, document);
+  OPENSSL_cleanse(key.data(), key.size());
+  return signature;
+}
+
+std::string signatureWithKey(std::string_view key, const StatusDocument& document) {
   if (key.empty()) return {};
   std::string signedBytes(kSignedLabel);
   appendField(signedBytes, document.responder);
@@ -137,12 +143,18 @@ std::string signatureOf(std::string_view secret, const StatusDocument& document)
   unsigned int size = 0;
   bool ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
                  reinterpret_cast<const unsigned char*>(signedBytes.data()), signedBytes.size(), mac, &size) != nullptr;
-  OPENSSL_cleanse(key.data(), key.size());
   return ok ? hex(mac, size) : std::string();
 }
 
 std::string signedStatusJson(std::string_view secret, StatusDocument document) {
-  document.signature = signatureOf(secret, document);
+  std::string key = directionKey(secret, document.responder, document.requester);
+  std::string json = signedStatusJsonWithKey(key, std::move(document));
+  OPENSSL_cleanse(key.data(), key.size());
+  return json;
+}
+
+std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document) {
+  document.signature = signatureWithKey(key, document);
   nlohmann::ordered_json json{{"responder", document.responder}, {"requester", document.requester},
                               {"status", document.status},       {"time", document.unixTime},
                               {"nonce", document.nonce},         {"signature", document.signature}};

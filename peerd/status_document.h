@@ -61,9 +61,14 @@ struct StatusDocument {
 // HMAC-SHA256 under directionKey(SECRET, responder, requester) over the
 // document's fields (not its signature), hex; empty if OpenSSL fails.
 std::string signatureOf(std::string_view secret, const StatusDocument& document);
+// The same under KEY, already directionKey(secret, responder, requester).
+std::string signatureWithKey(std::string_view key, const StatusDocument& document);
 
 // The JSON text of DOCUMENT, signed with SECRET.
 std::string signedStatusJson(std::string_view secret, StatusDocument document);
+// The same under KEY, already directionKey(secret, responder, requester)
+// (a responder keeps the keys of the askers it answers: peerd/direction_keys.h).
+std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document);
 
 // Parses the JSON text: an object with string members responder,
 // requester, status, nonce, signature and an integer member time; unknown

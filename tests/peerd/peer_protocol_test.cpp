@@ -304,14 +304,15 @@ TEST(PeerAnswers, TheSignedRequestGoesToTheStatusPathOfThePeer) {
 class PeerdAnswers : public ::testing::Test {
  protected:
   // peerd of web1 asked URL.
-  HttpResponse ask(const std::string& method, const std::string& url, int64_t heartbeatAgeMs = 1000) {
+  HttpResponse ask(const std::string& method, const std::string& url, int64_t heartbeatAgeMs = 1000,
+                   DirectionKeys* keys = nullptr) {
     InstanceView view{mailProblem, 100'000 - heartbeatAgeMs};
     std::map<std::string, std::string> secrets{{peerKeyId(kSecret), kSecret}};
     HttpRequest request;
     request.method = method;
     request.url = url;
     return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, kPeer, secrets, Exposure::off,
-                                                Exposure::off, nullptr, nullptr});
+                                                Exposure::off, nullptr, nullptr, keys});
   }
   static std::string question(const std::string& from, const std::string& key = peerKeyId(kSecret)) {
     return std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + key + "&from=" + from;
@@ -356,6 +357,31 @@ TEST_F(PeerdAnswers, AQuestionRelayedToItsAskerGetsAnAnswerTheAskerRefuses) {
   Verified v = verifyStatusAnswer(r.body, kSecret, AnswerExpectation{kPeer, "the dead peer", kNonce}, kNow);
   EXPECT_FALSE(v.ok);
   EXPECT_THAT(v.error, HasSubstr("signed as this instance itself ('web1')"));
+}
+
+TEST(DirectionKeys, TheResponderKeepsAKeyPerAskerWithinABound) {
+  DirectionKeys keys("web1", 2);
+  std::string id = peerKeyId(kSecret);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web3"), directionKey(kSecret, "web1", "web3"));
+  EXPECT_EQ(keys.size(), 2u);
+  // Full: a new asker starts the table afresh.
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web4"), directionKey(kSecret, "web1", "web4"));
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+}
+
+TEST_F(PeerdAnswers, KeptKeysSignTheSameAnswers) {
+  DirectionKeys keys(kPeer);
+  for (const char* asker : {"web2", "web3", "web2"}) {
+    HttpResponse fresh = ask("GET", question(asker));
+    HttpResponse kept = ask("GET", question(asker), 1000, &keys);
+    EXPECT_EQ(kept.status, 200);
+    EXPECT_EQ(kept.body, fresh.body) << asker;
+  }
+  EXPECT_EQ(keys.size(), 2u);
 }
 
 TEST_F(PeerdAnswers, ProtocolOneIsRetired) {
