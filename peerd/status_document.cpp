@@ -77,7 +77,7 @@ bool stringMember(const nlohmann::json& object, const char* name, std::string* o
 std::string identityMismatch(const StatusDocument& document, const AnswerExpectation& expected) {
   if (document.responder == expected.self) {
     return "the answer is signed as this instance itself (" + shown(expected.self) +
-           "): our own answer relayed or reflected back, not the peer's";
+           "): our own answer relayed or reflected back (or a peer with our servername), not the peer's";
   }
   if (document.requester != expected.self) {
     return "the answer was asked for by " + shown(document.requester) + ", not by this instance (" +
