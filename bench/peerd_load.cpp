@@ -7,7 +7,7 @@
 //      verifyStatusAnswer, so what is loaded below is the real thing;
 //   2. runs wrk (Debian's `wrk`: apt-get install -y wrk) for SECONDS with
 //      WRK_THREADS threads and each of the keep-alive connection counts against
-//      (a) `/` and (b) `/v1/status?nonce=<32 hex>&key=<key id>`, parsing
+//      (a) `/` and (b) `/v2/status?nonce=<32 hex>&key=<key id>&from=<asker>`, parsing
 //      its --latency output: answers/s, p50, p99, max, socket errors and
 //      non-2xx answers;
 //   3. samples peerd's VmRSS every 50 ms while wrk runs (and VmHWM), and
@@ -65,6 +65,9 @@ using namespace std::chrono_literals;
 
 constexpr int kSampleEveryMs = 50;
 const char kSecret[] = "bench-peerd-secret-0123456789abcdef";
+// Who the bench is to peerd's signed answer, and who peerd is (its servername).
+const char kAsker[] = "bench-client";
+const char kServerName[] = "bench";
 
 // The first executable NAME on PATH, or "".
 std::string onPath(const std::string& name) {
@@ -352,21 +355,24 @@ RunningPeerd waitForPeerd(test::DaemonProcess& daemon) {
 // signed answer that verifies. Returns the signed answer's path and query.
 std::string checkedStatusPath(const RunningPeerd& peerd) {
   std::string nonce = randomHex(16);
-  std::string statusPath = std::string(peerd::kStatusPath) + "?nonce=" + nonce + "&key=" + peerd::peerKeyId(kSecret);
+  std::string statusPath = std::string(peerd::kStatusPath) + "?" +
+                           peerd::statusRequestQuery(peerd::StatusRequest{nonce, peerd::peerKeyId(kSecret), kAsker});
   HttpAnswer plain = get(peerd.port, "/");
   if (plain.status != 200 || plain.body != "True") {
     throw std::runtime_error("GET / answered " + std::to_string(plain.status) + " '" + plain.body + "', not 200 True");
   }
   HttpAnswer signedAnswer = get(peerd.port, statusPath);
-  peerd::Verified verified = peerd::verifyStatusAnswer(signedAnswer.body, kSecret, nonce, wallClockNowMs() / 1000);
+  peerd::Verified verified = peerd::verifyStatusAnswer(signedAnswer.body, kSecret,
+                                                       peerd::AnswerExpectation{kAsker, kServerName, nonce},
+                                                       wallClockNowMs() / 1000);
   if (signedAnswer.status != 200 || !verified.ok || verified.status != "True") {
     throw std::runtime_error("signed answer not verified (HTTP " + std::to_string(signedAnswer.status) + "): " +
                              verified.error + "\n" + signedAnswer.body);
   }
   std::printf("peerd pid %d on 127.0.0.1:%d; GET / -> 200 \"%s\"; GET %s -> 200, %zu bytes, verified "
-              "(server \"%s\", status \"%s\")\n",
+              "(responder \"%s\", status \"%s\")\n",
               static_cast<int>(peerd.pid), peerd.port, plain.body.c_str(), statusPath.c_str(), signedAnswer.body.size(),
-              verified.server.c_str(), verified.status.c_str());
+              verified.responder.c_str(), verified.status.c_str());
   return statusPath;
 }
 
@@ -389,7 +395,7 @@ void loadTable(const std::string& wrk, test::DaemonProcess& daemon, const Runnin
     const char* name;
     std::string path;
   };
-  for (const Target& target : {Target{"plain `/`", "/"}, Target{"signed `/v1/status`", statusPath}}) {
+  for (const Target& target : {Target{"plain `/`", "/"}, Target{"signed `/v2/status`", statusPath}}) {
     for (int connections : connectionCounts) {
       LoadResult r = runWrk(wrk, daemon, peerd.pid, "http://127.0.0.1:" + std::to_string(peerd.port) + target.path,
                             threads, connections, seconds);
@@ -415,7 +421,8 @@ int withPeerd(const std::function<int(test::DaemonProcess&, const RunningPeerd&,
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
   std::string config = dir.write(
-      "bench.cfg", "[general]\nservername = bench\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
+      "bench.cfg", "[general]\nservername = " + std::string(kServerName) +
+                       "\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
                        "\n[email]\nnomail = yes\n[peerd]\nlisten = 127.0.0.1:0\ncheck_every = hour\n"
                        "[peers]\nunused = http://127.0.0.1:" + std::to_string(unusedLoopbackPort()) +
                        ",admin@example.org,secret=" + kSecret + "\n");

@@ -45,7 +45,8 @@ int peers(const CommonOptions& options) {
     peerd::PeerClient client(curl);
     uint32_t timeoutMs = static_cast<uint32_t>(load.config.peerd.timeout.count());
     for (size_t i = 0; i < peers.size(); ++i) {
-      client.query(peerd::PeerTarget{peers[i].name, peers[i].url, peers[i].secret}, timeoutMs,
+      client.query(peerd::PeerTarget{peers[i].name, peers[i].url, peers[i].secret, load.config.general.serverName},
+                   timeoutMs,
                    [&answers, &curl, i](peerd::PeerAnswer answer) {
                      answers[i] = std::move(answer);
                      if (curl.active() == 0) curl.close();

@@ -68,13 +68,20 @@ PeerAnswer classifyPlainAnswer(long httpStatus, const std::string& body) {
 }
 
 PeerAnswer classifySignedAnswer(long httpStatus, const std::string& body, const std::string& secret,
-                                const std::string& sentNonce, int64_t nowUnixSeconds) {
+                                const AnswerExpectation& expected, int64_t nowUnixSeconds) {
   if (httpStatus == 403) {
     return answer(ipc::PeerStatus::UNVERIFIED,
                   "answer could not be verified: the peer holds no secret with our key id (HTTP 403)", httpStatus);
   }
   if (httpStatus != 200) return answer(ipc::PeerStatus::BAD_STATUS, "HTTP status " + std::to_string(httpStatus), httpStatus);
-  Verified verified = verifyStatusAnswer(body, secret, sentNonce, nowUnixSeconds);
+  if (body == "True" || body == "MailProblem" || body == "JobProblem") {
+    return answer(ipc::PeerStatus::UNVERIFIED,
+                  "answer could not be verified: the peer answered the plain word " + quoted(body) + " to " +
+                      std::string(kStatusPath) + " (an older checker, or the original? upgrade it, or drop the "
+                      "secret to use the plain answer)",
+                  httpStatus);
+  }
+  Verified verified = verifyStatusAnswer(body, secret, expected, nowUnixSeconds);
   if (!verified.ok) {
     return answer(ipc::PeerStatus::UNVERIFIED, "answer could not be verified: " + verified.error, httpStatus);
   }
@@ -100,7 +107,8 @@ std::string PeerClient::requestUrl(const PeerTarget& target, const std::string& 
   if (target.secret.empty()) return target.url;
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), &curl_url_cleanup);
   if (!url || curl_url_set(url.get(), CURLUPART_URL, target.url.c_str(), 0) != CURLUE_OK) return {};
-  std::string query = "nonce=" + nonce + "&key=" + peerKeyId(target.secret);
+  if (!validIdentity(target.asker)) return {};
+  std::string query = statusRequestQuery(StatusRequest{nonce, peerKeyId(target.secret), target.asker});
   if (curl_url_set(url.get(), CURLUPART_PATH, std::string(kStatusPath).c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_QUERY, query.c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0) != CURLUE_OK) {
@@ -121,6 +129,11 @@ void PeerClient::query(const PeerTarget& target, uint32_t timeoutMs, Done done) 
   if (!target.secret.empty()) transfer->nonce = randomHex(16);
   std::string url = requestUrl(target, transfer->nonce);
   if (url.empty()) {
+    if (!target.secret.empty() && !validIdentity(target.asker)) {
+      return transfer->done(answer(ipc::PeerStatus::UNVERIFIED,
+                                   "answer could not be verified: our servername is not an identity a signed "
+                                   "answer can name (1 to 255 bytes of UTF-8 without control characters)"));
+    }
     return transfer->done(answer(ipc::PeerStatus::NO_ANSWER, "not responding: cannot use the URL " + target.url));
   }
   CURL* easy = curl_easy_init();
@@ -150,7 +163,8 @@ void PeerClient::query(const PeerTarget& target, uint32_t timeoutMs, Done done) 
     } else if (finished->target.secret.empty()) {
       a = classifyPlainAnswer(httpStatus, finished->body);
     } else {
-      a = classifySignedAnswer(httpStatus, finished->body, finished->target.secret, finished->nonce,
+      const PeerTarget& t = finished->target;
+      a = classifySignedAnswer(httpStatus, finished->body, t.secret, AnswerExpectation{t.asker, t.name, finished->nonce},
                                wallClockNowMs() / 1000);
     }
     finished->done(std::move(a));

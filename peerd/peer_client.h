@@ -4,9 +4,9 @@
 // classified in the words the peer's admin will read.
 //
 //   no secret:  GET URL                       the original's plain answer
-//   a secret:   GET SCHEME://HOST:PORT/v1/status?nonce=N&key=K
+//   a secret:   GET SCHEME://HOST:PORT/v2/status?nonce=N&key=K&from=ASKER
 //               a fresh nonce each time; the signed JSON is verified
-//               (peerd/status_document.h)
+//               to come from NAME for ASKER (peerd/status_document.h)
 //
 // Classification is pure (classifyPlainAnswer, classifySignedAnswer) so it
 // is tested without a network.
@@ -18,6 +18,7 @@
 
 #include "common/curl_on_uv.h"
 #include "ipc/state.capnp.h"
+#include "peerd/status_document.h"
 #include "supervisor/state_view.h"
 
 namespace checker::peerd {
@@ -26,9 +27,10 @@ namespace checker::peerd {
 inline constexpr size_t kMaxAnswerBytes = 4096;
 
 struct PeerTarget {
-  std::string name;
+  std::string name;    // with a secret, also the identity the answer must come from
   std::string url;
   std::string secret;  // empty: the plain answer
+  std::string asker;   // this instance's identity ([general] servername)
 };
 
 struct PeerAnswer {
@@ -44,7 +46,7 @@ using checker::peerStatusName;
 
 PeerAnswer classifyPlainAnswer(long httpStatus, const std::string& body);
 PeerAnswer classifySignedAnswer(long httpStatus, const std::string& body, const std::string& secret,
-                                const std::string& sentNonce, int64_t nowUnixSeconds);
+                                const AnswerExpectation& expected, int64_t nowUnixSeconds);
 // A transfer libcurl could not complete (CURLcode, its error text).
 PeerAnswer classifyTransferError(int curlCode, const std::string& curlError, uint32_t timeoutMs);
 
@@ -58,7 +60,8 @@ class PeerClient {
   void query(const PeerTarget& target, uint32_t timeoutMs, Done done);
 
   // The URL asked for TARGET with NONCE (exposed for tests): "" when the
-  // configured URL cannot be parsed.
+  // configured URL cannot be parsed, or (with a secret) the asker's
+  // identity is not one (status_request.h).
   static std::string requestUrl(const PeerTarget& target, const std::string& nonce);
 
  private:

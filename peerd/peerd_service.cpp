@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 
 #include "common/clock.h"
+#include "common/json_string.h"
 #include "common/log.h"
 #include "peerd/metrics_text.h"
 #include "peerd/routes.h"
@@ -25,20 +26,23 @@ HttpResponse textResponse(int status, std::string body) {
 }
 
 HttpResponse jsonError(int status, const std::string& what) {
-  return HttpResponse{status, "application/json", "{\"error\":\"" + what + "\"}\n"};
+  return HttpResponse{status, "application/json", "{\"error\":" + jsonString(what) + "}\n"};
 }
 
-// NAME's value in the query string QUERY ("a=1&b=2"); "" when absent.
-std::string queryValue(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
+// The signed answer to the query QUERY (after '?'): signed for the asker
+// it names, as this instance, with the secret of the key id it sent.
+HttpResponse signedAnswer(std::string_view query, const AnswerContext& context, const std::string& status) {
+  std::string error;
+  std::optional<StatusRequest> asked = parseStatusRequest(query, &error);
+  if (!asked) return jsonError(400, error);
+  auto secret = context.secretsByKeyId.find(asked->keyId);
+  if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
+  StatusDocument document{context.serverName, asked->requester, status, context.nowUnixSeconds, asked->nonce, {}};
+  if (!context.directionKeys) {
+    return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
   }
-  return {};
+  const std::string& key = context.directionKeys->keyFor(asked->keyId, secret->second, asked->requester);
+  return HttpResponse{200, "application/json", signedStatusJsonWithKey(key, std::move(document))};
 }
 
 }  // namespace
@@ -59,15 +63,12 @@ HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& cont
     case Route::signedStatus: {
       std::string_view url = request.url;
       size_t question = url.find('?');
-      std::string_view query = question == std::string_view::npos ? std::string_view() : url.substr(question + 1);
-      std::string nonce = queryValue(query, "nonce");
-      std::string keyId = queryValue(query, "key");
-      if (!validNonce(nonce)) return jsonError(400, "nonce must be 16 to 128 hex digits");
-      auto secret = context.secretsByKeyId.find(keyId);
-      if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
-      StatusDocument document{context.serverName, plain(), context.nowUnixSeconds, nonce, {}};
-      return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
+      return signedAnswer(question == std::string_view::npos ? std::string_view() : url.substr(question + 1), context,
+                          plain());
     }
+    case Route::retiredStatus:
+      // Its answers named neither side, so they could be relayed: never signed again.
+      return jsonError(410, "protocol 1 is retired: ask " + std::string(kStatusPath) + " (upgrade this peer's checker)");
     case Route::plain:
       break;
   }
@@ -94,11 +95,13 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
                                       config_.peerd.statusPage,
                                       config_.peerd.metrics,
                                       [this] { return renderedAt(page_, renderStatusPage); },
-                                      [this] { return renderedAt(metrics_, renderMetrics); }};
+                                      [this] { return renderedAt(metrics_, renderMetrics); },
+                                      &directionKeys_};
                 return answerRequest(request, context);
               },
               limits),
-      state_(config.general.stateDir) {
+      state_(config.general.stateDir),
+      directionKeys_(config.general.serverName) {
   for (const PeerSettings& peer : config.peers) {
     if (!peer.secret.empty()) secretsByKeyId_[peerKeyId(peer.secret)] = peer.secret;
   }
@@ -212,7 +215,8 @@ void PeerdService::query(ipc::PeerQuery::Reader request) {
   };
   for (const PeerSettings& peer : config_.peers) {
     if (peer.name != name) continue;
-    return client_.query(PeerTarget{peer.name, peer.url, peer.secret}, request.getTimeoutMs(), reply);
+    return client_.query(PeerTarget{peer.name, peer.url, peer.secret, config_.general.serverName},
+                         request.getTimeoutMs(), reply);
   }
   PeerAnswer unknown;
   unknown.message = "peer '" + name + "' is not in peerd's config (changed since the supervisor read it?)";

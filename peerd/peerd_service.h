@@ -1,6 +1,6 @@
 #pragma once
 // checker-peerd's loop: the status server on `[peerd] listen` (plain answer
-// on any path, the signed answer on /v1/status, the status page and
+// on any path, the signed answer on /v2/status, the status page and
 // /metrics: peerd/routes.h), the health the supervisor pushes over the
 // control socket, and the peer queries it asks for, each answered with what
 // the peer said (peerd/peer_client.h).
@@ -21,6 +21,7 @@
 #include "common/curl_on_uv.h"
 #include "ipc/child_control.h"
 #include "ipc/peerd.capnp.h"
+#include "peerd/direction_keys.h"
 #include "peerd/peer_client.h"
 #include "peerd/plain_answer.h"
 #include "peerd/state_source.h"
@@ -43,6 +44,8 @@ struct AnswerContext {
   Exposure metrics = Exposure::off;
   std::function<std::string()> statusPageBody = nullptr;
   std::function<std::string()> metricsBody = nullptr;
+  // The responder's keys per asker; nullptr: derived for each answer.
+  DirectionKeys* directionKeys = nullptr;
 };
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
 
@@ -83,6 +86,7 @@ class PeerdService {
   std::optional<SupervisorCounters> counters_;       // from the last heartbeat that had them
   Rendered page_, metrics_;
   std::map<std::string, std::string> secretsByKeyId_;
+  DirectionKeys directionKeys_;
   std::string lastBindError_;
   bool stopping_ = false;
 };

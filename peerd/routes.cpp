@@ -78,6 +78,7 @@ Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure met
   std::string_view url = request.url;
   std::string_view path = url.substr(0, url.find('?'));
   if (path == kStatusPath) return Route::signedStatus;
+  if (path == kRetiredStatusPath) return Route::retiredStatus;
   if (path == kMetricsPath) return exposedTo(metrics, request.clientAddress) ? Route::metrics : Route::notFound;
   if (path == "/" && acceptsHtml(request.accept) && exposedTo(statusPage, request.clientAddress)) {
     return Route::statusPage;

@@ -4,7 +4,8 @@
 // settings in, the route out.
 //
 //   method other than GET/HEAD            405
-//   /v1/status?nonce=&key=                the signed JSON (peerd/status_document.h)
+//   /v2/status?nonce=&key=&from=          the signed JSON (peerd/status_document.h)
+//   /v1/status                            410: the retired protocol 1
 //   /metrics                              Prometheus text, when metrics allows this
 //                                         client; else 404
 //   /  with an Accept that takes text/html the HTML status page, when status_page
@@ -25,7 +26,7 @@ namespace checker::peerd {
 
 inline constexpr std::string_view kMetricsPath = "/metrics";
 
-enum class Route { methodNotAllowed, plain, signedStatus, statusPage, metrics, notFound };
+enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, metrics, notFound };
 
 Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure metrics);
 

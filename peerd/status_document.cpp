@@ -1,15 +1,23 @@
 #include "peerd/status_document.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
-#include <map>
-
-#include "common/json_string.h"
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
 
 namespace checker::peerd {
 namespace {
+
+constexpr size_t kKeyBytes = 32;
+constexpr std::string_view kKeySalt = "checker peer secret v2";
+constexpr std::string_view kKeyLabel = "checker status answer v2\n";
+constexpr std::string_view kSignedLabel = "checker status v2\n";
 
 std::string hex(const unsigned char* bytes, size_t size) {
   static const char digits[] = "0123456789abcdef";
@@ -22,13 +30,6 @@ std::string hex(const unsigned char* bytes, size_t size) {
   return out;
 }
 
-bool isHex(std::string_view text) {
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
-  }
-  return true;
-}
-
 // "LEN:VALUE\n": no two different field lists give the same bytes.
 void appendField(std::string& out, std::string_view value) {
   out += std::to_string(value.size());
@@ -37,129 +38,57 @@ void appendField(std::string& out, std::string_view value) {
   out += '\n';
 }
 
-// A strict reader for one flat JSON object whose members are strings or
-// integers: all the document needs, and little enough to fuzz whole.
-class FlatJsonReader {
- public:
-  explicit FlatJsonReader(std::string_view text) : text_(text) {}
+// Quoted for a message to an admin: short, printable ASCII.
+std::string shown(std::string_view text) {
+  std::string out = "'";
+  for (unsigned char c : text.substr(0, 60)) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  return out + (text.size() > 60 ? "...'" : "'");
+}
 
-  struct Value {
-    bool isString = false;
-    std::string text;
-    int64_t number = 0;
-  };
+bool sameBytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
-  bool read(std::map<std::string, Value>* members, std::string* error) {
-    skipSpace();
-    if (!consume('{')) return fail("expected '{'", error);
-    skipSpace();
-    if (consume('}')) return end(error);
-    while (true) {
-      skipSpace();
-      std::string key;
-      if (!readString(&key)) return fail("expected a member name in quotes", error);
-      skipSpace();
-      if (!consume(':')) return fail("expected ':' after \"" + key + "\"", error);
-      skipSpace();
-      Value value;
-      if (peek() == '"') {
-        value.isString = true;
-        if (!readString(&value.text)) return fail("bad string for \"" + key + "\"", error);
-      } else if (!readInteger(&value.number)) {
-        return fail("\"" + key + "\" is neither a string nor an integer", error);
-      }
-      if (!members->emplace(key, std::move(value)).second) return fail("\"" + key + "\" appears twice", error);
-      skipSpace();
-      if (consume('}')) return end(error);
-      if (!consume(',')) return fail("expected ',' or '}'", error);
+// The members of the top-level object that appear more than once.
+struct RepeatedMembers {
+  std::set<std::string> seen;
+  std::string repeated;
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!seen.insert(key).second && repeated.empty()) repeated = key;
     }
-  }
-
- private:
-  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-  bool consume(char c) {
-    if (peek() != c || pos_ >= text_.size()) return false;
-    ++pos_;
     return true;
   }
-  void skipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-  bool end(std::string* error) {
-    skipSpace();
-    return pos_ == text_.size() || fail("text after the object", error);
-  }
-  bool fail(const std::string& what, std::string* error) {
-    *error = what + " at byte " + std::to_string(pos_);
+};
+
+bool stringMember(const nlohmann::json& object, const char* name, std::string* out, std::string* error) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) {
+    *error = std::string("no string member \"") + name + "\"";
     return false;
   }
+  *out = it->get<std::string>();
+  return true;
+}
 
-  bool readInteger(int64_t* out) {
-    bool negative = consume('-');
-    size_t digits = 0;
-    int64_t value = 0;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-      if (++digits > 18) return false;  // far beyond any time we would accept
-      value = value * 10 + (text_[pos_++] - '0');
-    }
-    if (digits == 0) return false;
-    *out = negative ? -value : value;
-    return true;
+// Why the identities in DOCUMENT are not the ones expected ("" when they are).
+// Checked before the signature so that the admin reads what happened.
+std::string identityMismatch(const StatusDocument& document, const AnswerExpectation& expected) {
+  if (document.responder == expected.self) {
+    return "the answer is signed as this instance itself (" + shown(expected.self) +
+           "): our own answer relayed or reflected back (or a peer with our servername), not the peer's";
   }
-
-  bool readHex4(uint32_t* out) {
-    if (text_.size() - pos_ < 4 || !isHex(text_.substr(pos_, 4))) return false;
-    *out = static_cast<uint32_t>(std::stoul(std::string(text_.substr(pos_, 4)), nullptr, 16));
-    pos_ += 4;
-    return true;
+  if (document.requester != expected.self) {
+    return "the answer was asked for by " + shown(document.requester) + ", not by this instance (" +
+           shown(expected.self) + "): relayed from another asker";
   }
-
-  bool readString(std::string* out) {
-    if (!consume('"')) return false;
-    while (pos_ < text_.size()) {
-      unsigned char c = static_cast<unsigned char>(text_[pos_++]);
-      if (c == '"') return true;
-      if (c < 0x20) return false;
-      if (c != '\\') {
-        *out += static_cast<char>(c);
-        continue;
-      }
-      if (pos_ >= text_.size()) return false;
-      char escape = text_[pos_++];
-      switch (escape) {
-        case '"': case '\\': case '/': *out += escape; break;
-        case 'b': *out += '\b'; break;
-        case 'f': *out += '\f'; break;
-        case 'n': *out += '\n'; break;
-        case 'r': *out += '\r'; break;
-        case 't': *out += '\t'; break;
-        case 'u': {
-          uint32_t code = 0;
-          // Surrogates would need pairing; no field of ours needs them.
-          if (!readHex4(&code) || (code >= 0xd800 && code <= 0xdfff)) return false;
-          if (code < 0x80) {
-            *out += static_cast<char>(code);
-          } else if (code < 0x800) {
-            *out += static_cast<char>(0xc0 | (code >> 6));
-            *out += static_cast<char>(0x80 | (code & 0x3f));
-          } else {
-            *out += static_cast<char>(0xe0 | (code >> 12));
-            *out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-            *out += static_cast<char>(0x80 | (code & 0x3f));
-          }
-          break;
-        }
-        default: return false;
-      }
-    }
-    return false;  // unterminated
+  if (document.responder != expected.peer) {
+    return "the answer names " + shown(document.responder) + " as who answered, not " + shown(expected.peer) +
+           " (with a secret, a peer's [peers] name must be its servername)";
   }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-};
+  return {};
+}
 
 }  // namespace
 
@@ -172,59 +101,103 @@ std::string peerKeyId(std::string_view secret) {
   return hex(digest, 8);
 }
 
-bool validNonce(std::string_view text) {
-  return text.size() >= kNonceHexMin && text.size() <= kNonceHexMax && isHex(text);
+std::string directionKey(std::string_view secret, std::string_view responder, std::string_view requester) {
+  // Fetched once: a lookup in OpenSSL's provider store per answer is waste.
+  static EVP_KDF* const hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  if (hkdf == nullptr || secret.empty()) return {};
+  std::string info(kKeyLabel);
+  appendField(info, responder);
+  appendField(info, requester);
+  std::string salt(kKeySalt), key(secret), digest = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key.data(), key.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_KDF_CTX* context = EVP_KDF_CTX_new(hkdf);
+  std::string out(kKeyBytes, '\0');
+  bool ok = context != nullptr &&
+            EVP_KDF_derive(context, reinterpret_cast<unsigned char*>(out.data()), out.size(), params) == 1;
+  EVP_KDF_CTX_free(context);
+  OPENSSL_cleanse(key.data(), key.size());
+  return ok ? out : std::string();
 }
 
 std::string signatureOf(std::string_view secret, const StatusDocument& document) {
-  std::string signedBytes = "checker status v1\n";
-  appendField(signedBytes, document.server);
+  std::string key = directionKey(secret, document.responder, document.requester);
+  std::string signature = signatureWithKey(key, document);
+  OPENSSL_cleanse(key.data(), key.size());
+  return signature;
+}
+
+std::string signatureWithKey(std::string_view key, const StatusDocument& document) {
+  if (key.empty()) return {};
+  std::string signedBytes(kSignedLabel);
+  appendField(signedBytes, document.responder);
+  appendField(signedBytes, document.requester);
   appendField(signedBytes, document.status);
   appendField(signedBytes, std::to_string(document.unixTime));
   appendField(signedBytes, document.nonce);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(signedBytes.data()), signedBytes.size(), mac, &size) == nullptr) {
-    return {};
-  }
-  return hex(mac, size);
+  bool ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                 reinterpret_cast<const unsigned char*>(signedBytes.data()), signedBytes.size(), mac, &size) != nullptr;
+  return ok ? hex(mac, size) : std::string();
 }
 
 std::string signedStatusJson(std::string_view secret, StatusDocument document) {
-  document.signature = signatureOf(secret, document);
-  return "{\"server\":" + jsonString(document.server) + ",\"status\":" + jsonString(document.status) +
-         ",\"time\":" + std::to_string(document.unixTime) + ",\"nonce\":" + jsonString(document.nonce) +
-         ",\"signature\":" + jsonString(document.signature) + "}\n";
+  std::string key = directionKey(secret, document.responder, document.requester);
+  std::string json = signedStatusJsonWithKey(key, std::move(document));
+  OPENSSL_cleanse(key.data(), key.size());
+  return json;
+}
+
+std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document) {
+  document.signature = signatureWithKey(key, document);
+  nlohmann::ordered_json json{{"responder", document.responder}, {"requester", document.requester},
+                              {"status", document.status},       {"time", document.unixTime},
+                              {"nonce", document.nonce},         {"signature", document.signature}};
+  // Identities are checked UTF-8 (status_request.h); should one not be, the
+  // U+FFFD written instead fails verification rather than the JSON.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::optional<StatusDocument> parseStatusJson(std::string_view text, std::string* error) {
-  std::map<std::string, FlatJsonReader::Value> members;
-  if (!FlatJsonReader(text).read(&members, error)) return std::nullopt;
-  StatusDocument document;
-  auto text_member = [&](const char* name, std::string* out) {
-    auto it = members.find(name);
-    if (it == members.end() || !it->second.isString) {
-      *error = std::string("no string member \"") + name + "\"";
-      return false;
-    }
-    *out = std::move(it->second.text);
-    return true;
-  };
-  if (!text_member("server", &document.server) || !text_member("status", &document.status) ||
-      !text_member("nonce", &document.nonce) || !text_member("signature", &document.signature)) {
+  RepeatedMembers repeats;
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text.begin(), text.end(), std::ref(repeats));
+  } catch (const nlohmann::json::exception& e) {
+    *error = e.what();
     return std::nullopt;
   }
-  auto time = members.find("time");
-  if (time == members.end() || time->second.isString) {
+  if (!json.is_object()) {
+    *error = "not a JSON object";
+    return std::nullopt;
+  }
+  if (!repeats.repeated.empty()) {
+    *error = "\"" + repeats.repeated + "\" appears twice";
+    return std::nullopt;
+  }
+  StatusDocument document;
+  if (!stringMember(json, "responder", &document.responder, error) ||
+      !stringMember(json, "requester", &document.requester, error) ||
+      !stringMember(json, "status", &document.status, error) || !stringMember(json, "nonce", &document.nonce, error) ||
+      !stringMember(json, "signature", &document.signature, error)) {
+    return std::nullopt;
+  }
+  auto time = json.find("time");
+  if (time == json.end() || !time->is_number_integer() ||
+      (time->is_number_unsigned() && time->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
     *error = "no integer member \"time\"";
     return std::nullopt;
   }
-  document.unixTime = time->second.number;
+  document.unixTime = time->get<int64_t>();
   return document;
 }
 
-Verified verifyStatusAnswer(std::string_view body, std::string_view secret, std::string_view sentNonce,
+Verified verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
                             int64_t nowUnixSeconds, int64_t windowSeconds) {
   Verified result;
   std::string error;
@@ -233,18 +206,23 @@ Verified verifyStatusAnswer(std::string_view body, std::string_view secret, std:
     result.error = "not a status document (" + error + ")";
     return result;
   }
-  // The signature first: a tampered field reads as what it is.
-  std::string expected = signatureOf(secret, *document);
-  if (expected.empty() || document->signature.size() != expected.size() ||
-      CRYPTO_memcmp(expected.data(), document->signature.data(), expected.size()) != 0) {
+  result.error = identityMismatch(*document, expected);
+  if (!result.error.empty()) return result;
+  // Then the signature: a tampered field reads as what it is.
+  std::string wanted = signatureOf(secret, *document);
+  if (wanted.empty() || !sameBytes(wanted, document->signature)) {
     result.error = "signature does not match (a different secret, or the answer was altered)";
     return result;
   }
-  if (document->nonce != sentNonce) {
+  if (document->nonce != expected.nonce) {
     result.error = "the answer is for another request (nonce differs: replayed?)";
     return result;
   }
-  int64_t skew = document->unixTime - nowUnixSeconds;
+  int64_t skew = 0;
+  if (__builtin_sub_overflow(document->unixTime, nowUnixSeconds, &skew) || skew == INT64_MIN) {
+    result.error = "the answer's time " + std::to_string(document->unixTime) + " is nowhere near ours";
+    return result;
+  }
   if (skew > windowSeconds || -skew > windowSeconds) {
     result.error = "the answer's time is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
                    (skew < 0 ? "behind" : "ahead of") + " ours (at most " + std::to_string(windowSeconds) +
@@ -252,12 +230,12 @@ Verified verifyStatusAnswer(std::string_view body, std::string_view secret, std:
     return result;
   }
   if (document->status != "True" && document->status != "MailProblem" && document->status != "JobProblem") {
-    result.error = "signed status '" + document->status.substr(0, 40) + "' is not True, MailProblem or JobProblem";
+    result.error = "signed status " + shown(document->status) + " is not True, MailProblem or JobProblem";
     return result;
   }
   result.ok = true;
   result.status = document->status;
-  result.server = document->server;
+  result.responder = document->responder;
   return result;
 }
 

@@ -1,15 +1,19 @@
 // libFuzzer target: the asking side reading a peer's signed answer
-// (peerd/status_document.h), the one place peer traffic is parsed as more
-// than a word. The input is the answer's body, as a peer may send it.
+// (peerd/status_document.h, protocol 2), the one place peer traffic is
+// parsed as more than a word. The input is the answer's body, as a peer
+// may send it.
 //
 // What must hold, whatever the bytes:
-//   - parsing never crashes, and what parses is signed and written back by
-//     signedStatusJson into a document that parses to the same fields and
-//     verifies;
-//   - verification of the bytes as received succeeds only when they carry a
-//     signature computed with the secret, over the nonce sent and a time in
-//     the window: the fuzzer cannot know the secret, so a success on a body
-//     not made by signedStatusJson would be a forgery.
+//   - parsing never crashes, and a refusal says why;
+//   - the bytes as received never verify, whoever the asker expects: the
+//     fuzzer cannot know the secret, so a success would be a forgery;
+//   - what parses is signed and written back by signedStatusJson into a
+//     document that parses to the same fields, and that verifies for its
+//     requester expecting its responder exactly when the status is a known
+//     word and the two sides differ;
+//   - that genuine answer never verifies for anyone else: not for the
+//     reverse direction, not for another requester or responder, not
+//     reflected (the requester expecting itself), not with another nonce.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +24,7 @@
 
 namespace {
 
+using checker::peerd::AnswerExpectation;
 using checker::peerd::parseStatusJson;
 using checker::peerd::signedStatusJson;
 using checker::peerd::StatusDocument;
@@ -35,29 +40,49 @@ void require(bool condition, const char* what) {
   }
 }
 
+bool verifies(const std::string& body, std::string_view self, std::string_view peer, std::string_view nonce,
+              int64_t now) {
+  return verifyStatusAnswer(body, kSecret, AnswerExpectation{self, peer, nonce}, now).ok;
+}
+
+// The genuine answer for DOCUMENT, checked against everyone it is not for.
+void checkGenuine(const StatusDocument& document) {
+  std::string again = signedStatusJson(kSecret, document);
+  std::string error;
+  auto back = parseStatusJson(again, &error);
+  require(back.has_value(), "signedStatusJson wrote what parseStatusJson refuses");
+  require(back->responder == document.responder && back->requester == document.requester &&
+              back->status == document.status && back->unixTime == document.unixTime && back->nonce == document.nonce,
+          "fields changed in a round trip");
+  const std::string& responder = document.responder;
+  const std::string& requester = document.requester;
+  int64_t time = document.unixTime;
+  bool knownStatus = document.status == "True" || document.status == "MailProblem" || document.status == "JobProblem";
+  require(verifies(again, requester, responder, document.nonce, time) == (knownStatus && responder != requester),
+          "a genuine answer not verified (or an unknown status, or a reflected answer, accepted)");
+  require(!verifies(again, responder, requester, document.nonce, time), "verified in the reverse direction");
+  require(!verifies(again, requester + "x", responder, document.nonce, time), "verified for another requester");
+  require(!verifies(again, requester, responder + "x", document.nonce, time), "verified from another responder");
+  require(!verifies(again, responder, responder, document.nonce, time), "verified by its own signer");
+  require(!verifies(again, requester, responder, document.nonce + "0", time), "verified with another nonce");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view body(reinterpret_cast<const char*>(data), size);
+  std::string body(reinterpret_cast<const char*>(data), size);
   std::string error;
   auto document = parseStatusJson(body, &error);
   require(document.has_value() || !error.empty(), "a refusal without a reason");
-  if (document) {
-    // Whatever the peer wrote, a forged signature must not verify.
-    auto verified = verifyStatusAnswer(body, kSecret, document->nonce, document->unixTime);
-    require(!verified.ok, "an answer verified without the secret");
-    // What we would write for those fields reads back the same and verifies.
-    std::string again = signedStatusJson(kSecret, *document);
-    auto back = parseStatusJson(again, &error);
-    require(back.has_value(), "signedStatusJson wrote what parseStatusJson refuses");
-    require(back->server == document->server && back->status == document->status &&
-                back->unixTime == document->unixTime && back->nonce == document->nonce,
-            "fields changed in a round trip");
-    auto genuine = verifyStatusAnswer(again, kSecret, document->nonce, document->unixTime);
-    bool knownStatus = document->status == "True" || document->status == "MailProblem" || document->status == "JobProblem";
-    require(genuine.ok == knownStatus, "a genuine answer not verified (or an unknown status accepted)");
-  } else {
-    require(!verifyStatusAnswer(body, kSecret, "00", kNow).ok, "an unparsable answer verified");
+  if (!document) {
+    require(!verifies(body, "a", "b", "00", kNow), "an unparsable answer verified");
+    return 0;
   }
+  // Whatever the peer wrote, a forged signature must not verify, for the
+  // asker it names or any other.
+  require(!verifies(body, document->requester, document->responder, document->nonce, document->unixTime),
+          "an answer verified without the secret");
+  require(!verifies(body, "web2", "web1", document->nonce, document->unixTime), "an answer verified without the secret");
+  checkGenuine(*document);
   return 0;
 }

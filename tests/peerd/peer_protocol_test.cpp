@@ -1,10 +1,14 @@
 // Peering's protocol as pure logic: the signed status document (sign,
-// parse, verify; a wrong secret, a replayed answer, a stale or future time
-// and every tampered field are rejected), how the asking side reads plain
-// and signed answers, and what peerd answers each request.
+// parse, verify; a wrong secret, a replayed answer, a stale or future time,
+// every tampered field, an answer naming a third party, one asked for by
+// another instance and one reflected back to its signer are rejected), the
+// direction keys against a vector computed apart (RFC 5869 in Python and
+// `openssl kdf`), how the asking side reads plain and signed answers, and
+// what peerd answers each request.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "peerd/peer_client.h"
@@ -20,11 +24,23 @@ using ::testing::StartsWith;
 constexpr int64_t kNow = 1'764'000'000;
 const std::string kSecret = "correct horse battery staple";
 const std::string kNonce = "00112233445566778899aabbccddeeff";
+// The asker is web2; the peer it asks is web1.
+const std::string kSelf = "web2", kPeer = "web1";
+const AnswerExpectation kExpected{kSelf, kPeer, kNonce};
 
-std::string signedAnswer(const std::string& status = "True", int64_t time = kNow, const std::string& nonce = kNonce,
-                         const std::string& secret = kSecret) {
-  return signedStatusJson(secret, StatusDocument{"web1", status, time, nonce, {}});
-}
+struct Answer {
+  std::string status = "True";
+  int64_t time = kNow;
+  std::string nonce = kNonce;
+  std::string secret = kSecret;
+  std::string responder = kPeer;
+  std::string requester = kSelf;
+  std::string json() const {
+    return signedStatusJson(secret, StatusDocument{responder, requester, status, time, nonce, {}});
+  }
+};
+
+std::string signedAnswer(const std::string& status = "True") { return Answer{status}.json(); }
 
 std::string replaceOnce(std::string text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
@@ -33,68 +49,178 @@ std::string replaceOnce(std::string text, const std::string& from, const std::st
   return text;
 }
 
+std::string toHex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) (out += digits[c >> 4]) += digits[c & 0xf];
+  return out;
+}
+
 TEST(StatusDocument, ASignedAnswerVerifies) {
   for (const char* status : {"True", "MailProblem", "JobProblem"}) {
-    Verified v = verifyStatusAnswer(signedAnswer(status), kSecret, kNonce, kNow);
+    Verified v = verifyStatusAnswer(signedAnswer(status), kSecret, kExpected, kNow);
     EXPECT_TRUE(v.ok) << v.error;
     EXPECT_EQ(v.status, status);
-    EXPECT_EQ(v.server, "web1");
+    EXPECT_EQ(v.responder, "web1");
   }
 }
 
+TEST(StatusDocument, TheDocumentNamesBothSides) {
+  nlohmann::json json = nlohmann::json::parse(signedAnswer());
+  EXPECT_EQ(json["responder"], "web1");
+  EXPECT_EQ(json["requester"], "web2");
+  EXPECT_EQ(json["nonce"], kNonce);
+  EXPECT_EQ(json["time"], kNow);
+  EXPECT_FALSE(json.contains("server"));
+}
+
+// Pins the key derivation and the signed bytes: a vector computed apart
+// (HKDF-SHA256 of RFC 5869 in Python's hmac, and `openssl kdf ... HKDF`).
+TEST(StatusDocument, DirectionKeysAndSignaturesMatchAVectorComputedApart) {
+  EXPECT_EQ(toHex(directionKey(kSecret, "web1", "web2")),
+            "e6cd3da23c0ea8de4aca480b97d6c8cb5b480cade852b01d764715fd93dc5e58");
+  EXPECT_EQ(signatureOf(kSecret, StatusDocument{"web1", "web2", "True", kNow, kNonce, {}}),
+            "9ee9cb3fa974b9214a8b7ed627235afc8144720f170e1d8163c5bce17ef223e3");
+}
+
+TEST(StatusDocument, EachDirectionHasItsOwnKey) {
+  std::string there = directionKey(kSecret, "web1", "web2"), back = directionKey(kSecret, "web2", "web1");
+  EXPECT_EQ(there.size(), 32u);
+  EXPECT_NE(there, back);
+  EXPECT_NE(there, directionKey(kSecret + "!", "web1", "web2"));
+  // The length prefixes keep ("ab","c") and ("a","bc") apart.
+  EXPECT_NE(directionKey(kSecret, "ab", "c"), directionKey(kSecret, "a", "bc"));
+  EXPECT_EQ(there.find(kSecret.substr(0, 4)), std::string::npos);
+}
+
 TEST(StatusDocument, AWrongSecretIsRejected) {
-  Verified v = verifyStatusAnswer(signedAnswer("True", kNow, kNonce, "another secret"), kSecret, kNonce, kNow);
+  Answer wrong;
+  wrong.secret = "another secret";
+  Verified v = verifyStatusAnswer(wrong.json(), kSecret, kExpected, kNow);
   EXPECT_FALSE(v.ok);
   EXPECT_THAT(v.error, HasSubstr("signature does not match"));
 }
 
-TEST(StatusDocument, AReplayedAnswerIsRejected) {
+TEST(StatusDocument, AnAnswerReplayedWithAnotherNonceIsRejected) {
   // A genuine answer to an earlier request: its own nonce, validly signed.
-  std::string earlier = signedAnswer("True", kNow - 5, "ffeeddccbbaa99887766554433221100");
-  Verified v = verifyStatusAnswer(earlier, kSecret, kNonce, kNow);
+  Answer earlier;
+  earlier.time = kNow - 5;
+  earlier.nonce = "ffeeddccbbaa99887766554433221100";
+  Verified v = verifyStatusAnswer(earlier.json(), kSecret, kExpected, kNow);
   EXPECT_FALSE(v.ok);
   EXPECT_THAT(v.error, HasSubstr("nonce differs"));
 }
 
+// The relay: our own question handed to our own peerd; it answers as us, for us.
+TEST(StatusDocument, AnAnswerThisInstanceSignedItselfIsRejected) {
+  for (const std::string& requester : {kSelf, kPeer, std::string("someone")}) {
+    Answer reflected;
+    reflected.responder = kSelf;
+    reflected.requester = requester;
+    Verified v = verifyStatusAnswer(reflected.json(), kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok) << requester;
+    EXPECT_THAT(v.error, HasSubstr("signed as this instance itself ('web2')")) << requester;
+  }
+}
+
+TEST(StatusDocument, AnAnswerNamingAThirdPartyIsRejected) {
+  // web3 holds the same secret (one secret for a fleet) and answered us.
+  Answer third;
+  third.responder = "web3";
+  Verified v = verifyStatusAnswer(third.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok);
+  EXPECT_THAT(v.error, HasSubstr("names 'web3' as who answered, not 'web1'"));
+}
+
+TEST(StatusDocument, AnAnswerAskedForByAnotherInstanceIsRejected) {
+  Answer theirs;
+  theirs.requester = "web4";
+  Verified v = verifyStatusAnswer(theirs.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok);
+  EXPECT_THAT(v.error, HasSubstr("asked for by 'web4', not by this instance ('web2')"));
+}
+
+TEST(StatusDocument, NamesRewrittenIntoAnotherDirectionsAnswerDoNotVerify) {
+  // Genuine answers for other directions, their names rewritten to ours:
+  // the signature (and its key) name the original sides.
+  Answer otherAsker;
+  otherAsker.requester = "web4";
+  std::string rewritten = replaceOnce(otherAsker.json(), "\"web4\"", "\"web2\"");
+  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error, HasSubstr("signature does not match"));
+  Answer backwards;
+  backwards.responder = kSelf;
+  backwards.requester = kPeer;
+  nlohmann::json swapped = nlohmann::json::parse(backwards.json());
+  swapped["responder"] = kPeer;
+  swapped["requester"] = kSelf;
+  EXPECT_THAT(verifyStatusAnswer(swapped.dump(), kSecret, kExpected, kNow).error,
+              HasSubstr("signature does not match"));
+}
+
 TEST(StatusDocument, AStaleOrFutureTimeIsRejected) {
-  EXPECT_TRUE(verifyStatusAnswer(signedAnswer("True", kNow - kAnswerTimeWindowSeconds), kSecret, kNonce, kNow).ok);
-  Verified stale = verifyStatusAnswer(signedAnswer("True", kNow - kAnswerTimeWindowSeconds - 1), kSecret, kNonce, kNow);
+  auto at = [](int64_t time) {
+    Answer a;
+    a.time = time;
+    return verifyStatusAnswer(a.json(), kSecret, kExpected, kNow);
+  };
+  EXPECT_TRUE(at(kNow - kAnswerTimeWindowSeconds).ok);
+  Verified stale = at(kNow - kAnswerTimeWindowSeconds - 1);
   EXPECT_FALSE(stale.ok);
   EXPECT_THAT(stale.error, HasSubstr("61 s behind ours"));
-  Verified future = verifyStatusAnswer(signedAnswer("True", kNow + 3600), kSecret, kNonce, kNow);
+  Verified future = at(kNow + 3600);
   EXPECT_FALSE(future.ok);
   EXPECT_THAT(future.error, HasSubstr("3600 s ahead of ours"));
+  EXPECT_THAT(at(INT64_MIN).error, HasSubstr("nowhere near ours"));
+  EXPECT_THAT(at(INT64_MAX).error, HasSubstr("ahead of ours"));
 }
 
 TEST(StatusDocument, EveryTamperedFieldIsRejected) {
   std::string genuine = signedAnswer("JobProblem");
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"\"JobProblem\"", "\"True\""},
-           {"\"web1\"", "\"web2\""},
-           {std::to_string(kNow), std::to_string(kNow + 1)}}) {
+           {"\"JobProblem\"", "\"True\""}, {std::to_string(kNow), std::to_string(kNow + 1)}}) {
     std::string tampered = replaceOnce(genuine, from, to);
-    Verified v = verifyStatusAnswer(tampered, kSecret, kNonce, kNow);
+    Verified v = verifyStatusAnswer(tampered, kSecret, kExpected, kNow);
     EXPECT_FALSE(v.ok) << tampered;
     EXPECT_THAT(v.error, HasSubstr("signature does not match")) << tampered;
   }
   // An old answer with its nonce rewritten to the one we sent.
-  std::string otherNonce = "ffeeddccbbaa99887766554433221100";
-  std::string rewritten = replaceOnce(signedAnswer("True", kNow, otherNonce), otherNonce, kNonce);
-  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kNonce, kNow).error, HasSubstr("signature does not match"));
+  Answer old;
+  old.nonce = "ffeeddccbbaa99887766554433221100";
+  std::string rewritten = replaceOnce(old.json(), old.nonce, kNonce);
+  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error, HasSubstr("signature does not match"));
   // A signature of the right length but altered.
   std::string sig = genuine.substr(genuine.find("\"signature\":\"") + 13, 64);
   std::string flipped = sig;
   flipped[0] = flipped[0] == '0' ? '1' : '0';
-  EXPECT_FALSE(verifyStatusAnswer(replaceOnce(genuine, sig, flipped), kSecret, kNonce, kNow).ok);
+  EXPECT_FALSE(verifyStatusAnswer(replaceOnce(genuine, sig, flipped), kSecret, kExpected, kNow).ok);
+}
+
+// Protocol 1's document, or any with a member missing, is no answer.
+TEST(StatusDocument, ADocumentWithoutEveryFieldIsRejected) {
+  std::string v1 = "{\"server\":\"web1\",\"status\":\"True\",\"time\":1764000000,\"nonce\":\"" + kNonce +
+                   "\",\"signature\":\"9ee9cb3fa974b9214a8b7ed627235afc8144720f170e1d8163c5bce17ef223e3\"}";
+  Verified old = verifyStatusAnswer(v1, kSecret, kExpected, kNow);
+  EXPECT_FALSE(old.ok);
+  EXPECT_EQ(old.error, "not a status document (no string member \"responder\")");
+  for (const char* member : {"responder", "requester", "status", "time", "nonce", "signature"}) {
+    nlohmann::json json = nlohmann::json::parse(signedAnswer());
+    json.erase(member);
+    Verified v = verifyStatusAnswer(json.dump(), kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok) << member;
+    EXPECT_THAT(v.error, HasSubstr(std::string("member \"") + member + "\"")) << member;
+  }
 }
 
 TEST(StatusDocument, WhatIsNotADocumentSaysSo) {
-  for (const std::string bad : {"", "True", "{", "{}", "[1,2]", "{\"server\":\"a\"}",
-                                "{\"server\":\"a\",\"server\":\"b\",\"status\":\"True\",\"time\":1,\"nonce\":\"n\","
-                                "\"signature\":\"s\"}",
-                                "{\"server\":\"a\",\"status\":\"True\",\"time\":\"1\",\"nonce\":\"n\",\"signature\":\"s\"}",
-                                "{\"server\":\"a\\q\"}", "{\"server\":\"a\"} trailing", "{\"time\":99999999999999999999}"}) {
-    Verified v = verifyStatusAnswer(bad, kSecret, kNonce, kNow);
+  std::string full = signedAnswer();
+  for (const std::string& bad :
+       {std::string(), std::string("True"), std::string("{"), std::string("{}"), std::string("[1,2]"),
+        std::string("{\"responder\":\"a\"}"), replaceOnce(full, "{", "{\"status\":\"True\","),
+        replaceOnce(full, std::to_string(kNow), "\"" + std::to_string(kNow) + "\""),
+        replaceOnce(full, std::to_string(kNow), "1.5"), replaceOnce(full, std::to_string(kNow), "99999999999999999999"),
+        replaceOnce(full, std::to_string(kNow), "18446744073709551615"), std::string("{\"responder\":\"a\\q\"}"),
+        full + " trailing", replaceOnce(full, "web1", "we\xff" "b1")}) {
+    Verified v = verifyStatusAnswer(bad, kSecret, kExpected, kNow);
     EXPECT_FALSE(v.ok) << bad;
     EXPECT_THAT(v.error, StartsWith("not a status document")) << bad;
   }
@@ -103,17 +229,19 @@ TEST(StatusDocument, WhatIsNotADocumentSaysSo) {
 TEST(StatusDocument, TheParserReadsEscapesAndIgnoresUnknownMembers) {
   std::string error;
   auto doc = parseStatusJson(
-      " { \"extra\" : 5 , \"server\":\"a\\\"b\\\\c\\u00e9\\n\", \"status\":\"True\",\"time\":-3,"
-      "\"nonce\":\"n\",\"signature\":\"s\"}\n",
+      " { \"extra\" : [5, {\"responder\": 1}] , \"responder\":\"a\\\"b\\\\c\\u00e9\\n\", \"requester\":\"r\","
+      "\"status\":\"True\",\"time\":-3,\"nonce\":\"n\",\"signature\":\"s\"}\n",
       &error);
   ASSERT_TRUE(doc.has_value()) << error;
-  EXPECT_EQ(doc->server, "a\"b\\c\xc3\xa9\n");
+  EXPECT_EQ(doc->responder, "a\"b\\c\xc3\xa9\n");
+  EXPECT_EQ(doc->requester, "r");
   EXPECT_EQ(doc->unixTime, -3);
   // What signedStatusJson writes, parseStatusJson reads back.
-  std::string odd = "we\"ird\\ name\x01";
-  auto back = parseStatusJson(signedStatusJson(kSecret, StatusDocument{odd, "True", kNow, kNonce, {}}), &error);
+  std::string odd = "we\"ird\\ name\x01 \xe2\x82\xac";
+  auto back = parseStatusJson(signedStatusJson(kSecret, StatusDocument{odd, odd + "2", "True", kNow, kNonce, {}}), &error);
   ASSERT_TRUE(back.has_value()) << error;
-  EXPECT_EQ(back->server, odd);
+  EXPECT_EQ(back->responder, odd);
+  EXPECT_EQ(back->requester, odd + "2");
 }
 
 TEST(StatusDocument, KeyIdsNameSecretsWithoutShowingThem) {
@@ -136,15 +264,22 @@ TEST(PeerAnswers, PlainAnswersAreTheOriginalsWords) {
 }
 
 TEST(PeerAnswers, SignedAnswersAreVerifiedBeforeTheyCount) {
-  PeerAnswer ok = classifySignedAnswer(200, signedAnswer("MailProblem"), kSecret, kNonce, kNow);
+  PeerAnswer ok = classifySignedAnswer(200, signedAnswer("MailProblem"), kSecret, kExpected, kNow);
   EXPECT_EQ(ok.status, ipc::PeerStatus::MAIL_PROBLEM);
   EXPECT_TRUE(ok.authenticated);
-  // A plain "True" where a signed answer was asked for: not verified.
-  PeerAnswer plain = classifySignedAnswer(200, "True", kSecret, kNonce, kNow);
+  // A plain "True" where a signed answer was asked for: not verified, and
+  // the admin is told what the peer probably is.
+  PeerAnswer plain = classifySignedAnswer(200, "True", kSecret, kExpected, kNow);
   EXPECT_EQ(plain.status, ipc::PeerStatus::UNVERIFIED);
-  EXPECT_THAT(plain.message, StartsWith("answer could not be verified: "));
-  EXPECT_EQ(classifySignedAnswer(403, "{}", kSecret, kNonce, kNow).status, ipc::PeerStatus::UNVERIFIED);
-  EXPECT_EQ(classifySignedAnswer(500, "", kSecret, kNonce, kNow).status, ipc::PeerStatus::BAD_STATUS);
+  EXPECT_THAT(plain.message, StartsWith("answer could not be verified: the peer answered the plain word 'True'"));
+  EXPECT_FALSE(plain.authenticated);
+  Answer relayed;
+  relayed.responder = kSelf;
+  PeerAnswer reflected = classifySignedAnswer(200, relayed.json(), kSecret, kExpected, kNow);
+  EXPECT_EQ(reflected.status, ipc::PeerStatus::UNVERIFIED);
+  EXPECT_THAT(reflected.message, HasSubstr("signed as this instance itself"));
+  EXPECT_EQ(classifySignedAnswer(403, "{}", kSecret, kExpected, kNow).status, ipc::PeerStatus::UNVERIFIED);
+  EXPECT_EQ(classifySignedAnswer(500, "", kSecret, kExpected, kNow).status, ipc::PeerStatus::BAD_STATUS);
 }
 
 TEST(PeerAnswers, TransferErrorsAreNotResponding) {
@@ -156,23 +291,31 @@ TEST(PeerAnswers, TransferErrorsAreNotResponding) {
 }
 
 TEST(PeerAnswers, TheSignedRequestGoesToTheStatusPathOfThePeer) {
-  PeerTarget plain{"p", "http://192.0.2.1:5000/any/path", ""};
+  PeerTarget plain{"p", "http://192.0.2.1:5000/any/path", "", "web2"};
   EXPECT_EQ(PeerClient::requestUrl(plain, "n"), "http://192.0.2.1:5000/any/path");
-  PeerTarget signedPeer{"p", "http://192.0.2.1:5000/any/path?x=1#f", kSecret};
-  EXPECT_EQ(PeerClient::requestUrl(signedPeer, kNonce),
-            "http://192.0.2.1:5000/v1/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret));
+  PeerTarget signedPeer{"p", "http://192.0.2.1:5000/any/path?x=1#f", kSecret, "web 2/\xc3\xa9"};
+  EXPECT_EQ(PeerClient::requestUrl(signedPeer, kNonce), "http://192.0.2.1:5000/v2/status?nonce=" + kNonce +
+                                                            "&key=" + peerKeyId(kSecret) + "&from=web%202%2f%c3%a9");
+  // Without an identity to name, no signed question is asked.
+  signedPeer.asker = "";
+  EXPECT_EQ(PeerClient::requestUrl(signedPeer, kNonce), "");
 }
 
 class PeerdAnswers : public ::testing::Test {
  protected:
-  HttpResponse ask(const std::string& method, const std::string& url, int64_t heartbeatAgeMs = 1000) {
+  // peerd of web1 asked URL.
+  HttpResponse ask(const std::string& method, const std::string& url, int64_t heartbeatAgeMs = 1000,
+                   DirectionKeys* keys = nullptr) {
     InstanceView view{mailProblem, 100'000 - heartbeatAgeMs};
     std::map<std::string, std::string> secrets{{peerKeyId(kSecret), kSecret}};
     HttpRequest request;
     request.method = method;
     request.url = url;
-    return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, "web1", secrets, Exposure::off,
-                                                Exposure::off, nullptr, nullptr});
+    return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, kPeer, secrets, Exposure::off,
+                                                Exposure::off, nullptr, nullptr, keys});
+  }
+  static std::string question(const std::string& from, const std::string& key = peerKeyId(kSecret)) {
+    return std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + key + "&from=" + from;
   }
   bool mailProblem = false;
 };
@@ -186,16 +329,66 @@ TEST_F(PeerdAnswers, AnyPathGetsThePlainWordMailFirst) {
   EXPECT_EQ(ask("POST", "/").status, 405);
 }
 
-TEST_F(PeerdAnswers, TheStatusPathSignsWithTheSecretOfTheKeyAsked) {
-  HttpResponse r = ask("GET", "/v1/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret), 120'001);
+TEST_F(PeerdAnswers, TheStatusPathSignsAsThisInstanceForTheAskerNamed) {
+  HttpResponse r = ask("GET", question("web2"), 120'001);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.contentType, "application/json");
-  Verified v = verifyStatusAnswer(r.body, kSecret, kNonce, kNow);
+  Verified v = verifyStatusAnswer(r.body, kSecret, kExpected, kNow);
   EXPECT_TRUE(v.ok) << v.error;
   EXPECT_EQ(v.status, "JobProblem");
-  EXPECT_EQ(ask("GET", "/v1/status?nonce=" + kNonce + "&key=0000000000000000").status, 403);
-  EXPECT_EQ(ask("GET", "/v1/status?key=" + peerKeyId(kSecret)).status, 400);
-  EXPECT_EQ(ask("GET", "/v1/status?nonce=xyz&key=" + peerKeyId(kSecret)).status, 400);
+  EXPECT_EQ(v.responder, "web1");
+  // Another asker's answer is of no use to web2.
+  EXPECT_THAT(verifyStatusAnswer(ask("GET", question("web3")).body, kSecret, kExpected, kNow).error,
+              HasSubstr("asked for by 'web3'"));
+  EXPECT_EQ(ask("GET", question("web2", "0000000000000000")).status, 403);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?key=" + peerKeyId(kSecret) + "&from=web2").status, 400);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=xyz&key=" + peerKeyId(kSecret) + "&from=web2").status, 400);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + peerKeyId(kSecret)).status, 400);
+  HttpResponse badName = ask("GET", question("a%0Ab"));
+  EXPECT_EQ(badName.status, 400);
+  EXPECT_THAT(nlohmann::json::parse(badName.body)["error"].get<std::string>(), HasSubstr("'from' must name the asker"));
+}
+
+// web1's own question, relayed to web1's peerd by whoever stands at the
+// peer's address: the answer names web1 on both sides, which web1 refuses.
+TEST_F(PeerdAnswers, AQuestionRelayedToItsAskerGetsAnAnswerTheAskerRefuses) {
+  HttpResponse r = ask("GET", question(kPeer));
+  ASSERT_EQ(r.status, 200);
+  Verified v = verifyStatusAnswer(r.body, kSecret, AnswerExpectation{kPeer, "the dead peer", kNonce}, kNow);
+  EXPECT_FALSE(v.ok);
+  EXPECT_THAT(v.error, HasSubstr("signed as this instance itself ('web1')"));
+}
+
+TEST(DirectionKeys, TheResponderKeepsAKeyPerAskerWithinABound) {
+  DirectionKeys keys("web1", 2);
+  std::string id = peerKeyId(kSecret);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web3"), directionKey(kSecret, "web1", "web3"));
+  EXPECT_EQ(keys.size(), 2u);
+  // Full: a new asker starts the table afresh.
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web4"), directionKey(kSecret, "web1", "web4"));
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+}
+
+TEST_F(PeerdAnswers, KeptKeysSignTheSameAnswers) {
+  DirectionKeys keys(kPeer);
+  for (const char* asker : {"web2", "web3", "web2"}) {
+    HttpResponse fresh = ask("GET", question(asker));
+    HttpResponse kept = ask("GET", question(asker), 1000, &keys);
+    EXPECT_EQ(kept.status, 200);
+    EXPECT_EQ(kept.body, fresh.body) << asker;
+  }
+  EXPECT_EQ(keys.size(), 2u);
+}
+
+TEST_F(PeerdAnswers, ProtocolOneIsRetired) {
+  HttpResponse r = ask("GET", "/v1/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret));
+  EXPECT_EQ(r.status, 410);
+  EXPECT_EQ(r.contentType, "application/json");
+  EXPECT_THAT(nlohmann::json::parse(r.body)["error"].get<std::string>(), HasSubstr("ask /v2/status"));
 }
 
 }  // namespace

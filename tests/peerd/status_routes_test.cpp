@@ -85,7 +85,8 @@ TEST(RouteRequest, EveryPathAndSetting) {
                 pageShown ? Route::metrics : Route::notFound);
       EXPECT_EQ(routeRequest(request("GET", "/metrics?x", "*/*", client), Exposure::off, page),
                 pageShown ? Route::metrics : Route::notFound);
-      EXPECT_EQ(routeRequest(request("GET", "/v1/status?nonce=00", "", client), page, page), Route::signedStatus);
+      EXPECT_EQ(routeRequest(request("GET", "/v2/status?nonce=00", "", client), page, page), Route::signedStatus);
+      EXPECT_EQ(routeRequest(request("GET", "/v1/status?nonce=00", "", client), page, page), Route::retiredStatus);
       EXPECT_EQ(routeRequest(request("POST", "/metrics", "", client), page, page), Route::methodNotAllowed);
     }
   }
