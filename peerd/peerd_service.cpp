@@ -2,8 +2,9 @@
 
 #include <capnp/message.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/clock.h"
-#include "common/json_string.h"
 #include "common/log.h"
 #include "peerd/metrics_text.h"
 #include "peerd/routes.h"
@@ -26,7 +27,9 @@ HttpResponse textResponse(int status, std::string body) {
 }
 
 HttpResponse jsonError(int status, const std::string& what) {
-  return HttpResponse{status, "application/json", "{\"error\":" + jsonString(what) + "}\n"};
+  nlohmann::json body{{"error", what}};
+  return HttpResponse{status, "application/json",
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 // The signed answer to the query QUERY (after '?'): signed for the asker

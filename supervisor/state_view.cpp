@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "common/utf8_text.h"
 #include "ipc/framing.h"
 
 namespace checker {
@@ -30,7 +31,7 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
   try {
     auto decoded = ipc::decode(value);
     auto s = decoded->root<ipc::JobState>();
-    job.name = s.getName().cStr();
+    job.name = cleanLine(s.getName().cStr());
     job.type = s.getType().cStr();
     job.health = s.getHealth();
     job.consecutiveFailures = s.getConsecutiveFailures();
@@ -40,7 +41,7 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
     job.notifiedFailure = s.getNotifiedFailure();
     job.lastRunUnixMs = s.getLastRunUnixMs();
     job.lastOutcome = s.getLastOutcome();
-    job.message = s.getLastMessage().cStr();
+    job.message = cleanLine(s.getLastMessage().cStr());
     job.lastDurationMs = s.getLastDurationMs();
     job.runs = s.getRuns();
     job.overruns = s.getOverruns();
@@ -77,8 +78,8 @@ OutboxSummary readOutbox(const StateReader& txn) {
       summary.entries.push_back({entry.getId(), entry.getAttempts(), entry.getCreatedUnixMs(),
                                  entry.getNextAttemptUnixMs(), entry.getPermanentFailure()});
       if (entry.getPermanentFailure()) {
-        summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? std::string(entry.getTo()[0].cStr()) : "",
-                                   entry.getSubject().cStr(), entry.getLastError().cStr()});
+        summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? cleanLine(entry.getTo()[0].cStr()) : "",
+                                   cleanLine(entry.getSubject().cStr()), cleanLine(entry.getLastError().cStr())});
         return true;
       }
       ++summary.pending;
@@ -87,7 +88,7 @@ OutboxSummary readOutbox(const StateReader& txn) {
       }
       if (entry.getAttempts() > 0 && entry.getAttempts() >= mostAttempts) {
         mostAttempts = entry.getAttempts();
-        summary.lastError = entry.getLastError().cStr();
+        summary.lastError = cleanLine(entry.getLastError().cStr());
       }
     } catch (const ipc::FrameError&) {
       ++summary.pending;  // unreadable, but still there: counted
@@ -112,7 +113,7 @@ std::vector<PeerRow> readPeers(const Config& config, const StateReader* txn) {
           row.asked = true;
           row.code = state.getStatus();
           row.status = peerStatusName(row.code);
-          row.message = state.getMessage().cStr();
+          row.message = cleanLine(state.getMessage().cStr());
           row.lastQueryUnixMs = state.getLastQueryUnixMs();
           row.sinceUnixMs = state.getSinceUnixMs();
         }

@@ -1,6 +1,7 @@
 // The supervisor's state writer: what a finished run leaves in the store,
 // what load() gives back, and the history kept per job.
 #include "supervisor/state_writer.h"
+#include "supervisor/state_view.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,6 +98,17 @@ TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
   EXPECT_EQ(keys.front(), state_keys::historyKey("tcp:h:1", oldestKept));
   EXPECT_EQ(keys.back(), state_keys::historyKey("tcp:h:1", kRuns));
   EXPECT_THAT(historyKeys(store, "tcp:h:2"), ::testing::ElementsAre(state_keys::historyKey("tcp:h:2", 5)));
+}
+
+// A state written before text was cleaned at the boundary (or by hand) is
+// cleaned again where it is read: a stored escape sequence must not repaint
+// the operator's terminal in `checker status`, nor break the page's JSON.
+TEST(StateView, TextFromTheStateIsCleanedWhereItIsRead) {
+  FinishedRun run = runOf("exec:/bin/x", 1000, ipc::Outcome::FAILED, "red \x1b[31mX\xff\nnext");
+  run.jobName = "na\x07me";
+  JobStatus job = decodeJobStatus(run.jobId, encodeState(run));
+  EXPECT_EQ(job.message, "red \\x1b[31mX\xef\xbf\xbd\\x0anext");
+  EXPECT_EQ(job.name, "na\\x07me");
 }
 
 }  // namespace
