@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,6 +23,7 @@ constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
 
 struct Options {
   std::string configPath = "/etc/checker/settings.cfg";
+  bool configGiven = false;
   std::string workerPath;
   std::string jobUser;  // empty: nobody
   uint32_t stopGraceMs = 10'000;
@@ -43,6 +45,7 @@ bool parseArgs(int argc, char** argv, Options& options) {
     bool hasValue = i + 1 < argc;
     if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && hasValue) {
       options.configPath = argv[++i];
+      options.configGiven = true;
     } else if (std::strcmp(argv[i], "--worker") == 0 && hasValue) {
       options.workerPath = argv[++i];
     } else if (std::strcmp(argv[i], "--job-user") == 0 && hasValue) {
@@ -78,6 +81,10 @@ int main(int argc, char** argv) {
   }
   if (!parseArgs(argc, argv, options)) {
     usage(stderr);
+    return kExitUsage;
+  }
+  if (!options.configGiven && ::access(options.configPath.c_str(), F_OK) != 0 && errno == ENOENT) {
+    std::fprintf(stderr, "checkerd: missing -c FILE (the config; there is none at %s)\n", options.configPath.c_str());
     return kExitUsage;
   }
   ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
