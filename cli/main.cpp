@@ -58,9 +58,10 @@ const Command kCommands[] = {
      .summary = "every job's state, the mail health, the outbox and the peers",
      .description = "Reads the state (while checkerd runs, or not) and prints whether checkerd\n"
                     "runs (first line), the scheduler's heartbeat, the mail health, the outbox,\n"
-                    "a table of jobs (state, consecutive\n"
-                    "failures, last run, failing since, message) and one of peers. On a terminal:\n"
-                    "colour (unless NO_COLOR is set) and messages cut to its width.\n",
+                    "a table of jobs (state, consecutive failures, last run, failing since,\n"
+                    "message) and one of peers. On a terminal: colour (unless NO_COLOR is set)\n"
+                    "and messages cut to its width. checkerd runs when a process holds the\n"
+                    "state's writer lock and its heartbeat is at most 60 s old.\n",
      .options = "  --json             one JSON document for scripts (docs/cli.md)\n",
      .exitCodes = "  0    every job ok or not run yet, and mail healthy\n"
                   "  1    a job or peer is failing, mail has a problem, or the state is unreadable\n"

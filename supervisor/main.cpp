@@ -29,15 +29,31 @@ struct Options {
   uint32_t stopGraceMs = 10'000;
 };
 
+// Also the text of checkerd(8) (packaging/man/help_to_man.cmake).
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: checkerd [-c FILE] [--worker PATH] [--job-user USER] [--stop-grace DURATION]\n"
                "       checkerd --help | --version\n"
+               "\n"
+               "The checker daemon: runs every job of FILE on its schedule, each in a sandboxed\n"
+               "worker, records the state, mails alerts through checker-mailer and answers\n"
+               "peers through checker-peerd. Watch it with: checker status -c FILE\n"
+               "\n"
+               "options:\n"
                "  -c FILE               the config (default /etc/checker/settings.cfg)\n"
                "  --worker PATH         the checker-worker program (default: beside checkerd)\n"
                "  --job-user USER       started as root, run every job as USER and its group\n"
                "                        (default nobody:nogroup)\n"
-               "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n");
+               "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n"
+               "\n"
+               "signals:\n"
+               "  SIGTERM, SIGINT       stop: running jobs get --stop-grace, then are killed\n"
+               "  SIGHUP                re-read the config (as checker reload); a bad one is refused\n"
+               "\n"
+               "exit codes:\n"
+               "  0    stopped by SIGTERM or SIGINT\n"
+               "  2    bad usage or bad config: nothing was started (do not restart)\n"
+               "  111  the state cannot be opened (e.g. another checkerd has it): retrying may help\n");
 }
 
 bool parseArgs(int argc, char** argv, Options& options) {
