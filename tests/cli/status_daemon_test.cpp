@@ -4,6 +4,8 @@
 // (as a wedged checkerd would hold it) or by a real checkerd.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -86,6 +88,28 @@ TEST(CheckerStatusDaemon, AHeldLockWithAnOldHeartbeatIsStaleAndAFreshOneRunning)
   EXPECT_EQ(running.exitCode, 0) << running.output;
   EXPECT_THAT(running.output, StartsWith("checkerd: running (pid " + std::to_string(::getpid()) + ")\n"));
   EXPECT_THAT(checker("status --json -c " + cfg).output, HasSubstr("\"healthy\": true, \"daemon\": \"running\""));
+}
+
+// The probe takes a shared flock on the writer lock for an instant; a
+// writer (checkerd starting) that meets it then waits it out, it is not
+// refused as if another checkerd ran.
+TEST(CheckerStatusDaemon, AProbeInProgressDoesNotKeepAWriterOut) {
+  test::TempDir dir;
+  { StateStore first = writeState(dir, nowMs()); }
+  int fd = ::open(dir.file("state/writer.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_SH | LOCK_NB), 0);
+  EXPECT_FALSE(StateStore::probeWriter(dir.file("state")).held) << "a shared lock is not a writer";
+  std::thread probeEnds([fd] {
+    std::this_thread::sleep_for(20ms);  // the probe's instant, made long enough to be met
+    ::close(fd);
+  });
+  EXPECT_NO_THROW({ StateStore writer = StateStore::openForWriting(dir.file("state")); });
+  probeEnds.join();
+  StateStore writer = StateStore::openForWriting(dir.file("state"));
+  StateStore::WriterProbe probe = StateStore::probeWriter(dir.file("state"));
+  EXPECT_TRUE(probe.held);
+  EXPECT_EQ(probe.pid, std::to_string(::getpid()));
 }
 
 // A checkerd with nothing to run still writes its heartbeat (at start, then
