@@ -1,12 +1,18 @@
 // checker: the operator's command line. Usage: checker COMMAND [-c FILE] ...
 // Every command is one row of kCommands: its function, and the help that
 // `checker --help`, `checker help NAME` and `checker NAME --help` print.
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/nearest_name.h"
 
 namespace {
 
@@ -50,14 +56,18 @@ const Command kCommands[] = {
      .run = checker::cli::status,
      .arguments = "[--json]",
      .summary = "every job's state, the mail health, the outbox and the peers",
-     .description = "Reads the state (while checkerd runs, or not) and prints the scheduler's\n"
-                    "heartbeat, the mail health, the outbox, a table of jobs (state, consecutive\n"
-                    "failures, last run, failing since, message) and one of peers. On a terminal:\n"
-                    "colour (unless NO_COLOR is set) and messages cut to its width.\n",
+     .description = "Reads the state (while checkerd runs, or not) and prints whether checkerd\n"
+                    "runs (first line), the scheduler's heartbeat, the mail health, the outbox,\n"
+                    "a table of jobs (state, consecutive failures, last run, failing since,\n"
+                    "message) and one of peers. On a terminal: colour (unless NO_COLOR is set)\n"
+                    "and messages cut to its width. checkerd runs when a process holds the\n"
+                    "state's writer lock and its heartbeat is at most 60 s old.\n",
      .options = "  --json             one JSON document for scripts (docs/cli.md)\n",
      .exitCodes = "  0    every job ok or not run yet, and mail healthy\n"
                   "  1    a job or peer is failing, mail has a problem, or the state is unreadable\n"
-                  "  2    bad usage or bad config\n"},
+                  "  2    bad usage or bad config\n"
+                  "  3    checkerd is not running, or its heartbeat is stale (whatever the jobs say):\n"
+                  "       nothing shown is current; the first line says which\n"},
     {.name = "reload",
      .run = checker::cli::reload,
      .arguments = "",
@@ -127,6 +137,7 @@ void printUsage(FILE* out) {
                "  0    success\n"
                "  1    the thing asked about is not healthy (a job failing, a run failed)\n"
                "  2    bad usage or bad configuration: nothing was started; fix and retry\n"
+               "  3    checker status: checkerd is not running, or its heartbeat is stale\n"
                "  100  not implemented, or an internal program started wrongly: do not retry\n"
                "  111  temporary failure (e.g. the state is busy): retrying may help\n",
                checker::cli::kDefaultConfigPath);
@@ -140,6 +151,17 @@ void printCommandHelp(const Command& c) {
   std::printf("\nexit codes:\n%s", c.exitCodes);
 }
 
+// "checker: unknown command 'stauts'; did you mean 'status'?" (PREFIX is
+// what precedes the name), then the usage on stderr.
+void unknownCommand(const char* prefix, const std::string& name) {
+  std::vector<std::string_view> names{"help"};
+  for (const Command& c : kCommands) names.emplace_back(c.name);
+  std::string nearest = checker::cli::nearestName(name, names);
+  std::fprintf(stderr, "%s '%s'%s\n\n", prefix, name.c_str(),
+               nearest.empty() ? "" : ("; did you mean '" + nearest + "'?").c_str());
+  printUsage(stderr);
+}
+
 // Parses the options every command shares; the rest stay for the command.
 // Returns -1 to go on, else the exit code.
 int parseCommon(int argc, char** argv, const Command& command, CommonOptions& options) {
@@ -151,12 +173,14 @@ int parseCommon(int argc, char** argv, const Command& command, CommonOptions& op
     }
     if (arg == "-c" || arg == "--config") {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "checker %s: %s needs a file\n", command.name, arg.c_str());
+        std::fprintf(stderr, "checker %s: %s needs a FILE (the config)\n", command.name, arg.c_str());
         return checker::cli::kExitUsage;
       }
       options.configPath = argv[++i];
+      options.configGiven = true;
     } else if (arg.rfind("--config=", 0) == 0) {
       options.configPath = arg.substr(9);
+      options.configGiven = true;
     } else {
       options.rest.push_back(arg);
     }
@@ -173,8 +197,7 @@ int help(int argc, char** argv) {
     printCommandHelp(*c);
     return checker::cli::kExitOk;
   }
-  std::fprintf(stderr, "checker help: no command '%s'\n\n", argv[2]);
-  printUsage(stderr);
+  unknownCommand("checker help: no command", argv[2]);
   return checker::cli::kExitUsage;
 }
 
@@ -198,11 +221,17 @@ int main(int argc, char** argv) {
   }
   const Command* command = findCommand(name);
   if (command == nullptr) {
-    std::fprintf(stderr, "checker: unknown command '%s'\n\n", name.c_str());
-    printUsage(stderr);
+    unknownCommand("checker: unknown command", name);
     return checker::cli::kExitUsage;
   }
   CommonOptions options;
   if (int code = parseCommon(argc, argv, *command, options); code >= 0) return code;
+  if (!options.configGiven && ::access(options.configPath.c_str(), F_OK) != 0 && errno == ENOENT) {
+    // Not "open(/etc/checker/settings.cfg): No such file", which does not
+    // say that the way out is an option.
+    std::fprintf(stderr, "checker %s: missing -c FILE (the config; there is none at %s)\n", command->name,
+                 options.configPath.c_str());
+    return checker::cli::kExitUsage;
+  }
   return command->run(options);
 }

@@ -73,10 +73,26 @@ ReloadRow readReload(const StateReader& txn) {
   }
 }
 
+// Who holds the writer lock, before the state is read: a checkerd that
+// stops in between is then seen by its lock, not judged by its heartbeat.
+StateStore::WriterProbe probeWriter(const std::string& stateDir) {
+  try {
+    return StateStore::probeWriter(stateDir);
+  } catch (const StateError&) {
+    // Cannot tell (e.g. no permission): reading the state fails the same
+    // way and says why; the heartbeat decides if it can be read.
+    return {true, ""};
+  }
+}
+
 StatusReport readReport(const LoadedConfig& loaded) {
   StatusReport report;
   report.serverName = loaded.config.general.serverName;
   report.noMail = loaded.config.email.noMail;
+  report.stateDir = loaded.config.general.stateDir;
+  StateStore::WriterProbe writer = probeWriter(report.stateDir);
+  report.daemonPid = writer.pid;
+  bool heartbeatKnown = false;
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
@@ -88,6 +104,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
     report.mailProblemWhy = health.why;
     report.peers = readPeers(loaded.config, &txn);
     report.lastReload = readReload(txn);
+    heartbeatKnown = true;
   } catch (const StateError& e) {
     report.stateError = e.what();
     report.stateMissing = e.code() == ENOENT;
@@ -95,10 +112,19 @@ StatusReport readReport(const LoadedConfig& loaded) {
     for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, nullptr));
     report.peers = readPeers(loaded.config, nullptr);
   }
+  report.daemon = daemonState(writer.held, heartbeatKnown, report.heartbeatUnixMs, wallClockNowMs());
   return report;
 }
 
 }  // namespace
+
+const char* daemonState(bool lockHeld, bool heartbeatKnown, int64_t heartbeatUnixMs, int64_t nowUnixMs) {
+  if (!lockHeld) return kDaemonNotRunning;
+  if (!heartbeatKnown) return kDaemonRunning;
+  // A heartbeat in the future (the clock was stepped back) counts as fresh.
+  if (heartbeatUnixMs == 0 || nowUnixMs - heartbeatUnixMs > state_keys::kHeartbeatStaleMs) return kDaemonStale;
+  return kDaemonRunning;
+}
 
 int status(const CommonOptions& options) {
   bool json = false;

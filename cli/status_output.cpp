@@ -6,6 +6,7 @@
 #include "cli/status_report.h"
 #include "cli/table.h"
 #include "common/json_text.h"
+#include "common/state_keys.h"
 
 namespace checker::cli {
 namespace {
@@ -69,6 +70,22 @@ std::string outboxLines(const StatusReport& report, const TerminalOutput& out, i
   return text;
 }
 
+// The first line: whether checkerd runs, for without it nothing below moves.
+std::string daemonLine(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  std::string pid = report.daemonPid.empty() ? "" : " (pid " + report.daemonPid + ")";
+  if (report.daemon == kDaemonRunning) return "checkerd: running" + pid + "\n";
+  std::string line;
+  if (report.daemon == kDaemonStale) {
+    line = "checkerd: NOT RESPONDING: a process" + pid + " has the state open, but its heartbeat is " +
+           (report.heartbeatUnixMs > 0 ? ageOf(report.heartbeatUnixMs, now) : std::string("missing")) +
+           " (stale after " + std::to_string(state_keys::kHeartbeatStaleMs / 1000) + "s); what follows may be old";
+  } else {
+    line = "checkerd: NOT RUNNING: nothing has the state at " + report.stateDir +
+           " open; what follows is as it was left";
+  }
+  return paint(line, Style::bad, out.colour) + "\n";
+}
+
 std::string summary(const StatusReport& report, const TerminalOutput& out) {
   std::vector<std::string> names;
   size_t notRun = 0;
@@ -78,7 +95,8 @@ std::string summary(const StatusReport& report, const TerminalOutput& out) {
   }
   std::string total = std::to_string(report.jobs.size());
   if (names.empty()) {
-    std::string line = "no job failing: " + std::to_string(report.jobs.size() - notRun) + " ok" +
+    std::string line = std::string(report.daemon == kDaemonRunning ? "" : "checkerd is " + report.daemon + "; ") +
+                       "no job failing: " + std::to_string(report.jobs.size() - notRun) + " ok" +
                        (notRun ? ", " + std::to_string(notRun) + " not run yet" : "");
     return paint(line, Style::good, out.colour) + "\n";
   }
@@ -144,6 +162,7 @@ std::string ageOf(int64_t unixMs, int64_t nowUnixMs) {
 }
 
 int statusExitCode(const StatusReport& report) {
+  if (report.daemon != kDaemonRunning) return kExitDaemonDown;
   if (!report.stateError.empty() && !report.stateMissing) return kExitUnhealthy;
   if (report.mailProblem) return kExitUnhealthy;
   for (const JobRow& job : report.jobs) {
@@ -153,7 +172,7 @@ int statusExitCode(const StatusReport& report) {
 }
 
 std::string statusText(const StatusReport& report, const TerminalOutput& out, int64_t now) {
-  std::string text;
+  std::string text = daemonLine(report, out, now);
   if (!report.stateError.empty()) text += paint("state: " + report.stateError, Style::bad, out.colour) + "\n";
   if (report.heartbeatUnixMs > 0) {
     text += "scheduler heartbeat: " + localTime(report.heartbeatUnixMs) + " (" + ageOf(report.heartbeatUnixMs, now) + ")\n";
@@ -180,6 +199,7 @@ std::string statusJson(const StatusReport& report) {
   Json doc{{"schema", kStatusJsonSchema},
            {"servername", report.serverName},
            {"healthy", statusExitCode(report) == kExitOk},
+           {"daemon", report.daemon},
            {"state_error", report.stateError},
            {"heartbeat_unix_ms", report.heartbeatUnixMs},
            {"outbox", outboxJson(report)},

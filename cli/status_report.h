@@ -36,8 +36,17 @@ struct ReloadRow {
   std::string message;
 };
 
+// Whether checkerd runs on this state, as `checker status` judges it from
+// the writer lock (DIR/writer.lock) and the state's heartbeat.
+inline constexpr const char* kDaemonRunning = "running";
+inline constexpr const char* kDaemonStale = "stale";  // holds the lock, but its heartbeat is old
+inline constexpr const char* kDaemonNotRunning = "not running";
+
 struct StatusReport {
   std::string serverName;
+  std::string daemon = kDaemonRunning;  // one of the kDaemon* above
+  std::string daemonPid;                // the lock holder's pid as it wrote it, or ""
+  std::string stateDir;
   std::string stateError;    // the state could not be read: why ("" when it was)
   bool stateMissing = false;  // ...because checkerd has not created it yet
   int64_t heartbeatUnixMs = 0;
@@ -50,10 +59,17 @@ struct StatusReport {
   ReloadRow lastReload;
 };
 
-// 0 when every job is ok or has not run yet and mail is healthy (or the
-// state does not exist yet); 1 when a job (a peer check included) is
-// failing or unreadable, mail has a problem, or the state could not be read.
+// 3 (kExitDaemonDown) when checkerd is not running or its heartbeat is
+// stale, whatever the rest says; else 0 when every job is ok or has not run
+// yet and mail is healthy; 1 when a job (a peer check included) is failing
+// or unreadable, mail has a problem, or the state could not be read.
 int statusExitCode(const StatusReport& report);
+
+// kDaemon*: not running unless LOCK_HELD; stale when HEARTBEAT_UNIX_MS
+// (0: none) is older than state_keys::kHeartbeatStaleMs at NOW; running
+// otherwise. HEARTBEAT_KNOWN false (the state could not be read): the lock
+// alone decides.
+const char* daemonState(bool lockHeld, bool heartbeatKnown, int64_t heartbeatUnixMs, int64_t nowUnixMs);
 
 // The tables and lines for people, at NOW (for ages).
 std::string statusText(const StatusReport& report, const TerminalOutput& out, int64_t nowUnixMs);

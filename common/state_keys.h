@@ -10,6 +10,12 @@ namespace checker::state_keys {
 
 inline constexpr std::string_view kSchemaVersion = "schema_version";
 inline constexpr std::string_view kHeartbeat = "heartbeat";
+// checkerd writes the heartbeat at least this often while its loop runs,
+// so a reader can tell a running checkerd from a wedged one (checker
+// status)...
+inline constexpr int64_t kHeartbeatEveryMs = 15'000;
+// ...and calls it stale past this age: several beats missed, not one late.
+inline constexpr int64_t kHeartbeatStaleMs = 60'000;
 inline constexpr std::string_view kSelfCheck = "selfcheck";
 inline constexpr std::string_view kReload = "reload";  // meta: the last reload's result
 

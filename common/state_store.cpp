@@ -101,6 +101,31 @@ class Registration {
   std::pair<dev_t, ino_t> id_;
 };
 
+// The pid a writer wrote into its lock file FD, or "" (it may be writing it
+// just now).
+std::string readLockHolder(int fd) {
+  char text[24];
+  ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  if (n <= 0) return "";
+  std::string pid(text, static_cast<size_t>(n));
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  for (char c : pid) {
+    if (c < '0' || c > '9') return "";
+  }
+  return pid;
+}
+
+// flock(LOCK_EX | LOCK_NB), tried a few times over ~50 ms: StateStore::
+// probeWriter holds a shared lock for an instant, and a writer starting
+// just then must not be refused for it.
+int lockExclusive(int fd) {
+  for (int attempt = 0;; ++attempt) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+    if (errno != EWOULDBLOCK || attempt == 9) return errno;
+    ::usleep(5'000);
+  }
+}
+
 // DIR/writer.lock, held with flock(LOCK_EX) while a process has the state
 // open for writing. flock, not fcntl: LMDB's own fcntl locks on lock.mdb
 // belong to the process and must not be disturbed, and a flock belongs to
@@ -110,9 +135,8 @@ class WriterLock {
   explicit WriterLock(const std::string& dir) : path_(dir + kWriterLockFile) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode);
     if (fd_ < 0) throw StateError(describeErrno("open", path_, errno), errno);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      int err = errno;
-      std::string holder = readHolder();
+    if (int err = lockExclusive(fd_); err != 0) {
+      std::string holder = readLockHolder(fd_);
       ::close(fd_);
       if (err != EWOULDBLOCK) throw StateError(describeErrno("flock", path_, err), err);
       throw StateError("state at " + dir + " is open for writing by another process" +
@@ -132,19 +156,6 @@ class WriterLock {
   WriterLock& operator=(const WriterLock&) = delete;
 
  private:
-  // The holder's pid as it wrote it, or "" (it may be writing it just now).
-  std::string readHolder() const {
-    char text[24];
-    ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
-    if (n <= 0) return "";
-    std::string pid(text, static_cast<size_t>(n));
-    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-    for (char c : pid) {
-      if (c < '0' || c > '9') return "";
-    }
-    return pid;
-  }
-
   std::string path_;
   int fd_ = -1;
 };
@@ -431,6 +442,28 @@ StateStore StateStore::openReadOnly(const std::string& directory) {
   env->schemaVersion = parseSchemaVersion(*env, lookup(*env, txn.get(), StateDb::meta, kSchemaKey));
   commitTxn(*env, std::move(txn));  // a committed read keeps the database handles open
   return StateStore(std::move(env));
+}
+
+StateStore::WriterProbe StateStore::probeWriter(const std::string& directory) {
+  std::string path = directory + kWriterLockFile;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};  // no writer ever opened it
+    throw StateError(describeErrno("open", path, errno), errno);
+  }
+  WriterProbe probe;
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    ::flock(fd, LOCK_UN);
+  } else if (errno == EWOULDBLOCK) {
+    probe.held = true;
+    probe.pid = readLockHolder(fd);
+  } else {
+    int err = errno;
+    ::close(fd);
+    throw StateError(describeErrno("flock", path, err), err);
+  }
+  ::close(fd);
+  return probe;
 }
 
 const Environment& StateStore::environment() const {

@@ -156,6 +156,17 @@ class StateStore {
   // has run.
   static StateStore openReadOnly(const std::string& directory);
 
+  // Whether a process has the state at DIRECTORY open for writing now
+  // (holds DIR/writer.lock), and its pid as it wrote it ("" when unknown).
+  // It takes a shared flock for an instant, which a writer starting just
+  // then waits out. Throws StateError when the lock file cannot be opened
+  // for a reason other than its absence (absent: no writer).
+  struct WriterProbe {
+    bool held = false;
+    std::string pid;
+  };
+  static WriterProbe probeWriter(const std::string& directory);
+
   StateStore(StateStore&&) noexcept;
   StateStore& operator=(StateStore&&) noexcept;
   ~StateStore();

@@ -24,13 +24,14 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
 }  // namespace
 
 HelperChannel::HelperChannel(uv_loop_t* loop, std::string name, std::string programPath, std::string configPath,
-                             Listener* listener)
+                             Listener* listener, uint64_t stableMs)
     : loop_(loop),
       name_(std::move(name)),
       programPath_(std::move(programPath)),
       configPath_(std::move(configPath)),
       listener_(listener),
-      reader_(kMaxReplyBytes) {
+      reader_(kMaxReplyBytes),
+      backoff_(stableMs) {
   uv_timer_init(loop_, &restartTimer_);
   restartTimer_.data = this;
 }
@@ -77,7 +78,7 @@ bool HelperChannel::spawn(std::string* error) {
       self->listener_->onChildLost(*self);
     }
   });
-  startedMonoMs_ = uv_now(loop_);
+  backoff_.started(uv_now(loop_));
   CHECKER_LOG_INFO("%s started (pid %d)", name_.c_str(), process_->pid);
   return true;
 }
@@ -138,7 +139,7 @@ void HelperChannel::onExit(int64_t status, int signal) {
   closeControl();
   if (wasConnected) listener_->onChildLost(*this);
   if (stopping_) return;
-  uint64_t lived = uv_now(loop_) - startedMonoMs_;
+  uint64_t lived = backoff_.livedMs(uv_now(loop_));
   if (restartRequested_) {
     restartRequested_ = false;
     CHECKER_LOG_INFO("%s (pid %d) %s as asked; starting it again", name_.c_str(), pid,
@@ -146,7 +147,7 @@ void HelperChannel::onExit(int64_t status, int signal) {
     uv_timer_start(&restartTimer_, [](uv_timer_t* t) { owner(t->data)->restartNow(); }, 0, 0);
     return;
   }
-  backoff_.afterExit(lived);
+  backoff_.exited(uv_now(loop_));
   CHECKER_LOG_ERROR("%s (pid %d) %s after %llu ms; restarting in %llu ms", name_.c_str(), pid,
                     describeChildEnd(status, signal).c_str(),
                     static_cast<unsigned long long>(lived), static_cast<unsigned long long>(backoff_.delayMs()));
@@ -162,7 +163,7 @@ void HelperChannel::restartNow() {
   ++restarts_;
   std::string error;
   if (!start(&error)) {
-    backoff_.afterFailedStart();
+    backoff_.failedStart();
     CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", name_.c_str(), error.c_str(),
                       static_cast<unsigned long long>(backoff_.delayMs()));
     scheduleRestart();

@@ -14,6 +14,7 @@
 
 #include "ipc/framing.h"
 #include "supervisor/helper_child.h"
+#include "supervisor/restart_backoff.h"
 
 namespace checker {
 
@@ -28,8 +29,10 @@ class HelperChannel {
     ~Listener() = default;
   };
 
-  // NAME: for the log ("mailer", "peerd").
-  HelperChannel(uv_loop_t* loop, std::string name, std::string programPath, std::string configPath, Listener* listener);
+  // NAME: for the log ("mailer", "peerd"). STABLE_MS: how long the child
+  // must stay up for the restart delay to start over (RestartBackoff).
+  HelperChannel(uv_loop_t* loop, std::string name, std::string programPath, std::string configPath, Listener* listener,
+                uint64_t stableMs = RestartBackoff::kStableMs);
   ~HelperChannel();
   HelperChannel(const HelperChannel&) = delete;
   HelperChannel& operator=(const HelperChannel&) = delete;
@@ -48,6 +51,8 @@ class HelperChannel {
 
   int pid() const { return process_ != nullptr ? process_->pid : 0; }
   uint64_t restarts() const { return restarts_; }
+  // The delay before the last restart after a death (0 before any).
+  uint64_t restartDelayMs() const { return backoff_.delayMs(); }
 
  private:
   bool spawn(std::string* error);
@@ -64,8 +69,7 @@ class HelperChannel {
   uv_pipe_t* control_ = nullptr;
   ipc::FrameReader reader_;
   uv_timer_t restartTimer_{};
-  ChildBackoff backoff_;
-  uint64_t startedMonoMs_ = 0;
+  RestartBackoff backoff_;
   uint64_t restarts_ = 0;
   bool stopping_ = false;
   bool restartRequested_ = false;  // restart(): the exit is expected

@@ -1,10 +1,10 @@
 #pragma once
 // What checkerd's long-lived helper children (the worker launcher, the
-// mailer) have in common: how they are spawned, how their end is told in
-// the log, and how long to wait before restarting one that died.
+// mailer, peerd) have in common: how they are spawned and how their end is
+// told in the log. How long to wait before restarting one that died:
+// supervisor/restart_backoff.h.
 #include <uv.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,30 +24,5 @@ int spawnHelperChild(uv_loop_t* loop, uv_process_t* process, const std::string& 
 
 // "exited with status 1" or "was killed by signal 9 (Killed)".
 std::string describeChildEnd(int64_t status, int signal);
-
-// The restart delay: from 100 ms, doubling while the child keeps dying
-// young, at most 10 s; a child that lived a minute starts again from 100 ms.
-
-class ChildBackoff {
- public:
-  static constexpr uint64_t kFirstMs = 100;
-  static constexpr uint64_t kMaxMs = 10'000;
-  static constexpr uint64_t kStableMs = 60'000;
-
-  // The delay after a child that ran LIVED_MS died.
-  uint64_t afterExit(uint64_t livedMs) {
-    delayMs_ = livedMs >= kStableMs ? kFirstMs : std::clamp(delayMs_ * 2, kFirstMs, kMaxMs);
-    return delayMs_;
-  }
-  // The delay after a restart that failed to spawn at all.
-  uint64_t afterFailedStart() {
-    delayMs_ = std::clamp(delayMs_ * 2, kFirstMs, kMaxMs);
-    return delayMs_;
-  }
-  uint64_t delayMs() const { return delayMs_; }
-
- private:
-  uint64_t delayMs_ = 0;
-};
 
 }  // namespace checker

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,20 +23,37 @@ constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
 
 struct Options {
   std::string configPath = "/etc/checker/settings.cfg";
+  bool configGiven = false;
   std::string workerPath;
   std::string jobUser;  // empty: nobody
   uint32_t stopGraceMs = 10'000;
 };
 
+// Also the text of checkerd(8) (packaging/man/help_to_man.cmake).
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: checkerd [-c FILE] [--worker PATH] [--job-user USER] [--stop-grace DURATION]\n"
                "       checkerd --help | --version\n"
+               "\n"
+               "The checker daemon: runs every job of FILE on its schedule, each in a sandboxed\n"
+               "worker, records the state, mails alerts through checker-mailer and answers\n"
+               "peers through checker-peerd. Watch it with: checker status -c FILE\n"
+               "\n"
+               "options:\n"
                "  -c FILE               the config (default /etc/checker/settings.cfg)\n"
                "  --worker PATH         the checker-worker program (default: beside checkerd)\n"
                "  --job-user USER       started as root, run every job as USER and its group\n"
                "                        (default nobody:nogroup)\n"
-               "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n");
+               "  --stop-grace DURATION on SIGTERM, how long running jobs may finish (default 10s)\n"
+               "\n"
+               "signals:\n"
+               "  SIGTERM, SIGINT       stop: running jobs get --stop-grace, then are killed\n"
+               "  SIGHUP                re-read the config (as checker reload); a bad one is refused\n"
+               "\n"
+               "exit codes:\n"
+               "  0    stopped by SIGTERM or SIGINT\n"
+               "  2    bad usage or bad config: nothing was started (do not restart)\n"
+               "  111  the state cannot be opened (e.g. another checkerd has it): retrying may help\n");
 }
 
 bool parseArgs(int argc, char** argv, Options& options) {
@@ -43,6 +61,7 @@ bool parseArgs(int argc, char** argv, Options& options) {
     bool hasValue = i + 1 < argc;
     if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && hasValue) {
       options.configPath = argv[++i];
+      options.configGiven = true;
     } else if (std::strcmp(argv[i], "--worker") == 0 && hasValue) {
       options.workerPath = argv[++i];
     } else if (std::strcmp(argv[i], "--job-user") == 0 && hasValue) {
@@ -78,6 +97,10 @@ int main(int argc, char** argv) {
   }
   if (!parseArgs(argc, argv, options)) {
     usage(stderr);
+    return kExitUsage;
+  }
+  if (!options.configGiven && ::access(options.configPath.c_str(), F_OK) != 0 && errno == ENOENT) {
+    std::fprintf(stderr, "checkerd: missing -c FILE (the config; there is none at %s)\n", options.configPath.c_str());
     return kExitUsage;
   }
   ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us

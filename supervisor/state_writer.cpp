@@ -286,6 +286,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   outboxChanges_.clear();
   selfCheck_.reset();
   reload_.reset();
+  beat_ = false;
 }
 
 }  // namespace checker

@@ -110,8 +110,11 @@ class StateWriter {
   // One job's record as stored, for a job a reload adds (it may have run
   // before under the same identity); nullopt when none or unreadable.
   std::optional<JobRecord> readJobRecord(const std::string& jobId);
+  // Only the heartbeat, for the next flush: checkerd is alive even when no
+  // run finished (state_keys::kHeartbeatEveryMs).
+  void beat() { beat_ = true; }
   bool hasWork() const {
-    return !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value();
+    return beat_ || !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value();
   }
 
  private:
@@ -142,6 +145,7 @@ class StateWriter {
   void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;
+  bool beat_ = false;
 };
 
 }  // namespace checker

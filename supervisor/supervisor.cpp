@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "common/log.h"
+#include "common/state_keys.h"
 #include "common/sys_error.h"
 #include "supervisor/control_server.h"
 #include "supervisor/run_cgroups.h"
@@ -124,6 +125,7 @@ void Supervisor::start() {
   }
   uv_timer_init(loop_, &tick_);
   uv_timer_init(loop_, &flush_);
+  uv_timer_init(loop_, &stateBeat_);
   uv_timer_init(loop_, &stopGrace_);
   uv_timer_init(loop_, &cleanupTimer_);
   uv_timer_init(loop_, &watchdog_);
@@ -131,6 +133,7 @@ void Supervisor::start() {
   uv_signal_init(loop_, &sigint_);
   uv_signal_init(loop_, &sighup_);
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
+                         reinterpret_cast<uv_handle_t*>(&stateBeat_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
                          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
                          reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {
@@ -170,6 +173,12 @@ void Supervisor::start() {
   CHECKER_LOG_INFO("scheduling %zu job(s) with worker %s; open fds: %d", queue_.size(), options_.workerPath.c_str(),
                    countOwnFds());
   armTimer(now);
+  // The state's heartbeat, now and then every few seconds, from the loop:
+  // `checker status` tells a running checkerd from a wedged one by its age.
+  uv_timer_start(&stateBeat_, [](uv_timer_t* t) {
+    owner(t)->writer_.beat();
+    owner(t)->scheduleFlush();
+  }, 0, static_cast<uint64_t>(state_keys::kHeartbeatEveryMs));
   notifyReadyIfUp();  // without peerd, the children are up now
 }
 
@@ -263,6 +272,7 @@ void Supervisor::finishStopIfIdle() {
 void Supervisor::closeHandles() {
   closed_ = true;
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
+                         reinterpret_cast<uv_handle_t*>(&stateBeat_),
                          reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
                          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
                          reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {

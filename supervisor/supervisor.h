@@ -220,6 +220,7 @@ class Supervisor final : private HelperChannel::Listener {
   SupervisorStats stats_;
   uv_timer_t tick_{};
   uv_timer_t flush_{};
+  uv_timer_t stateBeat_{};      // writes the state's heartbeat when nothing else does
   uv_timer_t stopGrace_{};
   uv_timer_t cleanupTimer_{};   // retries removal of run cgroups
   std::vector<uint64_t> pendingCleanups_;

@@ -26,8 +26,8 @@ WorkerLauncher* owner(void* data) { return static_cast<WorkerLauncher*>(data); }
 
 }  // namespace
 
-WorkerLauncher::WorkerLauncher(uv_loop_t* loop, std::string workerPath)
-    : loop_(loop), workerPath_(std::move(workerPath)) {
+WorkerLauncher::WorkerLauncher(uv_loop_t* loop, std::string workerPath, uint64_t stableMs)
+    : loop_(loop), workerPath_(std::move(workerPath)), backoff_(stableMs) {
   uv_timer_init(loop_, &restartTimer_);
   restartTimer_.data = this;
 }
@@ -66,7 +66,7 @@ bool WorkerLauncher::start(std::string* error) {
   poll_.data = this;
   pollOpen_ = true;
   updatePoll();
-  startedMonoMs_ = uv_now(loop_);
+  backoff_.started(uv_now(loop_));
   CHECKER_LOG_INFO("worker launcher started (pid %d)", process_.pid);
   return true;
 }
@@ -219,8 +219,8 @@ void WorkerLauncher::onLauncherExit(int64_t status, int signal) {
     if (status != 0 || signal != 0) CHECKER_LOG_WARN("worker launcher (pid %d) %s at stop", pid, describeChildEnd(status, signal).c_str());
     return;
   }
-  uint64_t lived = uv_now(loop_) - startedMonoMs_;
-  backoff_.afterExit(lived);
+  uint64_t lived = backoff_.livedMs(uv_now(loop_));
+  backoff_.exited(uv_now(loop_));
   CHECKER_LOG_ERROR("worker launcher (pid %d) %s after %llu ms; restarting in %llu ms", pid,
                     describeChildEnd(status, signal).c_str(), static_cast<unsigned long long>(lived),
                     static_cast<unsigned long long>(backoff_.delayMs()));
@@ -234,7 +234,7 @@ void WorkerLauncher::scheduleRestart() {
     std::string error;
     ++self->restarts_;
     if (!self->start(&error)) {
-      self->backoff_.afterFailedStart();
+      self->backoff_.failedStart();
       CHECKER_LOG_ERROR("worker launcher: %s; trying again in %llu ms", error.c_str(),
                         static_cast<unsigned long long>(self->backoff_.delayMs()));
       self->scheduleRestart();

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "supervisor/helper_child.h"
+#include "supervisor/restart_backoff.h"
 
 namespace checker {
 
@@ -35,7 +36,9 @@ class WorkerLauncher {
     ~Listener() = default;
   };
 
-  WorkerLauncher(uv_loop_t* loop, std::string workerPath);
+  // STABLE_MS: how long the launcher must stay up for the restart delay to
+  // start over (RestartBackoff).
+  WorkerLauncher(uv_loop_t* loop, std::string workerPath, uint64_t stableMs = RestartBackoff::kStableMs);
   ~WorkerLauncher();
   WorkerLauncher(const WorkerLauncher&) = delete;
   WorkerLauncher& operator=(const WorkerLauncher&) = delete;
@@ -62,6 +65,8 @@ class WorkerLauncher {
   void stop();
 
   uint64_t restarts() const { return restarts_; }
+  // The delay before the last restart after a death (0 before any).
+  uint64_t restartDelayMs() const { return backoff_.delayMs(); }
   int pid() const { return processAlive_ ? process_.pid : 0; }
 
  private:
@@ -91,8 +96,7 @@ class WorkerLauncher {
   bool pollOpen_ = false;
   int control_ = -1;
   uv_timer_t restartTimer_{};
-  ChildBackoff backoff_;
-  uint64_t startedMonoMs_ = 0;
+  RestartBackoff backoff_;
   uint64_t restarts_ = 0;
   bool stopping_ = false;
   std::deque<Outgoing> outgoing_;

@@ -2,8 +2,9 @@
 // help for every command and the exit codes it documents; `checker status`
 // as a table (plain in a pipe; coloured and cut to the width on a terminal,
 // through a pseudo-terminal from openpty) and as JSON; check-config's names.
-// The state is written here with the supervisor's own encoding, so no
-// checkerd is needed.
+// The state is written here with the supervisor's own encoding, and held
+// open for writing with a fresh heartbeat as a running checkerd holds it,
+// so no checkerd is needed.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -47,9 +48,14 @@ std::string writeConfig(const test::TempDir& dir) {
                                        "[job later]\ntype = tcp\ntarget = 127.0.0.1:3\n");
 }
 
-// Job states as checkerd writes them, through the same encoding.
-void seed(const test::TempDir& dir, bool downFailing) {
+// Job states as checkerd writes them, through the same encoding. The store
+// is returned open, with a fresh heartbeat: while the caller keeps it,
+// `checker status` sees checkerd running.
+[[nodiscard]] StateStore seed(const test::TempDir& dir, bool downFailing) {
   StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter heartbeat(store);
+  heartbeat.beat();
+  heartbeat.flush(static_cast<int64_t>(::time(nullptr)) * 1000);
   WriteTransaction txn = store.beginWrite();
   int64_t now = static_cast<int64_t>(::time(nullptr)) * 1000;
   FinishedRun up;
@@ -71,6 +77,7 @@ void seed(const test::TempDir& dir, bool downFailing) {
   }
   txn.put(StateDb::jobs, down.jobId, encodeState(down));
   txn.commit();
+  return store;
 }
 
 // PROGRAM ARGS with stdout and stderr on a pseudo-terminal COLUMNS wide, and
@@ -136,7 +143,7 @@ TEST(CheckerHelp, ListsEveryCommandAndTheExitCodes) {
     EXPECT_THAT(help.output, HasSubstr("\n  " + std::string(command) + " ")) << command;
   }
   EXPECT_THAT(help.output, HasSubstr("checker help COMMAND"));
-  for (const char* code : {"\n  0    ", "\n  1    ", "\n  2    ", "\n  100  ", "\n  111  "}) {
+  for (const char* code : {"\n  0    ", "\n  1    ", "\n  2    ", "\n  3    ", "\n  100  ", "\n  111  "}) {
     EXPECT_THAT(help.output, HasSubstr(code));
   }
   EXPECT_EQ(checker("help").output, help.output);
@@ -159,6 +166,7 @@ TEST(CheckerHelp, EachCommandHasItsOwnHelpWithOptionsAndExitCodes) {
   test::CommandResult status = checker("status -h");
   EXPECT_THAT(status.output, HasSubstr("  --json "));
   EXPECT_THAT(status.output, HasSubstr("  1    a job or peer is failing"));
+  EXPECT_THAT(status.output, HasSubstr("  3    checkerd is not running, or its heartbeat is stale"));
   test::CommandResult import = checker("help import-state");
   EXPECT_THAT(import.output, HasSubstr("usage: checker import-state [-c FILE] OLD_STATEFILE [--dry-run] [--force]"));
   EXPECT_THAT(import.output, HasSubstr("  111  checkerd"));
@@ -173,9 +181,30 @@ TEST(CheckerHelp, BadUsageExitsTwo) {
   EXPECT_EQ(checker("peers --bogus").exitCode, 2);
   EXPECT_EQ(checker("import-state").exitCode, 2);
   EXPECT_EQ(checker("status -c /nonexistent/settings.cfg").exitCode, 2);
+  test::CommandResult typo = checker("stauts -c /nonexistent");
+  EXPECT_EQ(typo.exitCode, 2);
+  EXPECT_THAT(typo.output, ::testing::StartsWith("checker: unknown command 'stauts'; did you mean 'status'?\n"));
+  EXPECT_THAT(checker("help chek-config").output, HasSubstr("no command 'chek-config'; did you mean 'check-config'?"));
+  EXPECT_THAT(checker("frobnicate").output, Not(HasSubstr("did you mean")));
+  EXPECT_THAT(checker("status -c").output, HasSubstr("checker status: -c needs a FILE (the config)"));
   test::CommandResult version = checker("--version");
   EXPECT_EQ(version.exitCode, 0);
   EXPECT_THAT(version.output, ::testing::StartsWith("checker "));
+}
+
+// Without -c the default config is read; when there is none, the error
+// names the option rather than only the missing file.
+TEST(CheckerHelp, AMissingDefaultConfigNamesTheOption) {
+  if (::access("/etc/checker/settings.cfg", F_OK) == 0) GTEST_SKIP() << "this machine has a default config";
+  for (const char* command : {"check-config", "status", "peers", "reload"}) {
+    test::CommandResult run = checker(command);
+    EXPECT_EQ(run.exitCode, 2) << command;
+    EXPECT_EQ(run.output, std::string("checker ") + command +
+                              ": missing -c FILE (the config; there is none at /etc/checker/settings.cfg)\n");
+  }
+  test::CommandResult daemon = test::runCommand(std::string(CHECKER_BIN_DIR) + "/checkerd");
+  EXPECT_EQ(daemon.exitCode, 2);
+  EXPECT_EQ(daemon.output, "checkerd: missing -c FILE (the config; there is none at /etc/checker/settings.cfg)\n");
 }
 
 // --- check-config ----------------------------------------------------------
@@ -217,7 +246,7 @@ TEST(CheckerRunJob, RunsAsTheJobUser) {
 TEST(CheckerStatusOutput, APlainTableInAPipeAndExitOneWhenAJobFails) {
   test::TempDir dir;
   std::string cfg = writeConfig(dir);
-  seed(dir, true);
+  StateStore running = seed(dir, true);
   test::CommandResult table = checker("status -c " + cfg);
   EXPECT_EQ(table.exitCode, 1) << table.output;
   EXPECT_THAT(table.output, Not(HasSubstr("\x1b"))) << "no colour in a pipe";
@@ -234,9 +263,9 @@ TEST(CheckerStatusOutput, ExitZeroWhenEveryJobIsOkOrNeverRun) {
   test::TempDir dir;
   std::string cfg = writeConfig(dir);
   test::CommandResult none = checker("status -c " + cfg);
-  EXPECT_EQ(none.exitCode, 0) << none.output;  // checkerd has not run yet
+  EXPECT_EQ(none.exitCode, 3) << none.output;  // checkerd has not run yet (status_daemon_test)
   EXPECT_THAT(none.output, HasSubstr("state: no state at " + dir.file("state")));
-  seed(dir, false);
+  StateStore running = seed(dir, false);
   test::CommandResult ok = checker("status -c " + cfg);
   EXPECT_EQ(ok.exitCode, 0) << ok.output;
   EXPECT_THAT(ok.output, HasSubstr("\nno job failing: 2 ok, 2 not run yet\n"));
@@ -248,7 +277,7 @@ TEST(CheckerStatusOutput, ExitZeroWhenEveryJobIsOkOrNeverRun) {
 TEST(CheckerStatusOutput, JsonKeepsItsKeys) {
   test::TempDir dir;
   std::string cfg = writeConfig(dir);
-  seed(dir, true);
+  StateStore running = seed(dir, true);
   test::CommandResult json = checker("status -c " + cfg + " --json");
   EXPECT_EQ(json.exitCode, 1);
   for (const char* key : {"\"schema\": 1", "\"servername\": \"cmd-test\"", "\"healthy\": false", "\"state_error\": \"\"",
@@ -270,7 +299,7 @@ TEST(CheckerStatusOutput, JsonKeepsItsKeys) {
 TEST(CheckerStatusOutput, ColourAndTheWidthOnATerminal) {
   test::TempDir dir;
   std::string cfg = writeConfig(dir);
-  seed(dir, true);
+  StateStore running = seed(dir, true);
   PtyRun run = runOnTerminal({kChecker, "status", "-c", cfg}, 100, nullptr);
   EXPECT_EQ(run.exitCode, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr("\x1b[31mfailing\x1b[0m"));
@@ -297,7 +326,7 @@ TEST(CheckerStatusOutput, ColourAndTheWidthOnATerminal) {
 TEST(CheckerStatusOutput, NoColorTurnsColourOffOnATerminal) {
   test::TempDir dir;
   std::string cfg = writeConfig(dir);
-  seed(dir, true);
+  StateStore running = seed(dir, true);
   PtyRun run = runOnTerminal({kChecker, "status", "-c", cfg}, 100, "1");
   EXPECT_EQ(run.exitCode, 1);
   EXPECT_THAT(run.output, HasSubstr("failing"));

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "cli/terminal.h"
+#include "common/state_keys.h"
 
 namespace checker::cli {
 namespace {
@@ -86,7 +87,63 @@ TEST(StatusExitCode, OkOrNeverRunWithHealthyMailIsZero) {
   EXPECT_EQ(statusExitCode(r), kExitOk);
   r.stateError = "no state at /x: has checkerd run with this config?";
   r.stateMissing = true;
-  EXPECT_EQ(statusExitCode(r), kExitOk) << "before checkerd's first start every job is never run";
+  EXPECT_EQ(statusExitCode(r), kExitOk) << "a checkerd holding the lock, about to create the state";
+}
+
+TEST(StatusExitCode, CheckerdNotRunningOrStaleIsThreeWhateverTheJobsSay) {
+  StatusReport r;
+  r.jobs = {job("a", "ok")};
+  r.daemon = kDaemonNotRunning;
+  EXPECT_EQ(statusExitCode(r), kExitDaemonDown);
+  r.daemon = kDaemonStale;
+  EXPECT_EQ(statusExitCode(r), kExitDaemonDown);
+  r.jobs = {job("a", "failing", 2)};
+  EXPECT_EQ(statusExitCode(r), kExitDaemonDown) << "what is failing may be old; checkerd's absence is not";
+  EXPECT_THAT(statusJson(r), HasSubstr("\"healthy\": false, \"daemon\": \"stale\""));
+}
+
+TEST(DaemonState, TheLockThenTheHeartbeatsAge) {
+  const int64_t stale = state_keys::kHeartbeatStaleMs;
+  EXPECT_STREQ(daemonState(false, true, kNow, kNow), kDaemonNotRunning);
+  EXPECT_STREQ(daemonState(false, false, 0, kNow), kDaemonNotRunning);
+  EXPECT_STREQ(daemonState(true, true, kNow - stale, kNow), kDaemonRunning);
+  EXPECT_STREQ(daemonState(true, true, kNow - stale - 1, kNow), kDaemonStale);
+  EXPECT_STREQ(daemonState(true, true, 0, kNow), kDaemonStale) << "held, but never a heartbeat";
+  EXPECT_STREQ(daemonState(true, true, kNow + 600'000, kNow), kDaemonRunning) << "the clock was stepped back";
+  EXPECT_STREQ(daemonState(true, false, 0, kNow), kDaemonRunning) << "the state unreadable: the lock decides";
+  EXPECT_GE(stale, 3 * state_keys::kHeartbeatEveryMs) << "one late beat is not stale";
+}
+
+TEST(StatusText, TheFirstLineSaysWhetherCheckerdRuns) {
+  StatusReport r;
+  r.jobs = {job("web", "ok")};
+  r.daemonPid = "42";
+  EXPECT_THAT(statusText(r, kPipe, kNow), ::testing::StartsWith("checkerd: running (pid 42)\n"));
+  r.daemon = kDaemonStale;
+  r.heartbeatUnixMs = kNow - 300'000;
+  std::string stale = statusText(r, kPipe, kNow);
+  EXPECT_THAT(stale, ::testing::StartsWith("checkerd: NOT RESPONDING: a process (pid 42) has the state open, but its "
+                                           "heartbeat is 5m ago (stale after 60s); what follows may be old\n"));
+  EXPECT_THAT(stale, HasSubstr("\ncheckerd is stale; no job failing: 1 ok\n"));
+  r.daemon = kDaemonNotRunning;
+  r.daemonPid = "";
+  r.stateDir = "/var/lib/checker";
+  std::string down = statusText(r, {true, 0}, kNow);
+  EXPECT_THAT(down, ::testing::StartsWith("\x1b[31mcheckerd: NOT RUNNING: nothing has the state at /var/lib/checker "
+                                          "open; what follows is as it was left\x1b[0m\n"));
+  EXPECT_THAT(down, HasSubstr("checkerd is not running; no job failing: 1 ok"));
+}
+
+// The email self-check that has not run (nomail: it never will) is counted
+// as not run, never among the jobs that are ok.
+TEST(StatusText, TheNeverRunSelfCheckIsNotCountedOk) {
+  StatusReport r;
+  JobRow selfCheck = job("email self-check", "not yet run");
+  selfCheck.system = true;
+  selfCheck.runs = 0;
+  selfCheck.outcome = "-";
+  r.jobs = {job("web", "ok"), job("db", "ok"), selfCheck};
+  EXPECT_THAT(statusText(r, kPipe, kNow), HasSubstr("\nno job failing: 2 ok, 1 not run yet\n"));
 }
 
 TEST(StatusExitCode, AnythingFailingIsOne) {
@@ -156,6 +213,7 @@ TEST(StatusJson, KeysScriptsRelyOn) {
   r.lastReload = ReloadRow{8, false, "the running config stays: s.cfg:3: bad"};
   std::string json = statusJson(r);
   EXPECT_THAT(json, ::testing::StartsWith("{\"schema\": 1, \"servername\": \"alpha\", \"healthy\": false, "
+                                          "\"daemon\": \"running\", "
                                           "\"state_error\": \"\", \"heartbeat_unix_ms\": 5, \"outbox\": {\"nomail\": false, "
                                           "\"pending\": 0, \"oldest_pending_unix_ms\": 0, \"last_error\": \"\", \"refused\": []}, "
                                           "\"mail_problem\": false, \"mail_problem_why\": \"\", \"peers\": [{\"name\": \"friend\", "

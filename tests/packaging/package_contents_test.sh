@@ -67,6 +67,7 @@ drwxr-xr-x root/root usr/share/doc/checker
 -rw-r--r-- root/root usr/share/doc/checker/README.md
 -rw-r--r-- root/root usr/share/doc/checker/architecture.md
 -rw-r--r-- root/root usr/share/doc/checker/changelog.gz
+-rw-r--r-- root/root usr/share/doc/checker/cli.md
 -rw-r--r-- root/root usr/share/doc/checker/copyright
 -rw-r--r-- root/root usr/share/doc/checker/configuration.md
 drwxr-xr-x root/root usr/share/doc/checker/examples
@@ -74,6 +75,11 @@ drwxr-xr-x root/root usr/share/doc/checker/examples
 drwxr-xr-x root/root usr/share/lintian
 drwxr-xr-x root/root usr/share/lintian/overrides
 -rw-r--r-- root/root usr/share/lintian/overrides/checker
+drwxr-xr-x root/root usr/share/man
+drwxr-xr-x root/root usr/share/man/man1
+-rw-r--r-- root/root usr/share/man/man1/checker.1.gz
+drwxr-xr-x root/root usr/share/man/man8
+-rw-r--r-- root/root usr/share/man/man8/checkerd.8.gz
 LIST
 sort -k3 -o "$work/expected" "$work/expected"
 if ! diff -u "$work/expected" "$work/list" >"$work/diff"; then
@@ -82,6 +88,34 @@ if ! diff -u "$work/expected" "$work/list" >"$work/diff"; then
 fi
 [ "$(readlink "$root/usr/lib/x86_64-linux-gnu/libchecker_job_api.so.1")" = "libchecker_job_api.so.$version" ] ||
   fail "libchecker_job_api.so.1 does not point to libchecker_job_api.so.$version"
+
+# --- Every program on the PATH has its manual page (section 1 for bin, 8
+# for sbin), gzipped, made from its own --help: it renders without a
+# warning and holds what --help says (the options, the exit codes).
+for program in "$root"/usr/bin/* "$root"/usr/sbin/*; do
+  name=$(basename "$program")
+  case "$program" in */sbin/*) section=8 ;; *) section=1 ;; esac
+  page=$root/usr/share/man/man$section/$name.$section.gz
+  if [ ! -f "$page" ]; then
+    fail "$name has no manual page ($page)"
+    continue
+  fi
+  gzip -t "$page" || fail "$page is not gzip"
+  gzip -dc "$page" | grep -q "^\.TH ${name^^} $section " || fail "$page has no .TH ${name^^} $section"
+  if command -v man >/dev/null; then
+    MANWIDTH=200 man --warnings -E UTF-8 -l "$page" >"$work/$name.txt" 2>"$work/$name.warnings" ||
+      fail "man cannot render $page"
+    [ ! -s "$work/$name.warnings" ] || { fail "man warns about $page:"; cat "$work/$name.warnings" >&2; }
+    grep -q -- "-c, --config FILE\|-c FILE " "$work/$name.txt" || fail "$page lacks the -c option of --help"
+    grep -q "exit codes:" "$work/$name.txt" || fail "$page lacks the exit codes of --help"
+  fi
+done
+if command -v man >/dev/null; then
+  # Each command's own help is in checker(1).
+  for command in check-config run-job status reload peers test-email import-state; do
+    grep -q "usage: checker $command " "$work/checker.txt" || fail "checker.1 lacks 'checker help $command'"
+  done
+fi
 
 # --- Control fields.
 field() { dpkg-deb -f "$deb" "$1"; }

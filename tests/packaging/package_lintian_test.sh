@@ -26,6 +26,12 @@ if [ "$status" -ne 0 ]; then
   echo "FAIL: lintian exit $status: errors (E:) above" >&2
   exit 1
 fi
+# Every program on the PATH has a manual page, and lintian has nothing to
+# say about them; an override (O:) would hide a missing one: none is allowed.
+if grep -E '^[EWIO]: checker: (no-manual-page|manpage-|groff-message)' "$work/tags"; then
+  echo "FAIL: a manual page is missing or has problems (packaging/man/help_to_man.cmake)" >&2
+  exit 1
+fi
 # An override that no longer matches would hide nothing and mislead.
 if grep -E '^[EWI]: checker: (unused-override|mismatched-override)' "$work/tags"; then
   echo "FAIL: packaging/debian/lintian-overrides has an override that matches no tag" >&2
