@@ -23,7 +23,7 @@
 namespace checker::cli {
 namespace {
 
-JobRow rowFor(const JobDefinition& job, const StateReader* txn) {
+JobRow rowFor(const JobDefinition& job, const Config& config, const StateReader* txn) {
   JobRow row;
   row.id = job.id();
   row.name = job.name();
@@ -31,6 +31,12 @@ JobRow rowFor(const JobDefinition& job, const StateReader* txn) {
   row.system = job.system();
   if (job.system()) row.state = "not yet run";
   std::optional<JobStatus> s = txn ? readJobStatus(*txn, job.id()) : std::nullopt;
+  // A self-check checkerd does not schedule would say "not yet run" forever.
+  if (std::string why = selfCheckOffReason(config.email); job.type() == "email_selfcheck" && !why.empty()) {
+    row.state = "off";
+    row.message = "not scheduled: " + why;
+    return row;
+  }
   if (!s) return row;
   if (s->unreadable) {
     row.state = "unreadable";
@@ -96,7 +102,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
-    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, &txn));
+    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, loaded.config, &txn));
     report.heartbeatUnixMs = readHeartbeat(txn);
     report.outbox = readOutbox(txn);
     MailHealth health = mailHealth(readLastSelfCheck(txn), report.outbox.entries, wallClockNowMs());
@@ -109,7 +115,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
     report.stateError = e.what();
     report.stateMissing = e.code() == ENOENT;
     report.jobs.clear();
-    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, nullptr));
+    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, loaded.config, nullptr));
     report.peers = readPeers(loaded.config, nullptr);
   }
   report.daemon = daemonState(writer.held, heartbeatKnown, report.heartbeatUnixMs, wallClockNowMs());

@@ -13,6 +13,8 @@ namespace {
 
 bool failing(const JobRow& job) { return job.state == "failing" || job.state == "unreadable"; }
 bool neverRun(const JobRow& job) { return job.runs == 0 && (job.state == "never run" || job.state == "not yet run"); }
+// Rows with nothing to show yet: dimmed, their counts "-".
+bool quiet(const JobRow& job) { return neverRun(job) || job.state == "off"; }
 
 Style jobStyle(const JobRow& job) {
   if (failing(job)) return Style::bad;
@@ -30,9 +32,9 @@ std::string jobsTable(const StatusReport& report, const TerminalOutput& out, int
   Table table({{"JOB"}, {"STATE"}, {"FAILS", true}, {"LAST RUN"}, {"FAILING SINCE"}, {"MESSAGE"}});
   for (const JobRow& job : report.jobs) {
     Style style = jobStyle(job);
-    table.add({{job.name, neverRun(job) ? Style::dim : Style::plain},
+    table.add({{job.name, quiet(job) ? Style::dim : Style::plain},
                {job.state, style},
-               {neverRun(job) ? "-" : std::to_string(job.failures), job.failures > 0 ? Style::bad : Style::plain},
+               {quiet(job) ? "-" : std::to_string(job.failures), job.failures > 0 ? Style::bad : Style::plain},
                {ageOf(job.lastRunUnixMs, now)},
                {localTime(job.firstFailureUnixMs)},
                {jobMessage(job)}});
@@ -88,16 +90,18 @@ std::string daemonLine(const StatusReport& report, const TerminalOutput& out, in
 
 std::string summary(const StatusReport& report, const TerminalOutput& out) {
   std::vector<std::string> names;
-  size_t notRun = 0;
+  size_t notRun = 0, off = 0;
   for (const JobRow& job : report.jobs) {
     if (failing(job)) names.push_back(job.name);
     if (neverRun(job)) ++notRun;
+    if (job.state == "off") ++off;
   }
   std::string total = std::to_string(report.jobs.size());
   if (names.empty()) {
     std::string line = std::string(report.daemon == kDaemonRunning ? "" : "checkerd is " + report.daemon + "; ") +
-                       "no job failing: " + std::to_string(report.jobs.size() - notRun) + " ok" +
-                       (notRun ? ", " + std::to_string(notRun) + " not run yet" : "");
+                       "no job failing: " + std::to_string(report.jobs.size() - notRun - off) + " ok" +
+                       (notRun ? ", " + std::to_string(notRun) + " not run yet" : "") +
+                       (off ? ", " + std::to_string(off) + " off" : "");
     return paint(line, Style::good, out.colour) + "\n";
   }
   std::string list;

@@ -16,7 +16,8 @@ inline constexpr int kStatusJsonSchema = 1;
 
 struct JobRow {
   std::string id, name, type;
-  std::string state = "never run";  // "never run", "not yet run" (system jobs), "ok", "failing", "unreadable"
+  std::string state = "never run";  // "never run", "not yet run" (system jobs), "off" (a self-check
+                                    // checkerd does not schedule), "ok", "failing", "unreadable"
   bool system = false;
   uint32_t failures = 0, successes = 0;
   int64_t lastRunUnixMs = 0, firstFailureUnixMs = 0, lastNotifyUnixMs = 0;

@@ -269,6 +269,12 @@ const char* exposureName(Exposure exposure) {
   return "?";
 }
 
+std::string selfCheckOffReason(const EmailSettings& email) {
+  if (email.noMail) return "nomail is set";
+  if (email.imapServer.empty()) return "no imapserver";
+  return "";
+}
+
 std::string formatDiagnostic(const std::string& path, const Diagnostic& d) {
   if (d.line <= 0) return path + ": " + d.message;
   return path + ":" + std::to_string(d.line) + ": " + d.message;

@@ -116,6 +116,10 @@ struct Config {
   std::vector<JobSection> jobs;
 };
 
+// Why the email self-check is not scheduled ("nomail is set", "no
+// imapserver"), or "" when it is: checkerd and `checker status` must agree.
+std::string selfCheckOffReason(const EmailSettings& email);
+
 // Formats "FILE:LINE: message" (or "FILE: message" for line 0).
 std::string formatDiagnostic(const std::string& path, const Diagnostic& d);
 

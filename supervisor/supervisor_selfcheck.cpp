@@ -17,8 +17,8 @@ constexpr uint64_t kAnswerSlackMs = 60'000;
 }  // namespace
 
 bool Supervisor::isSelfCheck(const Job& job) const {
-  return job.def.system() && job.def.type() == "email_selfcheck" && mailer_ != nullptr && !config_.email.noMail &&
-         !config_.email.imapServer.empty();
+  return job.def.system() && job.def.type() == "email_selfcheck" && mailer_ != nullptr &&
+         selfCheckOffReason(config_.email).empty();
 }
 
 void Supervisor::startSelfCheck(size_t index) {

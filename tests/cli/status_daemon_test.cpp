@@ -65,7 +65,7 @@ TEST(CheckerStatusDaemon, AStateNobodyHoldsIsNotRunningWhateverTheJobsSay) {
   test::CommandResult status = checker("status -c " + cfg);
   EXPECT_EQ(status.exitCode, kExitDaemonDown) << status.output;
   EXPECT_THAT(status.output, StartsWith("checkerd: NOT RUNNING: "));
-  EXPECT_THAT(status.output, HasSubstr("\ncheckerd is not running; no job failing: 0 ok, 1 not run yet\n"));
+  EXPECT_THAT(status.output, HasSubstr("\ncheckerd is not running; no job failing: 0 ok, 1 off\n"));
   test::CommandResult json = checker("status --json -c " + cfg);
   EXPECT_EQ(json.exitCode, kExitDaemonDown);
   EXPECT_THAT(json.output, HasSubstr("\"healthy\": false, \"daemon\": \"not running\""));
