@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@
 #include "ipc/launcher.capnp.h"
 #include "worker/one_request.h"
 #include "worker/process_setup.h"
+#include "worker/run_namespaces.h"
 
 namespace checker::worker {
 namespace {
@@ -95,14 +97,12 @@ class Launcher {
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
     pid_t pid = handToSpare(fds);
-    if (pid == 0) {
-      pid_t launcher = ::getpid();
-      pid = ::fork();
-      if (pid == 0) becomeWorker(fds, launcher);  // never returns
+    if (pid == 0) {  // no spare was ready: one now, for this run
+      makeSpare();
+      pid = handToSpare(fds);
     }
-    int err = errno;
     closeAll(fds);
-    if (pid < 0) return notStarted(runId, describeErrno("fork", "", err));
+    if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
     pids_[runId] = pid;
     capnp::MallocMessageBuilder builder;
@@ -111,14 +111,6 @@ class Launcher {
     started.setPid(pid);
     send(builder);
     makeSpare();  // while this run goes: the next one finds it ready
-  }
-
-  [[noreturn]] void becomeWorker(const std::vector<int>& fds, pid_t launcher) {
-    ::close(control_);
-    ::close(childSignals_);
-    if (spare_.channel >= 0) ::close(spare_.channel);
-    std::string sessionError = prepareWorkerProcess(launcher);
-    runWith(fds, sessionError);
   }
 
   // The run's descriptors become stdin, stdout and stderr; then the request
@@ -146,19 +138,34 @@ class Launcher {
   void makeSpare() {
     if (spare_.pid > 0) return;
     int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;  // runs fork directly
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      spareError_ = describeErrno("socketpair", "spare", errno);
+      return;
+    }
     pid_t launcher = ::getpid();
-    pid_t pid = ::fork();
+    bool init = namespaces_;
+    pid_t pid = init ? cloneIntoNamespaces() : ::fork();
+    if (pid < 0 && init && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
+      // Not allowed here (a unit's RestrictNamespaces=, a container): said
+      // once; runs that ask for isolation then fail in their sandbox step.
+      CHECKER_LOG_WARN("launcher: %s: runs get no namespaces of their own",
+                       describeErrno("clone", "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
+      namespaces_ = init = false;
+      pid = ::fork();
+    }
     if (pid == 0) {
       ::close(pair[0]);
+      if (init) becomeSpareInit(pair[1]);
       becomeSpare(pair[1], launcher);
     }
+    int err = errno;
     ::close(pair[1]);
     if (pid < 0) {
+      spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
       ::close(pair[0]);
       return;
     }
-    spare_ = {pid, pair[0]};
+    spare_ = {pid, pair[0], init};
   }
 
   [[noreturn]] void becomeSpare(int channel, pid_t launcher) {
@@ -168,6 +175,29 @@ class Launcher {
     std::vector<int> fds = receiveFds(channel);
     ::close(channel);
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);  // the launcher is gone or never sent
+    runWith(fds, sessionError);
+  }
+
+  // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
+  // group are the run's: killing the group, or init alone, ends the run.
+  // Its parent check is the channel: if the launcher died before the death
+  // signal was armed, the worker reads end-of-file and both exit.
+  [[noreturn]] void becomeSpareInit(int channel) {
+    ::close(control_);
+    ::close(childSignals_);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    std::string sessionError;
+    ensureOwnSession(&sessionError);
+    std::string mountError = mountScaffolding();
+    pid_t worker = ::fork();
+    if (worker < 0) ::_exit(kExitParentGone);
+    if (worker > 0) serveAsInit(worker, channel);
+    isolation() = {true, mountError};
+    watchParent(1);
+    resetInheritedSignals();
+    std::vector<int> fds = receiveFds(channel);
+    ::close(channel);
+    if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
     runWith(fds, sessionError);
   }
 
@@ -188,7 +218,11 @@ class Launcher {
     Spare spare = spare_;
     spare_ = {};
     bool sent = ipc::sendWithFds(spare.channel, &byte, 1, fds.data(), kRunFds, MSG_NOSIGNAL) == 1;
-    ::close(spare.channel);
+    if (sent && spare.init) {
+      statusChannels_[spare.pid] = spare.channel;  // init reports the worker's end on it
+    } else {
+      ::close(spare.channel);
+    }
     if (sent) return spare.pid;
     ::kill(spare.pid, SIGKILL);  // a spare that cannot take a run is of no use; reaped as any child
     return 0;
@@ -219,6 +253,7 @@ class Launcher {
       int status = 0;
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
+      reportedStatus(pid, &status);
       if (pid == spare_.pid) {  // died before it was used: the next run forks one
         ::close(spare_.channel);
         spare_ = {};
@@ -235,6 +270,19 @@ class Launcher {
       runs_.erase(found);
       send(builder);
     }
+  }
+
+  // An isolated run's launcher child is its init: the worker's own end is
+  // what init sent, unless init was killed first (then init's end is the run's).
+  void reportedStatus(pid_t pid, int* status) {
+    auto found = statusChannels_.find(pid);
+    if (found == statusChannels_.end()) return;
+    int reported = 0;
+    if (::recv(found->second, &reported, sizeof reported, MSG_DONTWAIT) == static_cast<ssize_t>(sizeof reported)) {
+      *status = reported;
+    }
+    ::close(found->second);
+    statusChannels_.erase(found);
   }
 
   void notStarted(uint64_t runId, const std::string& why) {
@@ -266,6 +314,8 @@ class Launcher {
       spare_ = {};
     }
     for (const auto& [pid, runId] : runs_) killRun(pid);
+    for (const auto& [pid, channel] : statusChannels_) ::close(channel);
+    statusChannels_.clear();
     while (!runs_.empty()) {
       int status = 0;
       pid_t pid = ::waitpid(-1, &status, 0);
@@ -283,7 +333,8 @@ class Launcher {
 
   struct Spare {
     pid_t pid = 0;
-    int channel = -1;  // where the run's descriptors are sent
+    int channel = -1;   // where the run's descriptors are sent
+    bool init = false;  // the init of the run's namespaces, not the worker itself
   };
 
   int control_;
@@ -291,6 +342,9 @@ class Launcher {
   Spare spare_;
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
+  std::unordered_map<pid_t, int> statusChannels_;  // init pid -> its status channel
+  bool namespaces_ = ::geteuid() == 0;  // runs in namespaces of their own (needs root)
+  std::string spareError_;               // why the last spare could not be forked
 };
 
 // Plugins link libchecker_job_api.so and so libstdc++.so: loaded once here,
