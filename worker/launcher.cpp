@@ -42,12 +42,22 @@ class Launcher {
   // Returns the exit code once the socket has ended.
   int serve() {
     makeSpare();
-    pollfd fds[2] = {{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}};
+    std::vector<pollfd> fds;
+    std::vector<pid_t> inits;  // whose status channel each fds[2 + i] is
     for (;;) {
-      if (::poll(fds, 2, -1) < 0) {
+      fds.assign({{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}});
+      inits.clear();
+      for (const auto& [pid, channel] : statusChannels_) {
+        fds.push_back({channel, POLLIN, 0});
+        inits.push_back(pid);
+      }
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
         if (errno == EINTR) continue;
         CHECKER_LOG_ERROR("launcher: %s", describeErrno("poll", "", errno).c_str());
         return stopAll(kExitParentGone);
+      }
+      for (size_t i = 0; i < inits.size(); ++i) {
+        if (fds[2 + i].revents != 0) workerEnded(inits[i]);
       }
       if (fds[1].revents != 0) reapExited();
       if (fds[0].revents != 0 && !receive()) return stopAll(kExitOk);
@@ -259,17 +269,41 @@ class Launcher {
         spare_ = {};
         continue;
       }
-      auto found = runs_.find(pid);
-      if (found == runs_.end()) continue;
-      capnp::MallocMessageBuilder builder;
-      auto report = builder.initRoot<ipc::FromLauncher>().initExited();
-      report.setRunId(found->second);
-      report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
-      report.setTermSignal(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-      pids_.erase(found->second);
-      runs_.erase(found);
-      send(builder);
+      reportExit(pid, status);
     }
+  }
+
+  // The run of launcher child PID ended with STATUS (a no-op when it was
+  // reported already).
+  void reportExit(pid_t pid, int status) {
+    auto found = runs_.find(pid);
+    if (found == runs_.end()) return;
+    capnp::MallocMessageBuilder builder;
+    auto report = builder.initRoot<ipc::FromLauncher>().initExited();
+    report.setRunId(found->second);
+    report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+    report.setTermSignal(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    pids_.erase(found->second);
+    runs_.erase(found);
+    send(builder);
+  }
+
+  // Init sent its worker's end (or closed its channel, dying): the run is
+  // over now. Its namespaces are torn down while init exits, which takes a
+  // while (the kernel waits for an RCU grace period to drop the mounts):
+  // that need not delay the report. Init is alive or a zombie until reaped,
+  // so its group id is still the run's: what the run left there dies now.
+  void workerEnded(pid_t init) {
+    auto found = statusChannels_.find(init);
+    if (found == statusChannels_.end()) return;
+    int status = 0;
+    ssize_t got = ::recv(found->second, &status, sizeof status, MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    ::close(found->second);
+    statusChannels_.erase(found);
+    if (got != static_cast<ssize_t>(sizeof status)) return;  // init died first: reaped as any child
+    ::kill(-init, SIGKILL);
+    reportExit(init, status);
   }
 
   // An isolated run's launcher child is its init: the worker's own end is
