@@ -13,7 +13,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,7 +34,11 @@ namespace {
 
 // A control message is a few dozen bytes; anything bigger is not ours.
 constexpr size_t kMaxControlBytes = 512;
-constexpr size_t kRunFds = 3;  // stdin, stdout, stderr of the run
+constexpr size_t kRunFds = 3;
+// Spares kept ready. An isolated run's spare takes a while to make (a
+// clone into new namespaces, its mounts, a second fork): one made while a
+// run goes is often not ready for the very next run on a busy machine.
+constexpr size_t kSpares = 2;  // stdin, stdout, stderr of the run
 static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descriptors");
 
 class Launcher {
@@ -146,11 +152,15 @@ class Launcher {
   // knows nothing of any run until then.
 
   void makeSpare() {
-    if (spare_.pid > 0) return;
+    while (spares_.size() < kSpares && makeOneSpare()) {
+    }
+  }
+
+  bool makeOneSpare() {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
       spareError_ = describeErrno("socketpair", "spare", errno);
-      return;
+      return false;
     }
     pid_t launcher = ::getpid();
     bool init = namespaces_;
@@ -165,6 +175,7 @@ class Launcher {
     }
     if (pid == 0) {
       ::close(pair[0]);
+      for (const Spare& other : spares_) ::close(other.channel);  // theirs to end, not ours to hold
       if (init) becomeSpareInit(pair[1]);
       becomeSpare(pair[1], launcher);
     }
@@ -173,9 +184,10 @@ class Launcher {
     if (pid < 0) {
       spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
       ::close(pair[0]);
-      return;
+      return false;
     }
-    spare_ = {pid, pair[0], init};
+    spares_.push_back({pid, pair[0], init});
+    return true;
   }
 
   [[noreturn]] void becomeSpare(int channel, pid_t launcher) {
@@ -223,10 +235,10 @@ class Launcher {
   // Passes the run's descriptors to the spare; its pid, or 0 when there is
   // no spare that took them (the caller forks then).
   pid_t handToSpare(const std::vector<int>& fds) {
-    if (spare_.pid <= 0) return 0;
+    if (spares_.empty()) return 0;
     char byte = 'r';
-    Spare spare = spare_;
-    spare_ = {};
+    Spare spare = spares_.front();
+    spares_.pop_front();
     bool sent = ipc::sendWithFds(spare.channel, &byte, 1, fds.data(), kRunFds, MSG_NOSIGNAL) == 1;
     if (sent && spare.init) {
       statusChannels_[spare.pid] = spare.channel;  // init reports the worker's end on it
@@ -264,9 +276,10 @@ class Launcher {
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       reportedStatus(pid, &status);
-      if (pid == spare_.pid) {  // died before it was used: the next run forks one
-        ::close(spare_.channel);
-        spare_ = {};
+      auto spare = std::find_if(spares_.begin(), spares_.end(), [pid](const Spare& s) { return s.pid == pid; });
+      if (spare != spares_.end()) {  // died before it was used: the next run forks one
+        ::close(spare->channel);
+        spares_.erase(spare);
         continue;
       }
       reportExit(pid, status);
@@ -342,11 +355,11 @@ class Launcher {
 
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
-    if (spare_.pid > 0) {
-      ::close(spare_.channel);  // the spare reads end-of-file and exits
-      runs_[spare_.pid] = 0;     // and is waited for with the runs
-      spare_ = {};
+    for (const Spare& spare : spares_) {
+      ::close(spare.channel);  // the spare reads end-of-file and exits
+      runs_[spare.pid] = 0;     // and is waited for with the runs
     }
+    spares_.clear();
     for (const auto& [pid, runId] : runs_) killRun(pid);
     for (const auto& [pid, channel] : statusChannels_) ::close(channel);
     statusChannels_.clear();
@@ -373,7 +386,7 @@ class Launcher {
 
   int control_;
   int childSignals_;
-  Spare spare_;
+  std::deque<Spare> spares_;  // forked ahead, oldest first
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
   std::unordered_map<pid_t, int> statusChannels_;  // init pid -> its status channel
