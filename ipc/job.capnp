@@ -62,6 +62,12 @@ struct Sandbox {
   runUid @3 :UInt32;
   runGid @4 :UInt32;
   useNprocLimit @5 :Bool;    # no cgroup pids limit: fall back to RLIMIT_NPROC
+  isolate @6 :Bool;          # own pid and mount namespaces: a private /proc,
+                             # a private scratch /tmp, /var/tmp, /dev/shm of
+                             # scratchBytes, everything else read-only
+  scratchBytes @7 :UInt64;   # the scratch tmpfs's size (all three share it)
+  writablePaths @8 :List(Text);  # absolute paths left writable (job config)
+  capabilities @9 :List(Text);   # ambient capabilities kept ("net_raw")
 }
 
 # A message a job composed for its admin (the seed's onFailure /

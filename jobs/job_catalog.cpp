@@ -15,6 +15,7 @@
 #include "common/config_section.h"
 #include "common/http_url.h"
 #include "jobs/command_line.h"
+#include "jobs/sandbox_keys.h"
 
 namespace checker {
 namespace {
@@ -49,6 +50,7 @@ class SectionExpander {
   IniSection section_;
   SectionReader reader_;
   ConfigReporter& rep_;
+  JobSandboxSettings sandbox_;
 };
 
 void SectionExpander::expand(std::vector<JobDefinition>& out) {
@@ -59,6 +61,7 @@ void SectionExpander::expand(std::vector<JobDefinition>& out) {
       {"exec", &SectionExpander::expandExec},
   };
   if (job_.type.empty()) return;  // already reported by the config reader
+  readSandboxKeys(reader_, rep_, sandbox_);  // every type's, before the type's own
   auto it = kTypes.find(job_.type);
   if (it == kTypes.end()) {
     expandPlugin(out);
@@ -76,6 +79,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.schedule = job_.schedule;
   s.notify = job_.notify;
   s.limits = job_.limits;
+  s.sandbox = sandbox_;
   return s;
 }
 
@@ -225,7 +229,12 @@ void SectionExpander::expandPlugin(std::vector<JobDefinition>& out) {
     return;
   }
   JobSectionSettings settings = commonSettings();
-  for (const IniEntry& e : job_.params) settings.params.emplace_back(e.key, e.value);
+  const std::vector<std::string>& sandboxKeys = sandboxKeyNames();
+  for (const IniEntry& e : job_.params) {
+    if (std::find(sandboxKeys.begin(), sandboxKeys.end(), e.key) == sandboxKeys.end()) {
+      settings.params.emplace_back(e.key, e.value);
+    }
+  }
   out.emplace_back("plugin:" + job_.type + ":" + job_.name,
                    std::make_shared<const JobSectionSettings>(std::move(settings)));
 }

@@ -5,6 +5,7 @@
 // a job stores its id alone, and its name and worker params are built from
 // the id and the shared settings when needed (once per run), not kept.
 // checkerd holds tens of thousands of jobs: each byte here counts that often.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ enum class TargetParams {
   url,       // "url": the target itself
 };
 
+// What a job's sandbox grants beyond the default (docs/configuration.md):
+// writable paths, a scratch size, ambient capabilities.
+struct JobSandboxSettings {
+  std::vector<std::string> writablePaths;  // absolute, normalised
+  uint64_t scratchBytes = 64ull << 20;     // /tmp, /var/tmp and /dev/shm together
+  std::vector<std::string> capabilities;   // "net_raw" only
+};
+
 // What the jobs of one section have in common. A system job, and each job
 // a plugin describes, has a copy of its own.
 struct JobSectionSettings {
@@ -36,6 +45,7 @@ struct JobSectionSettings {
   Schedule schedule;
   NotifySettings notify;
   JobLimits limits;
+  JobSandboxSettings sandbox;
   // Jobs with a target (tcp, http, tls_cert, a plugin's described sub-jobs)
   // have the id TARGET_ID_PREFIX + TARGET; "" for jobs without a target.
   std::string targetIdPrefix;
@@ -62,6 +72,7 @@ class JobDefinition {
   const Schedule& schedule() const { return settings_->schedule; }
   const NotifySettings& notify() const { return settings_->notify; }
   const JobLimits& limits() const { return settings_->limits; }
+  const JobSandboxSettings& sandbox() const { return settings_->sandbox; }
 
  private:
   std::string id_;

@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
     CHECKER_LOG_ERROR("--job-user: %s; not starting", jobUserError.c_str());
     return kExitUsage;
   }
+  if (!jobUser.drop) {
+    CHECKER_LOG_WARN("not root: jobs run as %d without namespaces of their own (no private /tmp, read-only "
+                     "file system or pid isolation; capabilities fail)", static_cast<int>(::geteuid()));
+  }
   checker::LoadedConfig loaded = checker::loadConfiguration(options.configPath);
   if (loaded.ok()) checker::describePluginJobs(loaded, options.workerPath, jobUser);
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());

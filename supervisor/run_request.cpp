@@ -16,6 +16,10 @@ SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t 
   plan.dropPrivileges = user.drop;
   plan.runUid = user.uid;
   plan.runGid = user.gid;
+  plan.isolate = user.drop;
+  plan.scratchBytes = job.sandbox().scratchBytes;
+  plan.writablePaths = job.sandbox().writablePaths;
+  plan.capabilities = job.sandbox().capabilities;
   if (cgroups == nullptr || cgroups->mode() == RunCgroups::Mode::none) {
     plan.useNprocLimit = user.drop;
     return plan;
@@ -57,6 +61,12 @@ void fillSandbox(ipc::Sandbox::Builder sandbox, const SandboxPlan& plan) {
   sandbox.setRunUid(plan.runUid);
   sandbox.setRunGid(plan.runGid);
   sandbox.setUseNprocLimit(plan.useNprocLimit);
+  sandbox.setIsolate(plan.isolate);
+  sandbox.setScratchBytes(plan.scratchBytes);
+  auto paths = sandbox.initWritablePaths(static_cast<unsigned>(plan.writablePaths.size()));
+  for (unsigned i = 0; i < plan.writablePaths.size(); ++i) paths.set(i, plan.writablePaths[i]);
+  auto caps = sandbox.initCapabilities(static_cast<unsigned>(plan.capabilities.size()));
+  for (unsigned i = 0; i < plan.capabilities.size(); ++i) caps.set(i, plan.capabilities[i]);
 }
 
 std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,

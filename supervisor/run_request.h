@@ -24,6 +24,13 @@ struct SandboxPlan {
   uint32_t runGid = 65534;
   bool useNprocLimit = false;           // no pids cgroup for this run
   bool memoryByCgroup = false;          // memory is limited by the cgroup
+  // Own pid and mount namespaces, private scratch, read-only file system:
+  // whenever the worker is root (it needs CAP_SYS_ADMIN to make them), so
+  // exactly when privileges are dropped. See docs/architecture.md.
+  bool isolate = false;
+  uint64_t scratchBytes = 64ull << 20;
+  std::vector<std::string> writablePaths;
+  std::vector<std::string> capabilities;  // ambient, e.g. "net_raw"
 };
 
 class RunCgroups;

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -12,7 +13,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,13 +27,18 @@
 #include "ipc/launcher.capnp.h"
 #include "worker/one_request.h"
 #include "worker/process_setup.h"
+#include "worker/run_namespaces.h"
 
 namespace checker::worker {
 namespace {
 
 // A control message is a few dozen bytes; anything bigger is not ours.
 constexpr size_t kMaxControlBytes = 512;
-constexpr size_t kRunFds = 3;  // stdin, stdout, stderr of the run
+constexpr size_t kRunFds = 3;
+// Spares kept ready. An isolated run's spare takes a while to make (a
+// clone into new namespaces, its mounts, a second fork): one made while a
+// run goes is often not ready for the very next run on a busy machine.
+constexpr size_t kSpares = 2;  // stdin, stdout, stderr of the run
 static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descriptors");
 
 class Launcher {
@@ -40,12 +48,22 @@ class Launcher {
   // Returns the exit code once the socket has ended.
   int serve() {
     makeSpare();
-    pollfd fds[2] = {{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}};
+    std::vector<pollfd> fds;
+    std::vector<pid_t> inits;  // whose status channel each fds[2 + i] is
     for (;;) {
-      if (::poll(fds, 2, -1) < 0) {
+      fds.assign({{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}});
+      inits.clear();
+      for (const auto& [pid, channel] : statusChannels_) {
+        fds.push_back({channel, POLLIN, 0});
+        inits.push_back(pid);
+      }
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
         if (errno == EINTR) continue;
         CHECKER_LOG_ERROR("launcher: %s", describeErrno("poll", "", errno).c_str());
         return stopAll(kExitParentGone);
+      }
+      for (size_t i = 0; i < inits.size(); ++i) {
+        if (fds[2 + i].revents != 0) workerEnded(inits[i]);
       }
       if (fds[1].revents != 0) reapExited();
       if (fds[0].revents != 0 && !receive()) return stopAll(kExitOk);
@@ -95,14 +113,12 @@ class Launcher {
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
     pid_t pid = handToSpare(fds);
-    if (pid == 0) {
-      pid_t launcher = ::getpid();
-      pid = ::fork();
-      if (pid == 0) becomeWorker(fds, launcher);  // never returns
+    if (pid == 0) {  // no spare was ready: one now, for this run
+      makeSpare();
+      pid = handToSpare(fds);
     }
-    int err = errno;
     closeAll(fds);
-    if (pid < 0) return notStarted(runId, describeErrno("fork", "", err));
+    if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
     pids_[runId] = pid;
     capnp::MallocMessageBuilder builder;
@@ -111,14 +127,6 @@ class Launcher {
     started.setPid(pid);
     send(builder);
     makeSpare();  // while this run goes: the next one finds it ready
-  }
-
-  [[noreturn]] void becomeWorker(const std::vector<int>& fds, pid_t launcher) {
-    ::close(control_);
-    ::close(childSignals_);
-    if (spare_.channel >= 0) ::close(spare_.channel);
-    std::string sessionError = prepareWorkerProcess(launcher);
-    runWith(fds, sessionError);
   }
 
   // The run's descriptors become stdin, stdout and stderr; then the request
@@ -144,21 +152,42 @@ class Launcher {
   // knows nothing of any run until then.
 
   void makeSpare() {
-    if (spare_.pid > 0) return;
+    while (spares_.size() < kSpares && makeOneSpare()) {
+    }
+  }
+
+  bool makeOneSpare() {
     int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;  // runs fork directly
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      spareError_ = describeErrno("socketpair", "spare", errno);
+      return false;
+    }
     pid_t launcher = ::getpid();
-    pid_t pid = ::fork();
+    bool init = namespaces_;
+    pid_t pid = init ? cloneIntoNamespaces() : ::fork();
+    if (pid < 0 && init && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
+      // Not allowed here (a unit's RestrictNamespaces=, a container): said
+      // once; runs that ask for isolation then fail in their sandbox step.
+      CHECKER_LOG_WARN("launcher: %s: runs get no namespaces of their own",
+                       describeErrno("clone", "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
+      namespaces_ = init = false;
+      pid = ::fork();
+    }
     if (pid == 0) {
       ::close(pair[0]);
+      for (const Spare& other : spares_) ::close(other.channel);  // theirs to end, not ours to hold
+      if (init) becomeSpareInit(pair[1]);
       becomeSpare(pair[1], launcher);
     }
+    int err = errno;
     ::close(pair[1]);
     if (pid < 0) {
+      spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
       ::close(pair[0]);
-      return;
+      return false;
     }
-    spare_ = {pid, pair[0]};
+    spares_.push_back({pid, pair[0], init});
+    return true;
   }
 
   [[noreturn]] void becomeSpare(int channel, pid_t launcher) {
@@ -168,6 +197,29 @@ class Launcher {
     std::vector<int> fds = receiveFds(channel);
     ::close(channel);
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);  // the launcher is gone or never sent
+    runWith(fds, sessionError);
+  }
+
+  // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
+  // group are the run's: killing the group, or init alone, ends the run.
+  // Its parent check is the channel: if the launcher died before the death
+  // signal was armed, the worker reads end-of-file and both exit.
+  [[noreturn]] void becomeSpareInit(int channel) {
+    ::close(control_);
+    ::close(childSignals_);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    std::string sessionError;
+    ensureOwnSession(&sessionError);
+    std::string mountError = mountScaffolding();
+    pid_t worker = ::fork();
+    if (worker < 0) ::_exit(kExitParentGone);
+    if (worker > 0) serveAsInit(worker, channel);
+    isolation() = {true, mountError};
+    watchParent(1);
+    resetInheritedSignals();
+    std::vector<int> fds = receiveFds(channel);
+    ::close(channel);
+    if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
     runWith(fds, sessionError);
   }
 
@@ -183,12 +235,16 @@ class Launcher {
   // Passes the run's descriptors to the spare; its pid, or 0 when there is
   // no spare that took them (the caller forks then).
   pid_t handToSpare(const std::vector<int>& fds) {
-    if (spare_.pid <= 0) return 0;
+    if (spares_.empty()) return 0;
     char byte = 'r';
-    Spare spare = spare_;
-    spare_ = {};
+    Spare spare = spares_.front();
+    spares_.pop_front();
     bool sent = ipc::sendWithFds(spare.channel, &byte, 1, fds.data(), kRunFds, MSG_NOSIGNAL) == 1;
-    ::close(spare.channel);
+    if (sent && spare.init) {
+      statusChannels_[spare.pid] = spare.channel;  // init reports the worker's end on it
+    } else {
+      ::close(spare.channel);
+    }
     if (sent) return spare.pid;
     ::kill(spare.pid, SIGKILL);  // a spare that cannot take a run is of no use; reaped as any child
     return 0;
@@ -219,22 +275,61 @@ class Launcher {
       int status = 0;
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      if (pid == spare_.pid) {  // died before it was used: the next run forks one
-        ::close(spare_.channel);
-        spare_ = {};
+      reportedStatus(pid, &status);
+      auto spare = std::find_if(spares_.begin(), spares_.end(), [pid](const Spare& s) { return s.pid == pid; });
+      if (spare != spares_.end()) {  // died before it was used: the next run forks one
+        ::close(spare->channel);
+        spares_.erase(spare);
         continue;
       }
-      auto found = runs_.find(pid);
-      if (found == runs_.end()) continue;
-      capnp::MallocMessageBuilder builder;
-      auto report = builder.initRoot<ipc::FromLauncher>().initExited();
-      report.setRunId(found->second);
-      report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
-      report.setTermSignal(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-      pids_.erase(found->second);
-      runs_.erase(found);
-      send(builder);
+      reportExit(pid, status);
     }
+  }
+
+  // The run of launcher child PID ended with STATUS (a no-op when it was
+  // reported already).
+  void reportExit(pid_t pid, int status) {
+    auto found = runs_.find(pid);
+    if (found == runs_.end()) return;
+    capnp::MallocMessageBuilder builder;
+    auto report = builder.initRoot<ipc::FromLauncher>().initExited();
+    report.setRunId(found->second);
+    report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+    report.setTermSignal(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    pids_.erase(found->second);
+    runs_.erase(found);
+    send(builder);
+  }
+
+  // Init sent its worker's end (or closed its channel, dying): the run is
+  // over now. Its namespaces are torn down while init exits, which takes a
+  // while (the kernel waits for an RCU grace period to drop the mounts):
+  // that need not delay the report. Init is alive or a zombie until reaped,
+  // so its group id is still the run's: what the run left there dies now.
+  void workerEnded(pid_t init) {
+    auto found = statusChannels_.find(init);
+    if (found == statusChannels_.end()) return;
+    int status = 0;
+    ssize_t got = ::recv(found->second, &status, sizeof status, MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    ::close(found->second);
+    statusChannels_.erase(found);
+    if (got != static_cast<ssize_t>(sizeof status)) return;  // init died first: reaped as any child
+    ::kill(-init, SIGKILL);
+    reportExit(init, status);
+  }
+
+  // An isolated run's launcher child is its init: the worker's own end is
+  // what init sent, unless init was killed first (then init's end is the run's).
+  void reportedStatus(pid_t pid, int* status) {
+    auto found = statusChannels_.find(pid);
+    if (found == statusChannels_.end()) return;
+    int reported = 0;
+    if (::recv(found->second, &reported, sizeof reported, MSG_DONTWAIT) == static_cast<ssize_t>(sizeof reported)) {
+      *status = reported;
+    }
+    ::close(found->second);
+    statusChannels_.erase(found);
   }
 
   void notStarted(uint64_t runId, const std::string& why) {
@@ -260,12 +355,14 @@ class Launcher {
 
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
-    if (spare_.pid > 0) {
-      ::close(spare_.channel);  // the spare reads end-of-file and exits
-      runs_[spare_.pid] = 0;     // and is waited for with the runs
-      spare_ = {};
+    for (const Spare& spare : spares_) {
+      ::close(spare.channel);  // the spare reads end-of-file and exits
+      runs_[spare.pid] = 0;     // and is waited for with the runs
     }
+    spares_.clear();
     for (const auto& [pid, runId] : runs_) killRun(pid);
+    for (const auto& [pid, channel] : statusChannels_) ::close(channel);
+    statusChannels_.clear();
     while (!runs_.empty()) {
       int status = 0;
       pid_t pid = ::waitpid(-1, &status, 0);
@@ -283,14 +380,18 @@ class Launcher {
 
   struct Spare {
     pid_t pid = 0;
-    int channel = -1;  // where the run's descriptors are sent
+    int channel = -1;   // where the run's descriptors are sent
+    bool init = false;  // the init of the run's namespaces, not the worker itself
   };
 
   int control_;
   int childSignals_;
-  Spare spare_;
+  std::deque<Spare> spares_;  // forked ahead, oldest first
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
+  std::unordered_map<pid_t, int> statusChannels_;  // init pid -> its status channel
+  bool namespaces_ = ::geteuid() == 0;  // runs in namespaces of their own (needs root)
+  std::string spareError_;               // why the last spare could not be forked
 };
 
 // Plugins link libchecker_job_api.so and so libstdc++.so: loaded once here,

@@ -5,8 +5,11 @@
 //   step          file                     what it does
 //   fds           sandbox_fds.cpp          stdin from /dev/null; close every fd above 2
 //   cgroup        sandbox_cgroup.cpp       join the run cgroups the supervisor made
+//   namespaces    sandbox_namespaces.cpp   own pid + mount namespaces: private /proc and scratch
+//                                          (/tmp, /var/tmp, /dev/shm), the rest read-only but grants
 //   environment   sandbox_environment.cpp  chdir(workDir); clear the environment
 //   privileges    sandbox_privileges.cpp   as root: setgroups/setgid/setuid, then prove it stuck
+//   capabilities  sandbox_capabilities.cpp exactly the asked-for ambient capabilities (net_raw)
 //   no_new_privs  sandbox_privileges.cpp   PR_SET_NO_NEW_PRIVS
 //   rlimits       sandbox_rlimits.cpp      CPU, AS, NOFILE, FSIZE, CORE, NPROC; always last
 //
@@ -31,6 +34,8 @@ struct SandboxStep {
 int applyFds(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
 int applyCgroup(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
 int applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
+int applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
+int applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
 int applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
 int applyNoNewPrivs(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
 int applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);

@@ -1,6 +1,8 @@
 // Sandbox step "environment": the job starts in the empty directory the
 // supervisor made for this run (or in "/" when the request names none, as a
-// describe request does: never in the supervisor's own directory), with
+// describe request does: never in the supervisor's own directory); an
+// isolated run starts in its own empty scratch /tmp instead (the directory
+// the supervisor made may be under the /tmp the run no longer sees), with
 // nothing of the supervisor's environment; the job code sets whatever its
 // commands need (the exec job passes an explicit environment to its child).
 //
@@ -62,7 +64,7 @@ void wipeEnvironmentBlock() {
 
 int applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
   capnp::Text::Reader workDir = sandbox.getWorkDir();
-  const char* dir = workDir.size() > 0 ? workDir.cStr() : "/";
+  const char* dir = sandbox.getIsolate() ? "/tmp" : workDir.size() > 0 ? workDir.cStr() : "/";
   if (::chdir(dir) != 0) {
     int err = errno;
     *error = describeErrno("chdir", dir, err);

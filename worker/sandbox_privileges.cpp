@@ -40,6 +40,11 @@ int applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Read
   }
   if (::setgroups(0, nullptr) != 0) return failWith(error, "setgroups", "0", errno);
   if (::setresgid(gid, gid, gid) != 0) return failWith(error, "setresgid", gidText, errno);
+  // Asked-for capabilities survive the drop in the permitted set only; the
+  // capabilities step cuts them to exactly those (sandbox_capabilities.cpp).
+  if (sandbox.getCapabilities().size() > 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) {
+    return failWith(error, "prctl", "PR_SET_KEEPCAPS", errno);
+  }
   if (::setresuid(uid, uid, uid) != 0) return failWith(error, "setresuid", uidText, errno);
   if (::setuid(0) == 0 || (gid != 0 && ::setgid(0) == 0)) {
     *error = "root could be regained after dropping to " + uidText + ":" + gidText;

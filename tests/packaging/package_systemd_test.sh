@@ -74,11 +74,36 @@ expect "/var/log/checker" "$(in_container stat -c '%a %U:%G' /var/log/checker 2>
 in_container test -f /var/lib/checker/data.mdb || fail "checkerd made no state in /var/lib/checker"
 journal | grep -F "sandbox: jobs run as checker (uid " >/dev/null || fail "checkerd does not say it runs jobs as checker"
 
-# --- Reload: SIGHUP reaches checkerd, which stays.
+# --- Reload: SIGHUP reaches checkerd, which stays. The reloaded config
+# adds two jobs that need the unit's allowances for the runs' sandbox: one
+# in its own namespaces (a private /tmp, a read-only /etc, only its own
+# processes in /proc) and check_ping with `capabilities = net_raw`.
+in_container sh -c 'cat >>/etc/checker/settings.cfg' <<'JOBS'
+[job isolated]
+type = exec
+shell = yes
+every = 2s
+command = echo x >/tmp/probe && ! touch /etc/checker-probe 2>/dev/null && test "$(ls /proc | grep -c "^[0-9]")" -le 6
+JOBS
+if [ -x "$root/usr/lib/nagios/plugins/check_ping" ]; then
+  in_container sh -c 'cat >>/etc/checker/settings.cfg' <<'JOBS'
+[job ping]
+type = exec
+every = 2s
+capabilities = net_raw
+command = /usr/lib/nagios/plugins/check_ping -H 127.0.0.1 -w 100,20% -c 200,40% -p 1
+JOBS
+fi
 in_container systemctl reload checker.service
 reloaded() { journal | grep -F "reload (SIGHUP)" >/dev/null; }
 wait_for "checkerd's reload line in the journal" 10 reloaded
 expect "MainPID after a reload" "$(show MainPID)" "$main"
+isolated_ok() { journal | grep -F "job isolated: ok" >/dev/null; }
+wait_for "an isolated run ok under the unit" 15 isolated_ok || journal | tail -20 >&2
+if [ -x "$root/usr/lib/nagios/plugins/check_ping" ]; then
+  ping_ok() { journal | grep -F "job ping: ok" >/dev/null; }
+  wait_for "check_ping with net_raw ok under the unit" 15 ping_ok || journal | tail -20 >&2
+fi
 
 # --- Upgrade (the same version again): postinst restarts the unit.
 in_container dpkg -i /var/tmp/checker.deb >"$root.install2.log" 2>&1 || { cat "$root.install2.log" >&2; fail "dpkg -i failed"; }

@@ -10,8 +10,13 @@
 // rounds, then sleeps),
 // daemon (double fork + setsid; the grandchild keeps stdout and sleeps; the
 // command exits 0), closeout (closes stdin, stdout and stderr, exits 2),
-// flood (100 MiB on stdout).
+// flood (100 MiB on stdout),
+// attack PREFIX SUFFIX (SIGKILL, PTRACE_ATTACH and /proc/PID/mem for write
+// to every process whose command line holds PREFIX+SUFFIX, given in two
+// pieces so that its own does not; prints what it reached, exits 0).
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/ptrace.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -96,6 +101,40 @@ int flood(size_t bytes) {
   return 0;
 }
 
+// Whether /proc/PID/cmdline holds TARGET (arguments joined by spaces).
+bool commandHolds(const char* pid, const std::string& target) {
+  int fd = ::open((std::string("/proc/") + pid + "/cmdline").c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  char text[8192];
+  ssize_t got = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (got <= 0) return false;
+  for (ssize_t i = 0; i < got; ++i) {
+    if (text[i] == '\0') text[i] = ' ';
+  }
+  text[got] = '\0';
+  return std::strstr(text, target.c_str()) != nullptr;
+}
+
+int attack(const std::string& target) {
+  int found = 0, killed = 0, traced = 0, opened = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return std::puts("attack: no /proc"), 0;
+  while (dirent* entry = ::readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0 || pid == ::getpid() || !commandHolds(entry->d_name, target)) continue;
+    ++found;
+    int mem = ::open((std::string("/proc/") + entry->d_name + "/mem").c_str(), O_RDWR);
+    if (mem >= 0) ++opened, ::close(mem);
+    if (::ptrace(PTRACE_ATTACH, pid, nullptr, nullptr) == 0) ++traced, ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+    if (::kill(pid, SIGKILL) == 0) ++killed;
+  }
+  ::closedir(proc);
+  std::printf("attack on %s: found %d, mem opened %d, traced %d, killed %d\n", target.c_str(), found, opened, traced,
+              killed);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,6 +166,7 @@ int main(int argc, char** argv) {
   if (mode == "files") return openForever();
   if (mode == "sleepers") return startSleepers(10000);
   if (mode == "flood") return flood(100u << 20);
+  if (mode == "attack" && argc >= 4) return attack(std::string(argv[2]) + argv[3]);
   std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
   return 3;
 }

@@ -70,6 +70,12 @@ std::string buildRunRequest(const RunSpec& spec) {
   sandbox.setRunUid(spec.runUid);
   sandbox.setRunGid(spec.runGid);
   sandbox.setUseNprocLimit(spec.useNprocLimit);
+  sandbox.setIsolate(spec.isolate);
+  sandbox.setScratchBytes(spec.scratchBytes);
+  auto paths = sandbox.initWritablePaths(static_cast<unsigned>(spec.writablePaths.size()));
+  for (unsigned i = 0; i < spec.writablePaths.size(); ++i) paths.set(i, spec.writablePaths[i]);
+  auto caps = sandbox.initCapabilities(static_cast<unsigned>(spec.capabilities.size()));
+  for (unsigned i = 0; i < spec.capabilities.size(); ++i) caps.set(i, spec.capabilities[i]);
   return ipc::encode(message);
 }
 

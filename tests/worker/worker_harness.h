@@ -42,6 +42,10 @@ struct RunSpec {
   uint32_t runUid = 65534;
   uint32_t runGid = 65534;
   bool useNprocLimit = false;
+  bool isolate = false;               // own namespaces, scratch, read-only file system
+  uint64_t scratchBytes = 64ull << 20;
+  std::vector<std::string> writablePaths;
+  std::vector<std::string> capabilities;
 };
 
 // An exec job running SCRIPT with /bin/sh -c in WORKDIR.

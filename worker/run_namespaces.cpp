@@ -1,0 +1,164 @@
+#include "worker/run_namespaces.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "common/sys_error.h"
+#include "worker/process_setup.h"
+
+namespace checker::worker {
+namespace {
+
+std::string failed(const char* call, const std::string& argument) { return describeErrno(call, argument, errno); }
+
+// One tmpfs, never attached itself: its three directories are what the run
+// sees as /tmp, /var/tmp and /dev/shm, so the cap is for all three at once.
+std::string mountScratch() {
+  int fs = ::fsopen("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0) return failed("fsopen", "tmpfs");
+  std::string size = std::to_string(kDefaultScratchBytes);
+  std::string error;
+  if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
+      ::fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "16384", 0) != 0 ||
+      ::fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+      ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    error = failed("fsconfig", "tmpfs size=" + size);
+    ::close(fs);
+    return error;
+  }
+  int root = ::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  ::close(fs);
+  if (root < 0) return failed("fsmount", "tmpfs");
+  const char* sub[] = {"tmp", "var-tmp", "shm"};
+  for (int i = 0; i < 3 && error.empty(); ++i) {
+    // mkdirat's mode passes through the umask; the sticky bit needs fchmodat.
+    if (::mkdirat(root, sub[i], 0700) != 0 || ::fchmodat(root, sub[i], 01777, 0) != 0) {
+      error = failed("mkdirat", std::string("scratch/") + sub[i]);
+      break;
+    }
+    int tree = ::open_tree(root, sub[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) {
+      error = failed("open_tree", std::string("scratch/") + sub[i]);
+      break;
+    }
+    if (::move_mount(tree, "", AT_FDCWD, kScratchDirs[i], MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      error = failed("move_mount", kScratchDirs[i]);
+    }
+    ::close(tree);
+  }
+  ::close(root);
+  return error;
+}
+
+}  // namespace
+
+Isolation& isolation() {
+  static Isolation state;
+  return state;
+}
+
+pid_t cloneIntoNamespaces() {
+  // The raw call: glibc's clone() wants a new stack, and its fork() takes
+  // no flags. The launcher is single-threaded, so this is fork() as well.
+  return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+std::string mountScaffolding() {
+  // Nothing mounted here may propagate back to the machine.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failed("mount", "/ private");
+  // A /proc of this pid namespace: no other run's processes to open.
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return failed("mount", "/proc");
+  return mountScratch();
+}
+
+void serveAsInit(pid_t worker, int statusFd) {
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) ::_exit(kExitParentGone);  // ECHILD: cannot happen while the worker lives
+    if (pid != worker) continue;            // an orphan of the job
+    if (statusFd >= 0) {
+      while (::send(statusFd, &status, sizeof status, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+      }
+    }
+    ::_exit(kExitOk);  // the kernel kills what is left in the namespace
+  }
+}
+
+namespace {
+
+// The process outside: ends as the worker ended.
+[[noreturn]] void relayEnd(pid_t init, int statusFd) {
+  ::close(STDIN_FILENO);
+  ::close(STDOUT_FILENO);  // the reply's reader sees its end when the worker's
+  int status = 0;
+  bool reported = false;
+  for (;;) {
+    ssize_t got = ::recv(statusFd, &status, sizeof status, 0);
+    if (got < 0 && errno == EINTR) continue;
+    reported = got == static_cast<ssize_t>(sizeof status);
+    break;
+  }
+  int initStatus = 0;
+  while (::waitpid(init, &initStatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!reported) status = initStatus;
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+  ::signal(sig, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, sig);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(sig);
+  ::_exit(128 + sig);
+}
+
+}  // namespace
+
+bool isolateThisProcess(std::string* error) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+    *error = failed("socketpair", "");
+    return false;
+  }
+  if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+    *error = failed("unshare", "CLONE_NEWPID|CLONE_NEWNS");
+    ::close(pair[0]);
+    ::close(pair[1]);
+    return false;
+  }
+  pid_t init = ::fork();
+  if (init < 0) {
+    *error = failed("fork", "init");
+    return false;
+  }
+  if (init > 0) {
+    ::close(pair[1]);
+    relayEnd(init, pair[0]);
+  }
+  ::close(pair[0]);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // the relay is gone: so is the run
+  isolation().error = mountScaffolding();
+  pid_t worker = ::fork();
+  if (worker < 0) ::_exit(kExitParentGone);
+  if (worker > 0) serveAsInit(worker, pair[1]);
+  ::close(pair[1]);
+  isolation().inside = true;
+  watchParent(1);
+  return true;
+}
+
+}  // namespace checker::worker
