@@ -2,8 +2,9 @@
 //
 // The run is in pid and mount namespaces of its own (worker/run_namespaces.h:
 // made ahead by the launcher, or here for an exec'd worker): it sees and can
-// signal or trace only its own processes, its /tmp, /var/tmp and /dev/shm
-// are one private tmpfs of scratchBytes that dies with the run, and the rest
+// signal or trace only its own processes, what it writes in /tmp, /var/tmp
+// and /dev/shm goes to one private tmpfs of scratchBytes that dies with the
+// run (/tmp shows the machine's below its own writes), and the rest
 // of the file system is read-only except the paths the job's config grants.
 // A grant stays as writable as it is for checkerd: a path its unit keeps
 // read-only (ProtectSystem=strict) fails the run rather than be opened up.
@@ -30,8 +31,9 @@ int failWith(std::string* error, const char* call, const std::string& argument, 
 
 int resizeScratch(uint64_t bytes, std::string* error) {
   if (bytes == 0 || bytes == kDefaultScratchBytes) return 0;
-  int fs = ::fspick(AT_FDCWD, "/tmp", FSPICK_CLOEXEC);
-  if (fs < 0) return failWith(error, "fspick", "/tmp", errno);
+  // The scratch tmpfs itself (/tmp is an overlay whose writes it holds).
+  int fs = ::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC);
+  if (fs < 0) return failWith(error, "fspick", "/dev/shm", errno);
   std::string size = std::to_string(bytes);
   int rc = 0;
   if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||

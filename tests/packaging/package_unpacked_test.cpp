@@ -139,7 +139,7 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   // live with RLIMIT_AS (ASan's shadow memory): not bounded there.
   std::vector<std::string> argv{kCheckerd, "-c", cfg, "--job-user", "daemon"};
   std::string bounding = unitBoundingSetForSetpriv();
-  ASSERT_EQ(bounding, "-all,+setuid,+setgid,+kill");
+  ASSERT_EQ(bounding, "-all,+setuid,+setgid,+kill,+sys_admin,+net_raw,+dac_override");
   bool bounded = ::geteuid() == 0 && ::access("/usr/bin/setpriv", X_OK) == 0 && !CHECKER_SANITIZED;
   if (bounded) argv.insert(argv.begin(), {"/usr/bin/setpriv", "--nnp", "--bounding-set", bounding});
   test::NotifySocket systemd(dir.file("notify"));
@@ -153,7 +153,8 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   if (bounded) {
     std::ifstream status("/proc/" + std::to_string(daemon.pid()) + "/status");
     std::string text((std::istreambuf_iterator<char>(status)), std::istreambuf_iterator<char>());
-    EXPECT_THAT(text, HasSubstr("CapBnd:\t00000000000000e0\n")) << "CAP_KILL, CAP_SETGID, CAP_SETUID only";
+    EXPECT_THAT(text, HasSubstr("CapBnd:\t00000000002020e2\n"))
+        << "CAP_DAC_OVERRIDE, CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_RAW, CAP_SYS_ADMIN only";
     EXPECT_THAT(text, HasSubstr("NoNewPrivs:\t1\n"));
   } else {
     std::printf("not root, no setpriv or a sanitizer build: checkerd runs without the unit's bounding set\n");

@@ -6,6 +6,8 @@
 // exactly the capabilities it asked for (check_ping needs net_raw).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +75,26 @@ TEST_F(WorkerIsolation, ScratchFilesAreGoneAfterTheRun) {
   EXPECT_EQ(outcomeOf(isolated("test ! -e /tmp/" + name_ + " && test ! -e /dev/shm/" + name_), &message),
             ipc::Outcome::OK)
       << message;
+}
+
+// The machine's /tmp shows through, read as it is: a checker built or
+// unpacked under /tmp, a plugin or a file a job is told to read there, are
+// still found. Only what the run writes is its own.
+TEST_F(WorkerIsolation, TheMachinesTmpIsReadableAndWritesToItStayInTheRun) {
+  std::string visible = "/tmp/" + name_ + "-visible";
+  ASSERT_TRUE(static_cast<bool>(std::ofstream(visible) << "from the machine\n"));
+  ::chmod(visible.c_str(), 0666);  // writable by the job user: on the machine it could change it
+  std::string message;
+  EXPECT_EQ(outcomeOf(isolated("set -e; grep -q 'from the machine' " + visible + "; echo changed > " + visible +
+                               "; grep -q changed " + visible),
+                      &message),
+            ipc::Outcome::OK)
+      << message;
+  std::ifstream after(visible);
+  std::string line;
+  EXPECT_TRUE(std::getline(after, line));
+  EXPECT_EQ(line, "from the machine") << "the run's write stayed in the run";
+  ::unlink(visible.c_str());
 }
 
 TEST_F(WorkerIsolation, WritingPastTheScratchCapFailsTheRunAndLeavesNothing) {
