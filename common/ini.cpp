@@ -33,9 +33,15 @@ std::string_view stripInlineComment(std::string_view s) {
 size_t firstNonText(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF files
   std::string clean = cleanLine(line);
+  if (clean == line) return std::string_view::npos;
   size_t i = 0;
   while (i < line.size() && i < clean.size() && line[i] == clean[i]) ++i;
-  return i == line.size() && clean.size() == line.size() ? std::string_view::npos : i;
+  // The first difference can fall inside a sequence, or past the end of a
+  // cut one ("\xef\xbf" becomes U+FFFD, "\xef\xbf\xbd"): the bad byte is the
+  // start of that sequence.
+  if (i >= line.size()) i = line.size() - 1;
+  while (i > 0 && (static_cast<unsigned char>(line[i]) & 0xc0) == 0x80) --i;
+  return i;
 }
 
 std::string lowerCase(std::string_view s) {

@@ -396,6 +396,12 @@ TEST(ConfigHostile, NamesAndValuesMustBeUtf8Text) {
               HasSubstr("t.cfg:6: not valid UTF-8 (byte 0xed"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[job a\xc2\x9b" "b]\ntype = tcp\ntarget = 127.0.0.1:1\n"),
               HasSubstr("t.cfg:6: a control character (U+009B at column 7)"));
+  // A sequence cut at the end of the line shares its first bytes with U+FFFD
+  // (found by config_fuzz: the column once pointed past the line).
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nevery = \xef\xbf\n"),
+              HasSubstr("t.cfg:9: not valid UTF-8 (byte 0xef at column 9)"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nevery = \xef\xbf\x41\n"),
+              HasSubstr("t.cfg:9: not valid UTF-8 (byte 0xef at column 9)"));
   // Real UTF-8 and a tab are text; a comment may hold any bytes.
   ConfigLoad fine = parse(std::string(kMinimal) + "# caf\xe9 \x01\n[job caf\xc3\xa9 \xf0\x9f\x94\xa5]\ntype =\ttcp\ntarget = 127.0.0.1:1\n");
   EXPECT_TRUE(fine.ok()) << ::testing::PrintToString(fine.errors);
