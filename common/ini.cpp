@@ -36,12 +36,18 @@ size_t firstNonText(std::string_view line) {
   if (clean == line) return std::string_view::npos;
   size_t i = 0;
   while (i < line.size() && i < clean.size() && line[i] == clean[i]) ++i;
-  // The first difference can fall inside a sequence, or past the end of a
-  // cut one ("\xef\xbf" becomes U+FFFD, "\xef\xbf\xbd"): the bad byte is the
-  // start of that sequence.
-  if (i >= line.size()) i = line.size() - 1;
-  while (i > 0 && (static_cast<unsigned char>(line[i]) & 0xc0) == 0x80) --i;
-  return i;
+  // U+FFFD ("\xef\xbf\xbd") can begin like the sequence it replaces
+  // ("\xef\xbf" cut short), so the first difference may fall inside that
+  // sequence or past the line's end: the bad byte is where the sequence
+  // before the difference starts, when it reaches the difference.
+  auto byteAt = [&](size_t at) { return static_cast<unsigned char>(line[at]); };
+  size_t lead = i;
+  for (int back = 0; back < 3 && lead > 0 && (byteAt(lead - 1) & 0xc0) == 0x80; ++back) --lead;
+  if (lead > 0 && byteAt(lead - 1) >= 0xc0) {
+    size_t length = byteAt(lead - 1) >= 0xf0 ? 4 : byteAt(lead - 1) >= 0xe0 ? 3 : 2;
+    if (lead - 1 + length > i) return lead - 1;
+  }
+  return i < line.size() ? i : line.size() - 1;
 }
 
 std::string lowerCase(std::string_view s) {
