@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "support/daemon_process.h"
+#include "support/loopback_http.h"
 #include "support/temp_dir.h"
 
 namespace checker::test {
@@ -89,26 +90,7 @@ class StatusInstance {
                     (accept.empty() ? "" : "\r\nAccept: " + accept) + "\r\nConnection: close\r\n\r\n");
   }
 
-  std::string exchange(const std::string& request) const {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<uint16_t>(port_));
-    std::string answer;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-      char buffer[16384];
-      pollfd p{fd, POLLIN, 0};
-      while (::poll(&p, 1, 10'000) > 0) {
-        ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-        if (n <= 0) break;
-        answer.append(buffer, static_cast<size_t>(n));
-      }
-    }
-    ::close(fd);
-    return answer;
-  }
+  std::string exchange(const std::string& request) const { return test::loopbackExchange(port_, request); }
 
   // GET PATH until what it answers satisfies DONE (the page and /metrics are
   // made at most once a second, and the counters come with the heartbeat);

@@ -25,6 +25,7 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"
+#include "support/loopback_http.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -81,27 +82,8 @@ int freeLoopbackPort() {
 
 // The body of a GET of PATH on 127.0.0.1:PORT (Connection: close).
 std::string httpGet(int port, const std::string& path, const std::string& accept) {
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + accept +
-                        "\r\nConnection: close\r\n\r\n";
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    char buffer[16384];
-    pollfd p{fd, POLLIN, 0};
-    while (::poll(&p, 1, 10'000) > 0) {
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      answer.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  size_t end = answer.find("\r\n\r\n");
-  return end == std::string::npos ? "" : answer.substr(end + 4);
+  return test::bodyOf(test::loopbackExchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " +
+                                                        accept + "\r\nConnection: close\r\n\r\n"));
 }
 
 struct Outbox {
