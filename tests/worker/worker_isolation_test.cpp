@@ -107,14 +107,14 @@ TEST_F(WorkerIsolation, WritingPastTheScratchCapFailsTheRunAndLeavesNothing) {
   for (const char* dir : {"/tmp/", "/dev/shm/"}) EXPECT_FALSE(exists(dir + name_)) << dir << name_;
 }
 
-// A directory outside /tmp (which a run does not see): in the test's
-// working directory, the build tree. Removed with what is in it.
+// A directory a run's writes reach: outside /tmp (whose writes stay in the
+// run). Removed with what is in it.
 class OutsideDir {
  public:
   OutsideDir() {
-    char* cwd = ::get_current_dir_name();
-    std::string pattern = std::string(cwd) + "/isolation-XXXXXX";
-    std::free(cwd);
+    // Not under /tmp or /var/tmp, whose writes stay in the run (the build
+    // tree may be under /tmp): these tests run as root, so in /var/lib.
+    std::string pattern = "/var/lib/checker-isolation-XXXXXX";
     path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : "";
     ::chmod(path_.c_str(), 0777);
   }
