@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 
 #include "common/state_keys.h"
@@ -81,7 +82,8 @@ TEST(CheckerdIsolation, AJobCannotKillOrTraceAConcurrentJob) {
   int runs = 0;
   txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(victimJobId),
                         [&](std::string_view, std::string_view value) {
-                          auto record = ipc::decode(value)->root<ipc::RunRecord>();
+                          std::unique_ptr<ipc::DecodedMessage> decoded = ipc::decode(value);  // outlives record
+                          auto record = decoded->root<ipc::RunRecord>();
                           EXPECT_EQ(record.getOutcome(), ipc::Outcome::OK) << record.getMessage().cStr();
                           ++runs;
                           return true;
