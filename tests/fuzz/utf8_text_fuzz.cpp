@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/utf8_text.h"
+#include "../support/utf8_check.h"
 
 namespace {
 
@@ -35,22 +36,7 @@ void require(bool condition, const char* what) {
   }
 }
 
-// Valid UTF-8, by nlohmann's reader: TEXT as a JSON string, with the
-// characters JSON does not take raw (controls, '"', '\\') escaped first.
-bool validUtf8(std::string_view text) {
-  std::string quoted = "\"";
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == '"' || c == '\\') {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      quoted += escape;
-    } else {
-      quoted += static_cast<char>(c);
-    }
-  }
-  quoted += '"';
-  return nlohmann::json::accept(quoted);
-}
+bool validUtf8(std::string_view text) { return checker::test::validUtf8ByJsonReader(text); }
 
 // Control characters in valid UTF-8 TEXT: C0 and DEL are single bytes, C1
 // code points are C2 80..C2 9F.

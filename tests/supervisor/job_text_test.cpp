@@ -28,6 +28,7 @@
 #include "support/loopback_http.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
+#include "support/utf8_check.h"
 
 namespace checker {
 namespace {
@@ -39,21 +40,7 @@ using Json = nlohmann::json;
 const std::string kBin = CHECKER_BIN_DIR;
 const std::string kBad = "\xEF\xBF\xBD";  // U+FFFD
 
-// Valid UTF-8 as nlohmann's reader judges it (a decoder of its own): TEXT
-// as a JSON string, its controls, quotes and backslashes escaped first.
-bool validUtf8(const std::string& text) {
-  std::string quoted = "\"";
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == '"' || c == '\\') {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      quoted += escape;
-    } else {
-      quoted += static_cast<char>(c);
-    }
-  }
-  return Json::accept(quoted + "\"");
-}
+bool validUtf8(std::string_view text) { return test::validUtf8ByJsonReader(text); }
 
 // A control character other than tab (and, when ALLOW_NEWLINE, line feed)
 // in valid UTF-8 TEXT: C0, DEL, or a C1 code point (C2 80..C2 9F).
