@@ -51,7 +51,7 @@
 #include "bench/slow_clients.h"
 #include "common/clock.h"
 #include "common/random_token.h"
-#include "peerd/status_document.h"
+#include "peering/status_document.h"
 #include "support/daemon_process.h"
 #include "support/temp_dir.h"
 

@@ -18,11 +18,11 @@
 
 #include "bench/bench_util.h"
 #include "common/log.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/run_cgroups.h"
-#include "supervisor/run_request.h"
+#include "config/job_catalog.h"
+#include "worker_runs/run_cgroups.h"
+#include "worker_runs/run_request.h"
 #include "supervisor/supervisor.h"
-#include "supervisor/worker_run.h"
+#include "worker_runs/worker_run.h"
 
 extern char** environ;
 

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/plugin_describe.h"
-#include "supervisor/run_once.h"
+#include "config/job_catalog.h"
+#include "worker_runs/plugin_describe.h"
+#include "worker_runs/run_once.h"
 
 namespace checker::cli {
 

@@ -17,14 +17,14 @@
 #include "cli/commands.h"
 #include "cli/original_state.h"
 #include "cli/status_report.h"
-#include "common/state_store.h"
+#include "state/state_store.h"
 #include "common/sys_error.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/plugin_describe.h"
-#include "supervisor/run_once.h"
-#include "supervisor/state_writer.h"
+#include "config/job_catalog.h"
+#include "worker_runs/plugin_describe.h"
+#include "worker_runs/run_once.h"
+#include "state/state_writer.h"
 
 namespace checker::cli {
 namespace {

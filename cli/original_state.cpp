@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "common/config_values.h"
+#include "config/config_values.h"
 
 namespace checker::cli {
 namespace {

@@ -32,8 +32,8 @@
 #include <string_view>
 #include <vector>
 
-#include "jobs/job_definition.h"
-#include "supervisor/policy.h"
+#include "config/job_definition.h"
+#include "state/policy.h"
 
 namespace checker::cli {
 

@@ -9,10 +9,10 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "common/config.h"
+#include "config/config.h"
 #include "common/curl_on_uv.h"
 #include "common/json_text.h"
-#include "peerd/peer_client.h"
+#include "peering/peer_client.h"
 
 namespace checker::cli {
 

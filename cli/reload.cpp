@@ -16,10 +16,10 @@
 #include <cstring>
 
 #include "cli/commands.h"
-#include "common/config.h"
+#include "config/config.h"
 #include "ipc/control.capnp.h"
 #include "ipc/framing.h"
-#include "supervisor/control_server.h"
+#include "ipc/control_socket.h"
 
 namespace checker::cli {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "cli/commands.h"
 #include "common/json_text.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/plugin_describe.h"
-#include "supervisor/job_user.h"
-#include "supervisor/run_once.h"
+#include "config/job_catalog.h"
+#include "worker_runs/plugin_describe.h"
+#include "worker_runs/job_user.h"
+#include "worker_runs/run_once.h"
 
 namespace checker::cli {
 namespace {

@@ -9,16 +9,16 @@
 
 #include "cli/commands.h"
 #include "cli/status_report.h"
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/mail_health.h"
-#include "supervisor/plugin_describe.h"
-#include "supervisor/run_once.h"
-#include "supervisor/run_outcome.h"
-#include "supervisor/supervisor.h"
+#include "config/job_catalog.h"
+#include "state/mail_health.h"
+#include "worker_runs/plugin_describe.h"
+#include "worker_runs/run_once.h"
+#include "state/run_outcome.h"
+#include "common/clock.h"
 
 namespace checker::cli {
 namespace {

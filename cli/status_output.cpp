@@ -6,7 +6,7 @@
 #include "cli/status_report.h"
 #include "cli/table.h"
 #include "common/json_text.h"
-#include "common/state_keys.h"
+#include "state/state_keys.h"
 
 namespace checker::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/terminal.h"
-#include "supervisor/state_view.h"
+#include "state/state_view.h"
 
 namespace checker::cli {
 
@@ -28,7 +28,7 @@ struct JobRow {
 };
 
 // RefusedMail, OutboxSummary and PeerRow are the state's own, as
-// supervisor/state_view.h reads them for peerd's status page too.
+// state/state_view.h reads them for peerd's status page too.
 
 // The last config reload checkerd tried (meta "reload"); unixMs 0: none.
 struct ReloadRow {

@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "common/config.h"
+#include "config/config.h"
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
-#include "supervisor/run_once.h"
-#include "supervisor/supervisor.h"
+#include "worker_runs/run_once.h"
+#include "common/clock.h"
 
 extern char** environ;
 

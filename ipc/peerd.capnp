@@ -18,7 +18,7 @@ struct OutcomeCount {
 }
 
 # The supervisor's counters since checkerd started (they start again at 0
-# with it), for /metrics (supervisor/run_metrics.h writes and reads them).
+# with it), for /metrics (state/run_metrics.h writes and reads them).
 struct RunMetrics {
   runsByOutcome @0 :List(OutcomeCount);  # finished runs (workers, peer
                                          # checks, self-checks) per outcome

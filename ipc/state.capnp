@@ -1,4 +1,4 @@
-# Values stored in the LMDB state (common/state_store.h). Keys are plain
+# Values stored in the LMDB state (state/state_store.h). Keys are plain
 # strings; every value below is one Cap'n Proto message in flat-array form.
 #
 #   database  key                         value

@@ -1,6 +1,6 @@
 #pragma once
 // The built-in job types, one file each; they take exactly the params the
-// catalogue gives them (jobs/job_catalog.h):
+// catalogue gives them (config/job_catalog.h):
 //   tcp       host, port, connect_timeout_ms            (tcp_job.cpp)
 //   http      url, expect_status, [expect_body], [cafile] (http_job.cpp)
 //   tls_cert  host, port, warn_days, [cafile]            (tls_cert_job.cpp)

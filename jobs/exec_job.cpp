@@ -7,7 +7,7 @@
 // failure's label is put in front unless the line already contains it. The
 // details are the output (stdout and stderr together, the first 64 KiB).
 //
-// shell = no: the command is split like a shell line (jobs/command_line.h)
+// shell = no: the command is split like a shell line (config/command_line.h)
 // and its first word, an absolute path, is executed directly. shell = yes:
 // /bin/sh -c COMMAND. Either way the environment is only
 // PATH=/usr/local/bin:/usr/bin:/bin and LC_ALL=C; how the child is run,
@@ -19,7 +19,7 @@
 #include "common/utf8_text.h"
 #include "jobs/builtin_jobs.h"
 #include "jobs/child_process.h"
-#include "jobs/command_line.h"
+#include "config/command_line.h"
 
 namespace checker {
 namespace {

@@ -31,7 +31,7 @@ inline constexpr uint32_t kJobAbiTag = (kJobAbiVersion << 8) | _GLIBCXX_USE_CXX1
 inline constexpr uint32_t kJobAbiTag = (kJobAbiVersion << 8) | 0x80;  // not libstdc++
 #endif
 
-// A job's parameters as the catalogue expands them (jobs/job_catalog.h),
+// A job's parameters as the catalogue expands them (config/job_catalog.h),
 // in order; keys may repeat only for plugin types (first one wins in param()).
 using JobParams = std::vector<std::pair<std::string, std::string>>;
 

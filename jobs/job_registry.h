@@ -34,7 +34,7 @@ std::unique_ptr<JobBase> createJob(const std::string& type, JobParams params, Jo
 // The spawner of plugin TYPE, for a config "describe" request. Returns
 // nullptr with *error empty when the plugin has none (one job per section),
 // or nullptr with *error set when the plugin cannot be loaded. Built-in
-// types expand in the catalogue (jobs/job_catalog.h) and have none.
+// types expand in the catalogue (config/job_catalog.h) and have none.
 std::unique_ptr<JobSpawner> createSpawner(const std::string& type, const std::string& pluginDir, std::string* error);
 
 }  // namespace checker

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
-#include "ipc/child_control.h"
+#include "config/config.h"
+#include "process/child_control.h"
 #include "ipc/mailer.capnp.h"
 #include "common/curl_on_uv.h"
 #include "mailer/imap_client.h"

@@ -4,11 +4,11 @@
 // with the control socket on fd 3 (ipc/mailer.capnp). It reads the [email]
 // settings from FILE itself, so the password never travels over IPC.
 // Exit codes: 0 the supervisor closed the socket; 2 bad config; 100 bad usage;
-// 111 the supervisor is gone (ipc/child_main.h).
+// 111 the supervisor is gone (process/child_main.h).
 #include <curl/curl.h>
 #include <uv.h>
 
-#include "ipc/child_main.h"
+#include "process/child_main.h"
 #include "mailer/mailer_service.h"
 
 int main(int argc, char** argv) {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "mailer/imap_client.h"
 #include "mailer/smtp_sender.h"
 

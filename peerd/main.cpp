@@ -5,11 +5,11 @@
 // `[peers]` (with their secrets) and the server name from FILE itself. It
 // dies with the supervisor, so peers then see no answer, not a stale True.
 // Exit codes: 0 the supervisor closed the socket; 2 bad config; 100 bad
-// usage; 111 the supervisor is gone (ipc/child_main.h).
+// usage; 111 the supervisor is gone (process/child_main.h).
 #include <curl/curl.h>
 #include <uv.h>
 
-#include "ipc/child_main.h"
+#include "process/child_main.h"
 #include "peerd/peerd_service.h"
 
 int main(int argc, char** argv) {

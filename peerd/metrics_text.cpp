@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "peerd/text_escape.h"
-#include "supervisor/run_outcome.h"
+#include "state/run_outcome.h"
 
 namespace checker::peerd {
 namespace {

@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "peerd/metrics_text.h"
 #include "peerd/routes.h"
-#include "peerd/status_document.h"
+#include "peering/status_document.h"
 #include "peerd/status_page.h"
 
 namespace checker::peerd {

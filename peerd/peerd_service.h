@@ -3,7 +3,7 @@
 // on any path, the signed answer on /v2/status, the status page and
 // /metrics: peerd/routes.h), the health the supervisor pushes over the
 // control socket, and the peer queries it asks for, each answered with what
-// the peer said (peerd/peer_client.h).
+// the peer said (peering/peer_client.h).
 //
 // Health here is only what the supervisor last said and when: a supervisor
 // that stops talking (SIGSTOP, a wedged loop) turns the answer into
@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/curl_on_uv.h"
-#include "ipc/child_control.h"
+#include "process/child_control.h"
 #include "ipc/peerd.capnp.h"
-#include "peerd/direction_keys.h"
-#include "peerd/peer_client.h"
+#include "peering/direction_keys.h"
+#include "peering/peer_client.h"
 #include "peerd/plain_answer.h"
 #include "peerd/state_source.h"
 #include "peerd/status_server.h"

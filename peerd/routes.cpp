@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "peerd/status_document.h"
+#include "peering/status_document.h"
 
 namespace checker::peerd {
 namespace {

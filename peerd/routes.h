@@ -4,7 +4,7 @@
 // settings in, the route out.
 //
 //   method other than GET/HEAD            405
-//   /v2/status?nonce=&key=&from=          the signed JSON (peerd/status_document.h)
+//   /v2/status?nonce=&key=&from=          the signed JSON (peering/status_document.h)
 //   /v1/status                            410: the retired protocol 1
 //   /metrics                              Prometheus text, when metrics allows this
 //                                         client; else 404
@@ -19,7 +19,7 @@
 // listener on [::] sees a local IPv4 client).
 #include <string_view>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "peerd/request_parser.h"
 
 namespace checker::peerd {

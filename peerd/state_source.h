@@ -1,5 +1,5 @@
 #pragma once
-// peerd's read-only view of the LMDB state (common/state_store.h), for the
+// peerd's read-only view of the LMDB state (state/state_store.h), for the
 // status page and /metrics. The environment is opened on first use and kept
 // (LMDB allows one per path per process; a failed open is tried again at
 // the next request, e.g. before checkerd's first start has created it).
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
-#include "common/state_store.h"
+#include "config/config.h"
+#include "state/state_store.h"
 #include "peerd/status_snapshot.h"
 
 namespace checker::peerd {

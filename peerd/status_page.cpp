@@ -3,7 +3,7 @@
 #include <ctime>
 
 #include "peerd/text_escape.h"
-#include "supervisor/run_outcome.h"
+#include "state/run_outcome.h"
 
 namespace checker::peerd {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/mail_health.h"
-#include "supervisor/run_metrics.h"
-#include "supervisor/state_view.h"
+#include "state/mail_health.h"
+#include "state/run_metrics.h"
+#include "state/state_view.h"
 
 namespace checker::peerd {
 

@@ -10,16 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "jobs/job_catalog.h"
-#include "supervisor/run_outcome.h"
-#include "supervisor/state_writer.h"
+#include "config/job_catalog.h"
+#include "state/run_outcome.h"
+#include "state/state_writer.h"
+#include "worker_runs/run_reply.h"
 
 namespace checker {
-
-struct ComposedNotice {
-  std::string subject;
-  std::string body;
-};
 
 OutboxMail composeFailureMail(const JobDefinition& job, const JobRecord& after, const ClassifiedRun& run,
                               const std::optional<ComposedNotice>& fromJob, const std::string& serverName,

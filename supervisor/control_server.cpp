@@ -15,8 +15,6 @@ constexpr uint64_t kClientDeadlineMs = 5'000;
 
 }  // namespace
 
-std::string controlSocketPath(const std::string& stateDir) { return stateDir + "/control.sock"; }
-
 struct ControlServer::Client {
   uv_pipe_t pipe{};
   uv_timer_t deadline{};

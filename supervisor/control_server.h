@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ipc/control.capnp.h"
+#include "ipc/control_socket.h"
 #include "ipc/framing.h"
 
 namespace checker {
@@ -46,8 +47,5 @@ class ControlServer {
   Client* clients_ = nullptr;  // open clients, to close them at stop
   uint64_t nextClientId_ = 1;  // a late answer finds its client by id
 };
-
-// The control socket of the state directory STATE_DIR.
-std::string controlSocketPath(const std::string& stateDir);
 
 }  // namespace checker

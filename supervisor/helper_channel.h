@@ -13,8 +13,8 @@
 #include <string>
 
 #include "ipc/framing.h"
-#include "supervisor/helper_child.h"
-#include "supervisor/restart_backoff.h"
+#include "process/helper_child.h"
+#include "process/restart_backoff.h"
 
 namespace checker {
 

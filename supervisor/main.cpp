@@ -11,9 +11,9 @@
 #include <string>
 
 #include "common/log.h"
-#include "jobs/job_catalog.h"
-#include "supervisor/plugin_describe.h"
-#include "supervisor/run_once.h"
+#include "config/job_catalog.h"
+#include "worker_runs/plugin_describe.h"
+#include "worker_runs/run_once.h"
 #include "supervisor/supervisor.h"
 
 namespace {

@@ -17,7 +17,7 @@
 
 #include "ipc/mailer.capnp.h"
 #include "supervisor/helper_channel.h"
-#include "supervisor/state_writer.h"
+#include "state/state_writer.h"
 
 namespace checker {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config_values.h"
+#include "config/config_values.h"
 
 namespace checker {
 

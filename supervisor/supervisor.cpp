@@ -14,10 +14,10 @@
 #include <stdexcept>
 
 #include "common/log.h"
-#include "common/state_keys.h"
+#include "state/state_keys.h"
 #include "common/sys_error.h"
 #include "supervisor/control_server.h"
-#include "supervisor/run_cgroups.h"
+#include "worker_runs/run_cgroups.h"
 
 namespace checker {
 namespace {
@@ -85,7 +85,7 @@ void Supervisor::start() {
     CHECKER_LOG_INFO("sandbox: %s%s", cgroups_->describe().c_str(),
                      stale > 0 ? (", removed " + std::to_string(stale) + " stale run cgroup(s)").c_str() : "");
   }
-  // Every run's worker is forked by the launcher (supervisor/worker_launcher.h).
+  // Every run's worker is forked by the launcher (worker_runs/worker_launcher.h).
   launcher_ = std::make_unique<WorkerLauncher>(loop_, options_.workerPath);
   std::string launcherError;
   if (!launcher_->start(&launcherError)) throw std::runtime_error(launcherError);

@@ -23,21 +23,21 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/state_store.h"
-#include "jobs/job_catalog.h"
+#include "state/state_store.h"
+#include "config/job_catalog.h"
 #include "ipc/mailer.capnp.h"
 #include "ipc/peerd.capnp.h"
 #include "supervisor/helper_channel.h"
-#include "supervisor/mail_health.h"
+#include "state/mail_health.h"
 #include "supervisor/outbox_delivery.h"
-#include "supervisor/run_reply.h"
-#include "supervisor/run_metrics.h"
-#include "supervisor/run_request.h"
+#include "worker_runs/run_reply.h"
+#include "state/run_metrics.h"
+#include "worker_runs/run_request.h"
 #include "supervisor/scheduler.h"
-#include "supervisor/state_writer.h"
+#include "state/state_writer.h"
 #include "supervisor/systemd_notify.h"
-#include "supervisor/worker_launcher.h"
-#include "supervisor/worker_run.h"
+#include "worker_runs/worker_launcher.h"
+#include "worker_runs/worker_run.h"
 
 namespace checker {
 

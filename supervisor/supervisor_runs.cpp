@@ -4,8 +4,8 @@
 
 #include "common/log.h"
 #include "supervisor/alert_text.h"
-#include "supervisor/run_cgroups.h"
-#include "supervisor/run_reply.h"
+#include "worker_runs/run_cgroups.h"
+#include "worker_runs/run_reply.h"
 #include "supervisor/supervisor.h"
 
 namespace checker {

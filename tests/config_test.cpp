@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/config.h"
-#include "jobs/job_catalog.h"
+#include "config/config.h"
+#include "config/job_catalog.h"
 #include "support/temp_dir.h"
 
 #include <sys/stat.h>

@@ -2,8 +2,8 @@
 // and the exec command-line splitter.
 #include <gtest/gtest.h>
 
-#include "common/config_values.h"
-#include "jobs/command_line.h"
+#include "config/config_values.h"
+#include "config/command_line.h"
 
 namespace checker {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "supervisor/policy.h"
+#include "state/policy.h"
 #include "support/policy_test_support.h"
 
 namespace checker {

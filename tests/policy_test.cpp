@@ -1,4 +1,4 @@
-// The notification policy (supervisor/policy.h): which runs send a failure or
+// The notification policy (state/policy.h): which runs send a failure or
 // recovery notice, for every mode and threshold, at realistic run spacing;
 // the boundary of each reminder gap; recovery; clocks going backwards;
 // saturation (random sequences: policy_property_test.cpp). No sleeps and no
@@ -14,7 +14,7 @@
 #include <tuple>
 #include <vector>
 
-#include "supervisor/policy.h"
+#include "state/policy.h"
 #include "support/policy_test_support.h"
 
 namespace checker {

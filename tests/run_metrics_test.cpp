@@ -1,11 +1,11 @@
-// The supervisor's run counters (supervisor/run_metrics.h): which bucket a
+// The supervisor's run counters (state/run_metrics.h): which bucket a
 // duration falls in, and the counters' way to peerd over IPC (both halves
 // of ipc/peerd.capnp RunMetrics are in run_metrics.cpp).
 #include <capnp/message.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "supervisor/run_metrics.h"
+#include "state/run_metrics.h"
 
 namespace checker {
 namespace {

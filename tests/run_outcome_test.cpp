@@ -4,7 +4,7 @@
 
 #include <csignal>
 
-#include "supervisor/run_outcome.h"
+#include "state/run_outcome.h"
 
 namespace checker {
 namespace {

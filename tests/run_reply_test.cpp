@@ -1,4 +1,4 @@
-// supervisor/run_reply.h: what checkerd keeps of a worker's reply. The
+// worker_runs/run_reply.h: what checkerd keeps of a worker's reply. The
 // worker is not trusted to have cleaned or capped anything (a plugin runs
 // in it): every text is made one clean line, or clean lines, here.
 #include <capnp/message.h>
@@ -6,7 +6,7 @@
 
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
-#include "supervisor/run_reply.h"
+#include "worker_runs/run_reply.h"
 
 namespace checker {
 namespace {

@@ -1,11 +1,11 @@
-// The sandbox keys every job section takes (jobs/sandbox_keys.h):
+// The sandbox keys every job section takes (config/sandbox_keys.h):
 // writable_paths, scratch_size, capabilities; each bad value is a
 // FILE:LINE error naming the section and key.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/config.h"
-#include "jobs/job_catalog.h"
+#include "config/config.h"
+#include "config/job_catalog.h"
 #include "support/temp_dir.h"
 
 namespace checker {

@@ -1,7 +1,7 @@
 // The LMDB state store: round trips, the schema version, read-only use by a
 // second process, snapshot consistency under a concurrent writer, and
 // durability of committed transactions when the writer is SIGKILLed.
-#include "common/state_store.h"
+#include "state/state_store.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>

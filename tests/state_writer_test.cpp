@@ -1,7 +1,7 @@
 // The supervisor's state writer: what a finished run leaves in the store,
 // what load() gives back, and the history kept per job.
-#include "supervisor/state_writer.h"
-#include "supervisor/state_view.h"
+#include "state/state_writer.h"
+#include "state/state_view.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/state_keys.h"
+#include "state/state_keys.h"
 #include "ipc/framing.h"
 #include "support/temp_dir.h"
 

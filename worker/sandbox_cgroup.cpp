@@ -1,5 +1,5 @@
 // Sandbox step "cgroup": join the run's cgroups. The supervisor made them and
-// set their limits before spawning us (supervisor/run_cgroups.h); here the
+// set their limits before spawning us (worker_runs/run_cgroups.h); here the
 // worker only moves itself in, so that everything the job starts is counted
 // and limited from its first instruction, and can be killed as a whole.
 // v2 gives one directory, v1 one per controller (pids, memory).

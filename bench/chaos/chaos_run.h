@@ -62,7 +62,7 @@ struct Totals {
 void killCycle(const Paths& p, int number, int kills, const KillPlan& plan, StateLedger& ledger, Totals& t);
 // The final life: only healthy jobs, until the outbox is empty; SIGTERM.
 void drain(const Paths& p, int number, StateLedger& ledger, Totals& t, double* drainSeconds);
-// Run cgroups (checker-runs-PID, supervisor/run_cgroups.h) that a killed
+// Run cgroups (checker-runs-PID, worker_runs/run_cgroups.h) that a killed
 // checkerd of PIDS left and no later start swept away.
 size_t leftoverRunCgroups(const std::vector<int>& pids);
 

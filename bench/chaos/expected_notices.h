@@ -9,7 +9,7 @@
 // not yet committed) left neither. Replaying the recorded runs of a job in
 // order, from a fresh state, through DESIGN.md's rules for the job's
 // settings (written out again here for the two modes used, not taken from
-// supervisor/policy.cpp) gives every notice that entered the outbox. An
+// state/policy.cpp) gives every notice that entered the outbox. An
 // outbox entry is deleted only after the server accepted the message, so
 // every one of them must be in the recipients' inboxes at the end.
 //

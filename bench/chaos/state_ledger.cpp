@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
-#include "supervisor/state_view.h"
+#include "state/state_view.h"
 
 namespace checker::bench {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // What checker-bench-chaos learns from the LMDB state, read the way the CLI
-// reads it (StateStore::openReadOnly, supervisor/state_view.h) after every
+// reads it (StateStore::openReadOnly, state/state_view.h) after every
 // kill, while nothing writes it:
 //   - that it opens and that every value in every database decodes (a
 //     "clean open" for the reader);

@@ -55,7 +55,7 @@
 #include "bench/soak/soak_kinds.h"
 #include "bench/soak/soak_procs.h"
 #include "bench/soak/soak_runs.h"
-#include "supervisor/run_outcome.h"
+#include "state/run_outcome.h"
 #include "support/daemon_process.h"
 #include "support/temp_dir.h"
 

@@ -1,9 +1,9 @@
 #include "bench/soak/soak_runs.h"
 
-#include "common/state_keys.h"
+#include "state/state_keys.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
-#include "supervisor/run_outcome.h"
+#include "state/run_outcome.h"
 
 namespace checker::bench {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench/soak/soak_kinds.h"
-#include "common/state_store.h"
+#include "state/state_store.h"
 
 namespace checker::bench {
 

@@ -22,8 +22,8 @@
 #include <cstring>
 #include <sstream>
 
-#include "common/state_store.h"
-#include "supervisor/state_writer.h"
+#include "state/state_store.h"
+#include "state/state_writer.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 

@@ -12,8 +12,8 @@
 #include <ctime>
 #include <thread>
 
-#include "common/state_store.h"
-#include "supervisor/state_writer.h"
+#include "state/state_store.h"
+#include "state/state_writer.h"
 #include "support/daemon_process.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"

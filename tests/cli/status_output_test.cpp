@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "cli/terminal.h"
-#include "common/state_keys.h"
+#include "state/state_keys.h"
 
 namespace checker::cli {
 namespace {

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/config.h"
-#include "common/http_url.h"
+#include "config/config.h"
+#include "config/http_url.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// libFuzzer target: a job section's sandbox keys (jobs/sandbox_keys.h) as
+// libFuzzer target: a job section's sandbox keys (config/sandbox_keys.h) as
 // an operator may write them. The input is split on its first two NUL bytes
 // into the values of writable_paths, capabilities and scratch_size, put in a
 // job section, and the config is read and planned as checkerd does.
@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/config.h"
-#include "jobs/job_catalog.h"
+#include "config/config.h"
+#include "config/job_catalog.h"
 
 namespace {
 

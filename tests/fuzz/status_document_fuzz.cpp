@@ -1,5 +1,5 @@
 // libFuzzer target: the asking side reading a peer's signed answer
-// (peerd/status_document.h, protocol 2), the one place peer traffic is
+// (peering/status_document.h, protocol 2), the one place peer traffic is
 // parsed as more than a word. The input is the answer's body, as a peer
 // may send it.
 //
@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "peerd/status_document.h"
+#include "peering/status_document.h"
 
 namespace {
 

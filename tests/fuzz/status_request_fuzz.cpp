@@ -1,5 +1,5 @@
 // libFuzzer target: the answering side reading the question of the signed
-// protocol (peerd/status_request.h), the query string any client on the
+// protocol (peering/status_request.h), the query string any client on the
 // network may send to /v2/status. The input is used twice: as the query
 // string, and as the name of an asker.
 //
@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "peerd/status_request.h"
+#include "peering/status_request.h"
 
 namespace {
 

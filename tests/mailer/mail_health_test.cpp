@@ -1,8 +1,8 @@
-// The instance's mail health (supervisor/mail_health.h), what peers will be
+// The instance's mail health (state/mail_health.h), what peers will be
 // told: the last self-check, and alerts stuck in the outbox.
 #include <gtest/gtest.h>
 
-#include "supervisor/mail_health.h"
+#include "state/mail_health.h"
 
 namespace checker {
 namespace {

@@ -11,8 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"

@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "peerd/peer_client.h"
+#include "peering/peer_client.h"
 #include "peerd/peerd_service.h"
-#include "peerd/status_document.h"
+#include "peering/status_document.h"
 
 namespace checker::peerd {
 namespace {

@@ -1,4 +1,4 @@
-// The question of the signed protocol (peerd/status_request.h): what the
+// The question of the signed protocol (peering/status_request.h): what the
 // asker writes, the peer reads back; a repeated, missing or malformed
 // parameter and an identity that is not one are refused with a reason.
 #include <gmock/gmock.h>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "peerd/status_request.h"
+#include "peering/status_request.h"
 
 namespace checker::peerd {
 namespace {

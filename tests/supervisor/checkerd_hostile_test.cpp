@@ -10,8 +10,8 @@
 #include <map>
 #include <sstream>
 
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"

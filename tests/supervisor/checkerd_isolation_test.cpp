@@ -14,8 +14,8 @@
 #include <memory>
 #include <sstream>
 
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"

@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/state_store.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "support/daemon_process.h"

@@ -1,4 +1,4 @@
-// Who a job's worker becomes (supervisor/job_user.h, checkerd --job-user):
+// Who a job's worker becomes (worker_runs/job_user.h, checkerd --job-user):
 // the user database lookup, its refusals, the plan it puts in the sandbox,
 // and checkerd refusing to start with a user it cannot find.
 #include <gmock/gmock.h>
@@ -6,9 +6,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "jobs/job_catalog.h"
-#include "supervisor/job_user.h"
-#include "supervisor/run_request.h"
+#include "config/job_catalog.h"
+#include "worker_runs/job_user.h"
+#include "worker_runs/run_request.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 

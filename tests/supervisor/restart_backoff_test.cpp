@@ -4,7 +4,7 @@
 // here /bin/sh) and the worker launcher (the real checker-worker). A child
 // that stayed up for the stable time is restarted after the first delay
 // again, not after a delay that only grows.
-#include "supervisor/restart_backoff.h"
+#include "process/restart_backoff.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "supervisor/helper_channel.h"
-#include "supervisor/worker_launcher.h"
+#include "worker_runs/worker_launcher.h"
 #include "support/temp_dir.h"
 
 namespace checker {

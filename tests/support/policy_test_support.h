@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "supervisor/policy.h"
+#include "state/policy.h"
 
 namespace checker {
 

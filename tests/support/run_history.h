@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/state_keys.h"
-#include "common/state_store.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 

@@ -1,4 +1,4 @@
-// Per-run cgroups (supervisor/run_cgroups.h) with the real worker: the
+// Per-run cgroups (worker_runs/run_cgroups.h) with the real worker: the
 // worker joins them, their limits hold, cleanup kills what a job left
 // behind, and a new supervisor sweeps what an old one left. Needs root and a
 // writable cgroup v2 or v1 (pids + memory); skips otherwise.
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/run_cgroups.h"
+#include "worker_runs/run_cgroups.h"
 #include "support/temp_dir.h"
 #include "worker_harness.h"
 

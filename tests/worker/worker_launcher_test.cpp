@@ -1,4 +1,4 @@
-// The worker launcher (worker/launcher.h, supervisor/worker_launcher.h) with
+// The worker launcher (worker/launcher.h, worker_runs/worker_launcher.h) with
 // the real checker-worker: every run gets a worker of its own, a deadline
 // kill reaches the run through the launcher, a launcher that dies takes its
 // runs with it and is started again, and nothing is left open or running.
@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "supervisor/supervisor.h"
-#include "supervisor/worker_launcher.h"
-#include "supervisor/worker_run.h"
+#include "worker_runs/worker_launcher.h"
+#include "worker_runs/worker_run.h"
 #include "support/proc_scan.h"
 #include "support/temp_dir.h"
 #include "worker_harness.h"

@@ -1,0 +1,50 @@
+#include "config/command_line.h"
+
+namespace checker {
+
+bool splitCommandLine(std::string_view text, std::vector<std::string>& argv, std::string* error) {
+  argv.clear();
+  std::string word;
+  bool inWord = false;
+  char quote = 0;  // ' or " while inside quotes
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote == '\'') {
+      if (c == '\'') quote = 0;
+      else word += c;
+    } else if (quote == '"') {
+      if (c == '"') {
+        quote = 0;
+      } else if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) {
+        word += text[++i];
+      } else {
+        word += c;
+      }
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (inWord) argv.push_back(std::move(word));
+      word.clear();
+      inWord = false;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      inWord = true;
+    } else if (c == '\\') {
+      if (i + 1 >= text.size()) {
+        if (error) *error = "trailing backslash in command";
+        return false;
+      }
+      word += text[++i];
+      inWord = true;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote != 0) {
+    if (error) *error = std::string("unbalanced ") + quote + " quote in command";
+    return false;
+  }
+  if (inWord) argv.push_back(std::move(word));
+  return true;
+}
+
+}  // namespace checker

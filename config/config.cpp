@@ -1,0 +1,427 @@
+#include "config/config.h"
+
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "config/config_section.h"
+#include "config/http_url.h"
+#include "common/sys_error.h"
+
+namespace checker {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+std::string directoryOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string currentDirectory() {
+  std::string dir(4096, '\0');
+  if (::getcwd(dir.data(), dir.size()) == nullptr) return "/";  // unreachable cwd: resolve from /
+  dir.resize(std::strlen(dir.c_str()));
+  return dir;
+}
+
+// PATH made absolute against the working directory, without touching the
+// file system.
+std::string absolutePath(const std::string& path) {
+  if (!path.empty() && path.front() == '/') return path;
+  return currentDirectory() + "/" + path;
+}
+
+void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
+  r.text("servername", g.serverName);
+  if (const IniEntry* e = r.take("alertcontact")) {
+    g.alertContacts = splitList(e->value);
+    for (const std::string& address : g.alertContacts) {
+      if (!looksLikeEmailAddress(address)) r.error(*e, "'" + address + "' is not an e-mail address");
+    }
+  }
+  r.text("logfile", g.logFile);
+  if (const IniEntry* e = r.take("statefile")) {
+    g.stateDir = e->value;
+    g.stateDirLine = e->line;
+  }
+  r.text("plugindir", g.pluginDir);
+  g.logFile = resolveConfigPath(c, g.logFile);
+  g.stateDir = resolveConfigPath(c, g.stateDir);
+  g.pluginDir = resolveConfigPath(c, g.pluginDir);
+  r.rejectUntaken("servername, alertcontact, logfile, statefile, plugindir");
+}
+
+void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {
+  const IniEntry* e = r.take(key);
+  if (e == nullptr) return;
+  if (e->value == "starttls") out = TlsMode::starttls;
+  else if (e->value == "tls") out = TlsMode::tls;
+  else if (e->value == "none") out = TlsMode::none;
+  else r.error(*e, "expected starttls, tls or none, got '" + e->value + "'");
+}
+
+void readEmail(SectionReader& r, EmailSettings& m, const Config& c) {
+  r.flag("nomail", m.noMail);
+  r.text("user", m.user);
+  if (const IniEntry* e = r.take("pass")) {
+    m.password = e->value;
+    m.passwordLine = e->line;
+  }
+  r.text("smtpserver", m.smtpServer);
+  // The original accepted `smtpport =` left empty beside nomail = True;
+  // without nomail an empty port is refused as any bad port is.
+  if (const IniEntry* e = r.section().find("smtpport"); e && m.noMail && trimView(e->value).empty()) {
+    r.take("smtpport");
+  } else {
+    r.port("smtpport", m.smtpPort);
+  }
+  readTlsMode(r, "smtptls", m.smtpTls);
+  r.text("imapserver", m.imapServer);
+  readTlsMode(r, "imaptls", m.imapTls);
+  m.imapPort = m.imapTls == TlsMode::tls ? 993 : 143;  // IMAPS as in the original
+  r.port("imapport", m.imapPort);
+  if (const IniEntry* e = r.take("cafile")) {
+    m.caFile = e->value;
+    m.caFileLine = e->line;
+  }
+  m.caFile = resolveConfigPath(c, m.caFile);
+  r.flag("ideletesentmessagesautomatically", m.deleteSentAutomatically);
+  r.text("trashfolder", m.trashFolder);
+  r.flag("bustgmailthreading", m.bustGmailThreading);
+  r.schedule("selfcheck_every", m.selfCheckEvery);
+  r.duration("selfcheck_deadline", m.selfCheckDeadline);
+  r.rejectUntaken(
+      "nomail, user, pass, smtpserver, smtpport, smtptls, imapserver, imapport, imaptls, cafile, "
+      "ideletesentmessagesautomatically, trashfolder, bustgmailthreading, selfcheck_every, "
+      "selfcheck_deadline");
+}
+
+// A peer line: name = URL,admin@address[,secret=...]
+void readPeer(SectionReader& r, const IniEntry& e, std::vector<PeerSettings>& peers) {
+  std::vector<std::string> fields = splitList(e.value);
+  PeerSettings peer{e.key, "", "", "", e.line};
+  if (fields.size() < 2 || fields.size() > 3) {
+    r.error(e, "expected 'URL,admin@address' or 'URL,admin@address,secret=...'");
+    return;
+  }
+  peer.url = fields[0];
+  peer.adminAddress = fields[1];
+  if (Parsed<HttpUrl> url = parseHttpUrl(peer.url); !parsedOk(url)) {
+    r.error(e, "peer URL " + std::get<std::string>(url));
+  }
+  if (!looksLikeEmailAddress(peer.adminAddress)) {
+    r.error(e, "'" + peer.adminAddress + "' is not the admin's e-mail address");
+  }
+  if (fields.size() == 3) {
+    if (fields[2].rfind("secret=", 0) != 0 || fields[2].size() == 7) {
+      r.error(e, "third field must be 'secret=...' with a non-empty secret");
+    } else {
+      peer.secret = fields[2].substr(7);
+    }
+  }
+  for (const PeerSettings& other : peers) {
+    if (other.url == peer.url) {
+      r.error(e, "peer URL " + peer.url + " is already used by '" + other.name + "' at line " +
+                     std::to_string(other.line));
+    }
+  }
+  peers.push_back(std::move(peer));
+}
+
+// Recovery notices default to on for state_change (the original's only
+// mode with one) and, where RECOVERY_ALWAYS, for every mode.
+void readNotifySettings(SectionReader& r, NotifySettings& n, bool recoveryAlways) {
+  r.notifyMode("notify", n.mode);
+  n.notifyRecovery = recoveryAlways || n.mode == NotifyMode::stateChange;
+  r.flag("notify_recovery", n.notifyRecovery);
+  r.count("failures_before_notify", 1, 1'000'000, n.failuresBeforeNotify);
+  r.count("recover_after", 1, 1'000'000, n.recoverAfter);
+}
+
+// yes/no (any boolean spelling) or loopback.
+void readExposure(SectionReader& r, const std::string& key, Exposure& out) {
+  const IniEntry* e = r.take(key);
+  if (e == nullptr) return;
+  Parsed<bool> flag = parseBool(e->value);
+  if (parsedOk(flag)) out = std::get<bool>(flag) ? Exposure::on : Exposure::off;
+  else if (strcasecmp(std::string(trimView(e->value)).c_str(), "loopback") == 0) out = Exposure::loopback;
+  else r.error(*e, "expected yes, no or loopback, got '" + e->value + "'");
+}
+
+void readPeerd(SectionReader& r, PeerdSettings& p) {
+  if (const IniEntry* e = r.take("listen")) {
+    Parsed<HostPort> hp = parseHostPort(e->value, /*portZeroAllowed=*/true);
+    if (parsedOk(hp)) p.listen = std::get<HostPort>(hp);
+    else r.error(*e, std::get<std::string>(hp));
+  }
+  r.schedule("check_every", p.checkEvery);
+  r.duration("timeout", p.timeout);
+  r.duration("jobproblem_after", p.jobProblemAfter);
+  readNotifySettings(r, p.notify, /*recoveryAlways=*/true);
+  readExposure(r, "status_page", p.statusPage);
+  readExposure(r, "metrics", p.metrics);
+  r.rejectUntaken(
+      "listen, check_every, timeout, jobproblem_after, notify, notify_recovery, "
+      "failures_before_notify, recover_after, status_page, metrics");
+}
+
+void readLimits(SectionReader& r, JobLimits& l) {
+  r.duration("timeout", l.timeout);
+  Milliseconds cpu{static_cast<int64_t>(l.cpuSeconds) * 1000};
+  if (const IniEntry* e = r.take("cpu")) {
+    Parsed<Milliseconds> d = parseDuration(e->value);
+    if (!parsedOk(d)) r.error(*e, std::get<std::string>(d));
+    else if (std::get<Milliseconds>(d) < Milliseconds(1000)) r.error(*e, "CPU limit must be at least 1s");
+    else cpu = std::get<Milliseconds>(d);
+  }
+  l.cpuSeconds = static_cast<uint32_t>((cpu.count() + 999) / 1000);  // RLIMIT_CPU counts whole seconds
+  r.size("memory", l.memoryBytes);
+  r.count("files", 8, 1'048'576, l.openFiles);
+  r.count("processes", 1, 100'000, l.processes);
+  r.size("file_size", l.fileSizeBytes);
+}
+
+void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, Config& c) {
+  SectionReader r(s, rep);
+  JobSection job;
+  job.name = name;
+  job.line = s.line;
+  if (const IniEntry* e = r.take("type")) {
+    job.type = e->value;
+    job.typeLine = e->line;
+    if (job.type.empty()) r.error(*e, "empty job type");
+  } else {
+    r.errorAtHeader("missing 'type' (tcp, http, tls_cert, exec, or a plugin class name)");
+  }
+  r.schedule("every", job.schedule);
+  readNotifySettings(r, job.notify, /*recoveryAlways=*/false);
+  readLimits(r, job.limits);
+  job.params = r.untaken();  // the job type's own keys, checked by the catalog
+  c.jobs.push_back(std::move(job));
+}
+
+void readSection(const IniSection& s, ConfigReporter& rep, Config& c) {
+  SectionReader r(s, rep);
+  if (s.name == "general") {
+    readGeneral(r, c.general, c);
+  } else if (s.name == "email") {
+    readEmail(r, c.email, c);
+  } else if (s.name == "peerd") {
+    readPeerd(r, c.peerd);
+  } else if (s.name == "peers") {
+    for (const IniEntry& e : s.entries) readPeer(r, e, c.peers);
+  } else if (s.name.rfind("job", 0) == 0 && (s.name.size() == 3 || s.name[3] == ' ' || s.name[3] == '\t')) {
+    std::string name(trimView(std::string_view(s.name).substr(3)));
+    if (name.empty()) rep.error(s.line, "[job] needs a name: [job NAME]");
+    else readJob(s, name, rep, c);
+  } else {
+    rep.error(s.line, "unknown section [" + s.name + "]: expected [general], [email], [peers], [peerd] or [job NAME]");
+  }
+}
+
+// The original's start-up rules: servername and alertcontact always; the
+// mail account unless nomail.
+void checkRequired(const IniDocument& doc, ConfigReporter& rep, const Config& c) {
+  const IniSection* general = doc.find("general");
+  int generalLine = general ? general->line : 1;
+  std::string where = general ? "[general] " : "missing [general] section: ";
+  if (c.general.serverName.empty()) rep.error(generalLine, where + "servername is required");
+  if (c.general.alertContacts.empty()) rep.error(generalLine, where + "alertcontact is required");
+  if (c.email.noMail) return;
+  const IniSection* email = doc.find("email");
+  int emailLine = email ? email->line : 1;
+  std::string prefix = email ? "[email] " : "missing [email] section: ";
+  auto require = [&](const char* key, bool present) {
+    if (!present) rep.error(emailLine, prefix + key + " is required unless nomail = true (the sending account is not configured)");
+  };
+  require("user", !c.email.user.empty());
+  require("pass", !c.email.password.empty());
+  require("smtpserver", !c.email.smtpServer.empty());
+  require("smtpport", email && email->find("smtpport"));
+  require("imapserver", !c.email.imapServer.empty());
+}
+
+}  // namespace
+
+const char* tlsModeName(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::starttls: return "starttls";
+    case TlsMode::tls: return "tls";
+    case TlsMode::none: return "none";
+  }
+  return "?";
+}
+
+const char* exposureName(Exposure exposure) {
+  switch (exposure) {
+    case Exposure::off: return "no";
+    case Exposure::loopback: return "loopback";
+    case Exposure::on: return "yes";
+  }
+  return "?";
+}
+
+std::string selfCheckOffReason(const EmailSettings& email) {
+  if (email.noMail) return "nomail is set";
+  if (email.imapServer.empty()) return "no imapserver";
+  return "";
+}
+
+std::string formatDiagnostic(const std::string& path, const Diagnostic& d) {
+  if (d.line <= 0) return path + ": " + d.message;
+  return path + ":" + std::to_string(d.line) + ": " + d.message;
+}
+
+std::string resolveConfigPath(const Config& config, const std::string& value) {
+  if (value.empty() || value.front() == '/') return value;
+  // Leading "./" and "../" steps are taken on the (absolute, resolved)
+  // directory itself, so the result reads as the path it is; a later ".."
+  // is left to the kernel, which knows whether the step before it is a
+  // symbolic link.
+  std::string base = config.directory;
+  std::string_view rest = value;
+  while (true) {
+    if (rest == "." || rest.rfind("./", 0) == 0) {
+      rest.remove_prefix(rest.size() == 1 ? 1 : 2);
+    } else if (rest == ".." || rest.rfind("../", 0) == 0) {
+      rest.remove_prefix(rest.size() == 2 ? 2 : 3);
+      size_t slash = base.rfind('/');
+      base = slash == 0 || slash == std::string::npos ? "/" : base.substr(0, slash);
+    } else {
+      break;
+    }
+  }
+  if (rest.empty()) return base;
+  return base == "/" ? "/" + std::string(rest) : base + "/" + std::string(rest);
+}
+
+ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
+  ConfigLoad load;
+  load.config.path = absolutePath(path);
+  load.config.directory = directoryOf(load.config.path);
+  ConfigReporter rep(path);
+  std::vector<Diagnostic> syntax;
+  IniDocument doc = parseIni(text, syntax);
+  for (const Diagnostic& d : syntax) rep.error(d.line, d.message);
+  for (const IniSection& s : doc.sections) readSection(s, rep, load.config);
+  checkRequired(doc, rep, load.config);
+  load.errors = rep.takeErrors();
+  load.warnings = rep.takeWarnings();
+  return load;
+}
+
+namespace {
+
+// The config file's path with its directory resolved by the kernel
+// (symbolic links and "..", as realpath does), so that the paths in it mean
+// the same in every process and after any chdir. The file name itself is
+// kept: a config that is a link to a file elsewhere stays known by its name.
+std::string canonicalConfigPath(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  char* real = ::realpath(directoryOf(path).c_str(), nullptr);
+  if (real == nullptr) return absolutePath(path);
+  std::string dir(real);
+  std::free(real);
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// Reads a config file, refusing before reading anything that could never be
+// one: O_NONBLOCK so that opening a FIFO does not wait for a writer, then
+// only a regular file, and never more than the cap (a file that grows while
+// being read is cut at cap + 1 bytes and refused).
+bool readWholeFile(const std::string& path, std::string& text, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    error = describeErrno("open", path, errno);
+    return false;
+  }
+  struct stat st{};
+  bool ok = false;
+  const std::string tooLarge = "larger than " + std::to_string(kMaxConfigBytes) + " bytes";
+  if (::fstat(fd, &st) != 0) {
+    error = describeErrno("fstat", path, errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file";
+  } else if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
+    error = tooLarge;
+  } else {
+    text.assign(kMaxConfigBytes + 1, '\0');
+    size_t have = 0;
+    while (have < text.size()) {
+      ssize_t n = ::read(fd, text.data() + have, text.size() - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n < 0) error = describeErrno("read", path, errno);
+        ok = n == 0;
+        break;
+      }
+      have += static_cast<size_t>(n);
+    }
+    text.resize(have);
+    if (have > kMaxConfigBytes) {
+      error = tooLarge;
+      ok = false;
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+// Secrets in a file others can read are secrets no longer: say so.
+void checkSecretsPermission(const std::string& path, const Config& c, ConfigReporter& rep) {
+  int secretLine = c.email.password.empty() ? 0 : c.email.passwordLine;
+  for (const PeerSettings& p : c.peers) {
+    if (!p.secret.empty() && secretLine == 0) secretLine = p.line;
+  }
+  struct stat st{};
+  if (secretLine == 0 || ::stat(path.c_str(), &st) != 0) return;
+  if (st.st_mode & S_IROTH) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    rep.warning(secretLine, std::string("this file holds passwords or peer secrets and is readable by others (mode ") +
+                                mode + "); run: chmod o-r " + path);
+  }
+}
+
+void checkFileSystem(const std::string& path, const Config& c, ConfigReporter& rep) {
+  struct stat st{};
+  if (::stat(c.general.stateDir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    rep.error(c.general.stateDirLine,
+              "[general] statefile: " + c.general.stateDir +
+                  " is a file; checker keeps its state in a directory (use a new path; the original's state file can be imported with 'checker import-state')");
+  }
+  if (!c.email.caFile.empty() && ::access(c.email.caFile.c_str(), R_OK) != 0) {
+    rep.error(c.email.caFileLine, "[email] cafile: " + describeErrno("access", c.email.caFile, errno));
+  }
+  checkSecretsPermission(path, c, rep);
+}
+
+}  // namespace
+
+ConfigLoad loadConfigFile(const std::string& path) {
+  std::string text, error;
+  if (!readWholeFile(path, text, error)) {
+    ConfigLoad failed;
+    failed.config.path = absolutePath(path);
+    failed.config.directory = directoryOf(failed.config.path);
+    failed.errors.push_back(formatDiagnostic(path, {0, error}));
+    return failed;
+  }
+  ConfigLoad load = parseConfigText(text, canonicalConfigPath(path));
+  ConfigReporter rep(path);
+  checkFileSystem(path, load.config, rep);
+  for (std::string& e : rep.takeErrors()) load.errors.push_back(std::move(e));
+  for (std::string& w : rep.takeWarnings()) load.warnings.push_back(std::move(w));
+  return load;
+}
+
+}  // namespace checker

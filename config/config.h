@@ -1,0 +1,153 @@
+#pragma once
+// The model of settings.cfg and its loader. Every key, its default and its
+// meaning are listed in docs/configuration.md; this file is the reference
+// implementation of that page. Job sections are read here only for the keys
+// every job shares; the keys of each job type are checked by
+// config/job_catalog.h, which also expands a section into jobs.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config_values.h"
+#include "config/ini.h"
+
+namespace checker {
+
+// A defaults-filled, validated config. Paths are absolute (relative ones are
+// taken relative to the directory of the config file).
+struct NotifySettings {
+  NotifyMode mode = NotifyMode::stateChange;
+  uint32_t failuresBeforeNotify = 1;  // the original's minimum count before notifying
+  bool notifyRecovery = true;         // default: on for state_change, off otherwise
+  uint32_t recoverAfter = 1;          // successes before a failing job counts as recovered
+  bool operator==(const NotifySettings&) const = default;
+};
+
+struct JobLimits {
+  Milliseconds timeout{30'000};         // wall clock of one run
+  uint32_t cpuSeconds = 10;             // RLIMIT_CPU
+  uint64_t memoryBytes = 512ull << 20;  // RLIMIT_AS / cgroup memory
+  uint32_t openFiles = 256;             // RLIMIT_NOFILE
+  uint32_t processes = 64;              // cgroup pids / RLIMIT_NPROC
+  uint64_t fileSizeBytes = 16ull << 20; // RLIMIT_FSIZE
+};
+
+struct JobSection {
+  std::string name;  // NAME of [job NAME]
+  int line = 0;      // line of the section header
+  std::string type;
+  int typeLine = 0;
+  Schedule schedule;
+  NotifySettings notify;
+  JobLimits limits;
+  std::vector<IniEntry> params;  // the type's own keys, checked by the job catalog
+};
+
+enum class TlsMode { starttls, tls, none };
+const char* tlsModeName(TlsMode mode);
+
+struct GeneralSettings {
+  std::string serverName;
+  std::vector<std::string> alertContacts;  // alertcontact, comma-separated
+  std::string logFile;                     // empty: log to stderr
+  std::string stateDir = "/var/lib/checker";  // the original's `statefile`
+  int stateDirLine = 0;
+  std::string pluginDir = "/usr/lib/checker/plugins";
+  bool operator==(const GeneralSettings&) const = default;
+};
+
+struct EmailSettings {
+  bool noMail = false;
+  std::string user;
+  std::string password;
+  int passwordLine = 0;
+  std::string smtpServer;
+  uint16_t smtpPort = 587;
+  TlsMode smtpTls = TlsMode::starttls;
+  std::string imapServer;
+  uint16_t imapPort = 993;
+  TlsMode imapTls = TlsMode::tls;
+  std::string caFile;                  // empty: the system's trust store
+  int caFileLine = 0;
+  bool deleteSentAutomatically = false;  // ideletesentmessagesautomatically
+  std::string trashFolder = "[Gmail]/Trash";
+  bool bustGmailThreading = false;
+  Schedule selfCheckEvery{Schedule::Kind::hour, {}};
+  Milliseconds selfCheckDeadline{5 * 60'000};
+  bool operator==(const EmailSettings&) const = default;
+};
+
+struct PeerSettings {
+  std::string name;
+  std::string url;
+  std::string adminAddress;
+  std::string secret;  // empty: the plain (original) answer
+  int line = 0;
+  bool operator==(const PeerSettings&) const = default;
+};
+
+// Who may see a page on peerd's port beyond the peers' plain answer:
+// nobody, clients on this host only (127.0.0.0/8, ::1), or anyone.
+enum class Exposure { off, loopback, on };
+const char* exposureName(Exposure exposure);  // "no", "loopback", "yes"
+
+struct PeerdSettings {
+  HostPort listen{"0.0.0.0", 5000};
+  Schedule checkEvery{Schedule::Kind::minute, {}};
+  Milliseconds timeout{5'000};
+  Milliseconds jobProblemAfter{120'000};
+  NotifySettings notify{NotifyMode::hour, 2, true, 1};
+  // The HTML status page on `/` for a browser, and /metrics (Prometheus).
+  // Loopback by default: the port is open to the internet for peers, and
+  // these show job names, hosts, URLs, messages and addresses.
+  Exposure statusPage = Exposure::loopback;
+  Exposure metrics = Exposure::loopback;
+  bool operator==(const PeerdSettings&) const = default;
+};
+
+struct Config {
+  std::string path;       // absolute: the file as loaded (its directory resolved, see loadConfigFile)
+  std::string directory;  // absolute: where relative paths in the file start
+  GeneralSettings general;
+  EmailSettings email;
+  std::vector<PeerSettings> peers;
+  PeerdSettings peerd;
+  std::vector<JobSection> jobs;
+};
+
+// Why the email self-check is not scheduled ("nomail is set", "no
+// imapserver"), or "" when it is: checkerd and `checker status` must agree.
+std::string selfCheckOffReason(const EmailSettings& email);
+
+// Formats "FILE:LINE: message" (or "FILE: message" for line 0).
+std::string formatDiagnostic(const std::string& path, const Diagnostic& d);
+
+struct ConfigLoad {
+  Config config;
+  std::vector<std::string> errors;    // "FILE:LINE: what is wrong"
+  std::vector<std::string> warnings;  // same shape, prefixed "warning: "
+  bool ok() const { return errors.empty(); }
+};
+
+// VALUE, a path from the config, made absolute: relative to the config
+// file's directory. Every path in a Config is absolute once loaded, so a
+// process may change directory (a worker does) without changing what a
+// path names.
+std::string resolveConfigPath(const Config& config, const std::string& value);
+
+// Parses TEXT as if read from PATH (PATH, made absolute against the working
+// directory, is used for messages and to resolve relative paths). Does not
+// look at the file system.
+ConfigLoad parseConfigText(std::string_view text, const std::string& path);
+
+// Reads and parses PATH, then checks what needs the file system: the file's
+// permissions (a warning when secrets are readable by others), that the state
+// directory is not a file, that cafile is readable. Refuses, naming PATH,
+// anything but a regular file, and a file larger than 1 MiB, before reading
+// it (so a FIFO or /dev/zero cannot hang or exhaust the caller). PATH's
+// directory is resolved with realpath(3) first: Config::path and every path
+// in the config are absolute.
+ConfigLoad loadConfigFile(const std::string& path);
+
+}  // namespace checker

@@ -1,0 +1,242 @@
+#include "peering/status_document.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace checker::peerd {
+namespace {
+
+constexpr size_t kKeyBytes = 32;
+constexpr std::string_view kKeySalt = "checker peer secret v2";
+constexpr std::string_view kKeyLabel = "checker status answer v2\n";
+constexpr std::string_view kSignedLabel = "checker status v2\n";
+
+std::string hex(const unsigned char* bytes, size_t size) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+// "LEN:VALUE\n": no two different field lists give the same bytes.
+void appendField(std::string& out, std::string_view value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += '\n';
+}
+
+// Quoted for a message to an admin: short, printable ASCII.
+std::string shown(std::string_view text) {
+  std::string out = "'";
+  for (unsigned char c : text.substr(0, 60)) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  return out + (text.size() > 60 ? "...'" : "'");
+}
+
+bool sameBytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The members of the top-level object that appear more than once.
+struct RepeatedMembers {
+  std::set<std::string> seen;
+  std::string repeated;
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!seen.insert(key).second && repeated.empty()) repeated = key;
+    }
+    return true;
+  }
+};
+
+bool stringMember(const nlohmann::json& object, const char* name, std::string* out, std::string* error) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) {
+    *error = std::string("no string member \"") + name + "\"";
+    return false;
+  }
+  *out = it->get<std::string>();
+  return true;
+}
+
+// Why the identities in DOCUMENT are not the ones expected ("" when they are).
+// Checked before the signature so that the admin reads what happened.
+std::string identityMismatch(const StatusDocument& document, const AnswerExpectation& expected) {
+  if (document.responder == expected.self) {
+    return "the answer is signed as this instance itself (" + shown(expected.self) +
+           "): our own answer relayed or reflected back (or a peer with our servername), not the peer's";
+  }
+  if (document.requester != expected.self) {
+    return "the answer was asked for by " + shown(document.requester) + ", not by this instance (" +
+           shown(expected.self) + "): relayed from another asker";
+  }
+  if (document.responder != expected.peer) {
+    return "the answer names " + shown(document.responder) + " as who answered, not " + shown(expected.peer) +
+           " (with a secret, a peer's [peers] name must be its servername)";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string peerKeyId(std::string_view secret) {
+  std::string input = "checker peer key v1\n";
+  input += secret;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size < 8) return {};
+  return hex(digest, 8);
+}
+
+std::string directionKey(std::string_view secret, std::string_view responder, std::string_view requester) {
+  // Fetched once: a lookup in OpenSSL's provider store per answer is waste.
+  static EVP_KDF* const hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  if (hkdf == nullptr || secret.empty()) return {};
+  std::string info(kKeyLabel);
+  appendField(info, responder);
+  appendField(info, requester);
+  std::string salt(kKeySalt), key(secret), digest = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key.data(), key.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_KDF_CTX* context = EVP_KDF_CTX_new(hkdf);
+  std::string out(kKeyBytes, '\0');
+  bool ok = context != nullptr &&
+            EVP_KDF_derive(context, reinterpret_cast<unsigned char*>(out.data()), out.size(), params) == 1;
+  EVP_KDF_CTX_free(context);
+  OPENSSL_cleanse(key.data(), key.size());
+  return ok ? out : std::string();
+}
+
+std::string signatureOf(std::string_view secret, const StatusDocument& document) {
+  std::string key = directionKey(secret, document.responder, document.requester);
+  std::string signature = signatureWithKey(key, document);
+  OPENSSL_cleanse(key.data(), key.size());
+  return signature;
+}
+
+std::string signatureWithKey(std::string_view key, const StatusDocument& document) {
+  if (key.empty()) return {};
+  std::string signedBytes(kSignedLabel);
+  appendField(signedBytes, document.responder);
+  appendField(signedBytes, document.requester);
+  appendField(signedBytes, document.status);
+  appendField(signedBytes, std::to_string(document.unixTime));
+  appendField(signedBytes, document.nonce);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  bool ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                 reinterpret_cast<const unsigned char*>(signedBytes.data()), signedBytes.size(), mac, &size) != nullptr;
+  return ok ? hex(mac, size) : std::string();
+}
+
+std::string signedStatusJson(std::string_view secret, StatusDocument document) {
+  std::string key = directionKey(secret, document.responder, document.requester);
+  std::string json = signedStatusJsonWithKey(key, std::move(document));
+  OPENSSL_cleanse(key.data(), key.size());
+  return json;
+}
+
+std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document) {
+  document.signature = signatureWithKey(key, document);
+  nlohmann::ordered_json json{{"responder", document.responder}, {"requester", document.requester},
+                              {"status", document.status},       {"time", document.unixTime},
+                              {"nonce", document.nonce},         {"signature", document.signature}};
+  // Identities are checked UTF-8 (status_request.h); should one not be, the
+  // U+FFFD written instead fails verification rather than the JSON.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::optional<StatusDocument> parseStatusJson(std::string_view text, std::string* error) {
+  RepeatedMembers repeats;
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text.begin(), text.end(), std::ref(repeats));
+  } catch (const nlohmann::json::exception& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
+  if (!json.is_object()) {
+    *error = "not a JSON object";
+    return std::nullopt;
+  }
+  if (!repeats.repeated.empty()) {
+    *error = "\"" + repeats.repeated + "\" appears twice";
+    return std::nullopt;
+  }
+  StatusDocument document;
+  if (!stringMember(json, "responder", &document.responder, error) ||
+      !stringMember(json, "requester", &document.requester, error) ||
+      !stringMember(json, "status", &document.status, error) || !stringMember(json, "nonce", &document.nonce, error) ||
+      !stringMember(json, "signature", &document.signature, error)) {
+    return std::nullopt;
+  }
+  auto time = json.find("time");
+  if (time == json.end() || !time->is_number_integer() ||
+      (time->is_number_unsigned() && time->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+    *error = "no integer member \"time\"";
+    return std::nullopt;
+  }
+  document.unixTime = time->get<int64_t>();
+  return document;
+}
+
+Verified verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
+                            int64_t nowUnixSeconds, int64_t windowSeconds) {
+  Verified result;
+  std::string error;
+  std::optional<StatusDocument> document = parseStatusJson(body, &error);
+  if (!document) {
+    result.error = "not a status document (" + error + ")";
+    return result;
+  }
+  result.error = identityMismatch(*document, expected);
+  if (!result.error.empty()) return result;
+  // Then the signature: a tampered field reads as what it is.
+  std::string wanted = signatureOf(secret, *document);
+  if (wanted.empty() || !sameBytes(wanted, document->signature)) {
+    result.error = "signature does not match (a different secret, or the answer was altered)";
+    return result;
+  }
+  if (document->nonce != expected.nonce) {
+    result.error = "the answer is for another request (nonce differs: replayed?)";
+    return result;
+  }
+  int64_t skew = 0;
+  if (__builtin_sub_overflow(document->unixTime, nowUnixSeconds, &skew) || skew == INT64_MIN) {
+    result.error = "the answer's time " + std::to_string(document->unixTime) + " is nowhere near ours";
+    return result;
+  }
+  if (skew > windowSeconds || -skew > windowSeconds) {
+    result.error = "the answer's time is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
+                   (skew < 0 ? "behind" : "ahead of") + " ours (at most " + std::to_string(windowSeconds) +
+                   " s allowed)";
+    return result;
+  }
+  if (document->status != "True" && document->status != "MailProblem" && document->status != "JobProblem") {
+    result.error = "signed status " + shown(document->status) + " is not True, MailProblem or JobProblem";
+    return result;
+  }
+  result.ok = true;
+  result.status = document->status;
+  result.responder = document->responder;
+  return result;
+}
+
+}  // namespace checker::peerd

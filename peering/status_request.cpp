@@ -1,0 +1,144 @@
+#include "peering/status_request.h"
+
+#include <cstdint>
+
+namespace checker::peerd {
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool isHex(std::string_view text) {
+  for (char c : text) {
+    if (hexValue(c) < 0) return false;
+  }
+  return true;
+}
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+std::string percentEncode(std::string_view text) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    if (unreserved(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 0xf];
+    }
+  }
+  return out;
+}
+
+// %XX escapes decoded; '+' stays '+' (we never write it for a space).
+bool percentDecode(std::string_view text, std::string* out) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      *out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return false;
+    int high = hexValue(text[i + 1]), low = hexValue(text[i + 2]);
+    if (high < 0 || low < 0) return false;
+    *out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return true;
+}
+
+// The length of the UTF-8 sequence starting at TEXT[AT], 0 if invalid
+// (overlong forms, surrogates and code points past U+10FFFF included).
+size_t utf8Sequence(std::string_view text, size_t at) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(at);
+  if (lead < 0x80) return 1;
+  size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
+  if (length == 0 || lead > 0xf4 || at + length > text.size()) return 0;
+  for (size_t i = 1; i < length; ++i) {
+    if ((byte(at + i) & 0xc0) != 0x80) return 0;
+  }
+  unsigned char second = byte(at + 1);
+  if (lead == 0xe0 && second < 0xa0) return 0;  // overlong
+  if (lead == 0xed && second >= 0xa0) return 0;  // surrogate
+  if (lead == 0xf0 && second < 0x90) return 0;  // overlong
+  if (lead == 0xf4 && second >= 0x90) return 0;  // past U+10FFFF
+  return length;
+}
+
+}  // namespace
+
+bool validNonce(std::string_view text) {
+  return text.size() >= kNonceHexMin && text.size() <= kNonceHexMax && isHex(text);
+}
+
+bool validIdentity(std::string_view text) {
+  if (text.empty() || text.size() > kIdentityMaxBytes) return false;
+  for (size_t at = 0; at < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[at]);
+    if (c < 0x20 || c == 0x7f) return false;
+    size_t length = utf8Sequence(text, at);
+    if (length == 0) return false;
+    // C1 controls (U+0080..U+009F) are control characters too.
+    if (length == 2 && c == 0xc2 && static_cast<unsigned char>(text[at + 1]) < 0xa0) return false;
+    at += length;
+  }
+  return true;
+}
+
+std::string statusRequestQuery(const StatusRequest& request) {
+  return "nonce=" + percentEncode(request.nonce) + "&key=" + percentEncode(request.keyId) +
+         "&from=" + percentEncode(request.requester);
+}
+
+std::optional<StatusRequest> parseStatusRequest(std::string_view query, std::string* error) {
+  StatusRequest request;
+  bool seenNonce = false, seenKey = false, seenFrom = false;
+  while (true) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    struct Slot {
+      const char* name;
+      bool* seen;
+      std::string* out;
+    };
+    for (Slot slot : {Slot{"nonce", &seenNonce, &request.nonce}, Slot{"key", &seenKey, &request.keyId},
+                      Slot{"from", &seenFrom, &request.requester}}) {
+      if (name != slot.name) continue;
+      if (*slot.seen) {
+        *error = std::string("'") + slot.name + "' given twice";
+        return std::nullopt;
+      }
+      *slot.seen = true;
+      if (!percentDecode(value, slot.out)) {
+        *error = std::string("'") + slot.name + "' has a bad %-escape";
+        return std::nullopt;
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  if (!validNonce(request.nonce)) {
+    *error = "nonce must be 16 to 128 hex digits";
+  } else if (!seenKey || request.keyId.empty()) {
+    *error = "no key id ('key')";
+  } else if (!validIdentity(request.requester)) {
+    *error = "'from' must name the asker: 1 to 255 bytes of UTF-8 without control characters";
+  } else {
+    return request;
+  }
+  return std::nullopt;
+}
+
+}  // namespace checker::peerd

@@ -1,0 +1,47 @@
+#pragma once
+// The question of the signed status protocol, both sides of it: the query
+// string of `GET /v2/status?nonce=HEX&key=KEYID&from=IDENTITY`.
+//
+//   nonce  16 to 128 hex digits, fresh for every question
+//   key    the id of the secret the asker shares with the peer
+//          (peerKeyId, peering/status_document.h)
+//   from   the asker's identity (its [general] servername), percent-encoded;
+//          the answer is signed for this requester only
+//
+// Parameters are separated by '&'; unknown ones are ignored (room for later
+// versions), a repeated one is refused (two readers must never disagree
+// about which value counts). Pure text, no I/O: fuzzed whole
+// (tests/fuzz/status_request_fuzz.cpp).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace checker::peerd {
+
+inline constexpr size_t kNonceHexMin = 16, kNonceHexMax = 128;
+// An identity is a servername: at most this many bytes.
+inline constexpr size_t kIdentityMaxBytes = 255;
+
+// True when TEXT is hex of a length a nonce may have.
+bool validNonce(std::string_view text);
+
+// True when TEXT may be an instance's identity: 1 to 255 bytes of valid
+// UTF-8 without control characters. Identities are compared byte for byte.
+bool validIdentity(std::string_view text);
+
+struct StatusRequest {
+  std::string nonce;
+  std::string keyId;
+  std::string requester;
+};
+
+// "nonce=N&key=K&from=R", each percent-encoded (%xx, lowercase as libcurl
+// writes it; all but A-Z a-z 0-9 - . _ ~).
+std::string statusRequestQuery(const StatusRequest& request);
+
+// Reads QUERY (the part after '?'). nullopt with *error saying what is
+// wrong (a missing or invalid parameter, a bad %-escape, a repeat).
+std::optional<StatusRequest> parseStatusRequest(std::string_view query, std::string* error);
+
+}  // namespace checker::peerd

@@ -1,0 +1,22 @@
+#pragma once
+// The common start of a long-lived helper child of checkerd (checker-mailer,
+// checker-peerd), started as
+//   PROGRAM -c FILE --parent-pid=PID      (control socket on fd 3)
+// Handles --version and bad usage, dies with the supervisor
+// (PR_SET_PDEATHSIG; exits at once if it is already gone), ignores SIGPIPE
+// and reads the config itself, so no password or secret travels over IPC.
+#include "config/config.h"
+
+namespace checker::ipc {
+
+inline constexpr int kChildControlFd = 3;
+
+// Exit codes of a helper child: 0 the supervisor closed the socket.
+inline constexpr int kChildExitBadConfig = 2;
+inline constexpr int kChildExitUsage = 100;
+inline constexpr int kChildExitOrphan = 111;
+
+// -1: go on with *LOAD filled; otherwise the exit code to return now.
+int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load);
+
+}  // namespace checker::ipc

@@ -1,0 +1,292 @@
+#include "state/state_writer.h"
+
+#include <capnp/message.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common/log.h"
+#include "state/state_keys.h"
+#include "ipc/framing.h"
+
+namespace checker {
+namespace {
+
+ipc::Health toWire(JobHealth h) {
+  switch (h) {
+    case JobHealth::neverRun: return ipc::Health::NEVER_RUN;
+    case JobHealth::ok: return ipc::Health::OK;
+    case JobHealth::failing: return ipc::Health::FAILING;
+  }
+  return ipc::Health::NEVER_RUN;
+}
+
+JobHealth fromWire(ipc::Health h) {
+  switch (h) {
+    case ipc::Health::OK: return JobHealth::ok;
+    case ipc::Health::FAILING: return JobHealth::failing;
+    default: return JobHealth::neverRun;
+  }
+}
+
+JobRecord readRecord(ipc::JobState::Reader s) {
+  JobRecord r;
+  r.policy.health = fromWire(s.getHealth());
+  r.policy.consecutiveFailures = s.getConsecutiveFailures();
+  r.policy.consecutiveSuccesses = s.getConsecutiveSuccesses();
+  r.policy.firstFailureUnixMs = s.getFirstFailureUnixMs();
+  r.policy.lastNotifyUnixMs = s.getLastNotifyUnixMs();
+  r.policy.notifiedFailure = s.getNotifiedFailure();
+  r.runs = s.getRuns();
+  r.overruns = s.getOverruns();
+  return r;
+}
+
+}  // namespace
+
+// Declared in the header: job states are written outside checkerd too.
+std::string encodeState(const FinishedRun& run) {
+  capnp::MallocMessageBuilder message;
+  auto s = message.initRoot<ipc::JobState>();
+  const JobRecord& r = run.record;
+  s.setId(run.jobId);
+  s.setName(run.jobName);
+  s.setType(run.jobType);
+  s.setHealth(toWire(r.policy.health));
+  s.setConsecutiveFailures(r.policy.consecutiveFailures);
+  s.setConsecutiveSuccesses(r.policy.consecutiveSuccesses);
+  s.setFirstFailureUnixMs(r.policy.firstFailureUnixMs);
+  s.setLastNotifyUnixMs(r.policy.lastNotifyUnixMs);
+  s.setNotifiedFailure(r.policy.notifiedFailure);
+  s.setLastRunUnixMs(run.startedUnixMs);
+  s.setLastOutcome(run.outcome);
+  s.setLastMessage(run.message);
+  s.setLastDurationMs(run.durationMs);
+  s.setRuns(r.runs);
+  s.setOverruns(r.overruns);
+  return ipc::encode(message);
+}
+
+namespace {
+
+std::string encodeHistory(const FinishedRun& run) {
+  capnp::MallocMessageBuilder message;
+  auto h = message.initRoot<ipc::RunRecord>();
+  h.setStartedUnixMs(run.startedUnixMs);
+  h.setDurationMs(run.durationMs);
+  h.setOutcome(run.outcome);
+  h.setSignal(run.signal);
+  h.setMessage(run.message);
+  return ipc::encode(message);
+}
+
+std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& mail, int64_t now) {
+  capnp::MallocMessageBuilder message;
+  auto e = message.initRoot<ipc::OutboxEntry>();
+  e.setId(id);
+  e.setCreatedUnixMs(now);
+  e.setKind(mail.kind);
+  e.setJobId(run.jobId);
+  auto to = e.initTo(static_cast<unsigned>(mail.to.size()));
+  for (unsigned i = 0; i < mail.to.size(); ++i) to.set(i, mail.to[i]);
+  e.setSubject(mail.subject);
+  e.setBody(mail.body);
+  e.setNextAttemptUnixMs(now);
+  return ipc::encode(message);
+}
+
+std::string encodePeer(const PeerRecord& peer, int64_t queriedUnixMs) {
+  capnp::MallocMessageBuilder message;
+  auto p = message.initRoot<ipc::PeerState>();
+  p.setName(peer.name);
+  p.setUrl(peer.url);
+  p.setStatus(peer.status);
+  p.setMessage(peer.message);
+  p.setLastQueryUnixMs(queriedUnixMs);
+  p.setSinceUnixMs(peer.sinceUnixMs);
+  return ipc::encode(message);
+}
+
+std::string encodeHeartbeat(int64_t now) {
+  capnp::MallocMessageBuilder message;
+  auto hb = message.initRoot<ipc::Heartbeat>();
+  hb.setUnixMs(now);
+  hb.setPid(static_cast<uint32_t>(::getpid()));
+  return ipc::encode(message);
+}
+
+}  // namespace
+
+std::unordered_map<std::string, JobRecord> StateWriter::load() {
+  std::unordered_map<std::string, JobRecord> records;
+  ReadTransaction txn = store_.beginRead();
+  txn.forEach(StateDb::jobs, [&](std::string_view key, std::string_view value) {
+    try {
+      auto decoded = ipc::decode(value);
+      records.emplace(std::string(key), readRecord(decoded->root<ipc::JobState>()));
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_ERROR("state: job %.*s: unreadable state (%s); the job starts afresh", static_cast<int>(key.size()),
+                        key.data(), e.what());
+    }
+    return true;
+  });
+  txn.forEach(StateDb::outbox, [&](std::string_view key, std::string_view value) {
+    uint64_t id = std::strtoull(std::string(key).c_str(), nullptr, 16);
+    if (id >= nextOutboxId_) nextOutboxId_ = id + 1;
+    try {
+      auto decoded = ipc::decode(value);  // owns what entry reads
+      auto entry = decoded->root<ipc::OutboxEntry>();
+      newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
+                            entry.getPermanentFailure()});
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
+                        static_cast<unsigned long long>(id), e.what());
+    }
+    return true;
+  });
+  return records;
+}
+
+void StateWriter::trimHistory(WriteTransaction& txn, const std::string& jobId) {
+  std::string prefix = state_keys::historyPrefix(jobId);
+  size_t count = 0;
+  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
+  if (count <= kHistoryPerJob) return;
+  size_t excess = count - kHistoryPerJob;
+  std::vector<std::string> oldest;  // keys sort oldest first
+  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view key, std::string_view) {
+    oldest.emplace_back(key);
+    return oldest.size() < excess;
+  });
+  for (const std::string& key : oldest) txn.erase(StateDb::history, key);
+}
+
+uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
+  txn.put(StateDb::jobs, run.jobId, encodeState(run));
+  txn.put(StateDb::history, state_keys::historyKey(run.jobId, run.startedUnixMs), encodeHistory(run));
+  trimHistory(txn, run.jobId);
+  if (run.peer) txn.put(StateDb::peers, run.peer->name, encodePeer(*run.peer, run.startedUnixMs));
+  if (!run.mail) return 0;
+  uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
+  txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, *run.mail, now));
+  return id;
+}
+
+std::optional<std::string> StateWriter::readOutboxEntry(uint64_t id) {
+  ReadTransaction txn = store_.beginRead();
+  std::optional<std::string_view> value = txn.get(StateDb::outbox, state_keys::outboxKey(id));
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+void StateWriter::outboxDelivered(uint64_t id) {
+  OutboxChange change;
+  change.status.id = id;
+  change.delivered = true;
+  outboxChanges_.push_back(std::move(change));
+}
+
+void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error) {
+  outboxChanges_.push_back({status, false, std::move(error)});
+}
+
+void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& change) {
+  std::string key = state_keys::outboxKey(change.status.id);
+  if (change.delivered) {
+    txn.erase(StateDb::outbox, key);
+    return;
+  }
+  std::optional<std::string_view> stored = txn.get(StateDb::outbox, key);
+  if (!stored) return;  // delivered meanwhile
+  auto decoded = ipc::decode(*stored);
+  capnp::MallocMessageBuilder message;
+  message.setRoot(decoded->root<ipc::OutboxEntry>());
+  auto entry = message.getRoot<ipc::OutboxEntry>();
+  entry.setAttempts(change.status.attempts);
+  entry.setNextAttemptUnixMs(change.status.nextAttemptUnixMs);
+  entry.setPermanentFailure(change.status.permanentFailure);
+  entry.setLastError(change.error);
+  txn.put(StateDb::outbox, key, ipc::encode(message));
+}
+
+void StateWriter::recordReload(int64_t unixMs, bool ok, std::string message) {
+  reload_ = SelfCheckRecord{unixMs, ok, std::move(message)};
+}
+
+std::optional<JobRecord> StateWriter::readJobRecord(const std::string& jobId) {
+  ReadTransaction txn = store_.beginRead();
+  std::optional<std::string_view> value = txn.get(StateDb::jobs, jobId);
+  if (!value) return std::nullopt;
+  try {
+    auto decoded = ipc::decode(*value);
+    return readRecord(decoded->root<ipc::JobState>());
+  } catch (const ipc::FrameError& e) {
+    CHECKER_LOG_ERROR("state: job %s: unreadable state (%s); the job starts afresh", jobId.c_str(), e.what());
+    return std::nullopt;
+  }
+}
+
+void StateWriter::recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message) {
+  selfCheck_ = SelfCheckRecord{checkedUnixMs, ok, std::move(message)};
+}
+
+void StateWriter::writeSelfCheck(WriteTransaction& txn) {
+  int64_t lastOk = 0;
+  if (std::optional<std::string_view> stored = txn.get(StateDb::email, state_keys::kSelfCheck)) {
+    try {
+      lastOk = ipc::decode(*stored)->root<ipc::EmailState>().getLastOkUnixMs();
+    } catch (const ipc::FrameError&) {
+      // replaced below
+    }
+  }
+  capnp::MallocMessageBuilder message;
+  auto state = message.initRoot<ipc::EmailState>();
+  state.setLastCheckUnixMs(selfCheck_->checkedUnixMs);
+  state.setOk(selfCheck_->ok);
+  state.setMessage(selfCheck_->message);
+  state.setLastOkUnixMs(selfCheck_->ok ? selfCheck_->checkedUnixMs : lastOk);
+  txn.put(StateDb::email, state_keys::kSelfCheck, ipc::encode(message));
+}
+
+void StateWriter::flush(int64_t nowUnixMs) {
+  if (!hasWork()) return;
+  std::vector<uint64_t> outboxIds;
+  {
+    // On a throw nothing of the batch is committed; it stays for the next attempt.
+    WriteTransaction txn = store_.beginWrite();
+    for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
+    if (selfCheck_) writeSelfCheck(txn);
+    if (reload_) {
+      capnp::MallocMessageBuilder message;
+      auto state = message.initRoot<ipc::ReloadState>();
+      state.setUnixMs(reload_->checkedUnixMs);
+      state.setOk(reload_->ok);
+      state.setMessage(reload_->message);
+      txn.put(StateDb::meta, state_keys::kReload, ipc::encode(message));
+    }
+    txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
+    txn.commit();
+  }
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const FinishedRun& run = batch_[i];
+    if (outboxIds[i] == 0) continue;
+    ++outboxWritten_;
+    newOutbox_.push_back({outboxIds[i], 0, nowUnixMs, nowUnixMs, false});
+    CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu: %s", run.jobName.c_str(),
+                     run.mail->kind == ipc::MailKind::RECOVERY || run.mail->kind == ipc::MailKind::PEER_RECOVERY
+                         ? "recovery notice"
+                         : "failure notice",
+                     static_cast<unsigned long long>(outboxIds[i]), run.mail->subject.c_str());
+  }
+  batch_.clear();
+  outboxChanges_.clear();
+  selfCheck_.reset();
+  reload_.reset();
+  beat_ = false;
+}
+
+}  // namespace checker

@@ -1,0 +1,151 @@
+#pragma once
+// The supervisor's side of the LMDB state: it loads every job's record at
+// start and writes finished runs in batches. A batch is one write
+// transaction holding, for each finished run, the job's new state, a
+// history entry and, when the policy says so, an outbox entry; plus the
+// scheduler heartbeat. Batching all runs that finish in one loop turn keeps
+// one fsync per turn instead of one per run.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "state/state_store.h"
+#include "ipc/state.capnp.h"
+#include "state/policy.h"
+
+namespace checker {
+
+// What the supervisor keeps per job between runs. Written as ipc::JobState
+// together with the last run's facts (start, outcome, message, duration),
+// which come from the FinishedRun: memory holds no copy of them per job.
+struct JobRecord {
+  PolicyState policy;
+  uint64_t runs = 0;
+  uint64_t overruns = 0;
+};
+
+struct OutboxMail {
+  ipc::MailKind kind = ipc::MailKind::ALERT;
+  std::vector<std::string> to;
+  std::string subject;
+  std::string body;
+};
+
+// A peer check's answer, kept in the `peers` database for `checker status`.
+struct PeerRecord {
+  std::string name, url;
+  ipc::PeerStatus status = ipc::PeerStatus::UNKNOWN;
+  std::string message;
+  int64_t sinceUnixMs = 0;  // when the peer began failing; 0 while it answers True
+};
+
+struct FinishedRun {
+  std::string jobId, jobName, jobType;
+  JobRecord record;  // after this run; with the fields below, the job's new ipc::JobState
+  int64_t startedUnixMs = 0;
+  uint32_t durationMs = 0;
+  ipc::Outcome outcome = ipc::Outcome::OK;
+  int signal = 0;
+  std::string message;
+  std::optional<OutboxMail> mail;
+  std::optional<PeerRecord> peer;  // a peer check's answer
+};
+
+// Where one outbox entry stands (what the outbox delivery keeps in memory;
+// the entry itself stays in LMDB until the server accepted it).
+struct OutboxStatus {
+  uint64_t id = 0;
+  uint32_t attempts = 0;
+  int64_t createdUnixMs = 0;
+  int64_t nextAttemptUnixMs = 0;
+  bool permanentFailure = false;
+};
+
+// RUN's job state as stored in the `jobs` database (an ipc::JobState): its
+// record, with the run's start, outcome, message and duration as the last
+// run's. Public for what writes job states as checkerd does without being
+// checkerd (a state imported from elsewhere: start 0, no runs; tests).
+std::string encodeState(const FinishedRun& run);
+
+class StateWriter {
+ public:
+  static constexpr size_t kHistoryPerJob = 50;
+
+  explicit StateWriter(StateStore& store) : store_(store) {}
+
+  // Every job's record by id, plus the next outbox id flush() needs. Entries
+  // that cannot be decoded are logged and skipped: the job starts afresh
+  // rather than the supervisor stopping.
+  std::unordered_map<std::string, JobRecord> load();
+
+  void add(FinishedRun run) { batch_.push_back(std::move(run)); }
+  size_t pending() const { return batch_.size(); }
+
+  // Writes the batch and the heartbeat in one transaction. On failure the
+  // batch is kept for the next attempt and StateError is thrown.
+  void flush(int64_t nowUnixMs);
+
+  uint64_t outboxEntriesWritten() const { return outboxWritten_; }
+
+  // ---- the outbox's side (supervisor/outbox_delivery.h) ----
+  // Outbox entries to deliver: at first those load() found, then those each
+  // flush committed; each is handed out once.
+  std::vector<OutboxStatus> takeNewOutbox() { return std::exchange(newOutbox_, {}); }
+  // The framed OutboxEntry ID as stored, for the mailer; nullopt when gone.
+  std::optional<std::string> readOutboxEntry(uint64_t id);
+  // Queued for the next flush: the server accepted entry ID (it is
+  // deleted); or it did not (its attempt count, next attempt and last error
+  // are recorded, and a permanent refusal is kept, visible, not retried).
+  void outboxDelivered(uint64_t id);
+  void outboxAttemptFailed(const OutboxStatus& status, std::string error);
+  // The email self-check's last result (the `email` database, for peering's
+  // mail health), queued for the next flush.
+  void recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message);
+  // The last config reload's result (meta "reload", shown by `checker
+  // status`), queued for the next flush.
+  void recordReload(int64_t unixMs, bool ok, std::string message);
+  // One job's record as stored, for a job a reload adds (it may have run
+  // before under the same identity); nullopt when none or unreadable.
+  std::optional<JobRecord> readJobRecord(const std::string& jobId);
+  // Only the heartbeat, for the next flush: checkerd is alive even when no
+  // run finished (state_keys::kHeartbeatEveryMs).
+  void beat() { beat_ = true; }
+  bool hasWork() const {
+    return beat_ || !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value();
+  }
+
+ private:
+  // Returns the outbox id written for the run, or 0.
+  uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
+  // Keeps the newest kHistoryPerJob runs of the job. Counted in the store at
+  // each write, not kept per job in memory: start reads no history at all.
+  void trimHistory(WriteTransaction& txn, const std::string& jobId);
+
+  struct OutboxChange {
+    OutboxStatus status;
+    bool delivered = false;
+    std::string error;
+  };
+  void applyOutboxChange(WriteTransaction& txn, const OutboxChange& change);
+
+  StateStore& store_;
+  std::vector<FinishedRun> batch_;
+  std::vector<OutboxChange> outboxChanges_;
+  std::vector<OutboxStatus> newOutbox_;
+  struct SelfCheckRecord {
+    int64_t checkedUnixMs;
+    bool ok;
+    std::string message;
+  };
+  std::optional<SelfCheckRecord> selfCheck_;
+  std::optional<SelfCheckRecord> reload_;  // the same three facts
+  void writeSelfCheck(WriteTransaction& txn);
+  uint64_t nextOutboxId_ = 1;
+  uint64_t outboxWritten_ = 0;
+  bool beat_ = false;
+};
+
+}  // namespace checker

@@ -1,0 +1,665 @@
+#include "worker_runs/run_cgroups.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "common/log.h"
+#include "common/sys_error.h"
+
+namespace checker {
+namespace {
+
+constexpr const char* kBasePrefix = "checker-runs-";
+constexpr const char* kSlotPrefix = "slot-";
+constexpr size_t kMaxRunsRemembered = 1024;  // memoryHits_ entries
+constexpr auto kSweepWait = std::chrono::seconds(2);
+
+// ---- small sysfs helpers --------------------------------------------------
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::string joinPath(const std::string& dir, const std::string& name) {
+  if (name.empty() || name == "/") return dir;
+  std::string tail = name.front() == '/' ? name.substr(1) : name;
+  return dir.back() == '/' ? dir + tail : dir + "/" + tail;
+}
+
+std::string parentOf(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string baseName(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
+bool writeFile(const std::string& path, const std::string& data, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = describeErrno("open", path, errno);
+    return false;
+  }
+  // Writing a v1 memory limit fails with EINTR whenever a signal is pending
+  // (SIGCHLD from a finished worker, all the time under load): retry.
+  ssize_t written;
+  int attempts = 0;
+  do {
+    written = ::write(fd, data.data(), data.size());
+  } while (written < 0 && errno == EINTR && ++attempts < 1000);
+  int err = written < 0 ? errno : EIO;
+  ::close(fd);
+  if (written == static_cast<ssize_t>(data.size())) return true;
+  *error = describeErrno("write", path, err);
+  errno = err;  // for callers that explain particular errors
+  return false;
+}
+
+// Whole small file; false with *error (when given) on failure.
+bool readFile(const std::string& path, std::string* out, std::string* error = nullptr) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (error) *error = describeErrno("open", path, errno);
+    return false;
+  }
+  out->clear();
+  char buffer[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      if (error) *error = describeErrno("read", path, errno);
+      ::close(fd);
+      return false;
+    }
+    if (got == 0) break;
+    out->append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return true;
+}
+
+bool makeDir(const std::string& path, bool existingIsFine, std::string* error) {
+  if (::mkdir(path.c_str(), 0755) == 0 || (existingIsFine && errno == EEXIST)) return true;
+  *error = describeErrno("mkdir", path, errno);
+  return false;
+}
+
+// rmdir; a directory that is already gone counts as removed.
+bool removeDir(const std::string& path) { return ::rmdir(path.c_str()) == 0 || errno == ENOENT; }
+
+std::vector<pid_t> readPids(const std::string& dir) {
+  std::vector<pid_t> pids;
+  std::string text;
+  if (!readFile(dir + "/cgroup.procs", &text)) return pids;
+  std::istringstream in(text);
+  long pid = 0;
+  while (in >> pid) {
+    if (pid > 0) pids.push_back(static_cast<pid_t>(pid));
+  }
+  return pids;
+}
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return names;
+  while (dirent* entry = ::readdir(handle)) {
+    std::string name = entry->d_name;
+    if (entry->d_type == DT_DIR && name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(handle);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The number on the "KEY N" line of a flat-keyed file (memory.events,
+// memory.oom_control); -1 when the file or the key is missing.
+long long keyedValue(const std::string& path, const std::string& key) {
+  std::string text;
+  if (!readFile(path, &text)) return -1;
+  std::istringstream in(text);
+  std::string name;
+  long long value = 0;
+  while (in >> name >> value) {
+    if (name == key) return value;
+  }
+  return -1;
+}
+
+// ---- killing what is in a cgroup ------------------------------------------
+
+int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfdSignal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)); }
+
+// SIGKILLs every process listed in DIR/cgroup.procs, adding each to *SEEN.
+// A pid is signalled through a pidfd opened before the listing is read a
+// second time, and only if that second listing still has it: a pid that was
+// reused by an unrelated process in between is never hit. If PIDFDS is
+// given, the pidfds of the killed processes are handed over (to wait for
+// their exit); otherwise they are closed. Without pidfds (kernel < 5.3) a
+// plain kill() is used.
+void killListed(const std::string& dir, std::set<pid_t>* seen, std::vector<int>* pidfds) {
+  for (int pass = 0; pass < 3; ++pass) {
+    std::vector<pid_t> listed = readPids(dir);
+    if (listed.empty()) return;
+    std::vector<std::pair<pid_t, int>> opened;
+    for (pid_t pid : listed) {
+      int fd = pidfdOpen(pid);
+      if (fd < 0 && errno == ENOSYS) {
+        ::kill(pid, SIGKILL);
+        seen->insert(pid);
+        continue;
+      }
+      if (fd >= 0) opened.emplace_back(pid, fd);
+    }
+    std::vector<pid_t> still = readPids(dir);
+    for (auto [pid, fd] : opened) {
+      bool listedAgain = std::find(still.begin(), still.end(), pid) != still.end();
+      if (listedAgain && pidfdSignal(fd, SIGKILL) == 0) {
+        seen->insert(pid);
+        if (pidfds) {
+          pidfds->push_back(fd);
+          continue;
+        }
+      }
+      ::close(fd);
+    }
+  }
+}
+
+// Waits (bounded) until every pidfd reports its process gone, then closes them.
+void waitForExits(std::vector<int>& pidfds, std::chrono::steady_clock::time_point until) {
+  std::vector<pollfd> pending;
+  for (int fd : pidfds) pending.push_back({fd, POLLIN, 0});
+  while (!pending.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    int ready = ::poll(pending.data(), pending.size(), static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    std::erase_if(pending, [](const pollfd& p) { return p.revents != 0; });
+  }
+  for (int fd : pidfds) ::close(fd);
+  pidfds.clear();
+}
+
+// ---- where we are: /proc/self/cgroup and /proc/self/mountinfo --------------
+
+struct CgroupMount {
+  std::string root;        // the part of the hierarchy mounted there
+  std::string mountPoint;
+};
+
+// Mountinfo escapes blanks as octal (\040).
+std::string unescapeMount(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      out += static_cast<char>(std::strtol(text.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The first mount of FSTYPE ("cgroup2", or "cgroup" with CONTROLLER among its
+// super options).
+bool findMount(const std::string& fstype, const std::string& controller, CgroupMount* found) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> words;
+    for (std::string word; fields >> word;) words.push_back(word);
+    auto dash = std::find(words.begin(), words.end(), "-");
+    if (words.size() < 5 || dash == words.end() || words.end() - dash < 4) continue;
+    if (dash[1] != fstype) continue;
+    if (!controller.empty()) {
+      std::string options = "," + dash[3] + ",";
+      if (options.find("," + controller + ",") == std::string::npos) continue;
+    }
+    found->root = unescapeMount(words[3]);
+    found->mountPoint = unescapeMount(words[4]);
+    return true;
+  }
+  return false;
+}
+
+// Our cgroup path in the hierarchy with CONTROLLER ("" for the v2 line "0::").
+bool ownCgroup(const std::string& controller, std::string* path) {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t first = line.find(':');
+    size_t second = first == std::string::npos ? first : line.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    bool match = controller.empty() ? (line.substr(0, first) == "0" && controllers.empty())
+                                    : ("," + controllers + ",").find("," + controller + ",") != std::string::npos;
+    if (match) {
+      *path = line.substr(second + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Our cgroup's directory in the mounted hierarchy, or "" with *error.
+std::string ownCgroupDir(const std::string& fstype, const std::string& controller, std::string* error) {
+  std::string what = controller.empty() ? fstype : controller;
+  CgroupMount mount;
+  if (!findMount(fstype, controller, &mount)) {
+    *error = "no " + what + " hierarchy mounted";
+    return "";
+  }
+  std::string path;
+  if (!ownCgroup(controller, &path)) {
+    *error = "not in a " + what + " cgroup (/proc/self/cgroup)";
+    return "";
+  }
+  if (mount.root != "/") {
+    if (path.compare(0, mount.root.size(), mount.root) != 0) {
+      *error = "own " + what + " cgroup " + path + " is outside the mounted part " + mount.root;
+      return "";
+    }
+    path = path.substr(mount.root.size());
+  }
+  return joinPath(mount.mountPoint, path);
+}
+
+// ---- stale bases ------------------------------------------------------------
+
+// Seconds since the epoch at which PID started; -1 when unknown.
+long long processStartUnix(pid_t pid) {
+  std::string stat, system;
+  if (!readFile("/proc/" + std::to_string(pid) + "/stat", &stat) || !readFile("/proc/stat", &system)) return -1;
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));  // from field 3 (state) on
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index != 22) continue;
+    size_t at = system.find("\nbtime ");
+    if (at == std::string::npos) return -1;
+    long long boot = std::atoll(system.c_str() + at + 7);
+    return boot + std::atoll(field.c_str()) / ::sysconf(_SC_CLK_TCK);
+  }
+  return -1;
+}
+
+// Does the base BASE (named checker-runs-PID) belong to a running process,
+// i.e. is PID alive and older than the directory (else the pid was reused)?
+bool ownedByLiveProcess(const std::string& base, pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  struct stat info {};
+  if (::stat(base.c_str(), &info) != 0) return false;
+  long long started = processStartUnix(pid);
+  return started < 0 || started <= static_cast<long long>(info.st_ctim.tv_sec) + 1;
+}
+
+// Kills everything in DIR and below, waits (bounded) for it to exit, then
+// removes the directories bottom-up. Returns how many were removed.
+int removeTree(const std::string& dir, std::chrono::steady_clock::time_point until) {
+  int removed = 0;
+  for (const std::string& child : subdirectories(dir)) removed += removeTree(joinPath(dir, child), until);
+  std::set<pid_t> seen;
+  std::vector<int> pidfds;
+  killListed(dir, &seen, &pidfds);
+  waitForExits(pidfds, until);
+  if (removeDir(dir)) {
+    ++removed;
+  } else {
+    CHECKER_LOG_WARN("run cgroups: cannot remove %s yet: %s", dir.c_str(), std::strerror(errno));
+  }
+  return removed;
+}
+
+}  // namespace
+
+// ---- detection ----------------------------------------------------------------
+
+namespace {
+
+// checker-runs-PID for the first RunCgroups of this process, then
+// checker-runs-PID-N: a plugin describe during a reload (on another thread)
+// has slots of its own beside the supervisor's. With one shared base it
+// took the supervisor's slot-1, and v1's "left by an earlier process with
+// our pid" sweep below killed the supervisor's running jobs.
+std::string newBaseName() {
+  static std::atomic<unsigned> made{0};
+  unsigned n = made++;
+  std::string name = kBasePrefix + std::to_string(::getpid());
+  return n == 0 ? name : name + "-" + std::to_string(n);
+}
+
+// v2: moves the caller into <own>/supervisor and enables +pids +memory down
+// to the new base NAME. Returns the base, or "" with *why.
+std::string prepareV2(const std::string& name, std::string* why) {
+  std::string own = ownCgroupDir("cgroup2", "", why);
+  if (own.empty()) return "";
+  // Already moved into our leaf (an earlier detect in this process, or a
+  // restarted supervisor placed there): the delegated cgroup is its parent.
+  if (baseName(own) == "supervisor" && exists(parentOf(own) + "/runs")) own = parentOf(own);
+  std::string controllers;
+  if (!readFile(own + "/cgroup.controllers", &controllers, why)) return "";
+  while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
+  std::string padded = " " + controllers + " ";
+  if (padded.find(" pids ") == std::string::npos || padded.find(" memory ") == std::string::npos) {
+    *why = "controllers pids and memory not both available in " + own + " (it has: " + controllers + ")";
+    return "";
+  }
+  std::string leaf = own + "/supervisor";
+  std::string mine;
+  bool isRoot = !ownCgroup("", &mine) || mine == "/";
+  if (!isRoot) {
+    // "No internal processes": a cgroup that hands controllers to its
+    // children holds no processes itself.
+    if (!makeDir(leaf, true, why)) return "";
+    if (!writeFile(leaf + "/cgroup.procs", std::to_string(::getpid()), why)) return "";
+  }
+  std::string runs = own + "/runs";
+  std::string base = runs + "/" + name;
+  if (!writeFile(own + "/cgroup.subtree_control", "+pids +memory", why)) {
+    if (errno == EBUSY) *why += " (other processes share the supervisor's cgroup)";
+    return "";
+  }
+  if (!makeDir(runs, true, why) || !writeFile(runs + "/cgroup.subtree_control", "+pids +memory", why)) return "";
+  if (!makeDir(base, true, why) || !writeFile(base + "/cgroup.subtree_control", "+pids +memory", why)) return "";
+  return base;
+}
+
+// v1: makes <mount>/<own>/NAME in the hierarchy of CONTROLLER.
+// Returns it, or "" with *why.
+std::string prepareV1(const std::string& controller, const std::string& probeFile, const std::string& name,
+                      std::string* why) {
+  std::string own = ownCgroupDir("cgroup", controller, why);
+  if (own.empty()) return "";
+  std::string base = joinPath(own, name);
+  if (::mkdir(base.c_str(), 0755) != 0) {
+    if (errno != EEXIST) {
+      *why = describeErrno("mkdir", base, errno);
+      return "";
+    }
+    // Left by an earlier process with our pid: its runs are stale.
+    for (const std::string& child : subdirectories(base)) {
+      std::set<pid_t> seen;
+      killListed(joinPath(base, child), &seen, nullptr);
+      removeDir(joinPath(base, child));
+    }
+  }
+  if (!exists(base + "/" + probeFile)) {
+    *why = base + " has no " + probeFile;
+    removeDir(base);
+    return "";
+  }
+  return base;
+}
+
+}  // namespace
+
+RunCgroups RunCgroups::detect(std::string* whyNot) {
+  RunCgroups cgroups;
+  std::string whyV2, whyV1;
+  std::string name = newBaseName();
+  if (std::string base = prepareV2(name, &whyV2); !base.empty()) {
+    cgroups.mode_ = Mode::v2;
+    cgroups.hierarchies_.push_back({true, true, base});
+    return cgroups;
+  }
+  std::string pidsBase = prepareV1("pids", "pids.max", name, &whyV1);
+  if (!pidsBase.empty()) {
+    std::string memoryBase = prepareV1("memory", "memory.limit_in_bytes", name, &whyV1);
+    if (!memoryBase.empty()) {
+      cgroups.mode_ = Mode::v1;
+      cgroups.hierarchies_.push_back({true, false, pidsBase});
+      cgroups.hierarchies_.push_back({false, true, memoryBase});
+      return cgroups;
+    }
+    removeDir(pidsBase);
+  }
+  cgroups.whyNot_ = "cgroup v2: " + whyV2 + "; cgroup v1: " + whyV1;
+  if (whyNot) *whyNot = cgroups.whyNot_;
+  return cgroups;
+}
+
+RunCgroups::RunCgroups(RunCgroups&& other) noexcept
+    : mode_(std::exchange(other.mode_, Mode::none)),
+      hierarchies_(std::exchange(other.hierarchies_, {})),
+      whyNot_(std::move(other.whyNot_)),
+      active_(std::move(other.active_)),
+      idle_(std::move(other.idle_)),
+      nextSlot_(other.nextSlot_),
+      memoryHits_(std::move(other.memoryHits_)) {}
+
+RunCgroups& RunCgroups::operator=(RunCgroups&& other) noexcept {
+  if (this != &other) {
+    RunCgroups old(std::move(*this));  // its destructor removes our bases
+    mode_ = std::exchange(other.mode_, Mode::none);
+    hierarchies_ = std::exchange(other.hierarchies_, {});
+    whyNot_ = std::move(other.whyNot_);
+    active_ = std::move(other.active_);
+    idle_ = std::move(other.idle_);
+    nextSlot_ = other.nextSlot_;
+    memoryHits_ = std::move(other.memoryHits_);
+  }
+  return *this;
+}
+
+RunCgroups::~RunCgroups() {
+  for (const Slot& slot : idle_) removeSlot(slot);
+  for (const auto& [runId, slot] : active_) removeSlot(slot);  // best effort: a run still going keeps its own
+  for (const Hierarchy& hierarchy : hierarchies_) ::rmdir(hierarchy.base.c_str());
+}
+
+std::string RunCgroups::describe() const {
+  switch (mode_) {
+    case Mode::v2:
+      return "cgroup v2 (pids, memory) under " + hierarchies_[0].base;
+    case Mode::v1:
+      return "cgroup v1 (pids, memory) under " + hierarchies_[0].base + " and " + hierarchies_[1].base;
+    case Mode::none:
+      break;
+  }
+  return "no per-run cgroups (" + whyNot_ + "); limits by rlimits only";
+}
+
+std::string RunCgroups::slotDir(const Hierarchy& hierarchy, uint32_t slot) const {
+  return hierarchy.base + "/" + kSlotPrefix + std::to_string(slot);
+}
+
+// ---- slots --------------------------------------------------------------------
+
+bool RunCgroups::makeSlot(Slot* slot, std::string* error) {
+  slot->number = nextSlot_++;
+  std::vector<std::string> made;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = slotDir(hierarchy, slot->number);
+    if (!makeDir(dir, false, error)) {
+      for (const std::string& undo : made) removeDir(undo);
+      return false;
+    }
+    made.push_back(dir);
+    if (mode_ != Mode::v2 || !hierarchy.memory) continue;
+    // Set once per slot: an OOM kill takes the whole run; no swap.
+    bool ok = (!exists(dir + "/memory.swap.max") || writeFile(dir + "/memory.swap.max", "0", error)) &&
+              (!exists(dir + "/memory.oom.group") || writeFile(dir + "/memory.oom.group", "1", error));
+    if (!ok) {
+      for (const std::string& undo : made) removeDir(undo);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool RunCgroups::writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error) {
+  if (slot->limitsWritten && slot->pidsMax == pidsMax && slot->memoryMaxBytes == memoryMaxBytes) return true;
+  bool previousKnown = slot->limitsWritten;
+  slot->limitsWritten = false;  // until every write below went through
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = slotDir(hierarchy, slot->number);
+    std::string pids = pidsMax == 0 ? "max" : std::to_string(pidsMax);
+    if (hierarchy.pids && !writeFile(dir + "/pids.max", pids, error)) return false;
+    if (!hierarchy.memory) continue;
+    if (mode_ == Mode::v2) {
+      if (!writeFile(dir + "/memory.max", memoryMaxBytes == 0 ? "max" : std::to_string(memoryMaxBytes), error)) {
+        return false;
+      }
+      continue;
+    }
+    // v1: memsw (memory + swap) must stay >= the memory limit, and equal
+    // means no swap; so raise in the order that keeps that true.
+    std::string bytes = memoryMaxBytes == 0 ? "-1" : std::to_string(memoryMaxBytes);
+    std::string memory = dir + "/memory.limit_in_bytes", memsw = dir + "/memory.memsw.limit_in_bytes";
+    // A fresh slot starts unlimited in both: lowering. 0 is unlimited.
+    auto effective = [](uint64_t limit) { return limit == 0 ? UINT64_MAX : limit; };
+    bool raising = previousKnown && effective(memoryMaxBytes) > effective(slot->memoryMaxBytes);
+    bool haveMemsw = exists(memsw);
+    if (raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
+    if (!writeFile(memory, bytes, error)) return false;
+    if (!raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
+  }
+  slot->pidsMax = pidsMax;
+  slot->memoryMaxBytes = memoryMaxBytes;
+  slot->limitsWritten = true;
+  return true;
+}
+
+void RunCgroups::removeSlot(const Slot& slot) {
+  for (const Hierarchy& hierarchy : hierarchies_) removeDir(slotDir(hierarchy, slot.number));
+}
+
+// Does the slot's pids.current still count processes (also exited ones that
+// are not reaped yet)? Unknown counts as no.
+bool RunCgroups::pidsCharged(const Slot& slot) const {
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string current;
+    if (hierarchy.pids && readFile(slotDir(hierarchy, slot.number) + "/pids.current", &current)) {
+      return std::atoll(current.c_str()) > 0;
+    }
+  }
+  return false;
+}
+
+// OOM kills (or, on old v1 kernels, limit hits) the slot has seen in all.
+long long RunCgroups::memoryEvents(const Slot& slot) const {
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    if (!hierarchy.memory) continue;
+    std::string dir = slotDir(hierarchy, slot.number);
+    if (mode_ == Mode::v2) return keyedValue(dir + "/memory.events", "oom_kill");
+    long long kills = keyedValue(dir + "/memory.oom_control", "oom_kill");
+    if (kills >= 0) return kills;
+    // Kernels before 4.13 have no oom_kill line: hitting the limit at all is
+    // the best hint left.
+    std::string failcnt;
+    return readFile(dir + "/memory.failcnt", &failcnt) ? std::atoll(failcnt.c_str()) : -1;
+  }
+  return -1;
+}
+
+// ---- one run ------------------------------------------------------------------
+
+std::vector<std::string> RunCgroups::createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes,
+                                               std::string* error) {
+  if (mode_ == Mode::none) {
+    *error = "no run cgroups: " + whyNot_;
+    return {};
+  }
+  if (active_.count(runId) != 0) {
+    *error = "run " + std::to_string(runId) + " already has its cgroups";
+    return {};
+  }
+  Slot slot;
+  if (!idle_.empty()) {
+    slot = idle_.back();
+    idle_.pop_back();
+  } else if (!makeSlot(&slot, error)) {
+    return {};
+  }
+  if (!writeLimits(&slot, pidsMax, memoryMaxBytes, error)) {
+    removeSlot(slot);  // in an unknown state now: not reused
+    return {};
+  }
+  std::vector<std::string> dirs;
+  for (const Hierarchy& hierarchy : hierarchies_) dirs.push_back(slotDir(hierarchy, slot.number));
+  active_[runId] = slot;
+  return dirs;
+}
+
+RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
+  auto found = active_.find(runId);
+  if (found == active_.end()) return {0, true};
+  Slot& slot = found->second;
+  std::set<pid_t> seen;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string dir = slotDir(hierarchy, slot.number);
+    std::string kill = dir + "/cgroup.kill";
+    if (mode_ == Mode::v2 && exists(kill)) {
+      for (pid_t pid : readPids(dir)) seen.insert(pid);
+      std::string ignored;
+      if (!seen.empty()) writeFile(kill, "1", &ignored);
+    } else {
+      killListed(dir, &seen, nullptr);
+    }
+  }
+  if (!seen.empty()) return {static_cast<int>(seen.size()), false};  // released once they are gone
+  long long events = memoryEvents(slot);
+  memoryHits_[runId] = events > slot.memoryEventsBefore;
+  while (memoryHits_.size() > kMaxRunsRemembered) memoryHits_.erase(memoryHits_.begin());
+  slot.memoryEventsBefore = events;
+  // Killed processes not yet reaped (a job's orphans wait for init) have
+  // left cgroup.procs but still count in pids.current: reused now, the slot
+  // would give the next run fewer processes than its limit. Removed instead
+  // (rmdir works while they are still charged); the next run gets a new one.
+  if (!pidsCharged(slot) && idle_.size() < kMaxIdleSlots) {
+    idle_.push_back(slot);
+  } else {
+    removeSlot(slot);
+  }
+  active_.erase(found);
+  return {0, true};
+}
+
+bool RunCgroups::runHitMemoryLimit(uint64_t runId) const {
+  if (auto found = active_.find(runId); found != active_.end()) {
+    return memoryEvents(found->second) > found->second.memoryEventsBefore;
+  }
+  auto recorded = memoryHits_.find(runId);
+  return recorded != memoryHits_.end() && recorded->second;
+}
+
+int RunCgroups::sweepStale() {
+  int removed = 0;
+  auto until = std::chrono::steady_clock::now() + kSweepWait;
+  for (const Hierarchy& hierarchy : hierarchies_) {
+    std::string parent = parentOf(hierarchy.base);
+    for (const std::string& name : subdirectories(parent)) {
+      std::string base = joinPath(parent, name);
+      if (name.rfind(kBasePrefix, 0) != 0 || base == hierarchy.base) continue;
+      char* end = nullptr;
+      long pid = std::strtol(name.c_str() + std::char_traits<char>::length(kBasePrefix), &end, 10);
+      if ((*end != '\0' && *end != '-') || pid <= 0) continue;  // checker-runs-PID[-N]
+      if (ownedByLiveProcess(base, static_cast<pid_t>(pid))) continue;
+      CHECKER_LOG_INFO("run cgroups: removing %s, left by supervisor %ld", base.c_str(), pid);
+      removed += removeTree(base, until);
+    }
+  }
+  return removed;
+}
+
+}  // namespace checker

@@ -1,0 +1,106 @@
+#pragma once
+// The supervisor's side of the worker launcher (worker/launcher.h): starts
+// `checker-worker --launcher` with uv_spawn, talks to it over a
+// SOCK_SEQPACKET socket pair on the loop (ipc/launcher.capnp), and restarts
+// it with backoff when it dies, logging why.
+//
+// A run hands over the worker ends of its three pipes with launch(); the
+// launcher answers started (pid), then exited (status, signal). If the
+// launcher dies in between, the worker died with it (its death signal) and
+// the run hears launcherLost instead of an exit.
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "process/helper_child.h"
+#include "process/restart_backoff.h"
+
+namespace checker {
+
+class WorkerLauncher {
+ public:
+  // What one run hears from the launcher; each run hears exactly one of
+  // exited, notStarted or launcherLost, and nothing after it.
+  class Listener {
+   public:
+    virtual void onLaunched(int pid) = 0;
+    virtual void onLaunchedRunExited(int64_t exitStatus, int termSignal) = 0;
+    virtual void onNotLaunched(const std::string& error) = 0;
+    virtual void onLauncherLost() = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  // STABLE_MS: how long the launcher must stay up for the restart delay to
+  // start over (RestartBackoff).
+  WorkerLauncher(uv_loop_t* loop, std::string workerPath, uint64_t stableMs = RestartBackoff::kStableMs);
+  ~WorkerLauncher();
+  WorkerLauncher(const WorkerLauncher&) = delete;
+  WorkerLauncher& operator=(const WorkerLauncher&) = delete;
+
+  // Spawns the launcher. False with *error set when it could not be
+  // spawned at all (a missing worker binary): the caller's start fails.
+  bool start(std::string* error);
+  // Is there a launcher to take runs now? (Not while one is restarting.)
+  bool ready() const { return control_ >= 0 && !stopping_; }
+  // Called each time a restarted launcher is ready for runs again.
+  void setOnReady(std::function<void()> onReady) { onReady_ = std::move(onReady); }
+
+  // Asks for run RUNID, handing over FDS (the worker's stdin, stdout,
+  // stderr), which are closed here whatever happens. LISTENER hears the
+  // rest from the loop. False with *error set when there is no launcher
+  // now (nothing is heard then).
+  bool launch(uint64_t runId, const int fds[3], Listener* listener, std::string* error);
+  // SIGKILLs the run's process group (through the launcher, which knows
+  // whether the pid is still the worker's).
+  void kill(uint64_t runId);
+
+  // Ends the launcher: it kills what still runs and exits; its handles
+  // close. The loop can end once every run has heard the end.
+  void stop();
+
+  uint64_t restarts() const { return restarts_; }
+  // The delay before the last restart after a death (0 before any).
+  uint64_t restartDelayMs() const { return backoff_.delayMs(); }
+  int pid() const { return processAlive_ ? process_.pid : 0; }
+
+ private:
+  struct Outgoing {
+    std::string bytes;
+    int fds[3];
+    int fdCount;
+  };
+
+  void spawn();
+  void onLauncherExit(int64_t status, int signal);
+  void onControlEvent(int status, int events);
+  void receive();
+  void flushOutgoing();
+  void updatePoll();
+  void closeControl();
+  void loseAll();
+  void scheduleRestart();
+  void enqueue(std::string bytes, const int* fds, int fdCount);
+
+  uv_loop_t* loop_;
+  std::string workerPath_;
+  std::function<void()> onReady_;
+  uv_process_t process_{};
+  bool processAlive_ = false;
+  uv_poll_t poll_{};
+  bool pollOpen_ = false;
+  int control_ = -1;
+  uv_timer_t restartTimer_{};
+  RestartBackoff backoff_;
+  uint64_t restarts_ = 0;
+  bool stopping_ = false;
+  std::deque<Outgoing> outgoing_;
+  std::unordered_map<uint64_t, Listener*> runs_;
+};
+
+}  // namespace checker
