@@ -7,7 +7,7 @@
 // package starts checkerd with `--job-user checker`, a system user of its
 // own that owns no files and runs nothing else: jobs then share their uid
 // (signals, ptrace, RLIMIT_NPROC) with no other daemon that drops to nobody.
-// See docs/architecture.md, "Decisions".
+// See docs/decisions.md.
 #include <sys/types.h>
 
 #include <cstdint>

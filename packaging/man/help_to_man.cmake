@@ -56,7 +56,7 @@ endif()
 
 string(APPEND page ".SH FILES\n.TP\n/etc/checker/settings.cfg\nthe default config\n"
        ".TP\n/usr/share/doc/checker/\nREADME.md, cli.md (the output and exit codes scripts may rely on), "
-       "configuration.md (every key), architecture.md\n")
+       "configuration.md (every key), architecture.md, decisions.md\n")
 if(DEFINED SEE_ALSO)
   string(REPLACE "-" "\\-" see_also "${SEE_ALSO}")
   string(APPEND page ".SH SEE ALSO\n${see_also}\n")

@@ -70,6 +70,7 @@ drwxr-xr-x root/root usr/share/doc/checker
 -rw-r--r-- root/root usr/share/doc/checker/cli.md
 -rw-r--r-- root/root usr/share/doc/checker/copyright
 -rw-r--r-- root/root usr/share/doc/checker/configuration.md
+-rw-r--r-- root/root usr/share/doc/checker/decisions.md
 drwxr-xr-x root/root usr/share/doc/checker/examples
 -rw-r--r-- root/root usr/share/doc/checker/examples/ExampleCheck.cpp
 drwxr-xr-x root/root usr/share/lintian
