@@ -30,22 +30,25 @@ const char* levelName(Level level) {
 
 void setProgram(const std::string& name) { g_program = name; }
 
-bool setLogFile(const std::string& path, std::string* error) {
+Result<> setLogFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    if (error) *error = describeErrno("open", path, errno);
-    return false;
-  }
+  if (fd < 0) return Error{describeErrno("open", path, errno)};
   // Onto stderr, so that the helper children, which inherit it
   // (checker-mailer, checker-peerd, the worker launcher), and whatever else
   // writes to stderr (a sanitizer report, abort()) land in the file too.
   if (::dup2(fd, STDERR_FILENO) < 0) {
-    if (error) *error = describeErrno("dup2", path, errno);
+    Error failed{describeErrno("dup2", path, errno)};
     ::close(fd);
-    return false;
+    return failed;
   }
   ::close(fd);
-  return true;
+  return {};
+}
+
+bool setLogFile(const std::string& path, std::string* error) {
+  Result<> opened = setLogFile(path);
+  if (!opened && error) *error = opened.error();
+  return opened.ok();
 }
 
 void setMinimumLevel(Level level) { g_minimum = level; }

@@ -2,8 +2,8 @@
 
 namespace checker {
 
-bool splitCommandLine(std::string_view text, std::vector<std::string>& argv, std::string* error) {
-  argv.clear();
+Result<std::vector<std::string>> splitCommandLine(std::string_view text) {
+  std::vector<std::string> argv;
   std::string word;
   bool inWord = false;
   char quote = 0;  // ' or " while inside quotes
@@ -28,10 +28,7 @@ bool splitCommandLine(std::string_view text, std::vector<std::string>& argv, std
       quote = c;
       inWord = true;
     } else if (c == '\\') {
-      if (i + 1 >= text.size()) {
-        if (error) *error = "trailing backslash in command";
-        return false;
-      }
+      if (i + 1 >= text.size()) return Error{"trailing backslash in command"};
       word += text[++i];
       inWord = true;
     } else {
@@ -39,12 +36,9 @@ bool splitCommandLine(std::string_view text, std::vector<std::string>& argv, std
       inWord = true;
     }
   }
-  if (quote != 0) {
-    if (error) *error = std::string("unbalanced ") + quote + " quote in command";
-    return false;
-  }
+  if (quote != 0) return Error{std::string("unbalanced ") + quote + " quote in command"};
   if (inWord) argv.push_back(std::move(word));
-  return true;
+  return argv;
 }
 
 }  // namespace checker

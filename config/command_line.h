@@ -7,9 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace checker {
 
-// Returns false and sets *error on unbalanced quotes or a trailing backslash.
-bool splitCommandLine(std::string_view text, std::vector<std::string>& argv, std::string* error);
+// The words of TEXT, or an Error on unbalanced quotes or a trailing backslash.
+Result<std::vector<std::string>> splitCommandLine(std::string_view text);
 
 }  // namespace checker

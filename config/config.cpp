@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "config/config_section.h"
 #include "config/http_url.h"
@@ -114,8 +115,8 @@ void readPeer(SectionReader& r, const IniEntry& e, std::vector<PeerSettings>& pe
   }
   peer.url = fields[0];
   peer.adminAddress = fields[1];
-  if (Parsed<HttpUrl> url = parseHttpUrl(peer.url); !parsedOk(url)) {
-    r.error(e, "peer URL " + std::get<std::string>(url));
+  if (Result<HttpUrl> url = parseHttpUrl(peer.url); !url) {
+    r.error(e, "peer URL " + url.error());
   }
   if (!looksLikeEmailAddress(peer.adminAddress)) {
     r.error(e, "'" + peer.adminAddress + "' is not the admin's e-mail address");
@@ -150,17 +151,17 @@ void readNotifySettings(SectionReader& r, NotifySettings& n, bool recoveryAlways
 void readExposure(SectionReader& r, const std::string& key, Exposure& out) {
   const IniEntry* e = r.take(key);
   if (e == nullptr) return;
-  Parsed<bool> flag = parseBool(e->value);
-  if (parsedOk(flag)) out = std::get<bool>(flag) ? Exposure::on : Exposure::off;
+  Result<bool> flag = parseBool(e->value);
+  if (flag) out = *flag ? Exposure::on : Exposure::off;
   else if (strcasecmp(std::string(trimView(e->value)).c_str(), "loopback") == 0) out = Exposure::loopback;
   else r.error(*e, "expected yes, no or loopback, got '" + e->value + "'");
 }
 
 void readPeerd(SectionReader& r, PeerdSettings& p) {
   if (const IniEntry* e = r.take("listen")) {
-    Parsed<HostPort> hp = parseHostPort(e->value, /*portZeroAllowed=*/true);
-    if (parsedOk(hp)) p.listen = std::get<HostPort>(hp);
-    else r.error(*e, std::get<std::string>(hp));
+    Result<HostPort> hp = parseHostPort(e->value, /*portZeroAllowed=*/true);
+    if (hp) p.listen = *hp;
+    else r.error(*e, hp.error());
   }
   r.schedule("check_every", p.checkEvery);
   r.duration("timeout", p.timeout);
@@ -177,10 +178,10 @@ void readLimits(SectionReader& r, JobLimits& l) {
   r.duration("timeout", l.timeout);
   Milliseconds cpu{static_cast<int64_t>(l.cpuSeconds) * 1000};
   if (const IniEntry* e = r.take("cpu")) {
-    Parsed<Milliseconds> d = parseDuration(e->value);
-    if (!parsedOk(d)) r.error(*e, std::get<std::string>(d));
-    else if (std::get<Milliseconds>(d) < Milliseconds(1000)) r.error(*e, "CPU limit must be at least 1s");
-    else cpu = std::get<Milliseconds>(d);
+    Result<Milliseconds> d = parseDuration(e->value);
+    if (!d) r.error(*e, d.error());
+    else if (*d < Milliseconds(1000)) r.error(*e, "CPU limit must be at least 1s");
+    else cpu = *d;
   }
   l.cpuSeconds = static_cast<uint32_t>((cpu.count() + 999) / 1000);  // RLIMIT_CPU counts whole seconds
   r.size("memory", l.memoryBytes);
@@ -338,42 +339,35 @@ std::string canonicalConfigPath(const std::string& path) {
 // one: O_NONBLOCK so that opening a FIFO does not wait for a writer, then
 // only a regular file, and never more than the cap (a file that grows while
 // being read is cut at cap + 1 bytes and refused).
-bool readWholeFile(const std::string& path, std::string& text, std::string& error) {
+Result<std::string> readWholeFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    error = describeErrno("open", path, errno);
-    return false;
-  }
+  if (fd < 0) return Error{describeErrno("open", path, errno)};
   struct stat st{};
-  bool ok = false;
-  const std::string tooLarge = "larger than " + std::to_string(kMaxConfigBytes) + " bytes";
+  std::string text;
+  std::optional<Error> failed;
+  const Error tooLarge{"larger than " + std::to_string(kMaxConfigBytes) + " bytes"};
   if (::fstat(fd, &st) != 0) {
-    error = describeErrno("fstat", path, errno);
+    failed = Error{describeErrno("fstat", path, errno)};
   } else if (!S_ISREG(st.st_mode)) {
-    error = "not a regular file";
+    failed = Error{"not a regular file"};
   } else if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
-    error = tooLarge;
+    failed = tooLarge;
   } else {
     text.assign(kMaxConfigBytes + 1, '\0');
     size_t have = 0;
     while (have < text.size()) {
       ssize_t n = ::read(fd, text.data() + have, text.size() - have);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        if (n < 0) error = describeErrno("read", path, errno);
-        ok = n == 0;
-        break;
-      }
+      if (n < 0) failed = Error{describeErrno("read", path, errno)};
+      if (n <= 0) break;
       have += static_cast<size_t>(n);
     }
     text.resize(have);
-    if (have > kMaxConfigBytes) {
-      error = tooLarge;
-      ok = false;
-    }
+    if (have > kMaxConfigBytes) failed = tooLarge;
   }
   ::close(fd);
-  return ok;
+  if (failed) return *failed;
+  return text;
 }
 
 // Secrets in a file others can read are secrets no longer: say so.
@@ -408,15 +402,15 @@ void checkFileSystem(const std::string& path, const Config& c, ConfigReporter& r
 }  // namespace
 
 ConfigLoad loadConfigFile(const std::string& path) {
-  std::string text, error;
-  if (!readWholeFile(path, text, error)) {
+  Result<std::string> text = readWholeFile(path);
+  if (!text) {
     ConfigLoad failed;
     failed.config.path = absolutePath(path);
     failed.config.directory = directoryOf(failed.config.path);
-    failed.errors.push_back(formatDiagnostic(path, {0, error}));
+    failed.errors.push_back(formatDiagnostic(path, {0, text.error()}));
     return failed;
   }
-  ConfigLoad load = parseConfigText(text, canonicalConfigPath(path));
+  ConfigLoad load = parseConfigText(*text, canonicalConfigPath(path));
   ConfigReporter rep(path);
   checkFileSystem(path, load.config, rep);
   for (std::string& e : rep.takeErrors()) load.errors.push_back(std::move(e));

@@ -38,15 +38,15 @@ void SectionReader::parse(const std::string& key, T& out, Parse parser) {
   const IniEntry* entry = take(key);
   if (entry == nullptr) return;
   auto parsed = parser(entry->value);
-  if (parsed.index() == 0) {
-    out = static_cast<T>(std::get<0>(parsed));
+  if (parsed) {
+    out = static_cast<T>(*parsed);
   } else {
-    error(*entry, std::get<1>(parsed));
+    error(*entry, parsed.error());
   }
 }
 
 void SectionReader::text(const std::string& key, std::string& out) {
-  parse(key, out, [](const std::string& v) { return Parsed<std::string>(std::in_place_index<0>, v); });
+  parse(key, out, [](const std::string& v) { return Result<std::string>(v); });
 }
 
 void SectionReader::flag(const std::string& key, bool& out) { parse(key, out, parseBool); }
@@ -57,8 +57,8 @@ void SectionReader::count(const std::string& key, uint64_t min, uint64_t max, ui
 
 void SectionReader::port(const std::string& key, uint16_t& out) {
   parse(key, out, [](const std::string& v) {
-    Parsed<uint64_t> p = parseCount(v, 1, 65535);
-    if (!parsedOk(p)) return Parsed<uint64_t>("port " + std::get<std::string>(p));
+    Result<uint64_t> p = parseCount(v, 1, 65535);
+    if (!p) return Result<uint64_t>(Error{"port " + p.error()});
     return p;
   });
 }

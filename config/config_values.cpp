@@ -32,12 +32,12 @@ std::string_view trimView(std::string_view text) {
   return text;
 }
 
-Parsed<Milliseconds> parseDuration(std::string_view raw) {
+Result<Milliseconds> parseDuration(std::string_view raw) {
   std::string_view text = trimView(raw);
   uint64_t number = 0;
   std::string_view unit;
   const std::string expected = "expected a duration such as 500ms, 30s, 15m, 2h or 1d";
-  if (!splitNumber(text, number, unit)) return expected + ", got '" + std::string(raw) + "'";
+  if (!splitNumber(text, number, unit)) return Error{expected + ", got '" + std::string(raw) + "'"};
   uint64_t scale = 0;
   std::string u = lower(unit);
   if (u == "ms") scale = 1;
@@ -45,11 +45,11 @@ Parsed<Milliseconds> parseDuration(std::string_view raw) {
   else if (u == "m") scale = 60'000;
   else if (u == "h") scale = 3'600'000;
   else if (u == "d") scale = 86'400'000;
-  else if (u.empty()) return "missing unit in '" + std::string(raw) + "' (" + expected + ")";
-  else return "unknown unit '" + std::string(unit) + "' (" + expected + ")";
-  if (number == 0) return "duration must be greater than zero";
+  else if (u.empty()) return Error{"missing unit in '" + std::string(raw) + "' (" + expected + ")"};
+  else return Error{"unknown unit '" + std::string(unit) + "' (" + expected + ")"};
+  if (number == 0) return Error{"duration must be greater than zero"};
   // Bound at ten years: larger values are typos and would overflow timers.
-  if (number > 10ull * 365 * 86'400'000 / scale) return "duration '" + std::string(raw) + "' is too long";
+  if (number > 10ull * 365 * 86'400'000 / scale) return Error{"duration '" + std::string(raw) + "' is too long"};
   return Milliseconds(static_cast<int64_t>(number * scale));
 }
 
@@ -62,39 +62,39 @@ std::string formatDuration(Milliseconds duration) {
   return std::to_string(ms) + "ms";
 }
 
-Parsed<uint64_t> parseSize(std::string_view raw) {
+Result<uint64_t> parseSize(std::string_view raw) {
   uint64_t number = 0;
   std::string_view unit;
   if (!splitNumber(trimView(raw), number, unit))
-    return "expected a size such as 4096, 64K, 256M or 1G, got '" + std::string(raw) + "'";
+    return Error{"expected a size such as 4096, 64K, 256M or 1G, got '" + std::string(raw) + "'"};
   std::string u = lower(unit);
   unsigned shift = 0;
   if (u.empty() || u == "b") shift = 0;
   else if (u == "k") shift = 10;
   else if (u == "m") shift = 20;
   else if (u == "g") shift = 30;
-  else return "unknown size unit '" + std::string(unit) + "' (use K, M or G)";
-  if (number == 0) return "size must be greater than zero";
-  if (number > (std::numeric_limits<uint64_t>::max() >> shift)) return "size '" + std::string(raw) + "' is too large";
+  else return Error{"unknown size unit '" + std::string(unit) + "' (use K, M or G)"};
+  if (number == 0) return Error{"size must be greater than zero"};
+  if (number > (std::numeric_limits<uint64_t>::max() >> shift)) return Error{"size '" + std::string(raw) + "' is too large"};
   return number << shift;
 }
 
-Parsed<uint64_t> parseCount(std::string_view raw, uint64_t min, uint64_t max) {
+Result<uint64_t> parseCount(std::string_view raw, uint64_t min, uint64_t max) {
   std::string_view text = trimView(raw);
   uint64_t number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return "expected a whole number, got '" + std::string(raw) + "'";
+    return Error{"expected a whole number, got '" + std::string(raw) + "'"};
   if (number < min || number > max)
-    return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::string(text);
+    return Error{"must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::string(text)};
   return number;
 }
 
-Parsed<bool> parseBool(std::string_view raw) {
+Result<bool> parseBool(std::string_view raw) {
   std::string t = lower(trimView(raw));
   if (t == "1" || t == "yes" || t == "true" || t == "on") return true;
   if (t == "0" || t == "no" || t == "false" || t == "off") return false;
-  return "expected yes/no, true/false, on/off or 1/0, got '" + std::string(raw) + "'";
+  return Error{"expected yes/no, true/false, on/off or 1/0, got '" + std::string(raw) + "'"};
 }
 
 std::string Schedule::text() const {
@@ -119,21 +119,21 @@ Milliseconds Schedule::period() const {
   return interval;
 }
 
-Parsed<Schedule> parseSchedule(std::string_view raw) {
+Result<Schedule> parseSchedule(std::string_view raw) {
   std::string t = lower(trimView(raw));
   if (t == "minute") return Schedule{Schedule::Kind::minute, {}};
   if (t == "hour") return Schedule{Schedule::Kind::hour, {}};
   if (t == "day") return Schedule{Schedule::Kind::day, {}};
   if (t == "day_noon") return Schedule{Schedule::Kind::dayNoon, {}};
-  Parsed<Milliseconds> d = parseDuration(raw);
-  if (!parsedOk(d))
-    return "unknown schedule '" + std::string(raw) + "': expected minute, hour, day, day_noon or an interval such as 30s or 15m";
-  Milliseconds interval = std::get<Milliseconds>(d);
-  if (interval < Milliseconds(1000)) return "interval '" + std::string(raw) + "' is shorter than the minimum of 1s";
+  Result<Milliseconds> d = parseDuration(raw);
+  if (!d)
+    return Error{"unknown schedule '" + std::string(raw) + "': expected minute, hour, day, day_noon or an interval such as 30s or 15m"};
+  Milliseconds interval = *d;
+  if (interval < Milliseconds(1000)) return Error{"interval '" + std::string(raw) + "' is shorter than the minimum of 1s"};
   return Schedule{Schedule::Kind::interval, interval};
 }
 
-Parsed<NotifyMode> parseNotifyMode(std::string_view raw) {
+Result<NotifyMode> parseNotifyMode(std::string_view raw) {
   std::string t = lower(trimView(raw));
   if (t == "every") return NotifyMode::every;
   if (t == "5min") return NotifyMode::fiveMinutes;
@@ -141,7 +141,7 @@ Parsed<NotifyMode> parseNotifyMode(std::string_view raw) {
   if (t == "hour") return NotifyMode::hour;
   if (t == "day") return NotifyMode::day;
   if (t == "state_change") return NotifyMode::stateChange;
-  return "unknown notification mode '" + std::string(raw) + "': expected every, 5min, 10min, hour, day or state_change";
+  return Error{"unknown notification mode '" + std::string(raw) + "': expected every, 5min, 10min, hour, day or state_change"};
 }
 
 const char* notifyModeName(NotifyMode mode) {
@@ -161,30 +161,30 @@ std::string HostPort::text() const {
   return h + ":" + std::to_string(port);
 }
 
-Parsed<HostPort> parseHostPort(std::string_view raw, bool portZeroAllowed) {
+Result<HostPort> parseHostPort(std::string_view raw, bool portZeroAllowed) {
   std::string_view text = trimView(raw);
   const std::string expected = "expected HOST:PORT (or [IPv6]:PORT), got '" + std::string(raw) + "'";
   std::string host;
   std::string_view portText;
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return expected;
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return Error{expected};
     host = std::string(text.substr(1, close - 1));
     portText = text.substr(close + 2);
   } else {
     size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.find(':') != colon) return expected;
+    if (colon == std::string_view::npos || text.find(':') != colon) return Error{expected};
     host = std::string(text.substr(0, colon));
     portText = text.substr(colon + 1);
   }
-  if (host.empty()) return "missing host in '" + std::string(raw) + "'";
+  if (host.empty()) return Error{"missing host in '" + std::string(raw) + "'"};
   for (char c : host) {
     if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '[' || c == ']')
-      return "invalid host '" + host + "'";
+      return Error{"invalid host '" + host + "'"};
   }
-  Parsed<uint64_t> port = parseCount(portText, portZeroAllowed ? 0 : 1, 65535);
-  if (!parsedOk(port)) return "port in '" + std::string(raw) + "' " + std::get<std::string>(port);
-  return HostPort{host, static_cast<uint16_t>(std::get<uint64_t>(port))};
+  Result<uint64_t> port = parseCount(portText, portZeroAllowed ? 0 : 1, 65535);
+  if (!port) return Error{"port in '" + std::string(raw) + "' " + port.error()};
+  return HostPort{host, static_cast<uint16_t>(*port)};
 }
 
 std::vector<std::string> splitList(std::string_view text) {

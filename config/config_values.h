@@ -1,7 +1,7 @@
 #pragma once
 // Typed values of settings.cfg: durations, sizes, booleans, schedules,
-// notification modes, host:port. Each parser returns the value, or an error
-// text that says what was expected (the caller adds file, line and key).
+// notification modes, host:port. Each parser returns the value, or an Error
+// that says what was expected (the caller adds file, line and key).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -9,28 +9,24 @@
 #include <variant>
 #include <vector>
 
+#include "common/result.h"
+
 namespace checker {
 
 using Milliseconds = std::chrono::milliseconds;
 
-template <typename T>
-using Parsed = std::variant<T, std::string>;  // value, or what is wrong
-
-template <typename T>
-bool parsedOk(const Parsed<T>& p) { return p.index() == 0; }
-
 // Durations: a number with a unit: ms, s, m, h, d ("30s", "15m", "1h").
-Parsed<Milliseconds> parseDuration(std::string_view text);
+Result<Milliseconds> parseDuration(std::string_view text);
 std::string formatDuration(Milliseconds duration);
 
 // Sizes: a number with an optional unit K, M, G (powers of 1024); no unit = bytes.
-Parsed<uint64_t> parseSize(std::string_view text);
+Result<uint64_t> parseSize(std::string_view text);
 
 // A positive decimal count within [min, max].
-Parsed<uint64_t> parseCount(std::string_view text, uint64_t min, uint64_t max);
+Result<uint64_t> parseCount(std::string_view text, uint64_t min, uint64_t max);
 
 // configparser's booleans: 1/yes/true/on and 0/no/false/off, any case.
-Parsed<bool> parseBool(std::string_view text);
+Result<bool> parseBool(std::string_view text);
 
 // When a job runs: the original's four frequencies, or any interval.
 struct Schedule {
@@ -42,12 +38,12 @@ struct Schedule {
   Milliseconds period() const;
   bool operator==(const Schedule&) const = default;
 };
-Parsed<Schedule> parseSchedule(std::string_view text);
+Result<Schedule> parseSchedule(std::string_view text);
 
 // How often a failing job is re-notified (the original's
 // JobFailureNotificationFrequency).
 enum class NotifyMode { every, fiveMinutes, tenMinutes, hour, day, stateChange };
-Parsed<NotifyMode> parseNotifyMode(std::string_view text);
+Result<NotifyMode> parseNotifyMode(std::string_view text);
 const char* notifyModeName(NotifyMode mode);
 
 struct HostPort {
@@ -58,7 +54,7 @@ struct HostPort {
 };
 // "host:port" or "[v6addr]:port"; the port must be 1-65535.
 // PORT_ZERO_ALLOWED: for a listening address, where 0 asks for any free port.
-Parsed<HostPort> parseHostPort(std::string_view text, bool portZeroAllowed = false);
+Result<HostPort> parseHostPort(std::string_view text, bool portZeroAllowed = false);
 
 // Splits a list on commas and newlines, trimming items and dropping empties.
 std::vector<std::string> splitList(std::string_view text);
@@ -68,5 +64,18 @@ std::vector<std::string> splitList(std::string_view text);
 bool looksLikeEmailAddress(std::string_view text);
 
 std::string_view trimView(std::string_view text);
+
+// The old form of a parse result, kept only so that callers in files other
+// helpers are rewriting (supervisor/main.cpp, cli/original_state.cpp,
+// worker_runs/plugin_describe.cpp) build unchanged: `Parsed<T> p = parseX(..)`
+// still reads with parsedOk and std::get. Convert them to Result and delete.
+template <typename T>
+struct Parsed : std::variant<T, std::string> {
+  Parsed(Result<T> result)  // NOLINT: implicit, as the old alias was assigned from parsers
+      : std::variant<T, std::string>(result ? std::variant<T, std::string>(std::in_place_index<0>, std::move(*result))
+                                            : std::variant<T, std::string>(std::in_place_index<1>, result.error())) {}
+};
+template <typename T>
+bool parsedOk(const Parsed<T>& p) { return p.index() == 0; }
 
 }  // namespace checker

@@ -37,7 +37,7 @@ bool validRegName(std::string_view host) {
 
 }  // namespace
 
-Parsed<HttpUrl> parseHttpUrl(std::string_view text) {
+Result<HttpUrl> parseHttpUrl(std::string_view text) {
   const std::string quoted = "'" + std::string(text) + "'";
   HttpUrl url;
   std::string_view rest;
@@ -47,28 +47,28 @@ Parsed<HttpUrl> parseHttpUrl(std::string_view text) {
     url.https = true;
     rest = text.substr(8);
   } else {
-    return quoted + " is not an http:// or https:// URL";
+    return Error{quoted + " is not an http:// or https:// URL"};
   }
   size_t authorityEnd = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, authorityEnd);
   std::string_view target = authorityEnd == std::string_view::npos ? "" : rest.substr(authorityEnd);
   if (!validRest(authority) || !validRest(target)) {
-    return quoted + " has a character a URL cannot hold (a space, a control or non-ASCII byte, a quote, "
-                    "or a '%' that starts no escape)";
+    return Error{quoted + " has a character a URL cannot hold (a space, a control or non-ASCII byte, a quote, "
+                    "or a '%' that starts no escape)"};
   }
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::string_view portText;
   bool hasPort = false;
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return quoted + ": '[' of an IPv6 address is not closed";
+    if (close == std::string_view::npos) return Error{quoted + ": '[' of an IPv6 address is not closed"};
     std::string v6(authority.substr(1, close - 1));
     in6_addr address{};
-    if (inet_pton(AF_INET6, v6.c_str(), &address) != 1) return quoted + ": '" + v6 + "' is not an IPv6 address";
+    if (inet_pton(AF_INET6, v6.c_str(), &address) != 1) return Error{quoted + ": '" + v6 + "' is not an IPv6 address"};
     url.host = v6;
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return quoted + ": expected ':PORT' or '/' after ']'";
+      if (after.front() != ':') return Error{quoted + ": expected ':PORT' or '/' after ']'"};
       hasPort = true;
       portText = after.substr(1);
     }
@@ -79,14 +79,14 @@ Parsed<HttpUrl> parseHttpUrl(std::string_view text) {
       hasPort = true;
       portText = authority.substr(colon + 1);
     }
-    if (!validRegName(url.host)) return quoted + ": '" + url.host + "' is not a host name or address";
+    if (!validRegName(url.host)) return Error{quoted + ": '" + url.host + "' is not a host name or address"};
   }
-  if (url.host.empty()) return quoted + ": missing host";
+  if (url.host.empty()) return Error{quoted + ": missing host"};
   url.port = url.https ? 443 : 80;
   if (hasPort) {
-    Parsed<uint64_t> port = parseCount(portText, 1, 65535);
-    if (!parsedOk(port)) return quoted + ": port " + std::get<std::string>(port);
-    url.port = static_cast<uint16_t>(std::get<uint64_t>(port));
+    Result<uint64_t> port = parseCount(portText, 1, 65535);
+    if (!port) return Error{quoted + ": port " + port.error()};
+    url.port = static_cast<uint16_t>(*port);
   }
   url.target = target.empty() ? "/" : std::string(target);
   return url;

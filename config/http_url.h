@@ -27,6 +27,6 @@ struct HttpUrl {
   std::string target;  // path, query and fragment as written; "/" when empty
 };
 
-Parsed<HttpUrl> parseHttpUrl(std::string_view text);
+Result<HttpUrl> parseHttpUrl(std::string_view text);
 
 }  // namespace checker

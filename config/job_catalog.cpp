@@ -118,9 +118,9 @@ std::vector<std::string> SectionExpander::hostPortTargets(bool allowHostPort) {
     texts.emplace_back(h + ":" + port->value, port);
   }
   for (const auto& [text, entry] : texts) {
-    Parsed<HostPort> hp = parseHostPort(text);
-    if (parsedOk(hp)) targets.push_back(std::get<HostPort>(hp).text());
-    else reader_.error(*entry, std::get<std::string>(hp));
+    Result<HostPort> hp = parseHostPort(text);
+    if (hp) targets.push_back(hp->text());
+    else reader_.error(*entry, hp.error());
   }
   return targets;
 }
@@ -152,8 +152,8 @@ void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
   reader_.rejectUntaken("type, every, notify, ..., url, targets, expect_status, expect_body, cafile");
   std::vector<std::string> validUrls;
   for (const auto& [u, entry] : urls) {
-    if (Parsed<HttpUrl> parsed = parseHttpUrl(u); !parsedOk(parsed)) {
-      reader_.error(*entry, std::get<std::string>(parsed));
+    if (Result<HttpUrl> parsed = parseHttpUrl(u); !parsed) {
+      reader_.error(*entry, parsed.error());
       continue;
     }
     validUrls.push_back(u);
@@ -188,15 +188,14 @@ void SectionExpander::expandExec(std::vector<JobDefinition>& out) {
     return;
   }
   if (!shell) {
-    std::vector<std::string> argv;
-    std::string why;
-    if (!splitCommandLine(command->value, argv, &why)) return reader_.error(*command, why);
-    if (argv.empty() || argv[0].front() != '/') {
+    Result<std::vector<std::string>> argv = splitCommandLine(command->value);
+    if (!argv) return reader_.error(*command, argv.error());
+    if (argv->empty() || argv->front().front() != '/') {
       // The worker runs with an empty environment: there is no PATH to search.
       return reader_.error(*command, "the program must be an absolute path (or set shell = yes)");
     }
-    if (::access(argv[0].c_str(), X_OK) != 0) {
-      rep_.warning(command->line, "[" + section_.name + "] command: " + argv[0] + " is not an executable file (yet)");
+    if (::access(argv->front().c_str(), X_OK) != 0) {
+      rep_.warning(command->line, "[" + section_.name + "] command: " + argv->front() + " is not an executable file (yet)");
     }
   }
   JobSectionSettings settings = commonSettings();

@@ -22,11 +22,9 @@ WorkerParams JobDefinition::params() const {
       break;
     case TargetParams::hostPort: {
       // The catalogue made the target from a parsed HOST:PORT: it parses.
-      Parsed<HostPort> target = parseHostPort(this->target());
-      if (parsedOk(target)) {
-        const HostPort& hp = std::get<HostPort>(target);
-        params.emplace_back("host", hp.host);
-        params.emplace_back("port", std::to_string(hp.port));
+      if (Result<HostPort> hp = parseHostPort(this->target())) {
+        params.emplace_back("host", hp->host);
+        params.emplace_back("port", std::to_string(hp->port));
       }
       break;
     }

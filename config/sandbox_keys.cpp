@@ -18,29 +18,28 @@ bool isReserved(const std::string& path) {
   return false;
 }
 
-// Why PATH cannot be granted, or "" when it can.
-std::string pathProblem(const std::string& path) {
-  if (path.empty() || path.front() != '/') return "'" + path + "' is not an absolute path";
-  if (path == "/") return "'/' would make the whole file system writable";
+// Whether PATH may be granted; if not, why.
+Result<> grantablePath(const std::string& path) {
+  if (path.empty() || path.front() != '/') return Error{"'" + path + "' is not an absolute path"};
+  if (path == "/") return Error{"'/' would make the whole file system writable"};
   size_t start = 1;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
     std::string part = path.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..") return "'" + path + "' is not a normalised path (no //, . or ..)";
+    if (part.empty() || part == "." || part == "..") return Error{"'" + path + "' is not a normalised path (no //, . or ..)"};
     start = end + 1;
   }
-  if (isReserved(path)) return "'" + path + "' is under /proc, /sys, /dev, /tmp or /var/tmp (the run's own)";
-  return "";
+  if (isReserved(path)) return Error{"'" + path + "' is under /proc, /sys, /dev, /tmp or /var/tmp (the run's own)"};
+  return {};
 }
 
 void readWritablePaths(SectionReader& reader, ConfigReporter& reporter, JobSandboxSettings& out) {
   const IniEntry* entry = reader.take("writable_paths");
   if (entry == nullptr) return;
   for (const std::string& path : splitList(entry->value)) {
-    std::string problem = pathProblem(path);
-    if (!problem.empty()) {
-      reader.error(*entry, problem);
+    if (Result<> grantable = grantablePath(path); !grantable) {
+      reader.error(*entry, grantable.error());
       continue;
     }
     if (std::find(out.writablePaths.begin(), out.writablePaths.end(), path) != out.writablePaths.end()) {
@@ -84,10 +83,10 @@ const std::vector<std::string>& knownCapabilities() {
 void readSandboxKeys(SectionReader& reader, ConfigReporter& reporter, JobSandboxSettings& out) {
   readWritablePaths(reader, reporter, out);
   if (const IniEntry* entry = reader.take("scratch_size")) {
-    Parsed<uint64_t> size = parseSize(entry->value);
-    if (!parsedOk(size)) reader.error(*entry, std::get<std::string>(size));
-    else if (std::get<uint64_t>(size) < (1ull << 20)) reader.error(*entry, "the scratch must be at least 1M");
-    else out.scratchBytes = std::get<uint64_t>(size);
+    Result<uint64_t> size = parseSize(entry->value);
+    if (!size) reader.error(*entry, size.error());
+    else if (*size < (1ull << 20)) reader.error(*entry, "the scratch must be at least 1M");
+    else out.scratchBytes = *size;
   }
   readCapabilities(reader, out);
 }

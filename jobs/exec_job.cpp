@@ -56,8 +56,9 @@ class ExecJob : public BuiltinJob {
     } else if (shell != "no") {
       return fail("parameter 'shell' is '" + shell + "', expected yes or no");
     } else {
-      std::string why;
-      if (!splitCommandLine(*command, argv, &why)) return fail("cannot split command: " + why);
+      Result<std::vector<std::string>> words = splitCommandLine(*command);
+      if (!words) return fail("cannot split command: " + words.error());
+      argv = std::move(*words);
       if (argv.empty() || argv[0].front() != '/') return fail("the program must be an absolute path: " + *command);
     }
     auto start = std::chrono::steady_clock::now();

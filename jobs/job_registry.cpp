@@ -46,38 +46,33 @@ using CreateFunction = JobBase* (*)(const JobParams*, const JobRunContext*);
 using SpawnerFunction = JobSpawner* (*)();
 
 // Opens PLUGINDIR/TYPE.so and checks that it is a plugin of class TYPE
-// built for our ABI. Returns the handle or nullptr with *error set.
-void* openPlugin(const std::string& type, const std::string& pluginDir, std::string* error) {
+// built for our ABI: the handle, or an Error naming the file.
+Result<void*> openPlugin(const std::string& type, const std::string& pluginDir) {
   if (!isClassName(type)) {
-    *error = "unknown job type '" + type + "' (built in: tcp, http, tls_cert, exec; a plugin type is a C++ class name)";
-    return nullptr;
+    return Error{"unknown job type '" + type + "' (built in: tcp, http, tls_cert, exec; a plugin type is a C++ class name)"};
   }
   std::string file = pluginDir + "/" + type + ".so";
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) {
-    *error = "'" + type + "' is not a built-in type (tcp, http, tls_cert, exec) and there is no plugin " + file;
-    return nullptr;
+    return Error{"'" + type + "' is not a built-in type (tcp, http, tls_cert, exec) and there is no plugin " + file};
   }
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();
-    *error = "plugin " + file + ": " + (why != nullptr ? why : "dlopen failed");
-    return nullptr;
+    return Error{"plugin " + file + ": " + (why != nullptr ? why : "dlopen failed")};
   }
   auto abi = reinterpret_cast<AbiFunction>(::dlsym(handle, ("checker_plugin_abi_" + type).c_str()));
   auto create = ::dlsym(handle, ("checker_plugin_create_" + type).c_str());
   if (abi == nullptr || create == nullptr) {
-    *error = "plugin " + file + " does not define class " + type + " (CHECKER_PLUGIN(" + type + ") missing)";
     ::dlclose(handle);
-    return nullptr;
+    return Error{"plugin " + file + " does not define class " + type + " (CHECKER_PLUGIN(" + type + ") missing)"};
   }
   uint32_t tag = abi();
   if (tag != kJobAbiTag) {
-    *error = "plugin " + file + " was built for job ABI " + std::to_string(tag >> 8) + "." + std::to_string(tag & 0xff) +
-             ", this worker has " + std::to_string(kJobAbiTag >> 8) + "." + std::to_string(kJobAbiTag & 0xff) +
-             " (rebuild the plugin against this version's jobs/job_base.h)";
     ::dlclose(handle);
-    return nullptr;
+    return Error{"plugin " + file + " was built for job ABI " + std::to_string(tag >> 8) + "." +
+                 std::to_string(tag & 0xff) + ", this worker has " + std::to_string(kJobAbiTag >> 8) + "." +
+                 std::to_string(kJobAbiTag & 0xff) + " (rebuild the plugin against this version's jobs/job_base.h)"};
   }
   return handle;  // kept open for the life of the process
 }
@@ -96,8 +91,8 @@ bool isKnownJobType(const std::string& name) {
   return r.factories.count(name) != 0;
 }
 
-std::unique_ptr<JobBase> createJob(const std::string& type, JobParams params, JobRunContext context,
-                                   const std::string& pluginDir, std::string* error) {
+Result<std::unique_ptr<JobBase>> createJob(const std::string& type, JobParams params, JobRunContext context,
+                                           const std::string& pluginDir) {
   JobFactory factory;
   {
     Registry& r = registry();
@@ -107,21 +102,23 @@ std::unique_ptr<JobBase> createJob(const std::string& type, JobParams params, Jo
   }
   if (factory) return factory(std::move(params), std::move(context));
 
-  void* handle = openPlugin(type, pluginDir, error);
-  if (handle == nullptr) return nullptr;
-  auto create = reinterpret_cast<CreateFunction>(::dlsym(handle, ("checker_plugin_create_" + type).c_str()));
+  Result<void*> handle = openPlugin(type, pluginDir);
+  if (!handle) return Error{handle.error()};
+  auto create = reinterpret_cast<CreateFunction>(::dlsym(*handle, ("checker_plugin_create_" + type).c_str()));
   std::unique_ptr<JobBase> job(create(&params, &context));
-  if (!job) *error = "plugin " + pluginDir + "/" + type + ".so: checker_plugin_create_" + type + " returned no job (did its constructor throw?)";
+  if (!job) {
+    return Error{"plugin " + pluginDir + "/" + type + ".so: checker_plugin_create_" + type +
+                 " returned no job (did its constructor throw?)"};
+  }
   return job;
 }
 
-std::unique_ptr<JobSpawner> createSpawner(const std::string& type, const std::string& pluginDir, std::string* error) {
-  error->clear();
-  if (isKnownJobType(type)) return nullptr;
-  void* handle = openPlugin(type, pluginDir, error);
-  if (handle == nullptr) return nullptr;
-  auto spawner = reinterpret_cast<SpawnerFunction>(::dlsym(handle, ("checker_plugin_spawner_" + type).c_str()));
-  if (spawner == nullptr) return nullptr;
+Result<std::unique_ptr<JobSpawner>> createSpawner(const std::string& type, const std::string& pluginDir) {
+  if (isKnownJobType(type)) return std::unique_ptr<JobSpawner>();
+  Result<void*> handle = openPlugin(type, pluginDir);
+  if (!handle) return Error{handle.error()};
+  auto spawner = reinterpret_cast<SpawnerFunction>(::dlsym(*handle, ("checker_plugin_spawner_" + type).c_str()));
+  if (spawner == nullptr) return std::unique_ptr<JobSpawner>();
   return std::unique_ptr<JobSpawner>(spawner());
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "jobs/job_base.h"
 
 namespace checker {
@@ -24,17 +25,18 @@ bool registerJobType(const std::string& name, JobFactory factory);
 // True for the built-in and registered types (those that are no plugin).
 bool isKnownJobType(const std::string& name);
 
-// Makes the job TYPE with PARAMS. On failure returns nullptr and sets
-// *error, e.g. "plugin /dir/Foo.so: cannot open shared object file: ..." or
-// "plugin /dir/Foo.so does not define class Foo (CHECKER_PLUGIN(Foo) missing)".
-// Whatever the job's constructor throws passes through.
-std::unique_ptr<JobBase> createJob(const std::string& type, JobParams params, JobRunContext context,
-                                   const std::string& pluginDir, std::string* error);
+// Makes the job TYPE with PARAMS, or an Error such as "plugin /dir/Foo.so:
+// cannot open shared object file: ..." or "plugin /dir/Foo.so does not
+// define class Foo (CHECKER_PLUGIN(Foo) missing)". A registered factory's
+// job is returned as it made it (nullptr included). Whatever the job's
+// constructor throws passes through.
+Result<std::unique_ptr<JobBase>> createJob(const std::string& type, JobParams params, JobRunContext context,
+                                           const std::string& pluginDir);
 
-// The spawner of plugin TYPE, for a config "describe" request. Returns
-// nullptr with *error empty when the plugin has none (one job per section),
-// or nullptr with *error set when the plugin cannot be loaded. Built-in
-// types expand in the catalogue (config/job_catalog.h) and have none.
-std::unique_ptr<JobSpawner> createSpawner(const std::string& type, const std::string& pluginDir, std::string* error);
+// The spawner of plugin TYPE, for a config "describe" request: nullptr when
+// the plugin has none (one job per section), an Error when the plugin cannot
+// be loaded. Built-in types expand in the catalogue (config/job_catalog.h)
+// and have none.
+Result<std::unique_ptr<JobSpawner>> createSpawner(const std::string& type, const std::string& pluginDir);
 
 }  // namespace checker

@@ -13,7 +13,7 @@
 
 namespace checker {
 
-int waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+Result<bool> waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     // Round up so that a deadline 0.4 ms away is still waited for.
@@ -21,12 +21,12 @@ int waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline)
     if (left.count() < 0) timeout = 0;
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, timeout);
-    if (n > 0) return 1;
+    if (n > 0) return true;
     if (n == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) return 0;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
       continue;  // woke a little early
     }
-    if (errno != EINTR) return -1;
+    if (errno != EINTR) return Error{std::string("poll: ") + std::strerror(errno)};
   }
 }
 
@@ -42,19 +42,20 @@ std::string addressText(const sockaddr* sa) {
   return text;
 }
 
-// One attempt on one address; returns "" and sets FD on success, else why not.
-std::string connectOne(const addrinfo* ai, std::chrono::milliseconds bound, UniqueFd& fd) {
+// One attempt on one address: FD set and connected, or an Error saying why not.
+Result<> connectOne(const addrinfo* ai, std::chrono::milliseconds bound, UniqueFd& fd) {
   fd.reset(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
-  if (!fd.valid()) return std::string("socket: ") + std::strerror(errno);
-  if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) return "";
-  if (errno != EINPROGRESS) return std::strerror(errno);
-  int ready = waitFd(fd.get(), POLLOUT, std::chrono::steady_clock::now() + bound);
-  if (ready == 0) return "timed out after " + std::to_string(bound.count()) + " ms";
-  if (ready < 0) return std::string("poll: ") + std::strerror(errno);
+  if (!fd.valid()) return Error{std::string("socket: ") + std::strerror(errno)};
+  if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) return {};
+  if (errno != EINPROGRESS) return Error{std::strerror(errno)};
+  Result<bool> ready = waitFd(fd.get(), POLLOUT, std::chrono::steady_clock::now() + bound);
+  if (!ready) return Error{ready.error()};
+  if (!*ready) return Error{"timed out after " + std::to_string(bound.count()) + " ms"};
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  return err == 0 ? "" : std::strerror(err);
+  if (err != 0) return Error{std::strerror(err)};
+  return {};
 }
 
 }  // namespace
@@ -82,14 +83,14 @@ TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::mi
       continue;
     }
     ++tried;
-    std::string why = connectOne(ai, std::min(connectTimeout, left), result.fd);
-    if (why.empty()) {
+    Result<> connected = connectOne(ai, std::min(connectTimeout, left), result.fd);
+    if (connected) {
       result.address = address;
       ::freeaddrinfo(list);
       return result;
     }
     result.fd.reset();
-    errors.push_back(address + ": " + why);
+    errors.push_back(address + ": " + connected.error());
   }
   ::freeaddrinfo(list);
   // A single address that is the host itself needs no repeating.

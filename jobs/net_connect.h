@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/result.h"
 #include "process/unique_fd.h"
 
 namespace checker {
@@ -22,8 +23,8 @@ struct TcpConnection {
 TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
                          std::chrono::steady_clock::time_point deadline);
 
-// Waits until FD is ready for EVENTS (poll flags) or the deadline passes.
-// Returns 1 ready, 0 timed out, -1 error (errno set).
-int waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline);
+// Waits until FD is ready for EVENTS (poll flags) or the deadline passes:
+// true when ready, false when timed out, or an Error "poll: <errno text>".
+Result<bool> waitFd(int fd, short events, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace checker

@@ -40,11 +40,11 @@ JobRunOutcome runJob(const std::string& type, const JobParams& params, const Job
                      const std::string& pluginDir) {
   ::signal(SIGPIPE, SIG_IGN);
   JobRunOutcome out;
-  std::unique_ptr<JobBase> job;
-  std::string error;
-  std::string thrown = catchAll([&] { job = createJob(type, params, context, pluginDir, &error); });
+  Result<std::unique_ptr<JobBase>> made = std::unique_ptr<JobBase>();
+  std::string thrown = catchAll([&] { made = createJob(type, params, context, pluginDir); });
+  std::unique_ptr<JobBase> job = made ? std::move(*made) : nullptr;
   if (!job) {
-    out.message = !thrown.empty() ? thrown : error;
+    out.message = !thrown.empty() ? thrown : made.error();
     out.failureNotice = JobNotice{out.message, ""};
     return out;
   }

@@ -113,9 +113,9 @@ class TlsCertJob : public BuiltinJob {
                                                                    : "the server closed the connection";
         return fail("TLS handshake with " + target_ + " failed: " + why);
       }
-      int ready = waitFd(fd, events, context().deadline);
-      if (ready == 0) return fail("TLS handshake with " + target_ + " timed out (the run's deadline passed)");
-      if (ready < 0) return fail(std::string("poll: ") + std::strerror(errno));
+      Result<bool> ready = waitFd(fd, events, context().deadline);
+      if (!ready) return fail(ready.error());
+      if (!*ready) return fail("TLS handshake with " + target_ + " timed out (the run's deadline passed)");
     }
   }
 

@@ -35,9 +35,8 @@ HttpResponse jsonError(int status, const std::string& what) {
 // The signed answer to the query QUERY (after '?'): signed for the asker
 // it names, as this instance, with the secret of the key id it sent.
 HttpResponse signedAnswer(std::string_view query, const AnswerContext& context, const std::string& status) {
-  std::string error;
-  std::optional<StatusRequest> asked = parseStatusRequest(query, &error);
-  if (!asked) return jsonError(400, error);
+  Result<StatusRequest> asked = parseStatusRequest(query);
+  if (!asked) return jsonError(400, asked.error());
   auto secret = context.secretsByKeyId.find(asked->keyId);
   if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
   StatusDocument document{context.serverName, asked->requester, status, context.nowUnixSeconds, asked->nonce, {}};
@@ -155,9 +154,13 @@ void PeerdService::handle(ipc::ToPeerd::Reader message) {
       }
       view_.mailProblem = health.getMailProblem();
       if (health.hasMetrics()) {
-        std::string error;
-        counters_ = readSupervisorCounters(health.getMetrics(), &error);
-        if (!counters_) CHECKER_LOG_WARN("the supervisor's run counters are left out of /metrics: %s", error.c_str());
+        Result<SupervisorCounters> counters = readSupervisorCounters(health.getMetrics());
+        if (counters) {
+          counters_ = std::move(*counters);
+        } else {
+          counters_.reset();
+          CHECKER_LOG_WARN("the supervisor's run counters are left out of /metrics: %s", counters.error().c_str());
+        }
       }
       if (!health.getSchedulerOk()) return;  // the heartbeat ages: JobProblem in time
       if (view_.heartbeatMs == 0) CHECKER_LOG_INFO("first heartbeat from the supervisor");

@@ -103,19 +103,23 @@ PeerAnswer classifyTransferError(int curlCode, const std::string& curlError, uin
   return answer(ipc::PeerStatus::NO_ANSWER, "not responding: " + why);
 }
 
-std::string PeerClient::requestUrl(const PeerTarget& target, const std::string& nonce) {
+Result<std::string> PeerClient::requestUrl(const PeerTarget& target, const std::string& nonce) {
   if (target.secret.empty()) return target.url;
+  const Error unusable{"cannot use the URL " + target.url};
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), &curl_url_cleanup);
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, target.url.c_str(), 0) != CURLUE_OK) return {};
-  if (!validIdentity(target.asker)) return {};
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, target.url.c_str(), 0) != CURLUE_OK) return unusable;
+  if (!validIdentity(target.asker)) {
+    return Error{"our servername is not an identity a signed answer can name (1 to 255 bytes of UTF-8 "
+                 "without control characters)"};
+  }
   std::string query = statusRequestQuery(StatusRequest{nonce, peerKeyId(target.secret), target.asker});
   if (curl_url_set(url.get(), CURLUPART_PATH, std::string(kStatusPath).c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_QUERY, query.c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0) != CURLUE_OK) {
-    return {};
+    return unusable;
   }
   char* text = nullptr;
-  if (curl_url_get(url.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return {};
+  if (curl_url_get(url.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return unusable;
   std::string out = text;
   curl_free(text);
   return out;
@@ -127,17 +131,16 @@ void PeerClient::query(const PeerTarget& target, uint32_t timeoutMs, Done done) 
   transfer->timeoutMs = timeoutMs;
   transfer->done = std::move(done);
   if (!target.secret.empty()) transfer->nonce = randomHex(16);
-  std::string url = requestUrl(target, transfer->nonce);
-  if (url.empty()) {
-    if (!target.secret.empty() && !validIdentity(target.asker)) {
-      return transfer->done(answer(ipc::PeerStatus::UNVERIFIED,
-                                   "answer could not be verified: our servername is not an identity a signed "
-                                   "answer can name (1 to 255 bytes of UTF-8 without control characters)"));
-    }
-    return transfer->done(answer(ipc::PeerStatus::NO_ANSWER, "not responding: cannot use the URL " + target.url));
+  Result<std::string> url = requestUrl(target, transfer->nonce);
+  if (!url) {
+    // An asker without an identity cannot verify any answer; any other
+    // failure is the peer's URL, which cannot be asked.
+    bool unverifiable = !target.secret.empty() && !validIdentity(target.asker);
+    return transfer->done(unverifiable ? answer(ipc::PeerStatus::UNVERIFIED, "answer could not be verified: " + url.error())
+                                       : answer(ipc::PeerStatus::NO_ANSWER, "not responding: " + url.error()));
   }
   CURL* easy = curl_easy_init();
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_URL, url->c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeoutMs));

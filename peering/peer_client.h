@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/curl_on_uv.h"
+#include "common/result.h"
 #include "ipc/state.capnp.h"
 #include "peering/status_document.h"
 #include "state/state_view.h"
@@ -59,10 +60,10 @@ class PeerClient {
   // Asks TARGET; DONE is called once, from the loop (or from CurlOnUv::close).
   void query(const PeerTarget& target, uint32_t timeoutMs, Done done);
 
-  // The URL asked for TARGET with NONCE (exposed for tests): "" when the
-  // configured URL cannot be parsed, or (with a secret) the asker's
+  // The URL asked for TARGET with NONCE (exposed for tests), or an Error
+  // when the configured URL cannot be used, or (with a secret) the asker's
   // identity is not one (status_request.h).
-  static std::string requestUrl(const PeerTarget& target, const std::string& nonce);
+  static Result<std::string> requestUrl(const PeerTarget& target, const std::string& nonce);
 
  private:
   CurlOnUv& curl_;

@@ -62,30 +62,26 @@ struct RepeatedMembers {
   }
 };
 
-bool stringMember(const nlohmann::json& object, const char* name, std::string* out, std::string* error) {
+Result<std::string> stringMember(const nlohmann::json& object, const char* name) {
   auto it = object.find(name);
-  if (it == object.end() || !it->is_string()) {
-    *error = std::string("no string member \"") + name + "\"";
-    return false;
-  }
-  *out = it->get<std::string>();
-  return true;
+  if (it == object.end() || !it->is_string()) return Error{std::string("no string member \"") + name + "\""};
+  return it->get<std::string>();
 }
 
-// Why the identities in DOCUMENT are not the ones expected ("" when they are).
+// Whether the identities in DOCUMENT are the ones expected; if not, why.
 // Checked before the signature so that the admin reads what happened.
-std::string identityMismatch(const StatusDocument& document, const AnswerExpectation& expected) {
+Result<> identitiesMatch(const StatusDocument& document, const AnswerExpectation& expected) {
   if (document.responder == expected.self) {
-    return "the answer is signed as this instance itself (" + shown(expected.self) +
-           "): our own answer relayed or reflected back (or a peer with our servername), not the peer's";
+    return Error{"the answer is signed as this instance itself (" + shown(expected.self) +
+                 "): our own answer relayed or reflected back (or a peer with our servername), not the peer's"};
   }
   if (document.requester != expected.self) {
-    return "the answer was asked for by " + shown(document.requester) + ", not by this instance (" +
-           shown(expected.self) + "): relayed from another asker";
+    return Error{"the answer was asked for by " + shown(document.requester) + ", not by this instance (" +
+                 shown(expected.self) + "): relayed from another asker"};
   }
   if (document.responder != expected.peer) {
-    return "the answer names " + shown(document.responder) + " as who answered, not " + shown(expected.peer) +
-           " (with a secret, a peer's [peers] name must be its servername)";
+    return Error{"the answer names " + shown(document.responder) + " as who answered, not " + shown(expected.peer) +
+                 " (with a secret, a peer's [peers] name must be its servername)"};
   }
   return {};
 }
@@ -163,35 +159,28 @@ std::string signedStatusJsonWithKey(std::string_view key, StatusDocument documen
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::optional<StatusDocument> parseStatusJson(std::string_view text, std::string* error) {
+Result<StatusDocument> parseStatusJson(std::string_view text) {
   RepeatedMembers repeats;
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text.begin(), text.end(), std::ref(repeats));
   } catch (const nlohmann::json::exception& e) {
-    *error = e.what();
-    return std::nullopt;
+    return Error{e.what()};  // nlohmann reports only by exception: turned into an Error here
   }
-  if (!json.is_object()) {
-    *error = "not a JSON object";
-    return std::nullopt;
-  }
-  if (!repeats.repeated.empty()) {
-    *error = "\"" + repeats.repeated + "\" appears twice";
-    return std::nullopt;
-  }
+  if (!json.is_object()) return Error{"not a JSON object"};
+  if (!repeats.repeated.empty()) return Error{"\"" + repeats.repeated + "\" appears twice"};
   StatusDocument document;
-  if (!stringMember(json, "responder", &document.responder, error) ||
-      !stringMember(json, "requester", &document.requester, error) ||
-      !stringMember(json, "status", &document.status, error) || !stringMember(json, "nonce", &document.nonce, error) ||
-      !stringMember(json, "signature", &document.signature, error)) {
-    return std::nullopt;
+  for (auto [name, out] : {std::pair{"responder", &document.responder}, std::pair{"requester", &document.requester},
+                           std::pair{"status", &document.status}, std::pair{"nonce", &document.nonce},
+                           std::pair{"signature", &document.signature}}) {
+    Result<std::string> member = stringMember(json, name);
+    if (!member) return Error{member.error()};
+    *out = std::move(*member);
   }
   auto time = json.find("time");
   if (time == json.end() || !time->is_number_integer() ||
       (time->is_number_unsigned() && time->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
-    *error = "no integer member \"time\"";
-    return std::nullopt;
+    return Error{"no integer member \"time\""};
   }
   document.unixTime = time->get<int64_t>();
   return document;
@@ -200,14 +189,15 @@ std::optional<StatusDocument> parseStatusJson(std::string_view text, std::string
 Verified verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
                             int64_t nowUnixSeconds, int64_t windowSeconds) {
   Verified result;
-  std::string error;
-  std::optional<StatusDocument> document = parseStatusJson(body, &error);
+  Result<StatusDocument> document = parseStatusJson(body);
   if (!document) {
-    result.error = "not a status document (" + error + ")";
+    result.error = "not a status document (" + document.error() + ")";
     return result;
   }
-  result.error = identityMismatch(*document, expected);
-  if (!result.error.empty()) return result;
+  if (Result<> identities = identitiesMatch(*document, expected); !identities) {
+    result.error = identities.error();
+    return result;
+  }
   // Then the signature: a tampered field reads as what it is.
   std::string wanted = signatureOf(secret, *document);
   if (wanted.empty() || !sameBytes(wanted, document->signature)) {

@@ -28,10 +28,10 @@
 // first 8 bytes of SHA-256 over the secret (with a context string), which
 // says nothing about a secret of any strength worth using.
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
 #include "peering/status_request.h"
 
 namespace checker::peerd {
@@ -72,9 +72,9 @@ std::string signedStatusJsonWithKey(std::string_view key, StatusDocument documen
 
 // Parses the JSON text: an object with string members responder,
 // requester, status, nonce, signature and an integer member time; unknown
-// members are ignored, a repeated member is an error. nullopt with *error
-// saying what is wrong.
-std::optional<StatusDocument> parseStatusJson(std::string_view text, std::string* error);
+// members are ignored, a repeated member is an error. Or an Error saying
+// what is wrong.
+Result<StatusDocument> parseStatusJson(std::string_view text);
 
 // What the asker knows when the answer comes.
 struct AnswerExpectation {

@@ -99,7 +99,7 @@ std::string statusRequestQuery(const StatusRequest& request) {
          "&from=" + percentEncode(request.requester);
 }
 
-std::optional<StatusRequest> parseStatusRequest(std::string_view query, std::string* error) {
+Result<StatusRequest> parseStatusRequest(std::string_view query) {
   StatusRequest request;
   bool seenNonce = false, seenKey = false, seenFrom = false;
   while (true) {
@@ -116,29 +116,19 @@ std::optional<StatusRequest> parseStatusRequest(std::string_view query, std::str
     for (Slot slot : {Slot{"nonce", &seenNonce, &request.nonce}, Slot{"key", &seenKey, &request.keyId},
                       Slot{"from", &seenFrom, &request.requester}}) {
       if (name != slot.name) continue;
-      if (*slot.seen) {
-        *error = std::string("'") + slot.name + "' given twice";
-        return std::nullopt;
-      }
+      if (*slot.seen) return Error{std::string("'") + slot.name + "' given twice"};
       *slot.seen = true;
-      if (!percentDecode(value, slot.out)) {
-        *error = std::string("'") + slot.name + "' has a bad %-escape";
-        return std::nullopt;
-      }
+      if (!percentDecode(value, slot.out)) return Error{std::string("'") + slot.name + "' has a bad %-escape"};
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  if (!validNonce(request.nonce)) {
-    *error = "nonce must be 16 to 128 hex digits";
-  } else if (!seenKey || request.keyId.empty()) {
-    *error = "no key id ('key')";
-  } else if (!validIdentity(request.requester)) {
-    *error = "'from' must name the asker: 1 to 255 bytes of UTF-8 without control characters";
-  } else {
-    return request;
+  if (!validNonce(request.nonce)) return Error{"nonce must be 16 to 128 hex digits"};
+  if (!seenKey || request.keyId.empty()) return Error{"no key id ('key')"};
+  if (!validIdentity(request.requester)) {
+    return Error{"'from' must name the asker: 1 to 255 bytes of UTF-8 without control characters"};
   }
-  return std::nullopt;
+  return request;
 }
 
 }  // namespace checker::peerd

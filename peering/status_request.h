@@ -13,9 +13,10 @@
 // about which value counts). Pure text, no I/O: fuzzed whole
 // (tests/fuzz/status_request_fuzz.cpp).
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/result.h"
 
 namespace checker::peerd {
 
@@ -40,8 +41,8 @@ struct StatusRequest {
 // writes it; all but A-Z a-z 0-9 - . _ ~).
 std::string statusRequestQuery(const StatusRequest& request);
 
-// Reads QUERY (the part after '?'). nullopt with *error saying what is
-// wrong (a missing or invalid parameter, a bad %-escape, a repeat).
-std::optional<StatusRequest> parseStatusRequest(std::string_view query, std::string* error);
+// Reads QUERY (the part after '?'), or an Error saying what is wrong (a
+// missing or invalid parameter, a bad %-escape, a repeat).
+Result<StatusRequest> parseStatusRequest(std::string_view query);
 
 }  // namespace checker::peerd

@@ -50,7 +50,7 @@ void writeSupervisorCounters(const SupervisorCounters& counters, ipc::RunMetrics
   out.setRunsLost(counters.runsLost);
 }
 
-std::optional<SupervisorCounters> readSupervisorCounters(ipc::RunMetrics::Reader in, std::string* error) {
+Result<SupervisorCounters> readSupervisorCounters(ipc::RunMetrics::Reader in) {
   SupervisorCounters counters;
   RunMetrics& runs = counters.runs;
   for (auto count : in.getRunsByOutcome()) {
@@ -63,13 +63,11 @@ std::optional<SupervisorCounters> readSupervisorCounters(ipc::RunMetrics::Reader
   for (uint64_t bucket : in.getDurationBuckets()) runs.durationBuckets.push_back(bucket);
   if (!std::is_sorted(runs.durationBoundsMs.begin(), runs.durationBoundsMs.end()) ||
       std::adjacent_find(runs.durationBoundsMs.begin(), runs.durationBoundsMs.end()) != runs.durationBoundsMs.end()) {
-    *error = "duration bounds are not strictly ascending";
-    return std::nullopt;
+    return Error{"duration bounds are not strictly ascending"};
   }
   if (runs.durationBuckets.size() != runs.durationBoundsMs.size() + 1) {
-    *error = std::to_string(runs.durationBuckets.size()) + " duration buckets for " +
-             std::to_string(runs.durationBoundsMs.size()) + " bounds (expected one more)";
-    return std::nullopt;
+    return Error{std::to_string(runs.durationBuckets.size()) + " duration buckets for " +
+                 std::to_string(runs.durationBoundsMs.size()) + " bounds (expected one more)"};
   }
   runs.durationSumMs = in.getDurationSumMs();
   counters.spawnFailures = in.getSpawnFailures();

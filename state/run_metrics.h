@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "ipc/job.capnp.h"
 #include "ipc/peerd.capnp.h"
 
@@ -51,8 +52,8 @@ struct SupervisorCounters {
 };
 
 void writeSupervisorCounters(const SupervisorCounters& counters, ipc::RunMetrics::Builder out);
-// nullopt, with *ERROR saying why, when the message does not hold together
+// The counters, or an Error saying why the message does not hold together
 // (bounds not ascending, or not one bucket more than bounds).
-std::optional<SupervisorCounters> readSupervisorCounters(ipc::RunMetrics::Reader in, std::string* error);
+Result<SupervisorCounters> readSupervisorCounters(ipc::RunMetrics::Reader in);
 
 }  // namespace checker

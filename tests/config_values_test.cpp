@@ -9,15 +9,15 @@ namespace checker {
 namespace {
 
 template <typename T>
-T valueOf(const Parsed<T>& p) {
-  EXPECT_TRUE(parsedOk(p)) << (parsedOk(p) ? "" : std::get<std::string>(p));
-  return parsedOk(p) ? std::get<T>(p) : T{};
+T valueOf(const Result<T>& p) {
+  EXPECT_TRUE(p.ok()) << p.error();
+  return p.ok() ? *p : T{};
 }
 
 template <typename T>
-std::string errorOf(const Parsed<T>& p) {
-  EXPECT_FALSE(parsedOk(p));
-  return parsedOk(p) ? "" : std::get<std::string>(p);
+std::string errorOf(const Result<T>& p) {
+  EXPECT_FALSE(p.ok());
+  return p.error();
 }
 
 TEST(ConfigValues, DurationsTakeEveryUnit) {
@@ -118,20 +118,14 @@ TEST(ConfigValues, EmailAddresses) {
 }
 
 TEST(CommandLine, SplitsLikeAShellWithoutExpanding) {
-  std::vector<std::string> argv;
-  ASSERT_TRUE(splitCommandLine(R"(/bin/check -w '10 %' "a \"b\"" c\ d $HOME)", argv, nullptr));
-  EXPECT_EQ(argv, (std::vector<std::string>{"/bin/check", "-w", "10 %", "a \"b\"", "c d", "$HOME"}));
-  ASSERT_TRUE(splitCommandLine("  ''  x", argv, nullptr));
-  EXPECT_EQ(argv, (std::vector<std::string>{"", "x"}));
+  EXPECT_EQ(valueOf(splitCommandLine(R"(/bin/check -w '10 %' "a \"b\"" c\ d $HOME)")),
+            (std::vector<std::string>{"/bin/check", "-w", "10 %", "a \"b\"", "c d", "$HOME"}));
+  EXPECT_EQ(valueOf(splitCommandLine("  ''  x")), (std::vector<std::string>{"", "x"}));
 }
 
 TEST(CommandLine, RejectsUnbalancedQuotes) {
-  std::vector<std::string> argv;
-  std::string error;
-  EXPECT_FALSE(splitCommandLine("/bin/x 'open", argv, &error));
-  EXPECT_NE(error.find("unbalanced ' quote"), std::string::npos);
-  EXPECT_FALSE(splitCommandLine("/bin/x \\", argv, &error));
-  EXPECT_NE(error.find("trailing backslash"), std::string::npos);
+  EXPECT_NE(errorOf(splitCommandLine("/bin/x 'open")).find("unbalanced ' quote"), std::string::npos);
+  EXPECT_NE(errorOf(splitCommandLine("/bin/x \\")).find("trailing backslash"), std::string::npos);
 }
 
 }  // namespace

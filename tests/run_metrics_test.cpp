@@ -39,9 +39,8 @@ TEST(RunMetrics, TheCountersCrossTheWireWhole) {
   sent.runsLost = 5;
   capnp::MallocMessageBuilder message;
   writeSupervisorCounters(sent, message.initRoot<ipc::RunMetrics>());
-  std::string error;
-  std::optional<SupervisorCounters> got = readSupervisorCounters(message.getRoot<ipc::RunMetrics>().asReader(), &error);
-  ASSERT_TRUE(got) << error;
+  Result<SupervisorCounters> got = readSupervisorCounters(message.getRoot<ipc::RunMetrics>().asReader());
+  ASSERT_TRUE(got.ok()) << got.error();
   EXPECT_EQ(got->runs.runsByOutcome, sent.runs.runsByOutcome);
   EXPECT_EQ(got->runs.durationBoundsMs, sent.runs.durationBoundsMs);
   EXPECT_EQ(got->runs.durationBuckets, sent.runs.durationBuckets);
@@ -52,11 +51,13 @@ TEST(RunMetrics, TheCountersCrossTheWireWhole) {
   // Bounds that do not hold together are refused, not exported.
   auto bad = message.getRoot<ipc::RunMetrics>();
   bad.getDurationBoundsMs().set(1, 1);
-  EXPECT_FALSE(readSupervisorCounters(bad.asReader(), &error));
-  EXPECT_THAT(error, HasSubstr("not strictly ascending"));
+  Result<SupervisorCounters> unordered = readSupervisorCounters(bad.asReader());
+  EXPECT_FALSE(unordered.ok());
+  EXPECT_THAT(unordered.error(), HasSubstr("not strictly ascending"));
   capnp::MallocMessageBuilder empty;  // a HealthUpdate from a checkerd that sends none
-  EXPECT_FALSE(readSupervisorCounters(empty.initRoot<ipc::RunMetrics>().asReader(), &error));
-  EXPECT_THAT(error, HasSubstr("0 duration buckets for 0 bounds"));
+  Result<SupervisorCounters> none = readSupervisorCounters(empty.initRoot<ipc::RunMetrics>().asReader());
+  EXPECT_FALSE(none.ok());
+  EXPECT_THAT(none.error(), HasSubstr("0 duration buckets for 0 bounds"));
 }
 
 }  // namespace

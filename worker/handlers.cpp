@@ -35,8 +35,9 @@ std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), v
 void handleRun(ipc::JobRequest::Reader request, const std::string& sessionError, ipc::WorkerReply::Builder reply) {
   auto result = reply.initResult();
   if (!sessionError.empty()) return setFailed(result, "sandbox: session: " + sessionError);
-  std::string failure;
-  if (!applySandbox(request.getSandbox(), request.getLimits(), &failure)) return setFailed(result, failure);
+  if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
+    return setFailed(result, sandboxed.error());
+  }
 
   JobParams params;
   for (auto param : request.getParams()) params.emplace_back(text(param.getKey()), text(param.getValue()));
@@ -61,23 +62,27 @@ void handleDescribe(ipc::DescribeRequest::Reader request, const std::string& ses
                     ipc::WorkerReply::Builder reply) {
   auto description = reply.initDescription();
   if (!sessionError.empty()) return description.setError("sandbox: session: " + sessionError);
-  std::string error;
-  if (!applySandbox(request.getSandbox(), request.getLimits(), &error)) return description.setError(error);
+  if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
+    return description.setError(sandboxed.error());
+  }
   std::string type = text(request.getType()), pluginDir = text(request.getPluginDir());
   JobParams sectionParams;
   for (auto param : request.getParams()) sectionParams.emplace_back(text(param.getKey()), text(param.getValue()));
-  std::unique_ptr<JobSpawner> spawner = createSpawner(type, pluginDir, &error);
-  if (!error.empty()) return description.setError(error);
+  Result<std::unique_ptr<JobSpawner>> madeSpawner = createSpawner(type, pluginDir);
+  if (!madeSpawner) return description.setError(madeSpawner.error());
+  std::unique_ptr<JobSpawner> spawner = std::move(*madeSpawner);
+  std::string error;  // what a guarded call into the plugin says (jobs/job_base.h)
   std::vector<JobParams> subJobs{sectionParams};
   if (spawner && !spawner->getSubJobsGuarded(sectionParams, &subJobs, &error)) return description.setError(error);
   auto jobs = description.initJobs(static_cast<unsigned>(subJobs.size()));
   for (unsigned i = 0; i < subJobs.size(); ++i) {
     JobRunContext context;
     context.jobName = text(request.getSectionName());
-    std::unique_ptr<JobBase> job = createJob(type, subJobs[i], context, pluginDir, &error);
+    Result<std::unique_ptr<JobBase>> made = createJob(type, subJobs[i], context, pluginDir);
     std::string every, notify;
     uint32_t failures = 0;
-    if (!job) return description.setError(error.empty() ? "the plugin made no job" : error);
+    if (!made || !*made) return description.setError(made.error().empty() ? "the plugin made no job" : made.error());
+    std::unique_ptr<JobBase> job = std::move(*made);
     if (!job->describeGuarded(&every, &notify, &failures, &error)) return description.setError(error);
     auto d = jobs[i];
     auto params = d.initParams(static_cast<unsigned>(subJobs[i].size()));

@@ -24,13 +24,12 @@ std::string prepareWorkerProcess(pid_t parent) {
 }
 
 int answerOneRequest(const std::string& sessionError) {
-  std::string error;
-  auto message = readRequest(STDIN_FILENO, &error);
+  Result<std::unique_ptr<ipc::DecodedMessage>> message = readRequest(STDIN_FILENO);
   if (!message) {
-    CHECKER_LOG_ERROR("bad request: %s", error.c_str());
+    CHECKER_LOG_ERROR("bad request: %s", message.error().c_str());
     return kExitBadRequest;
   }
-  auto request = message->root<ipc::WorkerRequest>();
+  auto request = (*message)->root<ipc::WorkerRequest>();
 
   capnp::MallocMessageBuilder replyMessage;
   auto reply = replyMessage.initRoot<ipc::WorkerReply>();
@@ -39,8 +38,8 @@ int answerOneRequest(const std::string& sessionError) {
   } else {
     handleDescribe(request.getDescribe(), sessionError, reply);
   }
-  if (!writeReply(STDOUT_FILENO, replyMessage, &error)) {
-    CHECKER_LOG_ERROR("writing the reply: %s", error.c_str());
+  if (Result<> written = writeReply(STDOUT_FILENO, replyMessage); !written) {
+    CHECKER_LOG_ERROR("writing the reply: %s", written.error().c_str());
     return kExitParentGone;
   }
   return kExitOk;

@@ -56,14 +56,13 @@ void setOutcome(ipc::JobResult::Builder result, const JobRunOutcome& outcome) {
   if (outcome.recoveryNotice) setNotice(result.initRecoveryNotice(), *outcome.recoveryNotice);
 }
 
-bool writeReply(int fd, capnp::MessageBuilder& message, std::string* error) {
+Result<> writeReply(int fd, capnp::MessageBuilder& message) {
   ::signal(SIGPIPE, SIG_IGN);
   try {
     ipc::writeMessage(fd, message);
-    return true;
+    return {};
   } catch (const std::exception& e) {
-    *error = e.what();
-    return false;
+    return Error{e.what()};
   }
 }
 

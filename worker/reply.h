@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
 #include "ipc/job.capnp.h"
 #include "jobs/run_job.h"
 
@@ -28,7 +29,7 @@ void setOutcome(ipc::JobResult::Builder result, const JobRunOutcome& outcome);
 
 // Writes MESSAGE on FD. SIGPIPE is ignored from here on, so a supervisor
 // that is gone shows as an error (EPIPE), not as our death by signal.
-// Returns false with *error set when the reply could not be written.
-bool writeReply(int fd, capnp::MessageBuilder& message, std::string* error);
+// An Error when the reply could not be written.
+Result<> writeReply(int fd, capnp::MessageBuilder& message);
 
 }  // namespace checker::worker

@@ -16,27 +16,24 @@ std::string oneLine(std::string text) {
 
 }  // namespace
 
-std::unique_ptr<ipc::DecodedMessage> readRequest(int fd, std::string* error) {
-  std::unique_ptr<ipc::DecodedMessage> message;
+Result<std::unique_ptr<ipc::DecodedMessage>> readRequest(int fd) {
+  // readMessage throws at the decoding boundary (ipc::FrameError) and on a
+  // failed read (SysError); both end here as the request's Error.
   try {
-    message = ipc::readMessage(fd, kMaxRequestBytes);
-    if (!message) {
-      *error = "no request: stdin closed before any byte";
-      return nullptr;
-    }
+    std::unique_ptr<ipc::DecodedMessage> message = ipc::readMessage(fd, kMaxRequestBytes);
+    if (!message) return Error{"no request: stdin closed before any byte"};
     auto request = message->root<ipc::WorkerRequest>();
     switch (request.which()) {
       case ipc::WorkerRequest::RUN:
       case ipc::WorkerRequest::DESCRIBE:
         return message;
     }
-    *error = "unknown request kind " + std::to_string(static_cast<unsigned>(request.which()));
+    return Error{"unknown request kind " + std::to_string(static_cast<unsigned>(request.which()))};
   } catch (const ipc::FrameError& e) {
-    *error = oneLine(std::string("malformed request: ") + e.what());
+    return Error{oneLine(std::string("malformed request: ") + e.what())};
   } catch (const SysError& e) {
-    *error = oneLine(std::string("reading the request: ") + e.what());
+    return Error{oneLine(std::string("reading the request: ") + e.what())};
   }
-  return nullptr;
 }
 
 }  // namespace checker::worker

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
 
@@ -16,8 +17,8 @@ namespace checker::worker {
 
 inline constexpr size_t kMaxRequestBytes = 1 << 20;
 
-// On success returns the message (its root<ipc::WorkerRequest>() is safe to
-// read); on failure nullptr with *error saying why, on one line.
-std::unique_ptr<ipc::DecodedMessage> readRequest(int fd, std::string* error);
+// The message (its root<ipc::WorkerRequest>() is safe to read), or an Error
+// saying why not, on one line.
+Result<std::unique_ptr<ipc::DecodedMessage>> readRequest(int fd);
 
 }  // namespace checker::worker

@@ -29,15 +29,13 @@ constexpr SandboxStep kSteps[] = {
 
 }  // namespace
 
-bool applySandbox(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* failure) {
+Result<> applySandbox(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits) {
   for (const SandboxStep& step : kSteps) {
-    std::string error;
-    if (step.apply(sandbox, limits, &error) != 0) {
-      *failure = std::string("sandbox: ") + step.name + ": " + (error.empty() ? "failed" : error);
-      return false;
+    if (Result<> applied = step.apply(sandbox, limits); !applied) {
+      return Error{std::string("sandbox: ") + step.name + ": " + (applied.error().empty() ? "failed" : applied.error())};
     }
   }
-  return true;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -19,29 +19,29 @@
 // dirs, dropPrivileges false, a limit of 0) is left alone.
 #include <string>
 
+#include "common/result.h"
 #include "ipc/job.capnp.h"
 
 namespace checker::worker {
 
 struct SandboxStep {
   const char* name;
-  // 0 on success; a negative errno on failure, with *error set to
-  // "call(argument): errno text".
-  int (*apply)(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
+  // Applied, or an Error "call(argument): errno text".
+  Result<> (*apply)(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
 };
 
 // The steps (sandbox_*.cpp).
-int applyFds(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyCgroup(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyNoNewPrivs(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
-int applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error);
+Result<> applyFds(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyCgroup(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyNoNewPrivs(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+Result<> applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
 
-// Applies every step in order and stops at the first failure. Returns true
-// when all applied; otherwise false with *failure = "sandbox: <step>: <why>".
-bool applySandbox(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* failure);
+// Applies every step in order and stops at the first failure, an Error
+// "sandbox: <step>: <why>".
+Result<> applySandbox(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
 
 }  // namespace checker::worker

@@ -37,25 +37,22 @@ bool holds(const CapSets& sets, int cap) { return (sets.data[cap / 32].permitted
 
 }  // namespace
 
-int applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
+Result<> applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   auto names = sandbox.getCapabilities();
-  if (names.size() == 0) return 0;
+  if (names.size() == 0) return {};
   CapSets current;
   if (::syscall(SYS_capget, &current.header, current.data) != 0) {
-    *error = describeErrno("capget", "", errno);
-    return -errno;
+    return Error{describeErrno("capget", "", errno)};
   }
   CapSets wanted;
   std::string list;
   for (capnp::Text::Reader name : names) {
     int cap = 0;
     if (!capabilityNumber(name.cStr(), &cap)) {
-      *error = std::string("unknown capability '") + name.cStr() + "'";
-      return -EINVAL;
+      return Error{std::string("unknown capability '") + name.cStr() + "'"};
     }
     if (!holds(current, cap)) {
-      *error = std::string(name.cStr()) + ": the worker does not hold it (checkerd must run as root, with it in its bounding set)";
-      return -EPERM;
+      return Error{std::string(name.cStr()) + ": the worker does not hold it (checkerd must run as root, with it in its bounding set)"};
     }
     for (auto* set : {&wanted.data[cap / 32].permitted, &wanted.data[cap / 32].effective,
                       &wanted.data[cap / 32].inheritable}) {
@@ -64,25 +61,22 @@ int applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Re
     list += (list.empty() ? "" : ",") + std::string(name.cStr());
   }
   if (::syscall(SYS_capset, &wanted.header, wanted.data) != 0) {
-    *error = describeErrno("capset", list, errno);
-    return -errno;
+    return Error{describeErrno("capset", list, errno)};
   }
   ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   for (capnp::Text::Reader name : names) {
     int cap = 0;
     capabilityNumber(name.cStr(), &cap);
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-      *error = describeErrno("prctl", std::string("PR_CAP_AMBIENT_RAISE ") + name.cStr(), errno);
-      return -errno;
+      return Error{describeErrno("prctl", std::string("PR_CAP_AMBIENT_RAISE ") + name.cStr(), errno)};
     }
   }
   CapSets after;
   if (::syscall(SYS_capget, &after.header, after.data) != 0 ||
       after.data[0].permitted != wanted.data[0].permitted || after.data[1].permitted != wanted.data[1].permitted) {
-    *error = "the permitted set is not exactly " + list + " after capset";
-    return -EPERM;
+    return Error{"the permitted set is not exactly " + list + " after capset"};
   }
-  return 0;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -15,13 +15,12 @@
 namespace checker::worker {
 namespace {
 
-int joinCgroup(const std::string& dir, std::string* error) {
+Result<> joinCgroup(const std::string& dir) {
   std::string path = dir + "/cgroup.procs";
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
-    *error = describeErrno("open", path, err);
-    return -err;
+    return Error{describeErrno("open", path, err)};
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   ssize_t written;
@@ -32,24 +31,22 @@ int joinCgroup(const std::string& dir, std::string* error) {
   ::close(fd);
   if (written != static_cast<ssize_t>(pid.size())) {
     if (err == 0) err = EIO;
-    *error = describeErrno("write", path, err);
-    return -err;
+    return Error{describeErrno("write", path, err)};
   }
-  return 0;
+  return {};
 }
 
 }  // namespace
 
-int applyCgroup(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
+Result<> applyCgroup(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   for (capnp::Text::Reader dir : sandbox.getCgroupDirs()) {
     std::string path(dir.cStr(), dir.size());
     if (path.empty() || path[0] != '/') {
-      *error = describeErrno("join", path, EINVAL) + " (not an absolute path)";
-      return -EINVAL;
+      return Error{describeErrno("join", path, EINVAL) + " (not an absolute path)"};
     }
-    if (int rc = joinCgroup(path, error); rc != 0) return rc;
+    if (Result<> step = joinCgroup(path); !step) return step;
   }
-  return 0;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -62,20 +62,18 @@ void wipeEnvironmentBlock() {
 
 }  // namespace
 
-int applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
+Result<> applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   capnp::Text::Reader workDir = sandbox.getWorkDir();
   const char* dir = sandbox.getIsolate() ? "/tmp" : workDir.size() > 0 ? workDir.cStr() : "/";
   if (::chdir(dir) != 0) {
     int err = errno;
-    *error = describeErrno("chdir", dir, err);
-    return -err;
+    return Error{describeErrno("chdir", dir, err)};
   }
   if (::clearenv() != 0) {
-    *error = describeErrno("clearenv", "", ENOMEM);
-    return -ENOMEM;
+    return Error{describeErrno("clearenv", "", ENOMEM)};
   }
   wipeEnvironmentBlock();
-  return 0;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -19,7 +19,7 @@ namespace {
 
 // Without close_range: the open descriptors as /proc lists them, else every
 // number up to the soft RLIMIT_NOFILE.
-int closeFromThreeSlowly(std::string* error) {
+Result<> closeFromThreeSlowly() {
   std::vector<int> open;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
     int own = ::dirfd(dir);
@@ -33,39 +33,35 @@ int closeFromThreeSlowly(std::string* error) {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
       int err = errno;
-      *error = describeErrno("getrlimit", "RLIMIT_NOFILE", err);
-      return -err;
+      return Error{describeErrno("getrlimit", "RLIMIT_NOFILE", err)};
     }
     rlim_t last = limit.rlim_cur == RLIM_INFINITY ? 1 << 20 : limit.rlim_cur;
     for (rlim_t fd = 3; fd < last; ++fd) open.push_back(static_cast<int>(fd));
   }
   for (int fd : open) ::close(fd);  // EBADF for numbers never open: fine
-  return 0;
+  return {};
 }
 
 }  // namespace
 
-int applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&, std::string* error) {
+Result<> applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0) {
     int err = errno;
-    *error = describeErrno("open", "/dev/null", err);
-    return -err;
+    return Error{describeErrno("open", "/dev/null", err)};
   }
   if (::dup2(null, STDIN_FILENO) < 0) {
     int err = errno;
     ::close(null);
-    *error = describeErrno("dup2", "/dev/null, 0", err);
-    return -err;
+    return Error{describeErrno("dup2", "/dev/null, 0", err)};
   }
   ::close(null);
-  if (::close_range(3, ~0U, 0) == 0) return 0;
+  if (::close_range(3, ~0U, 0) == 0) return {};
   int err = errno;
   // ENOSYS: a kernel before 5.9; EPERM: a seccomp filter that does not know
   // the call (older container runtimes answer so). Both: close one by one.
-  if (err == ENOSYS || err == EPERM) return closeFromThreeSlowly(error);
-  *error = describeErrno("close_range", "3, ~0", err);
-  return -err;
+  if (err == ENOSYS || err == EPERM) return closeFromThreeSlowly();
+  return Error{describeErrno("close_range", "3, ~0", err)};
 }
 
 }  // namespace checker::worker

@@ -24,94 +24,92 @@
 namespace checker::worker {
 namespace {
 
-int failWith(std::string* error, const char* call, const std::string& argument, int err) {
-  *error = describeErrno(call, argument, err);
-  return -err;
+Error failWith(const char* call, const std::string& argument, int err) {
+  return Error{describeErrno(call, argument, err)};
 }
 
-int resizeScratch(uint64_t bytes, std::string* error) {
-  if (bytes == 0 || bytes == kDefaultScratchBytes) return 0;
+Result<> resizeScratch(uint64_t bytes) {
+  if (bytes == 0 || bytes == kDefaultScratchBytes) return {};
   // The scratch tmpfs itself (/tmp is an overlay whose writes it holds).
   int fs = ::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC);
-  if (fs < 0) return failWith(error, "fspick", "/dev/shm", errno);
+  if (fs < 0) return failWith("fspick", "/dev/shm", errno);
   std::string size = std::to_string(bytes);
-  int rc = 0;
+  Result<> resized;
   if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
       ::fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) != 0) {
-    rc = failWith(error, "fsconfig", "scratch size=" + size, errno);
+    resized = failWith("fsconfig", "scratch size=" + size, errno);
   }
   ::close(fs);
-  return rc;
+  return resized;
 }
 
 // Copies of the granted paths' mounts, taken before everything turns
 // read-only, so each keeps the flags it has for checkerd.
-int cloneGrants(capnp::List<capnp::Text>::Reader paths, std::vector<int>* trees, std::string* error) {
+Result<> cloneGrants(capnp::List<capnp::Text>::Reader paths, std::vector<int>* trees) {
   for (capnp::Text::Reader path : paths) {
     int tree = ::open_tree(AT_FDCWD, path.cStr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (tree < 0) return failWith(error, "open_tree", std::string("writable_paths ") + path.cStr(), errno);
+    if (tree < 0) return failWith("open_tree", std::string("writable_paths ") + path.cStr(), errno);
     trees->push_back(tree);
   }
-  return 0;
+  return {};
 }
 
-int attachGrants(capnp::List<capnp::Text>::Reader paths, const std::vector<int>& trees, std::string* error) {
+Result<> attachGrants(capnp::List<capnp::Text>::Reader paths, const std::vector<int>& trees) {
   for (unsigned i = 0; i < trees.size(); ++i) {
     const char* path = paths[i].cStr();
     if (::move_mount(trees[i], "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-      return failWith(error, "move_mount", std::string("writable_paths ") + path, errno);
+      return failWith("move_mount", std::string("writable_paths ") + path, errno);
     }
     struct statvfs fs {};
     if (::statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) {
-      *error = std::string("writable_paths: ") + path +
-               " is read-only for checkerd itself (under systemd: add it to ReadWritePaths= of the unit)";
-      return -EROFS;
+      return Error{std::string("writable_paths: ") + path +
+                   " is read-only for checkerd itself (under systemd: add it to ReadWritePaths= of the unit)"};
     }
   }
-  return 0;
+  return {};
 }
 
-int makeReadOnly(std::string* error) {
+Result<> makeReadOnly() {
   mount_attr readOnly{};
   readOnly.attr_set = MOUNT_ATTR_RDONLY;
   if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &readOnly, sizeof readOnly) != 0) {
-    return failWith(error, "mount_setattr", "/ read-only", errno);
+    return failWith("mount_setattr", "/ read-only", errno);
   }
   mount_attr writable{};
   writable.attr_clr = MOUNT_ATTR_RDONLY;
   for (const char* dir : kScratchDirs) {
     if (::mount_setattr(AT_FDCWD, dir, 0, &writable, sizeof writable) != 0) {
-      return failWith(error, "mount_setattr", std::string(dir) + " writable", errno);
+      return failWith("mount_setattr", std::string(dir) + " writable", errno);
     }
   }
-  return 0;
+  return {};
 }
 
 // A run that did not ask for isolation, in namespaces the launcher made
 // ahead: it gets the machine's /tmp, /var/tmp, /dev/shm and /proc back.
-int undoScaffolding(std::string* error) {
+Result<> undoScaffolding() {
   for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm", "/proc"}) {
-    if (::umount2(dir, MNT_DETACH) != 0) return failWith(error, "umount2", dir, errno);
+    if (::umount2(dir, MNT_DETACH) != 0) return failWith("umount2", dir, errno);
   }
-  return 0;
+  return {};
 }
 
 }  // namespace
 
-int applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
-  if (!sandbox.getIsolate()) return isolation().inside && isolation().error.empty() ? undoScaffolding(error) : 0;
-  if (!isolation().inside && !isolateThisProcess(error)) return -EPERM;
+Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
+  if (!sandbox.getIsolate()) return isolation().inside && isolation().error.empty() ? undoScaffolding() : Result<>();
+  std::string why;
+  if (!isolation().inside && !isolateThisProcess(&why)) return Error{why};
   if (!isolation().error.empty()) {
-    *error = isolation().error;
-    return -EPERM;
+    return Error{isolation().error};
   }
-  if (int rc = resizeScratch(sandbox.getScratchBytes(), error); rc != 0) return rc;
+  if (Result<> step = resizeScratch(sandbox.getScratchBytes()); !step) return step;
   std::vector<int> trees;
-  int rc = cloneGrants(sandbox.getWritablePaths(), &trees, error);
-  if (rc == 0) rc = makeReadOnly(error);
-  if (rc == 0) rc = attachGrants(sandbox.getWritablePaths(), trees, error);
+  Result<> done = cloneGrants(sandbox.getWritablePaths(), &trees);
+  if (done) done = makeReadOnly();
+  if (done) done = attachGrants(sandbox.getWritablePaths(), trees);
   for (int tree : trees) ::close(tree);
-  return rc;
+  return done;
 }
 
 }  // namespace checker::worker

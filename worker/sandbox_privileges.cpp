@@ -22,49 +22,45 @@
 namespace checker::worker {
 namespace {
 
-int failWith(std::string* error, const char* call, const std::string& argument, int err) {
-  *error = describeErrno(call, argument, err);
-  return -err;
+Error failWith(const char* call, const std::string& argument, int err) {
+  return Error{describeErrno(call, argument, err)};
 }
 
 }  // namespace
 
-int applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&, std::string* error) {
-  if (!sandbox.getDropPrivileges() || ::geteuid() != 0) return 0;
+Result<> applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
+  if (!sandbox.getDropPrivileges() || ::geteuid() != 0) return {};
   uid_t uid = sandbox.getRunUid();
   gid_t gid = sandbox.getRunGid();
   std::string uidText = std::to_string(uid), gidText = std::to_string(gid);
   if (uid == 0) {
-    *error = "runUid 0: refusing to run jobs as root";
-    return -EINVAL;
+    return Error{"runUid 0: refusing to run jobs as root"};
   }
-  if (::setgroups(0, nullptr) != 0) return failWith(error, "setgroups", "0", errno);
-  if (::setresgid(gid, gid, gid) != 0) return failWith(error, "setresgid", gidText, errno);
+  if (::setgroups(0, nullptr) != 0) return failWith("setgroups", "0", errno);
+  if (::setresgid(gid, gid, gid) != 0) return failWith("setresgid", gidText, errno);
   // Asked-for capabilities survive the drop in the permitted set only; the
   // capabilities step cuts them to exactly those (sandbox_capabilities.cpp).
   if (sandbox.getCapabilities().size() > 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) {
-    return failWith(error, "prctl", "PR_SET_KEEPCAPS", errno);
+    return failWith("prctl", "PR_SET_KEEPCAPS", errno);
   }
-  if (::setresuid(uid, uid, uid) != 0) return failWith(error, "setresuid", uidText, errno);
+  if (::setresuid(uid, uid, uid) != 0) return failWith("setresuid", uidText, errno);
   if (::setuid(0) == 0 || (gid != 0 && ::setgid(0) == 0)) {
-    *error = "root could be regained after dropping to " + uidText + ":" + gidText;
-    return -EPERM;
+    return Error{"root could be regained after dropping to " + uidText + ":" + gidText};
   }
   uid_t ruid, euid, suid;
   gid_t rgid, egid, sgid;
-  if (::getresuid(&ruid, &euid, &suid) != 0) return failWith(error, "getresuid", "", errno);
-  if (::getresgid(&rgid, &egid, &sgid) != 0) return failWith(error, "getresgid", "", errno);
+  if (::getresuid(&ruid, &euid, &suid) != 0) return failWith("getresuid", "", errno);
+  if (::getresgid(&rgid, &egid, &sgid) != 0) return failWith("getresgid", "", errno);
   if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid || sgid != gid) {
-    *error = "ids are not " + uidText + ":" + gidText + " after the drop";
-    return -EPERM;
+    return Error{"ids are not " + uidText + ":" + gidText + " after the drop"};
   }
   watchParentAgain();
-  return 0;
+  return {};
 }
 
-int applyNoNewPrivs(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&, std::string* error) {
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failWith(error, "prctl", "PR_SET_NO_NEW_PRIVS", errno);
-  return 0;
+Result<> applyNoNewPrivs(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failWith("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+  return {};
 }
 
 }  // namespace checker::worker

@@ -24,36 +24,35 @@
 namespace checker::worker {
 namespace {
 
-int setLimit(int resource, const char* name, rlim_t soft, rlim_t hard, std::string* error) {
+Result<> setLimit(int resource, const char* name, rlim_t soft, rlim_t hard) {
   rlimit limit{soft, hard};
-  if (::setrlimit(resource, &limit) == 0) return 0;
+  if (::setrlimit(resource, &limit) == 0) return {};
   int err = errno;
   std::string argument = std::string(name) + ", " + std::to_string(soft);
   if (hard != soft) argument += "/" + std::to_string(hard);
-  *error = describeErrno("setrlimit", argument, err);
-  return -err;
+  return Error{describeErrno("setrlimit", argument, err)};
 }
 
 }  // namespace
 
-int applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits, std::string* error) {
+Result<> applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits) {
   if (rlim_t cpu = limits.getCpuSeconds(); cpu != 0) {
-    if (int rc = setLimit(RLIMIT_CPU, "RLIMIT_CPU", cpu, cpu + 1, error); rc != 0) return rc;
+    if (Result<> step = setLimit(RLIMIT_CPU, "RLIMIT_CPU", cpu, cpu + 1); !step) return step;
   }
   if (rlim_t bytes = limits.getMemoryBytes(); bytes != 0) {
-    if (int rc = setLimit(RLIMIT_AS, "RLIMIT_AS", bytes, bytes, error); rc != 0) return rc;
+    if (Result<> step = setLimit(RLIMIT_AS, "RLIMIT_AS", bytes, bytes); !step) return step;
   }
   if (rlim_t files = limits.getOpenFiles(); files != 0) {
-    if (int rc = setLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", files, files, error); rc != 0) return rc;
+    if (Result<> step = setLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", files, files); !step) return step;
   }
   if (rlim_t bytes = limits.getFileSizeBytes(); bytes != 0) {
-    if (int rc = setLimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", bytes, bytes, error); rc != 0) return rc;
+    if (Result<> step = setLimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", bytes, bytes); !step) return step;
   }
-  if (int rc = setLimit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0, error); rc != 0) return rc;
+  if (Result<> step = setLimit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0); !step) return step;
   if (rlim_t processes = limits.getProcesses(); processes != 0 && sandbox.getUseNprocLimit()) {
-    if (int rc = setLimit(RLIMIT_NPROC, "RLIMIT_NPROC", processes, processes, error); rc != 0) return rc;
+    if (Result<> step = setLimit(RLIMIT_NPROC, "RLIMIT_NPROC", processes, processes); !step) return step;
   }
-  return 0;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -16,7 +16,7 @@ JobUser JobUser::byDefault() {
   return user;
 }
 
-bool JobUser::lookup(const std::string& name, JobUser* out, std::string* error) {
+Result<JobUser> JobUser::lookup(const std::string& name) {
   long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
   std::vector<char> buffer(hint > 0 ? static_cast<size_t>(hint) : 4096);
   struct passwd entry;
@@ -26,23 +26,27 @@ bool JobUser::lookup(const std::string& name, JobUser* out, std::string* error) 
          buffer.size() < (1u << 20)) {
     buffer.resize(buffer.size() * 2);
   }
-  if (rc != 0) {
-    *error = describeErrno("getpwnam_r", name, rc);
-    return false;
-  }
-  if (found == nullptr) {
-    *error = "no such user '" + name + "'";
-    return false;
-  }
+  if (rc != 0) return Error{describeErrno("getpwnam_r", name, rc)};
+  if (found == nullptr) return Error{"no such user '" + name + "'"};
   if (entry.pw_uid == 0 || entry.pw_gid == 0) {
-    *error = "user '" + name + "' is uid " + std::to_string(entry.pw_uid) + ", gid " + std::to_string(entry.pw_gid) +
-             ": jobs never run as root";
+    return Error{"user '" + name + "' is uid " + std::to_string(entry.pw_uid) + ", gid " +
+                 std::to_string(entry.pw_gid) + ": jobs never run as root"};
+  }
+  JobUser user;
+  user.drop = ::geteuid() == 0;
+  user.uid = entry.pw_uid;
+  user.gid = entry.pw_gid;
+  user.name = name;
+  return user;
+}
+
+bool JobUser::lookup(const std::string& name, JobUser* out, std::string* error) {
+  Result<JobUser> found = lookup(name);
+  if (!found) {
+    *error = found.error();
     return false;
   }
-  out->drop = ::geteuid() == 0;
-  out->uid = entry.pw_uid;
-  out->gid = entry.pw_gid;
-  out->name = name;
+  *out = std::move(*found);
   return true;
 }
 

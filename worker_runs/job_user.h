@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/result.h"
+
 namespace checker {
 
 struct JobUser {
@@ -24,8 +26,11 @@ struct JobUser {
   // nobody:nogroup, dropped to when this process is root.
   static JobUser byDefault();
   // NAME from the user database: its uid and primary group; dropped to when
-  // this process is root. False with *error when NAME is unknown or is
-  // root ("no such user 'x'", "... is uid 0: jobs never run as root").
+  // this process is root. An Error when NAME is unknown or is root ("no
+  // such user 'x'", "... is uid 0: jobs never run as root").
+  static Result<JobUser> lookup(const std::string& name);
+  // The old form, kept for supervisor/main.cpp and cli/run_job.cpp (being
+  // rewritten by others): false with *error, OUT untouched, on failure.
   static bool lookup(const std::string& name, JobUser* out, std::string* error);
 
   // "checker (uid 999, gid 999)"

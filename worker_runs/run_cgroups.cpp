@@ -47,12 +47,9 @@ std::string parentOf(const std::string& path) {
 
 std::string baseName(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
-bool writeFile(const std::string& path, const std::string& data, std::string* error) {
+Result<> writeFile(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = describeErrno("open", path, errno);
-    return false;
-  }
+  if (fd < 0) return Error{describeErrno("open", path, errno)};
   // Writing a v1 memory limit fails with EINTR whenever a signal is pending
   // (SIGCHLD from a finished worker, all the time under load): retry.
   ssize_t written;
@@ -62,10 +59,10 @@ bool writeFile(const std::string& path, const std::string& data, std::string* er
   } while (written < 0 && errno == EINTR && ++attempts < 1000);
   int err = written < 0 ? errno : EIO;
   ::close(fd);
-  if (written == static_cast<ssize_t>(data.size())) return true;
-  *error = describeErrno("write", path, err);
+  if (written == static_cast<ssize_t>(data.size())) return {};
+  Error failed{describeErrno("write", path, err)};
   errno = err;  // for callers that explain particular errors
-  return false;
+  return failed;
 }
 
 // Whole small file; false with *error (when given) on failure.
@@ -92,10 +89,17 @@ bool readFile(const std::string& path, std::string* out, std::string* error = nu
   return true;
 }
 
-bool makeDir(const std::string& path, bool existingIsFine, std::string* error) {
-  if (::mkdir(path.c_str(), 0755) == 0 || (existingIsFine && errno == EEXIST)) return true;
-  *error = describeErrno("mkdir", path, errno);
-  return false;
+Result<> makeDir(const std::string& path, bool existingIsFine) {
+  if (::mkdir(path.c_str(), 0755) == 0 || (existingIsFine && errno == EEXIST)) return {};
+  return Error{describeErrno("mkdir", path, errno)};
+}
+
+// True when STEP failed, with *WHY saying why (for the set-up below, which
+// reports through one string).
+bool failed(const Result<>& step, std::string* why) {
+  if (step) return false;
+  *why = step.error();
+  return true;
 }
 
 // rmdir; a directory that is already gone counts as removed.
@@ -370,17 +374,23 @@ std::string prepareV2(const std::string& name, std::string* why) {
   if (!isRoot) {
     // "No internal processes": a cgroup that hands controllers to its
     // children holds no processes itself.
-    if (!makeDir(leaf, true, why)) return "";
-    if (!writeFile(leaf + "/cgroup.procs", std::to_string(::getpid()), why)) return "";
+    if (failed(makeDir(leaf, true), why)) return "";
+    if (failed(writeFile(leaf + "/cgroup.procs", std::to_string(::getpid())), why)) return "";
   }
   std::string runs = own + "/runs";
   std::string base = runs + "/" + name;
-  if (!writeFile(own + "/cgroup.subtree_control", "+pids +memory", why)) {
-    if (errno == EBUSY) *why += " (other processes share the supervisor's cgroup)";
+  if (Result<> enabled = writeFile(own + "/cgroup.subtree_control", "+pids +memory"); !enabled) {
+    int err = errno;
+    *why = enabled.error();
+    if (err == EBUSY) *why += " (other processes share the supervisor's cgroup)";
     return "";
   }
-  if (!makeDir(runs, true, why) || !writeFile(runs + "/cgroup.subtree_control", "+pids +memory", why)) return "";
-  if (!makeDir(base, true, why) || !writeFile(base + "/cgroup.subtree_control", "+pids +memory", why)) return "";
+  if (failed(makeDir(runs, true), why) || failed(writeFile(runs + "/cgroup.subtree_control", "+pids +memory"), why)) {
+    return "";
+  }
+  if (failed(makeDir(base, true), why) || failed(writeFile(base + "/cgroup.subtree_control", "+pids +memory"), why)) {
+    return "";
+  }
   return base;
 }
 
@@ -485,40 +495,44 @@ std::string RunCgroups::slotDir(const Hierarchy& hierarchy, uint32_t slot) const
 
 // ---- slots --------------------------------------------------------------------
 
-bool RunCgroups::makeSlot(Slot* slot, std::string* error) {
+Result<> RunCgroups::makeSlot(Slot* slot) {
   slot->number = nextSlot_++;
   std::vector<std::string> made;
   for (const Hierarchy& hierarchy : hierarchies_) {
     std::string dir = slotDir(hierarchy, slot->number);
-    if (!makeDir(dir, false, error)) {
+    if (Result<> created = makeDir(dir, false); !created) {
       for (const std::string& undo : made) removeDir(undo);
-      return false;
+      return created;
     }
     made.push_back(dir);
     if (mode_ != Mode::v2 || !hierarchy.memory) continue;
     // Set once per slot: an OOM kill takes the whole run; no swap.
-    bool ok = (!exists(dir + "/memory.swap.max") || writeFile(dir + "/memory.swap.max", "0", error)) &&
-              (!exists(dir + "/memory.oom.group") || writeFile(dir + "/memory.oom.group", "1", error));
-    if (!ok) {
+    Result<> set;
+    if (exists(dir + "/memory.swap.max")) set = writeFile(dir + "/memory.swap.max", "0");
+    if (set && exists(dir + "/memory.oom.group")) set = writeFile(dir + "/memory.oom.group", "1");
+    if (!set) {
       for (const std::string& undo : made) removeDir(undo);
-      return false;
+      return set;
     }
   }
-  return true;
+  return {};
 }
 
-bool RunCgroups::writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error) {
-  if (slot->limitsWritten && slot->pidsMax == pidsMax && slot->memoryMaxBytes == memoryMaxBytes) return true;
+Result<> RunCgroups::writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes) {
+  if (slot->limitsWritten && slot->pidsMax == pidsMax && slot->memoryMaxBytes == memoryMaxBytes) return {};
   bool previousKnown = slot->limitsWritten;
   slot->limitsWritten = false;  // until every write below went through
   for (const Hierarchy& hierarchy : hierarchies_) {
     std::string dir = slotDir(hierarchy, slot->number);
     std::string pids = pidsMax == 0 ? "max" : std::to_string(pidsMax);
-    if (hierarchy.pids && !writeFile(dir + "/pids.max", pids, error)) return false;
+    if (hierarchy.pids) {
+      if (Result<> written = writeFile(dir + "/pids.max", pids); !written) return written;
+    }
     if (!hierarchy.memory) continue;
     if (mode_ == Mode::v2) {
-      if (!writeFile(dir + "/memory.max", memoryMaxBytes == 0 ? "max" : std::to_string(memoryMaxBytes), error)) {
-        return false;
+      if (Result<> written = writeFile(dir + "/memory.max", memoryMaxBytes == 0 ? "max" : std::to_string(memoryMaxBytes));
+          !written) {
+        return written;
       }
       continue;
     }
@@ -530,14 +544,16 @@ bool RunCgroups::writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxByt
     auto effective = [](uint64_t limit) { return limit == 0 ? UINT64_MAX : limit; };
     bool raising = previousKnown && effective(memoryMaxBytes) > effective(slot->memoryMaxBytes);
     bool haveMemsw = exists(memsw);
-    if (raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
-    if (!writeFile(memory, bytes, error)) return false;
-    if (!raising && haveMemsw && !writeFile(memsw, bytes, error)) return false;
+    Result<> written;
+    if (raising && haveMemsw) written = writeFile(memsw, bytes);
+    if (written) written = writeFile(memory, bytes);
+    if (written && !raising && haveMemsw) written = writeFile(memsw, bytes);
+    if (!written) return written;
   }
   slot->pidsMax = pidsMax;
   slot->memoryMaxBytes = memoryMaxBytes;
   slot->limitsWritten = true;
-  return true;
+  return {};
 }
 
 void RunCgroups::removeSlot(const Slot& slot) {
@@ -574,26 +590,19 @@ long long RunCgroups::memoryEvents(const Slot& slot) const {
 
 // ---- one run ------------------------------------------------------------------
 
-std::vector<std::string> RunCgroups::createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes,
-                                               std::string* error) {
-  if (mode_ == Mode::none) {
-    *error = "no run cgroups: " + whyNot_;
-    return {};
-  }
-  if (active_.count(runId) != 0) {
-    *error = "run " + std::to_string(runId) + " already has its cgroups";
-    return {};
-  }
+Result<std::vector<std::string>> RunCgroups::createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes) {
+  if (mode_ == Mode::none) return Error{"no run cgroups: " + whyNot_};
+  if (active_.count(runId) != 0) return Error{"run " + std::to_string(runId) + " already has its cgroups"};
   Slot slot;
   if (!idle_.empty()) {
     slot = idle_.back();
     idle_.pop_back();
-  } else if (!makeSlot(&slot, error)) {
-    return {};
+  } else if (Result<> made = makeSlot(&slot); !made) {
+    return Error{made.error()};
   }
-  if (!writeLimits(&slot, pidsMax, memoryMaxBytes, error)) {
+  if (Result<> limited = writeLimits(&slot, pidsMax, memoryMaxBytes); !limited) {
     removeSlot(slot);  // in an unknown state now: not reused
-    return {};
+    return Error{limited.error()};
   }
   std::vector<std::string> dirs;
   for (const Hierarchy& hierarchy : hierarchies_) dirs.push_back(slotDir(hierarchy, slot.number));
@@ -611,8 +620,7 @@ RunCgroups::Cleanup RunCgroups::cleanupRun(uint64_t runId) {
     std::string kill = dir + "/cgroup.kill";
     if (mode_ == Mode::v2 && exists(kill)) {
       for (pid_t pid : readPids(dir)) seen.insert(pid);
-      std::string ignored;
-      if (!seen.empty()) writeFile(kill, "1", &ignored);
+      if (!seen.empty()) (void)writeFile(kill, "1");  // what is left is found and killed again next call
     } else {
       killListed(dir, &seen, nullptr);
     }

@@ -44,6 +44,8 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+
 namespace checker {
 
 class RunCgroups {
@@ -69,9 +71,9 @@ class RunCgroups {
   std::string describe() const;
 
   // Gives run RUNID an empty slot with pids.max / memory limit (0 = no
-  // limit of that kind). Returns the directories the worker joins; empty
-  // with *error set on failure (nothing is left behind then).
-  std::vector<std::string> createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error);
+  // limit of that kind). Returns the directories the worker joins, or an
+  // Error (nothing is left behind then).
+  Result<std::vector<std::string>> createRun(uint64_t runId, uint32_t pidsMax, uint64_t memoryMaxBytes);
 
   // After the worker exited: SIGKILLs every process left in the run's
   // slot (v2: cgroup.kill when present, else cgroup.procs; v1:
@@ -123,8 +125,8 @@ class RunCgroups {
 
   RunCgroups() = default;
   std::string slotDir(const Hierarchy& hierarchy, uint32_t slot) const;
-  bool makeSlot(Slot* slot, std::string* error);
-  bool writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes, std::string* error);
+  Result<> makeSlot(Slot* slot);
+  Result<> writeLimits(Slot* slot, uint32_t pidsMax, uint64_t memoryMaxBytes);
   void removeSlot(const Slot& slot);
   long long memoryEvents(const Slot& slot) const;
   bool pidsCharged(const Slot& slot) const;

@@ -24,10 +24,11 @@ SandboxPlan planSandbox(RunCgroups* cgroups, const JobDefinition& job, uint64_t 
     plan.useNprocLimit = user.drop;
     return plan;
   }
-  std::string error;
-  plan.cgroupDirs = cgroups->createRun(runId, job.limits().processes, job.limits().memoryBytes, &error);
-  if (plan.cgroupDirs.empty()) {
-    CHECKER_LOG_ERROR("job %s: could not create its run cgroup: %s", job.name().c_str(), error.c_str());
+  Result<std::vector<std::string>> dirs = cgroups->createRun(runId, job.limits().processes, job.limits().memoryBytes);
+  if (dirs) {
+    plan.cgroupDirs = std::move(*dirs);
+  } else {
+    CHECKER_LOG_ERROR("job %s: could not create its run cgroup: %s", job.name().c_str(), dirs.error().c_str());
     plan.cgroupDirs.push_back("/nonexistent/run-cgroup-could-not-be-created");
   }
   plan.memoryByCgroup = true;

@@ -45,7 +45,7 @@ void checkConfig(std::string_view text) {
           absoluteOrEmpty(c.general.pluginDir) && absoluteOrEmpty(c.email.caFile));
   require(!hasControl(c.general.serverName));
   for (const checker::PeerSettings& p : c.peers) {
-    require(checker::parsedOk(checker::parseHttpUrl(p.url)));
+    require(checker::parseHttpUrl(p.url).ok());
     require(!hasControl(p.name) && !hasControl(p.secret));
   }
   for (const checker::JobSection& j : c.jobs) {
@@ -55,9 +55,9 @@ void checkConfig(std::string_view text) {
 }
 
 void checkUrl(std::string_view text) {
-  checker::Parsed<checker::HttpUrl> parsed = checker::parseHttpUrl(text);
-  if (!checker::parsedOk(parsed)) return;
-  const checker::HttpUrl& url = std::get<checker::HttpUrl>(parsed);
+  checker::Result<checker::HttpUrl> parsed = checker::parseHttpUrl(text);
+  if (!parsed) return;
+  const checker::HttpUrl& url = *parsed;
   require(!url.host.empty() && url.port != 0);
   for (unsigned char c : url.host) require(c > 0x20 && c < 0x7f);
   require(url.target.front() == '/' || url.target.front() == '?' || url.target.front() == '#');

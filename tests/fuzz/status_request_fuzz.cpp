@@ -37,20 +37,18 @@ void require(bool condition, const char* what) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  auto request = parseStatusRequest(input, &error);
-  require(request.has_value() || !error.empty(), "a refusal without a reason");
+  auto request = parseStatusRequest(input);
+  require(request.ok() || !request.error().empty(), "a refusal without a reason");
   if (request) {
     require(validNonce(request->nonce) && !request->keyId.empty() && validIdentity(request->requester),
             "a question accepted with a field that is not valid");
-    auto again = parseStatusRequest(statusRequestQuery(*request), &error);
+    auto again = parseStatusRequest(statusRequestQuery(*request));
     require(again && again->nonce == request->nonce && again->keyId == request->keyId &&
                 again->requester == request->requester,
             "a question changed in a round trip");
   }
-  auto asked = parseStatusRequest(statusRequestQuery(StatusRequest{"00112233445566778899aabbccddeeff", "k", input}),
-                                  &error);
-  require(asked.has_value() == validIdentity(input), "an asker's name accepted or refused against validIdentity");
+  auto asked = parseStatusRequest(statusRequestQuery(StatusRequest{"00112233445566778899aabbccddeeff", "k", input}));
+  require(asked.ok() == validIdentity(input), "an asker's name accepted or refused against validIdentity");
   require(!asked || asked->requester == input, "an asker's name changed in a round trip");
   return 0;
 }

@@ -112,9 +112,10 @@ TEST(JobPlugin, TypeThatIsNoClassNameIsRefusedBeforeLoading) {
 }
 
 TEST(JobPlugin, SpawnerYieldsOneJobPerTarget) {
-  std::string error;
-  std::unique_ptr<JobSpawner> spawner = createSpawner("SpawningCheck", kTestPlugins, &error);
-  ASSERT_NE(spawner, nullptr) << error;
+  Result<std::unique_ptr<JobSpawner>> made = createSpawner("SpawningCheck", kTestPlugins);
+  ASSERT_TRUE(made.ok()) << made.error();
+  std::unique_ptr<JobSpawner> spawner = std::move(*made);
+  ASSERT_NE(spawner, nullptr);
   std::vector<JobParams> jobs = spawner->getSubJobs({{"type", "SpawningCheck"}, {"items", "one,bad,three"}});
   ASSERT_EQ(jobs.size(), 3u);
   EXPECT_EQ(jobs[1], (JobParams{{"item", "bad"}}));
@@ -125,19 +126,22 @@ TEST(JobPlugin, SpawnerYieldsOneJobPerTarget) {
 }
 
 TEST(JobPlugin, PluginWithoutSpawnerHasNone) {
-  std::string error = "stale";
-  EXPECT_EQ(createSpawner("ExampleCheck", kPlugins, &error), nullptr);
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(createSpawner("tcp", kPlugins, &error), nullptr);
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(createSpawner("NoFactory", kTestPlugins, &error), nullptr);
-  EXPECT_THAT(error, HasSubstr("CHECKER_PLUGIN(NoFactory) missing"));
+  Result<std::unique_ptr<JobSpawner>> none = createSpawner("ExampleCheck", kPlugins);
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ(*none, nullptr);
+  Result<std::unique_ptr<JobSpawner>> builtIn = createSpawner("tcp", kPlugins);
+  ASSERT_TRUE(builtIn.ok()) << builtIn.error();
+  EXPECT_EQ(*builtIn, nullptr);
+  Result<std::unique_ptr<JobSpawner>> broken = createSpawner("NoFactory", kTestPlugins);
+  EXPECT_FALSE(broken.ok());
+  EXPECT_THAT(broken.error(), HasSubstr("CHECKER_PLUGIN(NoFactory) missing"));
 }
 
 TEST(JobPlugin, DescribeFunctionsDefaultToAsConfigured) {
-  std::string error;
-  std::unique_ptr<JobBase> job = createJob("ExampleCheck", {}, contextWithin(std::chrono::seconds(1)), kPlugins, &error);
-  ASSERT_NE(job, nullptr) << error;
+  Result<std::unique_ptr<JobBase>> made = createJob("ExampleCheck", {}, contextWithin(std::chrono::seconds(1)), kPlugins);
+  ASSERT_TRUE(made.ok()) << made.error();
+  std::unique_ptr<JobBase> job = std::move(*made);
+  ASSERT_NE(job, nullptr);
   EXPECT_EQ(job->executeEvery(), "");
   EXPECT_EQ(job->notifyOnFailureEvery(), "");
   EXPECT_EQ(job->numberFailuresBeforeNotification(), 0u);

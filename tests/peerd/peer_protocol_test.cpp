@@ -227,19 +227,17 @@ TEST(StatusDocument, WhatIsNotADocumentSaysSo) {
 }
 
 TEST(StatusDocument, TheParserReadsEscapesAndIgnoresUnknownMembers) {
-  std::string error;
   auto doc = parseStatusJson(
       " { \"extra\" : [5, {\"responder\": 1}] , \"responder\":\"a\\\"b\\\\c\\u00e9\\n\", \"requester\":\"r\","
-      "\"status\":\"True\",\"time\":-3,\"nonce\":\"n\",\"signature\":\"s\"}\n",
-      &error);
-  ASSERT_TRUE(doc.has_value()) << error;
+      "\"status\":\"True\",\"time\":-3,\"nonce\":\"n\",\"signature\":\"s\"}\n");
+  ASSERT_TRUE(doc.ok()) << doc.error();
   EXPECT_EQ(doc->responder, "a\"b\\c\xc3\xa9\n");
   EXPECT_EQ(doc->requester, "r");
   EXPECT_EQ(doc->unixTime, -3);
   // What signedStatusJson writes, parseStatusJson reads back.
   std::string odd = "we\"ird\\ name\x01 \xe2\x82\xac";
-  auto back = parseStatusJson(signedStatusJson(kSecret, StatusDocument{odd, odd + "2", "True", kNow, kNonce, {}}), &error);
-  ASSERT_TRUE(back.has_value()) << error;
+  auto back = parseStatusJson(signedStatusJson(kSecret, StatusDocument{odd, odd + "2", "True", kNow, kNonce, {}}));
+  ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->responder, odd);
   EXPECT_EQ(back->requester, odd + "2");
 }
@@ -292,13 +290,17 @@ TEST(PeerAnswers, TransferErrorsAreNotResponding) {
 
 TEST(PeerAnswers, TheSignedRequestGoesToTheStatusPathOfThePeer) {
   PeerTarget plain{"p", "http://192.0.2.1:5000/any/path", "", "web2"};
-  EXPECT_EQ(PeerClient::requestUrl(plain, "n"), "http://192.0.2.1:5000/any/path");
+  EXPECT_EQ(*PeerClient::requestUrl(plain, "n"), "http://192.0.2.1:5000/any/path");
   PeerTarget signedPeer{"p", "http://192.0.2.1:5000/any/path?x=1#f", kSecret, "web 2/\xc3\xa9"};
-  EXPECT_EQ(PeerClient::requestUrl(signedPeer, kNonce), "http://192.0.2.1:5000/v2/status?nonce=" + kNonce +
-                                                            "&key=" + peerKeyId(kSecret) + "&from=web%202%2f%c3%a9");
+  Result<std::string> signedUrl = PeerClient::requestUrl(signedPeer, kNonce);
+  ASSERT_TRUE(signedUrl.ok()) << signedUrl.error();
+  EXPECT_EQ(*signedUrl, "http://192.0.2.1:5000/v2/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret) +
+                            "&from=web%202%2f%c3%a9");
   // Without an identity to name, no signed question is asked.
   signedPeer.asker = "";
-  EXPECT_EQ(PeerClient::requestUrl(signedPeer, kNonce), "");
+  Result<std::string> anonymous = PeerClient::requestUrl(signedPeer, kNonce);
+  ASSERT_FALSE(anonymous.ok());
+  EXPECT_THAT(anonymous.error(), HasSubstr("our servername is not an identity"));
 }
 
 class PeerdAnswers : public ::testing::Test {

@@ -17,19 +17,17 @@ using ::testing::HasSubstr;
 const std::string kNonce = "00112233445566778899aabbccddeeff";
 
 std::string refusal(const std::string& query) {
-  std::string error;
-  auto parsed = parseStatusRequest(query, &error);
-  EXPECT_FALSE(parsed.has_value()) << query;
-  return error;
+  auto parsed = parseStatusRequest(query);
+  EXPECT_FALSE(parsed.ok()) << query;
+  return parsed.error();
 }
 
 TEST(StatusRequest, WhatTheAskerWritesThePeerReads) {
   for (const std::string& asker : {std::string("web2"), std::string("web 2 & co=x%y+z"),
                                    std::string("caf\xc3\xa9.example.org"), std::string(255, 'a')}) {
     std::string query = statusRequestQuery(StatusRequest{kNonce, "0123456789abcdef", asker});
-    std::string error;
-    auto parsed = parseStatusRequest(query, &error);
-    ASSERT_TRUE(parsed.has_value()) << query << ": " << error;
+    auto parsed = parseStatusRequest(query);
+    ASSERT_TRUE(parsed.ok()) << query << ": " << parsed.error();
     EXPECT_EQ(parsed->nonce, kNonce);
     EXPECT_EQ(parsed->keyId, "0123456789abcdef");
     EXPECT_EQ(parsed->requester, asker);
@@ -39,9 +37,8 @@ TEST(StatusRequest, WhatTheAskerWritesThePeerReads) {
 }
 
 TEST(StatusRequest, UnknownParametersAreIgnoredInAnyOrder) {
-  std::string error;
-  auto parsed = parseStatusRequest("v=3&from=web2&x&key=k&nonce=" + kNonce, &error);
-  ASSERT_TRUE(parsed.has_value()) << error;
+  auto parsed = parseStatusRequest("v=3&from=web2&x&key=k&nonce=" + kNonce);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
   EXPECT_EQ(parsed->requester, "web2");
 }
 

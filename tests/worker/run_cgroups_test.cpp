@@ -83,11 +83,12 @@ class RunCgroupsTest : public ::testing::Test {
 
   // createRun, remembering the run for TearDown.
   std::vector<std::string> create(uint64_t id, uint32_t pidsMax, uint64_t memoryMax) {
-    std::string error;
-    auto dirs = cgroups_->createRun(id, pidsMax, memoryMax, &error);
-    EXPECT_FALSE(dirs.empty()) << error;
-    if (!dirs.empty()) runDirs_[id] = dirs;
-    return dirs;
+    Result<std::vector<std::string>> dirs = cgroups_->createRun(id, pidsMax, memoryMax);
+    EXPECT_TRUE(dirs.ok()) << dirs.error();
+    if (!dirs) return {};
+    EXPECT_FALSE(dirs->empty());
+    runDirs_[id] = *dirs;
+    return *dirs;
   }
 
   std::string pidsDir(const std::vector<std::string>& dirs) {
@@ -318,9 +319,9 @@ TEST_F(RunCgroupsTest, CleanupOfAnUnknownRunIsHarmlessAndRepeatable) {
 TEST_F(RunCgroupsTest, CreatingARunTwiceFails) {
   auto dirs = create(15, 10, 0);
   ASSERT_FALSE(dirs.empty());
-  std::string error;
-  EXPECT_TRUE(cgroups_->createRun(15, 10, 0, &error).empty());
-  EXPECT_EQ(error, "run 15 already has its cgroups");
+  Result<std::vector<std::string>> again = cgroups_->createRun(15, 10, 0);
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(again.error(), "run 15 already has its cgroups");
   for (const auto& dir : dirs) EXPECT_TRUE(exists(dir)) << "the first run's " << dir;
 }
 
