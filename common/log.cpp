@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "common/sys_error.h"
+#include "process/unique_fd.h"
 
 namespace checker::log {
 namespace {
@@ -30,22 +31,14 @@ const char* levelName(Level level) {
 
 void setProgram(const std::string& name) { g_program = name; }
 
-bool setLogFile(const std::string& path, std::string* error) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    if (error) *error = describeErrno("open", path, errno);
-    return false;
-  }
+Result<> setLogFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.valid()) return Error{describeErrno("open", path, errno)};
   // Onto stderr, so that the helper children, which inherit it
   // (checker-mailer, checker-peerd, the worker launcher), and whatever else
   // writes to stderr (a sanitizer report, abort()) land in the file too.
-  if (::dup2(fd, STDERR_FILENO) < 0) {
-    if (error) *error = describeErrno("dup2", path, errno);
-    ::close(fd);
-    return false;
-  }
-  ::close(fd);
-  return true;
+  if (::dup2(fd.get(), STDERR_FILENO) < 0) return Error{describeErrno("dup2", path, errno)};
+  return {};
 }
 
 void setMinimumLevel(Level level) { g_minimum = level; }

@@ -5,6 +5,8 @@
 // children too. Messages should name the job or peer they are about.
 #include <string>
 
+#include "common/result.h"
+
 namespace checker::log {
 
 enum class Level { debug, info, warning, error };
@@ -13,10 +15,9 @@ enum class Level { debug, info, warning, error };
 void setProgram(const std::string& name);
 // Appends to PATH instead of stderr: PATH (O_APPEND, created 0640) becomes
 // the process's stderr, so children started later that inherit stderr log
-// there too. Returns false (and keeps stderr) when the file cannot be
-// opened, leaving the reason in *error. With O_APPEND, a rotation by
-// copytruncate needs no reopen.
-bool setLogFile(const std::string& path, std::string* error);
+// there too. An error (and stderr kept) when the file cannot be opened.
+// With O_APPEND, a rotation by copytruncate needs no reopen.
+Result<> setLogFile(const std::string& path);
 void setMinimumLevel(Level level);
 
 void write(Level level, const char* format, ...) __attribute__((format(printf, 2, 3)));

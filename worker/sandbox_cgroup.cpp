@@ -11,14 +11,15 @@
 
 #include "common/sys_error.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
 
 int joinCgroup(const std::string& dir, std::string* error) {
   std::string path = dir + "/cgroup.procs";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     int err = errno;
     *error = describeErrno("open", path, err);
     return -err;
@@ -26,10 +27,10 @@ int joinCgroup(const std::string& dir, std::string* error) {
   std::string pid = std::to_string(::getpid()) + "\n";
   ssize_t written;
   do {
-    written = ::write(fd, pid.data(), pid.size());
+    written = ::write(fd.get(), pid.data(), pid.size());
   } while (written < 0 && errno == EINTR);
   int err = written < 0 ? errno : 0;
-  ::close(fd);
+  fd.reset();
   if (written != static_cast<ssize_t>(pid.size())) {
     if (err == 0) err = EIO;
     *error = describeErrno("write", path, err);

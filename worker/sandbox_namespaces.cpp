@@ -20,6 +20,7 @@
 #include "common/sys_error.h"
 #include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
@@ -32,15 +33,14 @@ int failWith(std::string* error, const char* call, const std::string& argument, 
 int resizeScratch(uint64_t bytes, std::string* error) {
   if (bytes == 0 || bytes == kDefaultScratchBytes) return 0;
   // The scratch tmpfs itself (/tmp is an overlay whose writes it holds).
-  int fs = ::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC);
-  if (fs < 0) return failWith(error, "fspick", "/dev/shm", errno);
+  UniqueFd fs(::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC));
+  if (!fs.valid()) return failWith(error, "fspick", "/dev/shm", errno);
   std::string size = std::to_string(bytes);
   int rc = 0;
-  if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) != 0) {
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) != 0) {
     rc = failWith(error, "fsconfig", "scratch size=" + size, errno);
   }
-  ::close(fs);
   return rc;
 }
 
@@ -110,6 +110,8 @@ int applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Read
   int rc = cloneGrants(sandbox.getWritablePaths(), &trees, error);
   if (rc == 0) rc = makeReadOnly(error);
   if (rc == 0) rc = attachGrants(sandbox.getWritablePaths(), trees, error);
+  // Closed on every way out (none returns between); a vector<UniqueFd> once
+  // cloneGrants/attachGrants' signatures are settled (sandbox Result work).
   for (int tree : trees) ::close(tree);
   return rc;
 }
