@@ -1,20 +1,22 @@
 #pragma once
 // The `checker` command's subcommands. Each returns the process exit code
-// (see README.md, "Exit codes").
+// (see README.md, "Exit codes"; process/exit_codes.h).
 #include <string>
 #include <vector>
+
+#include "process/exit_codes.h"
 
 namespace checker::cli {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/checker/settings.cfg";
 
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitUnhealthy = 1,   // the thing asked about is not healthy, or the command failed
-  kExitUsage = 2,       // bad usage or bad config: nothing was started
-  kExitDaemonDown = 3,  // checker status: checkerd is not running, or its heartbeat is stale
-  kExitTemporary = 111,  // e.g. the state is busy (checkerd has it open for writing)
-};
+// The codes `checker` returns (process/exit_codes.h holds every program's).
+using checker::ExitCode;
+using checker::kExitDaemonDown;
+using checker::kExitOk;
+using checker::kExitTemporary;
+using checker::kExitUnhealthy;
+using checker::kExitUsage;
 
 struct CommonOptions {
   std::string configPath = kDefaultConfigPath;

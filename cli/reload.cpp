@@ -20,6 +20,7 @@
 #include "ipc/control.capnp.h"
 #include "ipc/framing.h"
 #include "ipc/control_socket.h"
+#include "process/unique_fd.h"
 
 namespace checker::cli {
 namespace {
@@ -38,36 +39,35 @@ int reload(const CommonOptions& options) {
   // checkerd is asked anyway, so that it logs and keeps the refusal.
   ConfigLoad load = loadConfigFile(options.configPath);
   std::string path = controlSocketPath(load.config.general.stateDir);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (fd < 0 || path.size() >= sizeof address.sun_path) {
+  if (!fd.valid() || path.size() >= sizeof address.sun_path) {
     std::fprintf(stderr, "checker reload: cannot use %s\n", path.c_str());
     return kExitTemporary;
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     std::fprintf(stderr, "checker reload: no checkerd answers on %s: %s\n", path.c_str(), std::strerror(errno));
-    ::close(fd);
     return kExitTemporary;
   }
   capnp::MallocMessageBuilder builder;
   builder.initRoot<ipc::ControlRequest>().setReload();
   std::string request = ipc::encode(builder);
-  bool sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  bool sent = ::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
   ipc::FrameReader reader;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kAnswerTimeoutMs);
   while (sent && reader.status() == ipc::FrameStatus::needMore) {
     int left = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd.get(), POLLIN, 0};
     if (left <= 0 || ::poll(&p, 1, left) != 1) break;
     char buffer[4096];
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
     if (n <= 0) break;
     reader.feed(buffer, static_cast<size_t>(n));
   }
-  ::close(fd);
+  fd.reset();
   if (reader.status() != ipc::FrameStatus::ready) {
     std::fprintf(stderr, "checker reload: no answer from checkerd on %s\n", path.c_str());
     return kExitTemporary;

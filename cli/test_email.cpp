@@ -1,28 +1,30 @@
 // checker test-email -c FILE [--to ADDRESS]: one test message through the
 // same mailer checkerd uses (checker-mailer, started here for this one
-// message with the same config), and what the server said. The default
-// recipients are the alert contacts. Exit 0 when the server accepted it.
+// message with the same config, started the way checkerd starts it), and
+// what the server said. The default recipients are the alert contacts.
+// Exit 0 when the server accepted it.
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <capnp/message.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/sys_error.h"
 #include "config/config.h"
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
+#include "process/helper_child.h"
+#include "process/unique_fd.h"
 #include "worker_runs/run_once.h"
-#include "common/clock.h"
-
-extern char** environ;
 
 namespace checker::cli {
 namespace {
@@ -30,55 +32,69 @@ namespace {
 // Long enough for a slow server's TLS handshake, AUTH and DATA.
 constexpr int kAnswerTimeoutMs = 120'000;
 
-}  // namespace
+// checker-mailer for this one message, started exactly as checkerd starts
+// it (process/helper_child.h): an empty environment (no proxy or locale of
+// the caller's reaches curl), its own session, the socket on fd 3. The
+// caller talks to it blocking over control(); finish() closes the socket,
+// so the mailer exits, and waits for that on a loop of its own.
+class MailerChild {
+ public:
+  MailerChild() { uv_loop_init(&loop_); }
+  ~MailerChild() {
+    finish();
+    uv_loop_close(&loop_);
+  }
+  MailerChild(const MailerChild&) = delete;
+  MailerChild& operator=(const MailerChild&) = delete;
 
-int testEmail(const CommonOptions& options) {
+  Result<> start(const std::string& path, const std::string& configPath) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      return Error{describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno)};
+    }
+    control_.reset(pair[0]);
+    UniqueFd theirs(pair[1]);  // the child has its copy once spawned
+    std::string program = path.substr(path.rfind('/') + 1);
+    int rc = spawnHelperChild(&loop_, &process_, path,
+                              {program, "-c", configPath, "--parent-pid=" + std::to_string(::getpid())},
+                              theirs.get(), [](uv_process_t* p, int64_t, int) {
+                                uv_close(reinterpret_cast<uv_handle_t*>(p), nullptr);
+                              });
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&process_), nullptr);
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      return Error{"cannot start " + path + ": " + uv_strerror(rc)};
+    }
+    return {};
+  }
+
+  int control() const { return control_.get(); }
+
+  void finish() {
+    control_.reset();  // the mailer reads end-of-file and exits
+    uv_run(&loop_, UV_RUN_DEFAULT);  // until its exit closed the process handle
+  }
+
+ private:
+  uv_loop_t loop_{};
+  uv_process_t process_{};
+  UniqueFd control_;
+};
+
+// The recipients given with --to, or the exit code of a bad argument.
+Result<std::vector<std::string>> givenRecipients(const CommonOptions& options) {
   std::vector<std::string> to;
   for (size_t i = 0; i < options.rest.size(); ++i) {
-    if (options.rest[i] == "--to" && i + 1 < options.rest.size()) {
-      to.push_back(options.rest[++i]);
-    } else {
-      std::fprintf(stderr, "checker test-email: unknown argument '%s' (usage: test-email [--to ADDRESS])\n",
-                   options.rest[i].c_str());
-      return kExitUsage;
+    if (options.rest[i] != "--to" || i + 1 >= options.rest.size()) {
+      return Error{"checker test-email: unknown argument '" + options.rest[i] +
+                   "' (usage: test-email [--to ADDRESS])"};
     }
+    to.push_back(options.rest[++i]);
   }
-  ConfigLoad load = loadConfigFile(options.configPath);
-  for (const std::string& warning : load.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
-  if (!load.ok()) {
-    for (const std::string& error : load.errors) std::fprintf(stderr, "%s\n", error.c_str());
-    return kExitUsage;
-  }
-  const Config& config = load.config;
-  if (to.empty()) to = config.general.alertContacts;
-  if (to.empty()) {
-    std::fprintf(stderr, "checker test-email: no recipient: give --to ADDRESS or set [general] alertcontact\n");
-    return kExitUsage;
-  }
+  return to;
+}
 
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    std::perror("checker test-email: socketpair");
-    return kExitUnhealthy;
-  }
-  std::string mailer = defaultMailerPath();
-  std::string parent = "--parent-pid=" + std::to_string(::getpid());
-  char* argv[] = {mailer.data(), const_cast<char*>("-c"), const_cast<char*>(options.configPath.c_str()),
-                  parent.data(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pair[1], 3);  // dup2 clears close-on-exec
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, mailer.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pair[1]);
-  if (rc != 0) {
-    std::fprintf(stderr, "checker test-email: cannot start %s: %s\n", mailer.c_str(), std::strerror(rc));
-    ::close(pair[0]);
-    return kExitUnhealthy;
-  }
-
-  capnp::MallocMessageBuilder message;
+void fillTestMessage(capnp::MallocMessageBuilder& message, const Config& config, const std::vector<std::string>& to) {
   auto entry = message.initRoot<ipc::ToMailer>().initSend();
   entry.setId(1);
   entry.setCreatedUnixMs(wallClockNowMs());
@@ -89,26 +105,58 @@ int testEmail(const CommonOptions& options) {
   entry.setSubject("[" + config.general.serverName + "] checker test message");
   entry.setBody("This is a test message from checker on " + config.general.serverName +
                 ", sent with `checker test-email`.\nIf you read this, alerts can reach you.\n");
-  int exitCode = kExitUnhealthy;
+}
+
+// Sends MESSAGE over FD and prints the mailer's answer; the exit code.
+int exchange(int fd, capnp::MallocMessageBuilder& message) {
   try {
-    ipc::writeMessage(pair[0], message);
-    pollfd ready{pair[0], POLLIN, 0};
+    ipc::writeMessage(fd, message);
+    pollfd ready{fd, POLLIN, 0};
     if (::poll(&ready, 1, kAnswerTimeoutMs) <= 0) {
       std::fprintf(stderr, "checker test-email: no answer from the mailer in %d s\n", kAnswerTimeoutMs / 1000);
-    } else if (auto reply = ipc::readMessage(pair[0], 64 * 1024); reply && reply->root<ipc::FromMailer>().isSendResult()) {
+    } else if (auto reply = ipc::readMessage(fd, 64 * 1024); reply && reply->root<ipc::FromMailer>().isSendResult()) {
       auto result = reply->root<ipc::FromMailer>().getSendResult();
       std::printf("%s: %s\n", result.getAccepted() ? "accepted" : (result.getPermanent() ? "refused" : "not sent"),
                   result.getServerReply().cStr());
-      exitCode = result.getAccepted() ? kExitOk : kExitUnhealthy;
+      return result.getAccepted() ? kExitOk : kExitUnhealthy;
     } else {
       std::fprintf(stderr, "checker test-email: the mailer ended without an answer (see its log above)\n");
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "checker test-email: %s\n", e.what());
   }
-  ::close(pair[0]);  // the mailer reads end-of-file and exits
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  return kExitUnhealthy;
+}
+
+}  // namespace
+
+int testEmail(const CommonOptions& options) {
+  Result<std::vector<std::string>> to = givenRecipients(options);
+  if (!to) {
+    std::fprintf(stderr, "%s\n", to.error().c_str());
+    return kExitUsage;
+  }
+  ConfigLoad load = loadConfigFile(options.configPath);
+  for (const std::string& warning : load.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  if (!load.ok()) {
+    for (const std::string& error : load.errors) std::fprintf(stderr, "%s\n", error.c_str());
+    return kExitUsage;
+  }
+  const Config& config = load.config;
+  if (to->empty()) *to = config.general.alertContacts;
+  if (to->empty()) {
+    std::fprintf(stderr, "checker test-email: no recipient: give --to ADDRESS or set [general] alertcontact\n");
+    return kExitUsage;
+  }
+  MailerChild mailer;
+  if (Result<> started = mailer.start(defaultMailerPath(), options.configPath); !started) {
+    std::fprintf(stderr, "checker test-email: %s\n", started.error().c_str());
+    return kExitUnhealthy;
+  }
+  capnp::MallocMessageBuilder message;
+  fillTestMessage(message, config, *to);
+  int exitCode = exchange(mailer.control(), message);
+  mailer.finish();
   return exitCode;
 }
 

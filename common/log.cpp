@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "common/sys_error.h"
+#include "process/unique_fd.h"
 
 namespace checker::log {
 namespace {
@@ -31,24 +32,13 @@ const char* levelName(Level level) {
 void setProgram(const std::string& name) { g_program = name; }
 
 Result<> setLogFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return Error{describeErrno("open", path, errno)};
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.valid()) return Error{describeErrno("open", path, errno)};
   // Onto stderr, so that the helper children, which inherit it
   // (checker-mailer, checker-peerd, the worker launcher), and whatever else
   // writes to stderr (a sanitizer report, abort()) land in the file too.
-  if (::dup2(fd, STDERR_FILENO) < 0) {
-    Error failed{describeErrno("dup2", path, errno)};
-    ::close(fd);
-    return failed;
-  }
-  ::close(fd);
+  if (::dup2(fd.get(), STDERR_FILENO) < 0) return Error{describeErrno("dup2", path, errno)};
   return {};
-}
-
-bool setLogFile(const std::string& path, std::string* error) {
-  Result<> opened = setLogFile(path);
-  if (!opened && error) *error = opened.error();
-  return opened.ok();
 }
 
 void setMinimumLevel(Level level) { g_minimum = level; }

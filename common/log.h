@@ -15,12 +15,9 @@ enum class Level { debug, info, warning, error };
 void setProgram(const std::string& name);
 // Appends to PATH instead of stderr: PATH (O_APPEND, created 0640) becomes
 // the process's stderr, so children started later that inherit stderr log
-// there too. An Error (and stderr kept) when the file cannot be opened.
+// there too. An error (and stderr kept) when the file cannot be opened.
 // With O_APPEND, a rotation by copytruncate needs no reopen.
 Result<> setLogFile(const std::string& path);
-// The old form, kept for supervisor/main.cpp (being rewritten by another
-// helper): false with *error (when given) on failure.
-bool setLogFile(const std::string& path, std::string* error);
 void setMinimumLevel(Level level);
 
 void write(Level level, const char* format, ...) __attribute__((format(printf, 2, 3)));

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <cstring>
 
 #include "common/sys_error.h"
+#include "process/death_signal.h"
 #include "jobs/net_connect.h"
 
 namespace checker {
@@ -35,7 +35,7 @@ bool makePipe(Pipe& p) {
 [[noreturn]] void execChild(char* const* argv, char* const* envp, int devNull, int output, int errorPipe,
                             pid_t parent) {
   ::setpgid(0, 0);
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
+  if (!armDeathSignal(parent)) ::_exit(127);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // fails harmlessly for KILL, STOP

@@ -1,5 +1,7 @@
 #include "peerd/status_server.h"
 
+#include "process/owned_write.h"
+
 namespace checker::peerd {
 namespace {
 
@@ -113,21 +115,11 @@ struct StatusServer::Connection {
       return;
     }
     if (written > 0) bytes.erase(0, static_cast<size_t>(written));
-    auto* owned = new std::string(std::move(bytes));
-    auto* req = new uv_write_t;
-    req->data = owned;
-    uv_buf_t buf = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
-    if (uv_write(req, out, &buf, 1, [](uv_write_t* r, int status) {
-          delete static_cast<std::string*>(r->data);
-          uv_stream_t* stream = r->handle;
-          delete r;
-          auto* c = static_cast<Connection*>(stream->data);
-          if (status < 0 || (c->closeAfterWrite && uv_stream_get_write_queue_size(stream) == 0)) c->close();
-        }) != 0) {
-      delete owned;
-      delete req;
-      close();
-    }
+    int rc = writeOwned(out, std::move(bytes), [](uv_stream_t* stream, int status) {
+      auto* c = static_cast<Connection*>(stream->data);
+      if (status < 0 || (c->closeAfterWrite && uv_stream_get_write_queue_size(stream) == 0)) c->close();
+    });
+    if (rc != 0) close();
   }
 
   void close() {

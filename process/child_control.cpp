@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "common/log.h"
+#include "process/owned_write.h"
 
 namespace checker::ipc {
 namespace {
@@ -50,17 +51,7 @@ void ChildControl::onBytes(const char* data, size_t size) {
 
 bool ChildControl::write(std::string bytes) {
   if (closed_) return false;
-  auto* owned = new std::string(std::move(bytes));
-  auto* request = new uv_write_t;
-  request->data = owned;
-  uv_buf_t buf = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
-  int rc = uv_write(request, reinterpret_cast<uv_stream_t*>(&pipe_), &buf, 1, [](uv_write_t* r, int) {
-    delete static_cast<std::string*>(r->data);
-    delete r;
-  });
-  if (rc != 0) {
-    delete owned;
-    delete request;
+  if (writeOwned(reinterpret_cast<uv_stream_t*>(&pipe_), std::move(bytes)) != 0) {
     end("cannot write to the supervisor");
     return false;
   }

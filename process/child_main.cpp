@@ -1,7 +1,6 @@
 #include "process/child_main.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "process/death_signal.h"
 
 namespace checker::ipc {
 
@@ -34,15 +34,14 @@ int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* loa
   }
   if (configPath.empty() || parent <= 0) {
     CHECKER_LOG_ERROR("usage: %s -c FILE --parent-pid=PID (control socket on fd %d)", program, kChildControlFd);
-    return kChildExitUsage;
+    return kExitBadInvocation;
   }
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != static_cast<pid_t>(parent)) return kChildExitOrphan;
+  if (!armDeathSignal(static_cast<pid_t>(parent))) return kExitParentGone;
   ::signal(SIGPIPE, SIG_IGN);
   *load = loadConfigFile(configPath);
   if (!load->ok()) {
     for (const std::string& error : load->errors) CHECKER_LOG_ERROR("%s", error.c_str());
-    return kChildExitBadConfig;
+    return kExitUsage;
   }
   return -1;
 }

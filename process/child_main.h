@@ -6,15 +6,15 @@
 // (PR_SET_PDEATHSIG; exits at once if it is already gone), ignores SIGPIPE
 // and reads the config itself, so no password or secret travels over IPC.
 #include "config/config.h"
+#include "process/exit_codes.h"
 
 namespace checker::ipc {
 
 inline constexpr int kChildControlFd = 3;
 
-// Exit codes of a helper child: 0 the supervisor closed the socket.
-inline constexpr int kChildExitBadConfig = 2;
-inline constexpr int kChildExitUsage = 100;
-inline constexpr int kChildExitOrphan = 111;
+// A helper child exits 0 when the supervisor closed the socket, kExitUsage
+// on a bad config, kExitBadInvocation on a bad command line,
+// kExitParentGone when checkerd is gone (process/exit_codes.h).
 
 // -1: go on with *LOAD filled; otherwise the exit code to return now.
 int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load);

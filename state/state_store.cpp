@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "process/unique_fd.h"
 
 namespace checker {
 
@@ -133,11 +134,11 @@ int lockExclusive(int fd) {
 class WriterLock {
  public:
   explicit WriterLock(const std::string& dir) : path_(dir + kWriterLockFile) {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode);
-    if (fd_ < 0) throw StateError(describeErrno("open", path_, errno), errno);
-    if (int err = lockExclusive(fd_); err != 0) {
-      std::string holder = readLockHolder(fd_);
-      ::close(fd_);
+    fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
+    if (!fd_.valid()) throw StateError(describeErrno("open", path_, errno), errno);
+    if (int err = lockExclusive(fd_.get()); err != 0) {
+      std::string holder = readLockHolder(fd_.get());
+      fd_.reset();
       if (err != EWOULDBLOCK) throw StateError(describeErrno("flock", path_, err), err);
       throw StateError("state at " + dir + " is open for writing by another process" +
                            (holder.empty() ? "" : " (pid " + holder + ")") +
@@ -145,19 +146,17 @@ class WriterLock {
                        StateStore::kWriterBusy);
     }
     std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    if (::ftruncate(fd_.get(), 0) != 0 || ::pwrite(fd_.get(), pid.data(), pid.size(), 0) < 0) {
       CHECKER_LOG_WARN("%s", describeErrno("write", path_, errno).c_str());  // the pid is for messages only
     }
   }
-  ~WriterLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
+  ~WriterLock() = default;  // closing fd_ releases the lock
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // Closes the environment only in the process that opened it: mdb_env_close()
@@ -446,23 +445,21 @@ StateStore StateStore::openReadOnly(const std::string& directory) {
 
 StateStore::WriterProbe StateStore::probeWriter(const std::string& directory) {
   std::string path = directory + kWriterLockFile;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) {
     if (errno == ENOENT) return {};  // no writer ever opened it
     throw StateError(describeErrno("open", path, errno), errno);
   }
   WriterProbe probe;
-  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
-    ::flock(fd, LOCK_UN);
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) {
+    ::flock(fd.get(), LOCK_UN);
   } else if (errno == EWOULDBLOCK) {
     probe.held = true;
-    probe.pid = readLockHolder(fd);
+    probe.pid = readLockHolder(fd.get());
   } else {
     int err = errno;
-    ::close(fd);
     throw StateError(describeErrno("flock", path, err), err);
   }
-  ::close(fd);
   return probe;
 }
 

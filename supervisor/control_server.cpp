@@ -6,6 +6,7 @@
 #include <capnp/message.h>
 
 #include "common/log.h"
+#include "process/owned_write.h"
 
 namespace checker {
 namespace {
@@ -51,20 +52,10 @@ struct ControlServer::Client {
     auto reply = builder.initRoot<ipc::ControlReply>();
     reply.setOk(result.ok);
     reply.setMessage(result.message);
-    auto* bytes = new std::string(ipc::encode(builder));
-    auto* request = new uv_write_t;
-    request->data = bytes;
-    uv_buf_t buf = uv_buf_init(bytes->data(), static_cast<unsigned>(bytes->size()));
-    if (uv_write(request, reinterpret_cast<uv_stream_t*>(&pipe), &buf, 1, [](uv_write_t* r, int) {
-          auto* c = static_cast<Client*>(r->handle->data);
-          delete static_cast<std::string*>(r->data);
-          delete r;
-          c->close();  // one request, one reply
-        }) != 0) {
-      delete bytes;
-      delete request;
-      close();
-    }
+    int rc = writeOwned(reinterpret_cast<uv_stream_t*>(&pipe), ipc::encode(builder), [](uv_stream_t* stream, int) {
+      static_cast<Client*>(stream->data)->close();  // one request, one reply
+    });
+    if (rc != 0) close();
   }
 
   void onBytes(const char* data, size_t size) {

@@ -1,13 +1,10 @@
 #include "supervisor/helper_channel.h"
 
+#include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "common/log.h"
-#include "common/sys_error.h"
+#include "process/owned_write.h"
 
 namespace checker {
 namespace {
@@ -15,6 +12,20 @@ namespace {
 constexpr size_t kMaxReplyBytes = 64 * 1024;  // a result is a few hundred bytes
 
 HelperChannel* owner(void* data) { return static_cast<HelperChannel*>(data); }
+
+// `PROGRAM -c CONFIG --parent-pid=PID`, control socket on fd 3.
+SupervisedChild::Options childOptions(std::string name, std::string programPath, std::string configPath,
+                                      uint64_t stableMs) {
+  std::string program = programPath.substr(programPath.rfind('/') + 1);
+  SupervisedChild::Options options;
+  options.name = std::move(name);
+  options.args = {program, "-c", std::move(configPath)};
+  options.spawnLabel = programPath;
+  options.path = std::move(programPath);
+  options.socketType = SOCK_STREAM;
+  options.stableMs = stableMs;
+  return options;
+}
 
 void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
   static char buffer[16 * 1024];
@@ -26,79 +37,42 @@ void allocate(uv_handle_t*, size_t, uv_buf_t* buf) {
 HelperChannel::HelperChannel(uv_loop_t* loop, std::string name, std::string programPath, std::string configPath,
                              Listener* listener, uint64_t stableMs)
     : loop_(loop),
-      name_(std::move(name)),
-      programPath_(std::move(programPath)),
-      configPath_(std::move(configPath)),
+      name_(name),
       listener_(listener),
       reader_(kMaxReplyBytes),
-      backoff_(stableMs) {
-  uv_timer_init(loop_, &restartTimer_);
-  restartTimer_.data = this;
-}
+      child_(loop, childOptions(std::move(name), std::move(programPath), std::move(configPath), stableMs),
+             {[this](UniqueFd control, bool restarted) { onChildStarted(std::move(control), restarted); },
+              [this] { onChildExited(); }}) {}
 
 HelperChannel::~HelperChannel() = default;  // stop() and the loop's end closed everything
 
 bool HelperChannel::start(std::string* error) {
-  if (!spawn(error)) return false;
-  listener_->onChildReady(*this);
-  return true;
+  Result<> started = child_.start();
+  if (!started) *error = started.error();
+  return started.ok();
 }
 
-bool HelperChannel::spawn(std::string* error) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    *error = describeErrno("socketpair", "AF_UNIX, SOCK_STREAM", errno);
-    return false;
-  }
-  auto* process = new uv_process_t{};
-  process->data = this;
-  std::string program = programPath_.substr(programPath_.rfind('/') + 1);
-  int rc = spawnHelperChild(
-      loop_, process, programPath_, {program, "-c", configPath_, "--parent-pid=" + std::to_string(::getpid())}, pair[1],
-      [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onExit(status, signal); });
-  ::close(pair[1]);
-  if (rc != 0) {
-    ::close(pair[0]);
-    uv_close(reinterpret_cast<uv_handle_t*>(process), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
-    *error = std::string("uv_spawn(") + programPath_ + "): " + uv_strerror(rc);
-    return false;
-  }
-  process_ = process;
+void HelperChannel::onChildStarted(UniqueFd control, bool) {
   control_ = new uv_pipe_t{};
   uv_pipe_init(loop_, control_, 0);
-  uv_pipe_open(control_, pair[0]);
+  uv_pipe_open(control_, control.release());  // the pipe handle closes it
   control_->data = this;
   reader_ = ipc::FrameReader(kMaxReplyBytes);
   uv_read_start(reinterpret_cast<uv_stream_t*>(control_), allocate, [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
     HelperChannel* self = owner(s->data);
     if (n > 0) self->onBytes(b->base, static_cast<size_t>(n));
     if (n < 0) {
-      // Closed its end: it is exiting; onExit logs it and restarts it.
+      // Closed its end: it is exiting; its end is logged and it restarts.
       self->closeControl();
       self->listener_->onChildLost(*self);
     }
   });
-  backoff_.started(uv_now(loop_));
-  CHECKER_LOG_INFO("%s started (pid %d)", name_.c_str(), process_->pid);
-  return true;
+  listener_->onChildReady(*this);
 }
 
 bool HelperChannel::send(capnp::MessageBuilder& message) {
   if (!ready()) return false;
-  auto* bytes = new std::string(ipc::encode(message));
-  auto* request = new uv_write_t;
-  request->data = bytes;
-  uv_buf_t buf = uv_buf_init(bytes->data(), static_cast<unsigned>(bytes->size()));
-  int rc = uv_write(request, reinterpret_cast<uv_stream_t*>(control_), &buf, 1, [](uv_write_t* r, int) {
-    delete static_cast<std::string*>(r->data);
-    delete r;
-  });
-  if (rc != 0) {
-    delete bytes;
-    delete request;
-    return false;
-  }
-  return true;
+  return writeOwned(reinterpret_cast<uv_stream_t*>(control_), ipc::encode(message)) == 0;
 }
 
 void HelperChannel::onBytes(const char* data, size_t size) {
@@ -119,7 +93,7 @@ void HelperChannel::onBytes(const char* data, size_t size) {
     if (!reader_.error().empty()) {
       CHECKER_LOG_ERROR("%s: bad bytes: %s; restarting it", name_.c_str(), reader_.error().c_str());
     }
-    if (process_ != nullptr) uv_process_kill(process_, SIGKILL);
+    child_.kill(SIGKILL);
     closeControl();
     listener_->onChildLost(*this);
   }
@@ -131,59 +105,24 @@ void HelperChannel::closeControl() {
   control_ = nullptr;
 }
 
-void HelperChannel::onExit(int64_t status, int signal) {
-  int pid = process_->pid;
-  uv_close(reinterpret_cast<uv_handle_t*>(process_), [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
-  process_ = nullptr;
+void HelperChannel::onChildExited() {
   bool wasConnected = control_ != nullptr;
   closeControl();
   if (wasConnected) listener_->onChildLost(*this);
-  if (stopping_) return;
-  uint64_t lived = backoff_.livedMs(uv_now(loop_));
-  if (restartRequested_) {
-    restartRequested_ = false;
-    CHECKER_LOG_INFO("%s (pid %d) %s as asked; starting it again", name_.c_str(), pid,
-                     describeChildEnd(status, signal).c_str());
-    uv_timer_start(&restartTimer_, [](uv_timer_t* t) { owner(t->data)->restartNow(); }, 0, 0);
-    return;
-  }
-  backoff_.exited(uv_now(loop_));
-  CHECKER_LOG_ERROR("%s (pid %d) %s after %llu ms; restarting in %llu ms", name_.c_str(), pid,
-                    describeChildEnd(status, signal).c_str(),
-                    static_cast<unsigned long long>(lived), static_cast<unsigned long long>(backoff_.delayMs()));
-  scheduleRestart();
-}
-
-void HelperChannel::scheduleRestart() {
-  uv_timer_start(&restartTimer_, [](uv_timer_t* t) { owner(t->data)->restartNow(); }, backoff_.delayMs(), 0);
-}
-
-void HelperChannel::restartNow() {
-  if (stopping_) return;
-  ++restarts_;
-  std::string error;
-  if (!start(&error)) {
-    backoff_.failedStart();
-    CHECKER_LOG_ERROR("%s: %s; trying again in %llu ms", name_.c_str(), error.c_str(),
-                      static_cast<unsigned long long>(backoff_.delayMs()));
-    scheduleRestart();
-  }
 }
 
 void HelperChannel::restart() {
   // Not running (a restart is pending): it reads the config when it starts.
-  if (stopping_ || process_ == nullptr || control_ == nullptr) return;
-  restartRequested_ = true;
-  closeControl();  // it reads end-of-file and exits; onExit starts it again
+  if (child_.stopping() || !child_.running() || control_ == nullptr) return;
+  child_.restartSoon();
+  closeControl();  // it reads end-of-file and exits; it is started again at once
   listener_->onChildLost(*this);
 }
 
 void HelperChannel::stop() {
-  if (stopping_) return;
-  stopping_ = true;
-  uv_timer_stop(&restartTimer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&restartTimer_), nullptr);
-  closeControl();  // the child reads end-of-file and exits; onExit closes its handle
+  if (child_.stopping()) return;
+  child_.stop();
+  closeControl();  // the child reads end-of-file and exits; its end is still heard
 }
 
 }  // namespace checker

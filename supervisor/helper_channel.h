@@ -3,8 +3,8 @@
 // Proto over a stream socket pair (checker-mailer: ipc/mailer.capnp;
 // checker-peerd: ipc/peerd.capnp): spawns it with uv_spawn (`PROGRAM -c
 // CONFIG --parent-pid=PID`, control socket on fd 3), reads and writes its
-// messages on the loop, and restarts it with backoff when it dies, logging
-// why. What the child was doing when it died is the listener's to redo
+// messages on the loop; keeping it running (restarts with backoff, the log
+// of its end) is process/supervised_child.h's. What the child was doing when it died is the listener's to redo
 // (the outbox resends what was not acked).
 #include <capnp/message.h>
 #include <uv.h>
@@ -13,8 +13,8 @@
 #include <string>
 
 #include "ipc/framing.h"
-#include "process/helper_child.h"
 #include "process/restart_backoff.h"
+#include "process/supervised_child.h"
 
 namespace checker {
 
@@ -40,7 +40,7 @@ class HelperChannel {
   // Spawns the child and tells the listener it is ready (messages sent now
   // wait in the socket); false with *error when it cannot be spawned at all.
   bool start(std::string* error);
-  bool ready() const { return control_ != nullptr && !stopping_; }
+  bool ready() const { return control_ != nullptr && !child_.stopping(); }
   // Sends one message; false when there is no child to take it now.
   bool send(capnp::MessageBuilder& message);
   // Ends the child (it exits when its socket closes); handles close.
@@ -49,30 +49,23 @@ class HelperChannel {
   // the config. What it was doing is lost to the listener (onChildLost).
   void restart();
 
-  int pid() const { return process_ != nullptr ? process_->pid : 0; }
-  uint64_t restarts() const { return restarts_; }
+  int pid() const { return child_.pid(); }
+  uint64_t restarts() const { return child_.restarts(); }
   // The delay before the last restart after a death (0 before any).
-  uint64_t restartDelayMs() const { return backoff_.delayMs(); }
+  uint64_t restartDelayMs() const { return child_.restartDelayMs(); }
 
  private:
-  bool spawn(std::string* error);
-  void onExit(int64_t status, int signal);
+  void onChildStarted(UniqueFd control, bool restarted);
+  void onChildExited();
   void onBytes(const char* data, size_t size);
   void closeControl();
-  void scheduleRestart();
-  void restartNow();
 
   uv_loop_t* loop_;
-  std::string name_, programPath_, configPath_;
+  std::string name_;
   Listener* listener_;
-  uv_process_t* process_ = nullptr;  // one per spawn: a closing handle is never reused
   uv_pipe_t* control_ = nullptr;
   ipc::FrameReader reader_;
-  uv_timer_t restartTimer_{};
-  RestartBackoff backoff_;
-  uint64_t restarts_ = 0;
-  bool stopping_ = false;
-  bool restartRequested_ = false;  // restart(): the exit is expected
+  SupervisedChild child_;
 };
 
 }  // namespace checker

@@ -15,11 +15,14 @@
 #include "worker_runs/plugin_describe.h"
 #include "worker_runs/run_once.h"
 #include "supervisor/supervisor.h"
+#include "process/exit_codes.h"
 
 namespace {
 
-constexpr int kExitUsage = 2;       // bad usage or config: do not restart in a loop
-constexpr int kExitTemporary = 111;  // e.g. the state cannot be opened now
+// Bad usage or config: the unit does not restart it in a loop. Temporary:
+// e.g. the state cannot be opened now (process/exit_codes.h).
+using checker::kExitTemporary;
+using checker::kExitUsage;
 
 struct Options {
   std::string configPath = "/etc/checker/settings.cfg";
@@ -126,9 +129,10 @@ int main(int argc, char** argv) {
   // The raw job sections are planned into jobs now; only the jobs are kept.
   loaded.config.jobs.clear();
   loaded.config.jobs.shrink_to_fit();
-  std::string logError;
-  if (!loaded.config.general.logFile.empty() && !checker::log::setLogFile(loaded.config.general.logFile, &logError)) {
-    CHECKER_LOG_ERROR("logfile: %s; logging to stderr", logError.c_str());
+  if (!loaded.config.general.logFile.empty()) {
+    if (checker::Result<> logFile = checker::log::setLogFile(loaded.config.general.logFile); !logFile) {
+      CHECKER_LOG_ERROR("logfile: %s; logging to stderr", logFile.error().c_str());
+    }
   }
   try {
     checker::StateStore store = checker::StateStore::openForWriting(loaded.config.general.stateDir);

@@ -1,4 +1,5 @@
 #include "supervisor/systemd_notify.h"
+#include "process/unique_fd.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -55,13 +56,13 @@ bool SystemdNotifier::send(const std::string& message) {
   std::memcpy(address.sun_path, socket_.data(), socket_.size());
   if (socket_[0] == '@') address.sun_path[0] = '\0';  // the abstract namespace
   socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_.size());
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  ssize_t sent = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
-                          length);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  ssize_t sent = ::sendto(fd.get(), message.data(), message.size(), MSG_NOSIGNAL,
+                          reinterpret_cast<sockaddr*>(&address), length);
   int saved = errno;
-  ::close(fd);
-  errno = saved;
+  fd.reset();
+  errno = saved;  // for the caller's log line
   return sent == static_cast<ssize_t>(message.size());
 }
 

@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,6 +21,8 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "process/death_signal.h"
+#include "process/unique_fd.h"
 #include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"
@@ -43,7 +44,7 @@ static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descri
 
 class Launcher {
  public:
-  Launcher(int control, int childSignals) : control_(control), childSignals_(childSignals) {}
+  Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {}
 
   // Returns the exit code once the socket has ended.
   int serve() {
@@ -51,10 +52,10 @@ class Launcher {
     std::vector<pollfd> fds;
     std::vector<pid_t> inits;  // whose status channel each fds[2 + i] is
     for (;;) {
-      fds.assign({{control_, POLLIN, 0}, {childSignals_, POLLIN, 0}});
+      fds.assign({{control_.get(), POLLIN, 0}, {childSignals_.get(), POLLIN, 0}});
       inits.clear();
       for (const auto& [pid, channel] : statusChannels_) {
-        fds.push_back({channel, POLLIN, 0});
+        fds.push_back({channel.get(), POLLIN, 0});
         inits.push_back(pid);
       }
       if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -74,21 +75,18 @@ class Launcher {
   // One datagram from the supervisor; false when the socket has ended.
   bool receive() {
     char data[kMaxControlBytes];
-    std::vector<int> fds;
+    std::vector<int> received;
     bool truncated = false;
-    ssize_t got = ipc::receiveWithFds(control_, data, sizeof data, &fds, &truncated);
+    ssize_t got = ipc::receiveWithFds(control_.get(), data, sizeof data, &received, &truncated);
+    std::vector<UniqueFd> fds = adopt(received);  // closed on every way out but a start
     if (got < 0) {
       if (errno == EINTR || errno == EAGAIN) return true;
       CHECKER_LOG_ERROR("launcher: %s", describeErrno("recvmsg", "control socket", errno).c_str());
       return false;
     }
-    if (got == 0) {
-      closeAll(fds);
-      return false;
-    }
+    if (got == 0) return false;
     if (truncated) {
       CHECKER_LOG_ERROR("launcher: a control message was cut short (%zd bytes); ignored", got);
-      closeAll(fds);
       return true;
     }
     try {
@@ -97,19 +95,16 @@ class Launcher {
       if (request.isStart()) {
         start(request.getStart(), fds);
       } else {
-        closeAll(fds);
         kill(request.getKill());
       }
     } catch (const std::exception& e) {
       CHECKER_LOG_ERROR("launcher: bad control message: %s", e.what());
-      closeAll(fds);
     }
     return true;
   }
 
-  void start(uint64_t runId, std::vector<int>& fds) {
+  void start(uint64_t runId, std::vector<UniqueFd>& fds) {
     if (fds.size() != kRunFds) {
-      closeAll(fds);
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
     pid_t pid = handToSpare(fds);
@@ -117,7 +112,7 @@ class Launcher {
       makeSpare();
       pid = handToSpare(fds);
     }
-    closeAll(fds);
+    fds.clear();  // the worker has its own copies
     if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
     pids_[runId] = pid;
@@ -132,11 +127,11 @@ class Launcher {
   // The run's descriptors become stdin, stdout and stderr; then the request
   // is answered. All received descriptors are above 3 (0-3 are open in the
   // launcher), so none is overwritten before it is moved into place.
-  [[noreturn]] static void runWith(const std::vector<int>& fds, const std::string& sessionError) {
+  [[noreturn]] static void runWith(std::vector<UniqueFd> fds, const std::string& sessionError) {
     for (int target = 0; target < static_cast<int>(kRunFds); ++target) {
-      if (::dup2(fds[target], target) < 0) ::_exit(kExitBadRequest);
+      if (::dup2(fds[static_cast<size_t>(target)].get(), target) < 0) ::_exit(kExitBadRequest);
     }
-    for (int fd : fds) ::close(fd);
+    fds.clear();  // moved into place
     int code = answerOneRequest(sessionError);
     // _exit: the launcher's exit handlers are not this run's to run; only
     // what the job left in stdio is flushed.
@@ -162,6 +157,7 @@ class Launcher {
       spareError_ = describeErrno("socketpair", "spare", errno);
       return false;
     }
+    UniqueFd ours(pair[0]), theirs(pair[1]);
     pid_t launcher = ::getpid();
     bool init = namespaces_;
     pid_t pid = init ? cloneIntoNamespaces() : ::fork();
@@ -174,77 +170,81 @@ class Launcher {
       pid = ::fork();
     }
     if (pid == 0) {
-      ::close(pair[0]);
-      for (const Spare& other : spares_) ::close(other.channel);  // theirs to end, not ours to hold
-      if (init) becomeSpareInit(pair[1]);
-      becomeSpare(pair[1], launcher);
+      ours.reset();
+      for (Spare& other : spares_) other.channel.reset();  // theirs to end, not ours to hold
+      if (init) becomeSpareInit(std::move(theirs));
+      becomeSpare(std::move(theirs), launcher);
     }
     int err = errno;
-    ::close(pair[1]);
+    theirs.reset();
     if (pid < 0) {
       spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
-      ::close(pair[0]);
       return false;
     }
-    spares_.push_back({pid, pair[0], init});
+    spares_.push_back({pid, std::move(ours), init});
     return true;
   }
 
-  [[noreturn]] void becomeSpare(int channel, pid_t launcher) {
-    ::close(control_);
-    ::close(childSignals_);
+  [[noreturn]] void becomeSpare(UniqueFd channel, pid_t launcher) {
+    control_.reset();
+    childSignals_.reset();
     std::string sessionError = prepareWorkerProcess(launcher);
-    std::vector<int> fds = receiveFds(channel);
-    ::close(channel);
+    std::vector<UniqueFd> fds = receiveFds(channel.get());
+    channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);  // the launcher is gone or never sent
-    runWith(fds, sessionError);
+    runWith(std::move(fds), sessionError);
   }
 
   // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
   // group are the run's: killing the group, or init alone, ends the run.
   // Its parent check is the channel: if the launcher died before the death
   // signal was armed, the worker reads end-of-file and both exit.
-  [[noreturn]] void becomeSpareInit(int channel) {
-    ::close(control_);
-    ::close(childSignals_);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  [[noreturn]] void becomeSpareInit(UniqueFd channel) {
+    control_.reset();
+    childSignals_.reset();
+    armDeathSignal();
     std::string sessionError;
     ensureOwnSession(&sessionError);
     std::string mountError = mountScaffolding();
     pid_t worker = ::fork();
     if (worker < 0) ::_exit(kExitParentGone);
-    if (worker > 0) serveAsInit(worker, channel);
+    if (worker > 0) serveAsInit(worker, channel.get());
     isolation() = {true, mountError};
     watchParent(1);
     resetInheritedSignals();
-    std::vector<int> fds = receiveFds(channel);
-    ::close(channel);
+    std::vector<UniqueFd> fds = receiveFds(channel.get());
+    channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
-    runWith(fds, sessionError);
+    runWith(std::move(fds), sessionError);
   }
 
-  static std::vector<int> receiveFds(int channel) {
+  static std::vector<UniqueFd> receiveFds(int channel) {
     char byte;
     std::vector<int> fds;
     bool truncated = false;
     while (ipc::receiveWithFds(channel, &byte, 1, &fds, &truncated) < 0 && errno == EINTR) {
     }
-    return fds;
+    return adopt(fds);
+  }
+
+  static std::vector<UniqueFd> adopt(const std::vector<int>& fds) {
+    std::vector<UniqueFd> owned;
+    for (int fd : fds) owned.emplace_back(fd);
+    return owned;
   }
 
   // Passes the run's descriptors to the spare; its pid, or 0 when there is
   // no spare that took them (the caller forks then).
-  pid_t handToSpare(const std::vector<int>& fds) {
+  pid_t handToSpare(const std::vector<UniqueFd>& fds) {
     if (spares_.empty()) return 0;
     char byte = 'r';
-    Spare spare = spares_.front();
+    Spare spare = std::move(spares_.front());
     spares_.pop_front();
-    bool sent = ipc::sendWithFds(spare.channel, &byte, 1, fds.data(), kRunFds, MSG_NOSIGNAL) == 1;
+    int raw[kRunFds] = {fds[0].get(), fds[1].get(), fds[2].get()};
+    bool sent = ipc::sendWithFds(spare.channel.get(), &byte, 1, raw, kRunFds, MSG_NOSIGNAL) == 1;
     if (sent && spare.init) {
-      statusChannels_[spare.pid] = spare.channel;  // init reports the worker's end on it
-    } else {
-      ::close(spare.channel);
-    }
+      statusChannels_[spare.pid] = std::move(spare.channel);  // init reports the worker's end on it
+    }  // otherwise its channel closes here
     if (sent) return spare.pid;
     ::kill(spare.pid, SIGKILL);  // a spare that cannot take a run is of no use; reaped as any child
     return 0;
@@ -263,7 +263,7 @@ class Launcher {
 
   void reapExited() {
     signalfd_siginfo info;
-    while (::read(childSignals_, &info, sizeof info) > 0) {
+    while (::read(childSignals_.get(), &info, sizeof info) > 0) {
     }
     for (;;) {
       siginfo_t exited{};
@@ -278,7 +278,6 @@ class Launcher {
       reportedStatus(pid, &status);
       auto spare = std::find_if(spares_.begin(), spares_.end(), [pid](const Spare& s) { return s.pid == pid; });
       if (spare != spares_.end()) {  // died before it was used: the next run forks one
-        ::close(spare->channel);
         spares_.erase(spare);
         continue;
       }
@@ -310,9 +309,8 @@ class Launcher {
     auto found = statusChannels_.find(init);
     if (found == statusChannels_.end()) return;
     int status = 0;
-    ssize_t got = ::recv(found->second, &status, sizeof status, MSG_DONTWAIT);
+    ssize_t got = ::recv(found->second.get(), &status, sizeof status, MSG_DONTWAIT);
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    ::close(found->second);
     statusChannels_.erase(found);
     if (got != static_cast<ssize_t>(sizeof status)) return;  // init died first: reaped as any child
     ::kill(-init, SIGKILL);
@@ -325,10 +323,9 @@ class Launcher {
     auto found = statusChannels_.find(pid);
     if (found == statusChannels_.end()) return;
     int reported = 0;
-    if (::recv(found->second, &reported, sizeof reported, MSG_DONTWAIT) == static_cast<ssize_t>(sizeof reported)) {
+    if (::recv(found->second.get(), &reported, sizeof reported, MSG_DONTWAIT) == static_cast<ssize_t>(sizeof reported)) {
       *status = reported;
     }
-    ::close(found->second);
     statusChannels_.erase(found);
   }
 
@@ -345,7 +342,7 @@ class Launcher {
   // only ever means a short wait.
   void send(capnp::MessageBuilder& builder) {
     std::string bytes = ipc::encode(builder);
-    while (::send(control_, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
+    while (::send(control_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
       if (errno == EINTR) continue;
       // The supervisor is gone (EPIPE) or the socket broke: the runs go too.
       CHECKER_LOG_ERROR("launcher: %s", describeErrno("send", "control socket", errno).c_str());
@@ -355,13 +352,9 @@ class Launcher {
 
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
-    for (const Spare& spare : spares_) {
-      ::close(spare.channel);  // the spare reads end-of-file and exits
-      runs_[spare.pid] = 0;     // and is waited for with the runs
-    }
-    spares_.clear();
+    for (const Spare& spare : spares_) runs_[spare.pid] = 0;  // waited for with the runs
+    spares_.clear();  // each spare reads end-of-file on its channel and exits
     for (const auto& [pid, runId] : runs_) killRun(pid);
-    for (const auto& [pid, channel] : statusChannels_) ::close(channel);
     statusChannels_.clear();
     while (!runs_.empty()) {
       int status = 0;
@@ -373,23 +366,18 @@ class Launcher {
     return code;
   }
 
-  static void closeAll(std::vector<int>& fds) {
-    for (int fd : fds) ::close(fd);
-    fds.clear();
-  }
-
   struct Spare {
     pid_t pid = 0;
-    int channel = -1;   // where the run's descriptors are sent
+    UniqueFd channel;   // where the run's descriptors are sent
     bool init = false;  // the init of the run's namespaces, not the worker itself
   };
 
-  int control_;
-  int childSignals_;
+  UniqueFd control_;
+  UniqueFd childSignals_;
   std::deque<Spare> spares_;  // forked ahead, oldest first
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
-  std::unordered_map<pid_t, int> statusChannels_;  // init pid -> its status channel
+  std::unordered_map<pid_t, UniqueFd> statusChannels_;  // init pid -> its status channel
   bool namespaces_ = ::geteuid() == 0;  // runs in namespaces of their own (needs root)
   std::string spareError_;               // why the last spare could not be forked
 };
@@ -448,16 +436,14 @@ int runLauncher(int controlFd, pid_t parent) {
   sigemptyset(&childSignal);
   sigaddset(&childSignal, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &childSignal, nullptr);
-  int childSignals = ::signalfd(-1, &childSignal, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (childSignals < 0) {
+  UniqueFd childSignals(::signalfd(-1, &childSignal, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!childSignals.valid()) {
     CHECKER_LOG_ERROR("launcher: %s", describeErrno("signalfd", "SIGCHLD", errno).c_str());
     return kExitParentGone;
   }
   CHECKER_LOG_INFO("launcher ready (pid %d)", static_cast<int>(::getpid()));
-  Launcher launcher(controlFd, childSignals);
-  int code = launcher.serve();
-  ::close(childSignals);
-  return code;
+  Launcher launcher(controlFd, std::move(childSignals));
+  return launcher.serve();
 }
 
 }  // namespace checker::worker

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   using namespace checker::worker;
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::puts("checker-worker " CHECKER_VERSION);
-    return kExitOk;
+    return checker::kExitOk;
   }
   checker::log::setProgram("checker-worker");
   bool launcher = argc == 3 && std::strcmp(argv[1], "--launcher") == 0;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   long parent = pidArgument ? parseParentPid(pidArgument) : ::getppid();
   if ((!launcher && argc > 2) || parent < 0) {
     CHECKER_LOG_ERROR("usage: checker-worker [--parent-pid=PID] | --launcher --parent-pid=PID");
-    return kExitBadUsage;
+    return checker::kExitBadInvocation;
   }
   if (launcher) return runLauncher(kLauncherControlFd, static_cast<pid_t>(parent));
   return serveOneRequest(static_cast<pid_t>(parent));

@@ -1,6 +1,5 @@
 #include "worker/process_setup.h"
 
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "process/death_signal.h"
 
 namespace checker::worker {
 namespace {
@@ -15,18 +15,17 @@ namespace {
 pid_t g_expectedParent = 0;
 
 void armDeathSignalOrExit() {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
-    // Cannot happen with these arguments; without it nothing would stop us
-    // outliving the supervisor, so do not run at all.
-    CHECKER_LOG_ERROR("%s", describeErrno("prctl", "PR_SET_PDEATHSIG", errno).c_str());
-    ::_exit(kExitParentGone);
-  }
+  if (armDeathSignal(g_expectedParent)) return;
   pid_t parent = ::getppid();
-  if (parent != g_expectedParent) {
+  if (parent == g_expectedParent) {
+    // prctl failed (cannot happen with these arguments); without it nothing
+    // would stop us outliving the supervisor, so do not run at all.
+    CHECKER_LOG_ERROR("%s", describeErrno("prctl", "PR_SET_PDEATHSIG", errno).c_str());
+  } else {
     CHECKER_LOG_ERROR("supervisor %d is gone (parent is now %d): exiting", static_cast<int>(g_expectedParent),
                       static_cast<int>(parent));
-    ::_exit(kExitParentGone);
   }
+  ::_exit(kExitParentGone);
 }
 
 }  // namespace

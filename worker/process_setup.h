@@ -3,22 +3,18 @@
 // its own session, the signal state it starts the job with, and what its
 // exit codes mean.
 //
-// Exit codes (a supervisor that sees one of these knows what happened even
-// without a reply):
-//   0    a reply was written
-//   100  bad usage (unknown command-line argument)
-//   101  bad request: nothing or garbage on stdin; one line on stderr, no reply
-//   111  the supervisor is gone, or the reply could not be written
+// Its exit codes (process/exit_codes.h; a supervisor that sees one knows
+// what happened even without a reply): kExitOk a reply was written,
+// kExitBadInvocation (100) an unknown command-line argument,
+// kExitBadRequest (101) nothing or garbage on stdin, kExitParentGone (111)
+// the supervisor is gone, or the reply could not be written.
 #include <sys/types.h>
 
 #include <string>
 
-namespace checker::worker {
+#include "process/exit_codes.h"
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitBadUsage = 100;
-inline constexpr int kExitBadRequest = 101;
-inline constexpr int kExitParentGone = 111;
+namespace checker::worker {
 
 // PR_SET_PDEATHSIG = SIGKILL, then re-checks that the parent is still
 // EXPECTED (the supervisor may have died before the death signal was

@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +16,8 @@
 #include <string>
 
 #include "common/sys_error.h"
+#include "process/death_signal.h"
+#include "process/unique_fd.h"
 #include "worker/process_setup.h"
 
 namespace checker::worker {
@@ -30,12 +31,10 @@ std::string attachScratchDir(int root, const char* sub, const char* target) {
   if (::mkdirat(root, sub, 0700) != 0 || ::fchmodat(root, sub, 01777, 0) != 0) {
     return failed("mkdirat", std::string("scratch/") + sub);
   }
-  int tree = ::open_tree(root, sub, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (tree < 0) return failed("open_tree", std::string("scratch/") + sub);
-  std::string error;
-  if (::move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) error = failed("move_mount", target);
-  ::close(tree);
-  return error;
+  UniqueFd tree(::open_tree(root, sub, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!tree.valid()) return failed("open_tree", std::string("scratch/") + sub);
+  if (::move_mount(tree.get(), "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", target);
+  return "";
 }
 
 // /tmp is an overlay: the machine's /tmp below, read as it is, and every
@@ -50,25 +49,21 @@ std::string attachTmpOverlay(int root) {
       ::mkdirat(root, "tmp-work", 0700) != 0) {
     return failed("mkdirat", "scratch/tmp-upper");
   }
-  int fs = ::fsopen("overlay", FSOPEN_CLOEXEC);
-  if (fs < 0) return failed("fsopen", "overlay");
+  UniqueFd fs(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fs.valid()) return failed("fsopen", "overlay");
   std::string through = "/proc/self/fd/" + std::to_string(root);
   std::string upper = through + "/tmp-upper", work = through + "/tmp-work";
-  std::string error;
-  if (::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", "/tmp", 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
-    error = failed("fsconfig", "overlay on /tmp");
-    ::close(fs);
-    return error;
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir", "/tmp", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    return failed("fsconfig", "overlay on /tmp");
   }
-  int overlay = ::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-  ::close(fs);
-  if (overlay < 0) return failed("fsmount", "overlay on /tmp");
-  if (::move_mount(overlay, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) != 0) error = failed("move_mount", "/tmp");
-  ::close(overlay);
-  return error;
+  UniqueFd overlay(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (!overlay.valid()) return failed("fsmount", "overlay on /tmp");
+  fs.reset();
+  if (::move_mount(overlay.get(), "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", "/tmp");
+  return "";
 }
 
 bool machineTmpIsEmpty() {
@@ -89,28 +84,25 @@ bool machineTmpIsEmpty() {
 // and /dev/shm are two of its directories, and /tmp's overlay keeps its
 // writes in a third, so the cap is for all three at once.
 std::string mountScratch() {
-  int fs = ::fsopen("tmpfs", FSOPEN_CLOEXEC);
-  if (fs < 0) return failed("fsopen", "tmpfs");
+  UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!fs.valid()) return failed("fsopen", "tmpfs");
   std::string size = std::to_string(kDefaultScratchBytes);
-  std::string error;
-  if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "16384", 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
-    error = failed("fsconfig", "tmpfs size=" + size);
-    ::close(fs);
-    return error;
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "nr_inodes", "16384", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    return failed("fsconfig", "tmpfs size=" + size);
   }
-  int root = ::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-  ::close(fs);
-  if (root < 0) return failed("fsmount", "tmpfs");
-  error = attachScratchDir(root, "var-tmp", "/var/tmp");
+  UniqueFd rootFd(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (!rootFd.valid()) return failed("fsmount", "tmpfs");
+  fs.reset();
+  int root = rootFd.get();
+  std::string error = attachScratchDir(root, "var-tmp", "/var/tmp");
   if (error.empty()) error = attachScratchDir(root, "shm", "/dev/shm");
   // An empty machine /tmp (the unit's PrivateTmp=yes) has nothing to show
   // through: a plain directory of the scratch is the same view, without the
   // overlay's cost (~150 us a run).
   if (error.empty()) error = machineTmpIsEmpty() ? attachScratchDir(root, "tmp", "/tmp") : attachTmpOverlay(root);
-  ::close(root);
   return error;
 }
 
@@ -154,8 +146,10 @@ namespace {
 
 // The process outside: ends as the worker ended.
 [[noreturn]] void relayEnd(pid_t init, int statusFd) {
+  // Not ours to hold (standard streams, not owned fds): the reply's reader
+  // sees its end when the worker's.
   ::close(STDIN_FILENO);
-  ::close(STDOUT_FILENO);  // the reply's reader sees its end when the worker's
+  ::close(STDOUT_FILENO);
   int status = 0;
   bool reported = false;
   for (;;) {
@@ -187,10 +181,9 @@ bool isolateThisProcess(std::string* error) {
     *error = failed("socketpair", "");
     return false;
   }
+  UniqueFd outside(pair[0]), inside(pair[1]);  // the relay's end, init's end
   if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
     *error = failed("unshare", "CLONE_NEWPID|CLONE_NEWNS");
-    ::close(pair[0]);
-    ::close(pair[1]);
     return false;
   }
   pid_t init = ::fork();
@@ -199,16 +192,16 @@ bool isolateThisProcess(std::string* error) {
     return false;
   }
   if (init > 0) {
-    ::close(pair[1]);
-    relayEnd(init, pair[0]);
+    inside.reset();
+    relayEnd(init, outside.get());
   }
-  ::close(pair[0]);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // the relay is gone: so is the run
+  outside.reset();
+  armDeathSignal();  // the relay is gone: so is the run
   isolation().error = mountScaffolding();
   pid_t worker = ::fork();
   if (worker < 0) ::_exit(kExitParentGone);
-  if (worker > 0) serveAsInit(worker, pair[1]);
-  ::close(pair[1]);
+  if (worker > 0) serveAsInit(worker, inside.get());
+  inside.reset();
   isolation().inside = true;
   watchParent(1);
   return true;

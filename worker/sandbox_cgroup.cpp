@@ -11,24 +11,25 @@
 
 #include "common/sys_error.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
 
 Result<> joinCgroup(const std::string& dir) {
   std::string path = dir + "/cgroup.procs";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     int err = errno;
     return Error{describeErrno("open", path, err)};
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   ssize_t written;
   do {
-    written = ::write(fd, pid.data(), pid.size());
+    written = ::write(fd.get(), pid.data(), pid.size());
   } while (written < 0 && errno == EINTR);
   int err = written < 0 ? errno : 0;
-  ::close(fd);
+  fd.reset();
   if (written != static_cast<ssize_t>(pid.size())) {
     if (err == 0) err = EIO;
     return Error{describeErrno("write", path, err)};

@@ -22,6 +22,7 @@
 
 #include "common/sys_error.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
@@ -30,11 +31,11 @@ namespace {
 // Read and split by hand: iostreams would fault in a good part of
 // libstdc++ in every run for one line of text.
 bool environmentBlock(unsigned long* start, unsigned long* end) {
-  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  UniqueFd fd(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
   char stat[2048];
-  ssize_t got = ::read(fd, stat, sizeof stat - 1);
-  ::close(fd);
+  ssize_t got = ::read(fd.get(), stat, sizeof stat - 1);
+  fd.reset();
   if (got <= 0) return false;
   stat[got] = '\0';
   char* close = std::strrchr(stat, ')');  // the command name may hold anything but this

@@ -13,6 +13,7 @@
 
 #include "common/sys_error.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
@@ -38,24 +39,24 @@ Result<> closeFromThreeSlowly() {
     rlim_t last = limit.rlim_cur == RLIM_INFINITY ? 1 << 20 : limit.rlim_cur;
     for (rlim_t fd = 3; fd < last; ++fd) open.push_back(static_cast<int>(fd));
   }
-  for (int fd : open) ::close(fd);  // EBADF for numbers never open: fine
+  // Inherited numbers, not fds we own: EBADF for numbers never open is fine.
+  for (int fd : open) ::close(fd);
   return {};
 }
 
 }  // namespace
 
 Result<> applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
-  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null < 0) {
+  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null.valid()) {
     int err = errno;
     return Error{describeErrno("open", "/dev/null", err)};
   }
-  if (::dup2(null, STDIN_FILENO) < 0) {
+  if (::dup2(null.get(), STDIN_FILENO) < 0) {
     int err = errno;
-    ::close(null);
     return Error{describeErrno("dup2", "/dev/null, 0", err)};
   }
-  ::close(null);
+  null.reset();
   if (::close_range(3, ~0U, 0) == 0) return {};
   int err = errno;
   // ENOSYS: a kernel before 5.9; EPERM: a seccomp filter that does not know

@@ -20,6 +20,7 @@
 #include "common/sys_error.h"
 #include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
+#include "process/unique_fd.h"
 
 namespace checker::worker {
 namespace {
@@ -31,16 +32,14 @@ Error failWith(const char* call, const std::string& argument, int err) {
 Result<> resizeScratch(uint64_t bytes) {
   if (bytes == 0 || bytes == kDefaultScratchBytes) return {};
   // The scratch tmpfs itself (/tmp is an overlay whose writes it holds).
-  int fs = ::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC);
-  if (fs < 0) return failWith("fspick", "/dev/shm", errno);
+  UniqueFd fs(::fspick(AT_FDCWD, "/dev/shm", FSPICK_CLOEXEC));
+  if (!fs.valid()) return failWith("fspick", "/dev/shm", errno);
   std::string size = std::to_string(bytes);
-  Result<> resized;
-  if (::fsconfig(fs, FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
-      ::fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) != 0) {
-    resized = failWith("fsconfig", "scratch size=" + size, errno);
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", size.c_str(), 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_RECONFIGURE, nullptr, nullptr, 0) != 0) {
+    return failWith("fsconfig", "scratch size=" + size, errno);
   }
-  ::close(fs);
-  return resized;
+  return {};
 }
 
 // Copies of the granted paths' mounts, taken before everything turns
@@ -108,6 +107,7 @@ Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits:
   Result<> done = cloneGrants(sandbox.getWritablePaths(), &trees);
   if (done) done = makeReadOnly();
   if (done) done = attachGrants(sandbox.getWritablePaths(), trees);
+  // Closed on every way out (none returns between).
   for (int tree : trees) ::close(tree);
   return done;
 }

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "process/unique_fd.h"
 
 namespace checker {
 namespace {
@@ -48,17 +49,17 @@ std::string parentOf(const std::string& path) {
 std::string baseName(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
 Result<> writeFile(const std::string& path, const std::string& data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Error{describeErrno("open", path, errno)};
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error{describeErrno("open", path, errno)};
   // Writing a v1 memory limit fails with EINTR whenever a signal is pending
   // (SIGCHLD from a finished worker, all the time under load): retry.
   ssize_t written;
   int attempts = 0;
   do {
-    written = ::write(fd, data.data(), data.size());
+    written = ::write(fd.get(), data.data(), data.size());
   } while (written < 0 && errno == EINTR && ++attempts < 1000);
   int err = written < 0 ? errno : EIO;
-  ::close(fd);
+  fd.reset();
   if (written == static_cast<ssize_t>(data.size())) return {};
   Error failed{describeErrno("write", path, err)};
   errno = err;  // for callers that explain particular errors
@@ -67,25 +68,23 @@ Result<> writeFile(const std::string& path, const std::string& data) {
 
 // Whole small file; false with *error (when given) on failure.
 bool readFile(const std::string& path, std::string* out, std::string* error = nullptr) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     if (error) *error = describeErrno("open", path, errno);
     return false;
   }
   out->clear();
   char buffer[4096];
   for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       if (error) *error = describeErrno("read", path, errno);
-      ::close(fd);
       return false;
     }
     if (got == 0) break;
     out->append(buffer, static_cast<size_t>(got));
   }
-  ::close(fd);
   return true;
 }
 
@@ -156,11 +155,11 @@ int pidfdSignal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidf
 // given, the pidfds of the killed processes are handed over (to wait for
 // their exit); otherwise they are closed. Without pidfds (kernel < 5.3) a
 // plain kill() is used.
-void killListed(const std::string& dir, std::set<pid_t>* seen, std::vector<int>* pidfds) {
+void killListed(const std::string& dir, std::set<pid_t>* seen, std::vector<UniqueFd>* pidfds) {
   for (int pass = 0; pass < 3; ++pass) {
     std::vector<pid_t> listed = readPids(dir);
     if (listed.empty()) return;
-    std::vector<std::pair<pid_t, int>> opened;
+    std::vector<std::pair<pid_t, UniqueFd>> opened;
     for (pid_t pid : listed) {
       int fd = pidfdOpen(pid);
       if (fd < 0 && errno == ENOSYS) {
@@ -168,27 +167,23 @@ void killListed(const std::string& dir, std::set<pid_t>* seen, std::vector<int>*
         seen->insert(pid);
         continue;
       }
-      if (fd >= 0) opened.emplace_back(pid, fd);
+      if (fd >= 0) opened.emplace_back(pid, UniqueFd(fd));
     }
     std::vector<pid_t> still = readPids(dir);
-    for (auto [pid, fd] : opened) {
+    for (auto& [pid, fd] : opened) {
       bool listedAgain = std::find(still.begin(), still.end(), pid) != still.end();
-      if (listedAgain && pidfdSignal(fd, SIGKILL) == 0) {
+      if (listedAgain && pidfdSignal(fd.get(), SIGKILL) == 0) {
         seen->insert(pid);
-        if (pidfds) {
-          pidfds->push_back(fd);
-          continue;
-        }
+        if (pidfds) pidfds->push_back(std::move(fd));
       }
-      ::close(fd);
-    }
+    }  // the pidfds not handed over close here
   }
 }
 
 // Waits (bounded) until every pidfd reports its process gone, then closes them.
-void waitForExits(std::vector<int>& pidfds, std::chrono::steady_clock::time_point until) {
+void waitForExits(std::vector<UniqueFd>& pidfds, std::chrono::steady_clock::time_point until) {
   std::vector<pollfd> pending;
-  for (int fd : pidfds) pending.push_back({fd, POLLIN, 0});
+  for (const UniqueFd& fd : pidfds) pending.push_back({fd.get(), POLLIN, 0});
   while (!pending.empty()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
@@ -197,7 +192,6 @@ void waitForExits(std::vector<int>& pidfds, std::chrono::steady_clock::time_poin
     if (ready <= 0) break;
     std::erase_if(pending, [](const pollfd& p) { return p.revents != 0; });
   }
-  for (int fd : pidfds) ::close(fd);
   pidfds.clear();
 }
 
@@ -323,7 +317,7 @@ int removeTree(const std::string& dir, std::chrono::steady_clock::time_point unt
   int removed = 0;
   for (const std::string& child : subdirectories(dir)) removed += removeTree(joinPath(dir, child), until);
   std::set<pid_t> seen;
-  std::vector<int> pidfds;
+  std::vector<UniqueFd> pidfds;
   killListed(dir, &seen, &pidfds);
   waitForExits(pidfds, until);
   if (removeDir(dir)) {

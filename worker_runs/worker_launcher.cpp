@@ -24,57 +24,49 @@ constexpr size_t kMaxControlBytes = 512;
 
 WorkerLauncher* owner(void* data) { return static_cast<WorkerLauncher*>(data); }
 
+// `checker-worker --launcher --parent-pid=PID`, control socket on fd 3.
+SupervisedChild::Options launcherOptions(std::string workerPath, uint64_t stableMs) {
+  SupervisedChild::Options options;
+  options.name = "worker launcher";
+  options.args = {"checker-worker", "--launcher"};
+  options.spawnLabel = workerPath + " --launcher";
+  options.path = std::move(workerPath);
+  options.socketType = SOCK_SEQPACKET;
+  options.stableMs = stableMs;
+  return options;
+}
+
 }  // namespace
 
 WorkerLauncher::WorkerLauncher(uv_loop_t* loop, std::string workerPath, uint64_t stableMs)
-    : loop_(loop), workerPath_(std::move(workerPath)), backoff_(stableMs) {
-  uv_timer_init(loop_, &restartTimer_);
-  restartTimer_.data = this;
-}
+    : loop_(loop),
+      child_(loop, launcherOptions(std::move(workerPath), stableMs),
+             {[this](UniqueFd control, bool restarted) { onChildStarted(std::move(control), restarted); },
+              [this] { onChildExited(); }}) {}
 
-WorkerLauncher::~WorkerLauncher() {
-  // stop() and a loop run to the end close every handle before this; the
-  // fds are ours to close in any case.
-  for (Outgoing& out : outgoing_) {
-    for (int i = 0; i < out.fdCount; ++i) ::close(out.fds[i]);
-  }
-  if (control_ >= 0) ::close(control_);
-}
+// stop() and a loop run to the end close every handle before this; the fds
+// (control_, those still queued) close with their holders.
+WorkerLauncher::~WorkerLauncher() = default;
 
 bool WorkerLauncher::start(std::string* error) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    *error = describeErrno("socketpair", "AF_UNIX, SOCK_SEQPACKET", errno);
-    return false;
-  }
-  ::fcntl(pair[0], F_SETFL, ::fcntl(pair[0], F_GETFL) | O_NONBLOCK);
-  process_.data = this;
-  int rc = spawnHelperChild(
-      loop_, &process_, workerPath_,
-      {"checker-worker", "--launcher", "--parent-pid=" + std::to_string(::getpid())}, pair[1],
-      [](uv_process_t* p, int64_t status, int signal) { owner(p->data)->onLauncherExit(status, signal); });
-  ::close(pair[1]);
-  if (rc != 0) {
-    ::close(pair[0]);
-    uv_close(reinterpret_cast<uv_handle_t*>(&process_), nullptr);
-    *error = std::string("uv_spawn(") + workerPath_ + " --launcher): " + uv_strerror(rc);
-    return false;
-  }
-  processAlive_ = true;
-  control_ = pair[0];
-  uv_poll_init(loop_, &poll_, control_);
+  Result<> started = child_.start();
+  if (!started) *error = started.error();
+  return started.ok();
+}
+
+void WorkerLauncher::onChildStarted(UniqueFd control, bool restarted) {
+  control_ = std::move(control);
+  uv_poll_init(loop_, &poll_, control_.get());
   poll_.data = this;
   pollOpen_ = true;
   updatePoll();
-  backoff_.started(uv_now(loop_));
-  CHECKER_LOG_INFO("worker launcher started (pid %d)", process_.pid);
-  return true;
+  if (restarted && onReady_) onReady_();
 }
 
 bool WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* listener, std::string* error) {
   if (!ready()) {
-    for (int i = 0; i < 3; ++i) ::close(fds[i]);
-    *error = stopping_ ? "the worker launcher is stopping" : "the worker launcher is restarting";
+    for (int i = 0; i < 3; ++i) UniqueFd dropped(fds[i]);  // closed here whatever happens
+    *error = child_.stopping() ? "the worker launcher is stopping" : "the worker launcher is restarting";
     return false;
   }
   capnp::MallocMessageBuilder builder;
@@ -92,16 +84,17 @@ void WorkerLauncher::kill(uint64_t runId) {
 }
 
 void WorkerLauncher::enqueue(std::string bytes, const int* fds, int fdCount) {
-  Outgoing out{std::move(bytes), {-1, -1, -1}, fdCount};
-  std::copy(fds, fds + fdCount, out.fds);
+  Outgoing out{std::move(bytes), {}, fdCount};
+  for (int i = 0; i < fdCount; ++i) out.fds[i].reset(fds[i]);
   outgoing_.push_back(std::move(out));
   flushOutgoing();
 }
 
 void WorkerLauncher::flushOutgoing() {
-  while (!outgoing_.empty() && control_ >= 0) {
+  while (!outgoing_.empty() && control_.valid()) {
     Outgoing& out = outgoing_.front();
-    if (ipc::sendWithFds(control_, out.bytes.data(), out.bytes.size(), out.fds, static_cast<size_t>(out.fdCount),
+    int fds[3] = {out.fds[0].get(), out.fds[1].get(), out.fds[2].get()};
+    if (ipc::sendWithFds(control_.get(), out.bytes.data(), out.bytes.size(), fds, static_cast<size_t>(out.fdCount),
                          MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;  // the poll says when there is room again
@@ -110,8 +103,7 @@ void WorkerLauncher::flushOutgoing() {
       loseAll();
       return;
     }
-    for (int i = 0; i < out.fdCount; ++i) ::close(out.fds[i]);  // the launcher has its own copies now
-    outgoing_.pop_front();
+    outgoing_.pop_front();  // closes our copies: the launcher has its own now
   }
   updatePoll();
 }
@@ -130,13 +122,13 @@ void WorkerLauncher::onControlEvent(int status, int events) {
     return;
   }
   if ((events & UV_READABLE) != 0) receive();
-  if ((events & UV_WRITABLE) != 0 && control_ >= 0) flushOutgoing();
+  if ((events & UV_WRITABLE) != 0 && control_.valid()) flushOutgoing();
 }
 
 void WorkerLauncher::receive() {
   char data[kMaxControlBytes];
-  while (control_ >= 0) {
-    ssize_t got = ::recv(control_, data, sizeof data, MSG_DONTWAIT);
+  while (control_.valid()) {
+    ssize_t got = ::recv(control_.get(), data, sizeof data, MSG_DONTWAIT);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0 && errno == EAGAIN) return;
     if (got <= 0) {
@@ -177,7 +169,7 @@ void WorkerLauncher::receive() {
     } catch (const std::exception& e) {
       // Our own child talks nonsense: end it; the restart gives a fresh one.
       CHECKER_LOG_ERROR("worker launcher: bad control message: %s; restarting it", e.what());
-      if (processAlive_) uv_process_kill(&process_, SIGKILL);
+      child_.kill(SIGKILL);
       closeControl();
       loseAll();
       return;
@@ -190,17 +182,11 @@ void WorkerLauncher::closeControl() {
     pollOpen_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
   }
-  if (control_ >= 0) {
-    ::close(control_);
-    control_ = -1;
-  }
+  control_.reset();
 }
 
 void WorkerLauncher::loseAll() {
-  for (Outgoing& out : outgoing_) {
-    for (int i = 0; i < out.fdCount; ++i) ::close(out.fds[i]);
-  }
-  outgoing_.clear();
+  outgoing_.clear();  // and the run descriptors it held
   // Each worker had the launcher as parent and died with it (its death
   // signal); tell every run, from a copy: a listener may call back in.
   auto lost = std::move(runs_);
@@ -209,48 +195,16 @@ void WorkerLauncher::loseAll() {
   for (auto& [runId, listener] : lost) listener->onLauncherLost();
 }
 
-void WorkerLauncher::onLauncherExit(int64_t status, int signal) {
-  processAlive_ = false;
-  int pid = process_.pid;
-  uv_close(reinterpret_cast<uv_handle_t*>(&process_), nullptr);
+void WorkerLauncher::onChildExited() {
   closeControl();
   loseAll();
-  if (stopping_) {
-    if (status != 0 || signal != 0) CHECKER_LOG_WARN("worker launcher (pid %d) %s at stop", pid, describeChildEnd(status, signal).c_str());
-    return;
-  }
-  uint64_t lived = backoff_.livedMs(uv_now(loop_));
-  backoff_.exited(uv_now(loop_));
-  CHECKER_LOG_ERROR("worker launcher (pid %d) %s after %llu ms; restarting in %llu ms", pid,
-                    describeChildEnd(status, signal).c_str(), static_cast<unsigned long long>(lived),
-                    static_cast<unsigned long long>(backoff_.delayMs()));
-  scheduleRestart();
-}
-
-void WorkerLauncher::scheduleRestart() {
-  uv_timer_start(&restartTimer_, [](uv_timer_t* t) {
-    WorkerLauncher* self = owner(t->data);
-    if (self->stopping_) return;
-    std::string error;
-    ++self->restarts_;
-    if (!self->start(&error)) {
-      self->backoff_.failedStart();
-      CHECKER_LOG_ERROR("worker launcher: %s; trying again in %llu ms", error.c_str(),
-                        static_cast<unsigned long long>(self->backoff_.delayMs()));
-      self->scheduleRestart();
-      return;
-    }
-    if (self->onReady_) self->onReady_();
-  }, backoff_.delayMs(), 0);
 }
 
 void WorkerLauncher::stop() {
-  if (stopping_) return;
-  stopping_ = true;
-  uv_timer_stop(&restartTimer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&restartTimer_), nullptr);
+  if (child_.stopping()) return;
+  child_.stop();
   // End of the socket: the launcher kills whatever still runs and exits;
-  // its exit closes the process handle.
+  // its end is still heard.
   closeControl();
   loseAll();
 }

@@ -1,8 +1,9 @@
 #pragma once
 // The supervisor's side of the worker launcher (worker/launcher.h): starts
 // `checker-worker --launcher` with uv_spawn, talks to it over a
-// SOCK_SEQPACKET socket pair on the loop (ipc/launcher.capnp), and restarts
-// it with backoff when it dies, logging why.
+// SOCK_SEQPACKET socket pair on the loop (ipc/launcher.capnp); keeping it
+// running (restarts with backoff, the log of its end) is
+// process/supervised_child.h's.
 //
 // A run hands over the worker ends of its three pipes with launch(); the
 // launcher answers started (pid), then exited (status, signal). If the
@@ -16,8 +17,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "process/helper_child.h"
 #include "process/restart_backoff.h"
+#include "process/supervised_child.h"
+#include "process/unique_fd.h"
 
 namespace checker {
 
@@ -47,7 +49,7 @@ class WorkerLauncher {
   // spawned at all (a missing worker binary): the caller's start fails.
   bool start(std::string* error);
   // Is there a launcher to take runs now? (Not while one is restarting.)
-  bool ready() const { return control_ >= 0 && !stopping_; }
+  bool ready() const { return control_.valid() && !child_.stopping(); }
   // Called each time a restarted launcher is ready for runs again.
   void setOnReady(std::function<void()> onReady) { onReady_ = std::move(onReady); }
 
@@ -64,41 +66,34 @@ class WorkerLauncher {
   // close. The loop can end once every run has heard the end.
   void stop();
 
-  uint64_t restarts() const { return restarts_; }
+  uint64_t restarts() const { return child_.restarts(); }
   // The delay before the last restart after a death (0 before any).
-  uint64_t restartDelayMs() const { return backoff_.delayMs(); }
-  int pid() const { return processAlive_ ? process_.pid : 0; }
+  uint64_t restartDelayMs() const { return child_.restartDelayMs(); }
+  int pid() const { return child_.pid(); }
 
  private:
   struct Outgoing {
     std::string bytes;
-    int fds[3];
+    UniqueFd fds[3];  // closed once the launcher has its copies, or when dropped
     int fdCount;
   };
 
-  void spawn();
-  void onLauncherExit(int64_t status, int signal);
+  void onChildStarted(UniqueFd control, bool restarted);
+  void onChildExited();
   void onControlEvent(int status, int events);
   void receive();
   void flushOutgoing();
   void updatePoll();
   void closeControl();
   void loseAll();
-  void scheduleRestart();
   void enqueue(std::string bytes, const int* fds, int fdCount);
 
   uv_loop_t* loop_;
-  std::string workerPath_;
   std::function<void()> onReady_;
-  uv_process_t process_{};
-  bool processAlive_ = false;
   uv_poll_t poll_{};
   bool pollOpen_ = false;
-  int control_ = -1;
-  uv_timer_t restartTimer_{};
-  RestartBackoff backoff_;
-  uint64_t restarts_ = 0;
-  bool stopping_ = false;
+  UniqueFd control_;
+  SupervisedChild child_;
   std::deque<Outgoing> outgoing_;
   std::unordered_map<uint64_t, Listener*> runs_;
 };

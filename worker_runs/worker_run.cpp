@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "process/unique_fd.h"
 
 namespace checker {
 namespace {
@@ -102,9 +103,7 @@ int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* 
   if (rc == 0) rc = uv_pipe(out, UV_NONBLOCK_PIPE, 0);
   if (rc == 0) rc = uv_pipe(err, UV_NONBLOCK_PIPE, 0);
   if (rc != 0) {
-    for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) {
-      if (fd >= 0) ::close(fd);
-    }
+    for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) UniqueFd made(fd);  // closes those made
     if (error) *error = std::string("pipe: ") + uv_strerror(rc);
     delete this;
     return rc;
