@@ -3,7 +3,8 @@
 // start and writes finished runs in batches. A batch is one write
 // transaction holding, for each finished run, the job's new state, a
 // history entry and, when the policy says so, an outbox entry; plus the
-// scheduler heartbeat. Batching all runs that finish in one loop turn keeps
+// scheduler heartbeat and, at start and after a reload, the list of jobs
+// checkerd runs (for `checker status`). Batching all runs that finish in one loop turn keeps
 // one fsync per turn instead of one per run.
 #include <cstdint>
 #include <optional>
