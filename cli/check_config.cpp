@@ -4,8 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "config/job_catalog.h"
-#include "worker_runs/plugin_describe.h"
+#include "worker_runs/load_jobs.h"
 #include "worker_runs/run_once.h"
 
 namespace checker::cli {
@@ -15,8 +14,7 @@ int checkConfig(const CommonOptions& options) {
     std::fprintf(stderr, "checker check-config: unexpected argument '%s'\n", options.rest.front().c_str());
     return kExitUsage;
   }
-  LoadedConfig loaded = loadConfiguration(options.configPath);
-  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
+  LoadedConfig loaded = loadJobs(options.configPath, {defaultWorkerPath()});
   for (const std::string& w : loaded.warnings) std::fprintf(stderr, "%s\n", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());

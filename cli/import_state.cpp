@@ -22,7 +22,7 @@
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "config/job_catalog.h"
-#include "worker_runs/plugin_describe.h"
+#include "worker_runs/load_jobs.h"
 #include "worker_runs/run_once.h"
 #include "state/state_writer.h"
 
@@ -192,8 +192,7 @@ void report(const std::vector<Decision>& decisions, bool dryRun) {
 int importState(const CommonOptions& common) {
   Options options;
   if (!parseOptions(common.rest, options)) return kExitUsage;
-  LoadedConfig loaded = loadConfiguration(common.configPath);
-  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
+  LoadedConfig loaded = loadJobs(common.configPath, {defaultWorkerPath()});
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

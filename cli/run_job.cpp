@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "common/json_text.h"
 #include "config/job_catalog.h"
-#include "worker_runs/plugin_describe.h"
+#include "worker_runs/load_jobs.h"
 #include "worker_runs/job_user.h"
 #include "worker_runs/run_once.h"
 
@@ -58,8 +58,7 @@ int runJob(const CommonOptions& options) {
     std::fprintf(stderr, "usage: checker run-job -c FILE NAME [--json] [--job-user USER]\n");
     return kExitUsage;
   }
-  LoadedConfig loaded = loadConfiguration(options.configPath);
-  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath(), user);
+  LoadedConfig loaded = loadJobs(options.configPath, {defaultWorkerPath(), user});
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

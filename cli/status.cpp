@@ -1,6 +1,9 @@
 // checker status -c FILE [--json]: every job's state, the mail health, the
 // outbox and the peers, read-only from the LMDB state while checkerd runs
 // (LMDB readers never block its writer). Exit codes: statusExitCode().
+// The jobs are those checkerd wrote into the state as the ones it runs, so
+// status never runs plugin code to expand a plugin section; only before
+// checkerd wrote that list does status list the config's own jobs.
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,30 +12,61 @@
 
 #include "cli/commands.h"
 #include "cli/status_report.h"
-#include "state/state_keys.h"
-#include "state/state_store.h"
+#include "common/clock.h"
+#include "config/job_catalog.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
-#include "config/job_catalog.h"
+#include "state/job_list.h"
 #include "state/mail_health.h"
-#include "worker_runs/plugin_describe.h"
-#include "worker_runs/run_once.h"
 #include "state/run_outcome.h"
-#include "common/clock.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
 
 namespace checker::cli {
 namespace {
 
-JobRow rowFor(const JobDefinition& job, const Config& config, const StateReader* txn) {
+// One row to show: a job checkerd runs, or a plugin section of the config
+// that checkerd has not described (expanded into its jobs) yet.
+struct ListedRow {
+  ListedJob job;
+  bool undescribed = false;
+};
+
+bool isPluginSection(const JobDefinition& job) {
+  const std::vector<std::string>& builtins = builtinJobTypes();
+  return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
+}
+
+std::vector<ListedRow> rowsOf(const std::vector<ListedJob>& jobs) {
+  std::vector<ListedRow> rows;
+  for (const ListedJob& job : jobs) rows.push_back({job, false});
+  return rows;
+}
+
+// Before checkerd wrote its list: the config's jobs, a plugin section as
+// itself (describing it would run the plugin's code).
+std::vector<ListedRow> rowsOfConfig(const LoadedConfig& loaded) {
+  std::vector<ListedRow> rows;
+  for (const JobDefinition& job : loaded.jobs) rows.push_back({listedJob(job), isPluginSection(job)});
+  return rows;
+}
+
+JobRow rowFor(const ListedRow& listed, const Config& config, const StateReader* txn) {
+  const ListedJob& job = listed.job;
   JobRow row;
-  row.id = job.id();
-  row.name = job.name();
-  row.type = job.type();
-  row.system = job.system();
-  if (job.system()) row.state = "not yet run";
-  std::optional<JobStatus> s = txn ? readJobStatus(*txn, job.id()) : std::nullopt;
+  row.id = job.id;
+  row.name = job.name;
+  row.type = job.type;
+  row.system = job.system;
+  if (listed.undescribed) {
+    row.state = kNotDescribed;
+    row.message = "plugin section, not yet described by checkerd";
+    return row;
+  }
+  if (job.system) row.state = "not yet run";
+  std::optional<JobStatus> s = txn ? readJobStatus(*txn, job.id) : std::nullopt;
   // A self-check checkerd does not schedule would say "not yet run" forever.
-  if (std::string why = selfCheckOffReason(config.email); job.type() == "email_selfcheck" && !why.empty()) {
+  if (std::string why = selfCheckOffReason(config.email); job.type == "email_selfcheck" && !why.empty()) {
     row.state = "off";
     row.message = "not scheduled: " + why;
     return row;
@@ -44,7 +78,7 @@ JobRow rowFor(const JobDefinition& job, const Config& config, const StateReader*
     return row;
   }
   row.state = healthName(s->health);
-  if (s->health == ipc::Health::NEVER_RUN && job.system()) row.state = "not yet run";
+  if (s->health == ipc::Health::NEVER_RUN && job.system) row.state = "not yet run";
   row.failures = s->consecutiveFailures;
   row.successes = s->consecutiveSuccesses;
   row.lastRunUnixMs = s->lastRunUnixMs;
@@ -102,7 +136,10 @@ StatusReport readReport(const LoadedConfig& loaded) {
   try {
     StateStore store = StateStore::openReadOnly(loaded.config.general.stateDir);
     ReadTransaction txn = store.beginRead();
-    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, loaded.config, &txn));
+    Result<std::optional<std::vector<ListedJob>>> running = readJobList(txn);
+    if (!running) report.stateError = running.error();
+    std::vector<ListedRow> rows = running && *running ? rowsOf(**running) : rowsOfConfig(loaded);
+    for (const ListedRow& row : rows) report.jobs.push_back(rowFor(row, loaded.config, &txn));
     report.heartbeatUnixMs = readHeartbeat(txn);
     report.outbox = readOutbox(txn);
     MailHealth health = mailHealth(readLastSelfCheck(txn), report.outbox.entries, wallClockNowMs());
@@ -115,7 +152,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
     report.stateError = e.what();
     report.stateMissing = e.code() == ENOENT;
     report.jobs.clear();
-    for (const JobDefinition& job : loaded.jobs) report.jobs.push_back(rowFor(job, loaded.config, nullptr));
+    for (const ListedRow& row : rowsOfConfig(loaded)) report.jobs.push_back(rowFor(row, loaded.config, nullptr));
     report.peers = readPeers(loaded.config, nullptr);
   }
   report.daemon = daemonState(writer.held, heartbeatKnown, report.heartbeatUnixMs, wallClockNowMs());
@@ -142,8 +179,9 @@ int status(const CommonOptions& options) {
       return kExitUsage;
     }
   }
+  // The config gives the state's place, the email and the peers; the jobs
+  // come from the state (readReport).
   LoadedConfig loaded = loadConfiguration(options.configPath);
-  if (loaded.ok()) describePluginJobs(loaded, defaultWorkerPath());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

@@ -14,7 +14,8 @@ namespace {
 bool failing(const JobRow& job) { return job.state == "failing" || job.state == "unreadable"; }
 bool neverRun(const JobRow& job) { return job.runs == 0 && (job.state == "never run" || job.state == "not yet run"); }
 // Rows with nothing to show yet: dimmed, their counts "-".
-bool quiet(const JobRow& job) { return neverRun(job) || job.state == "off"; }
+bool undescribed(const JobRow& job) { return job.state == kNotDescribed; }
+bool quiet(const JobRow& job) { return neverRun(job) || job.state == "off" || undescribed(job); }
 
 Style jobStyle(const JobRow& job) {
   if (failing(job)) return Style::bad;
@@ -90,18 +91,20 @@ std::string daemonLine(const StatusReport& report, const TerminalOutput& out, in
 
 std::string summary(const StatusReport& report, const TerminalOutput& out) {
   std::vector<std::string> names;
-  size_t notRun = 0, off = 0;
+  size_t notRun = 0, off = 0, plugins = 0;
   for (const JobRow& job : report.jobs) {
     if (failing(job)) names.push_back(job.name);
     if (neverRun(job)) ++notRun;
     if (job.state == "off") ++off;
+    if (undescribed(job)) ++plugins;
   }
   std::string total = std::to_string(report.jobs.size());
   if (names.empty()) {
     std::string line = std::string(report.daemon == kDaemonRunning ? "" : "checkerd is " + report.daemon + "; ") +
-                       "no job failing: " + std::to_string(report.jobs.size() - notRun - off) + " ok" +
+                       "no job failing: " + std::to_string(report.jobs.size() - notRun - off - plugins) + " ok" +
                        (notRun ? ", " + std::to_string(notRun) + " not run yet" : "") +
-                       (off ? ", " + std::to_string(off) + " off" : "");
+                       (off ? ", " + std::to_string(off) + " off" : "") +
+                       (plugins ? ", " + std::to_string(plugins) + " plugin section(s) not described yet" : "");
     return paint(line, Style::good, out.colour) + "\n";
   }
   std::string list;

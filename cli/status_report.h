@@ -14,10 +14,16 @@ namespace checker::cli {
 
 inline constexpr int kStatusJsonSchema = 1;
 
+// A plugin section's state before checkerd has described it into its jobs
+// (status lists the config's jobs only when checkerd has not written its
+// own list into the state yet): neither ok nor failing.
+inline constexpr const char* kNotDescribed = "not described";
+
 struct JobRow {
   std::string id, name, type;
   std::string state = "never run";  // "never run", "not yet run" (system jobs), "off" (a self-check
-                                    // checkerd does not schedule), "ok", "failing", "unreadable"
+                                    // checkerd does not schedule), "ok", "failing", "unreadable",
+                                    // kNotDescribed
   bool system = false;
   uint32_t failures = 0, successes = 0;
   int64_t lastRunUnixMs = 0, firstFailureUnixMs = 0, lastNotifyUnixMs = 0;

@@ -37,7 +37,9 @@ struct JobPlan {
 // files and exec commands.
 JobPlan planJobs(const Config& config);
 
-// Loads PATH and plans its jobs: what every program does at start. Errors
+// Loads PATH and plans its jobs, plugin sections not yet described (what
+// `checker status` needs; the programs that run jobs call loadJobs,
+// worker_runs/load_jobs.h, which describes them too). Errors
 // and warnings of both steps are gathered, in file order per step.
 struct LoadedConfig {
   Config config;

@@ -4,6 +4,8 @@
 #   database  key                         value
 #   meta      "schema_version"            decimal text, e.g. "1"
 #   meta      "heartbeat"                 Heartbeat
+#   meta      "reload"                    ReloadState
+#   meta      "job_list"                  RunningJobs
 #   jobs      job id                      JobState
 #   history   job id + "\0" + 16 hex      RunRecord (start ms, big-endian hex
 #             digits of start time         so keys sort by time per job)
@@ -109,4 +111,21 @@ struct ReloadState {
 struct Heartbeat {
   unixMs @0 :Int64;                 # the scheduler last completed a run
   pid @1 :UInt32;
+}
+
+# meta "job_list": the jobs checkerd runs, as `checker status` lists them
+# (plugin sections as their worker described them), written at start and
+# after each reload it applied. Absent: checkerd has not run since it was
+# added; status then lists the config's jobs.
+struct RunningJobs {
+  jobs @0 :List(RunningJob);        # in the config's order, system jobs last
+}
+
+struct RunningJob {
+  id @0 :Text;
+  name @1 :Text;
+  type @2 :Text;
+  section @3 :Text;                 # the [job NAME] it came from; "" for a system job
+  schedule @4 :Text;                # as the config says it: "30s", "minute", ...
+  system @5 :Bool;
 }

@@ -18,6 +18,8 @@ inline constexpr int64_t kHeartbeatEveryMs = 15'000;
 inline constexpr int64_t kHeartbeatStaleMs = 60'000;
 inline constexpr std::string_view kSelfCheck = "selfcheck";
 inline constexpr std::string_view kReload = "reload";  // meta: the last reload's result
+// meta: the jobs checkerd runs now (ipc::RunningJobs), for `checker status`.
+inline constexpr std::string_view kJobList = "job_list";
 
 inline std::string hex16(uint64_t value) {
   char text[17];

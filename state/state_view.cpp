@@ -4,6 +4,7 @@
 
 #include "common/utf8_text.h"
 #include "ipc/framing.h"
+#include "state/state_keys.h"
 
 namespace checker {
 
@@ -51,6 +52,22 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
   }
   if (job.name.empty()) job.name = job.id;
   return job;
+}
+
+Result<std::optional<std::vector<ListedJob>>> readJobList(const StateReader& txn) {
+  std::optional<std::string_view> value = txn.get(StateDb::meta, state_keys::kJobList);
+  if (!value) return std::optional<std::vector<ListedJob>>{};
+  std::vector<ListedJob> jobs;
+  try {
+    auto decoded = ipc::decode(*value);
+    for (auto j : decoded->root<ipc::RunningJobs>().getJobs()) {
+      jobs.push_back({j.getId().cStr(), cleanLine(j.getName().cStr()), j.getType().cStr(), j.getSection().cStr(),
+                      j.getSchedule().cStr(), j.getSystem()});
+    }
+  } catch (const ipc::FrameError& e) {
+    return Error{"meta " + std::string(state_keys::kJobList) + ": unreadable job list: " + e.what()};
+  }
+  return std::optional<std::vector<ListedJob>>{std::move(jobs)};
 }
 
 std::optional<JobStatus> readJobStatus(const StateReader& txn, std::string_view id) {

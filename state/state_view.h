@@ -12,9 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "config/config.h"
-#include "state/state_store.h"
 #include "ipc/state.capnp.h"
+#include "state/job_list.h"
+#include "state/state_store.h"
 #include "state/state_writer.h"
 
 namespace checker {
@@ -52,6 +54,11 @@ std::optional<JobStatus> readJobStatus(const StateReader& txn, std::string_view 
 // keep their record there (a job added back carries on from it), so a
 // caller that shows "the jobs" filters by the jobs checkerd runs now.
 std::vector<JobStatus> readAllJobStatus(const StateReader& txn);
+
+// The jobs checkerd runs (meta "job_list"), in its order; nullopt when it
+// has written none (it has not run since the list was added to the state);
+// an Error naming why when the stored list cannot be decoded.
+Result<std::optional<std::vector<ListedJob>>> readJobList(const StateReader& txn);
 
 // The outbox as people need it: is mail waiting, since when, why; and what
 // a server refused for good (kept in the state, never retried).

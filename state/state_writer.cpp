@@ -69,6 +69,20 @@ std::string encodeState(const FinishedRun& run) {
 
 namespace {
 
+std::string encodeJobList(const std::vector<ListedJob>& jobs) {
+  capnp::MallocMessageBuilder message;
+  auto list = message.initRoot<ipc::RunningJobs>().initJobs(static_cast<unsigned>(jobs.size()));
+  for (unsigned i = 0; i < jobs.size(); ++i) {
+    list[i].setId(jobs[i].id);
+    list[i].setName(jobs[i].name);
+    list[i].setType(jobs[i].type);
+    list[i].setSection(jobs[i].section);
+    list[i].setSchedule(jobs[i].schedule);
+    list[i].setSystem(jobs[i].system);
+  }
+  return ipc::encode(message);
+}
+
 std::string encodeHistory(const FinishedRun& run) {
   capnp::MallocMessageBuilder message;
   auto h = message.initRoot<ipc::RunRecord>();
@@ -268,6 +282,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
       state.setMessage(reload_->message);
       txn.put(StateDb::meta, state_keys::kReload, ipc::encode(message));
     }
+    if (jobList_) txn.put(StateDb::meta, state_keys::kJobList, encodeJobList(*jobList_));
     txn.put(StateDb::meta, state_keys::kHeartbeat, encodeHeartbeat(nowUnixMs));
     txn.commit();
   }
@@ -286,6 +301,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   outboxChanges_.clear();
   selfCheck_.reset();
   reload_.reset();
+  jobList_.reset();
   beat_ = false;
 }
 

@@ -3,7 +3,8 @@
 // start and writes finished runs in batches. A batch is one write
 // transaction holding, for each finished run, the job's new state, a
 // history entry and, when the policy says so, an outbox entry; plus the
-// scheduler heartbeat. Batching all runs that finish in one loop turn keeps
+// scheduler heartbeat and, at start and after a reload, the list of jobs
+// checkerd runs (for `checker status`). Batching all runs that finish in one loop turn keeps
 // one fsync per turn instead of one per run.
 #include <cstdint>
 #include <optional>
@@ -12,9 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "state/state_store.h"
 #include "ipc/state.capnp.h"
+#include "state/job_list.h"
 #include "state/policy.h"
+#include "state/state_store.h"
 
 namespace checker {
 
@@ -107,6 +109,9 @@ class StateWriter {
   // The last config reload's result (meta "reload", shown by `checker
   // status`), queued for the next flush.
   void recordReload(int64_t unixMs, bool ok, std::string message);
+  // The jobs checkerd runs now (meta "job_list", state/job_list.h), queued
+  // for the next flush: at start and after each reload it applied.
+  void setJobList(std::vector<ListedJob> jobs) { jobList_ = std::move(jobs); }
   // One job's record as stored, for a job a reload adds (it may have run
   // before under the same identity); nullopt when none or unreadable.
   std::optional<JobRecord> readJobRecord(const std::string& jobId);
@@ -114,7 +119,8 @@ class StateWriter {
   // run finished (state_keys::kHeartbeatEveryMs).
   void beat() { beat_ = true; }
   bool hasWork() const {
-    return beat_ || !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value();
+    return beat_ || !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value() ||
+           jobList_.has_value();
   }
 
  private:
@@ -142,6 +148,7 @@ class StateWriter {
   };
   std::optional<SelfCheckRecord> selfCheck_;
   std::optional<SelfCheckRecord> reload_;  // the same three facts
+  std::optional<std::vector<ListedJob>> jobList_;
   void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;

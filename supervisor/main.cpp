@@ -11,8 +11,7 @@
 #include <string>
 
 #include "common/log.h"
-#include "config/job_catalog.h"
-#include "worker_runs/plugin_describe.h"
+#include "worker_runs/load_jobs.h"
 #include "worker_runs/run_once.h"
 #include "supervisor/supervisor.h"
 #include "process/exit_codes.h"
@@ -118,8 +117,7 @@ int main(int argc, char** argv) {
     CHECKER_LOG_WARN("not root: jobs run as %d without namespaces of their own (no private /tmp, read-only "
                      "file system or pid isolation; capabilities fail)", static_cast<int>(::geteuid()));
   }
-  checker::LoadedConfig loaded = checker::loadConfiguration(options.configPath);
-  if (loaded.ok()) checker::describePluginJobs(loaded, options.workerPath, jobUser);
+  checker::LoadedConfig loaded = checker::loadJobs(options.configPath, {options.workerPath, jobUser});
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) CHECKER_LOG_ERROR("%s", e.c_str());
@@ -144,9 +142,9 @@ int main(int argc, char** argv) {
     supervisorOptions.stopGraceMs = options.stopGraceMs;
     supervisorOptions.jobUser = jobUser;
     supervisorOptions.systemd = systemd;
-    supervisorOptions.reloadConfig = [path = options.configPath, worker = options.workerPath, jobUser] {
-      checker::LoadedConfig again = checker::loadConfiguration(path);
-      if (again.ok()) checker::describePluginJobs(again, worker, jobUser);
+    checker::PluginDescriber describer{options.workerPath, jobUser};
+    supervisorOptions.reloadConfig = [path = options.configPath, describer] {
+      checker::LoadedConfig again = checker::loadJobs(path, describer);
       again.config.jobs.clear();
       return again;
     };

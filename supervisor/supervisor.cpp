@@ -71,6 +71,9 @@ void Supervisor::start() {
       if (it != records.end()) job.record = it->second;
     }
   }
+  std::vector<ListedJob> listed;  // `checker status` lists these from the state
+  for (const Job& job : jobs_) listed.push_back(listedJob(job.def));
+  writer_.setJobList(std::move(listed));
   // An empty, root-owned working directory for every run.
   workDir_ = config_.general.stateDir + "/empty";
   if (::mkdir(workDir_.c_str(), 0555) != 0 && errno != EEXIST) throw SysError("mkdir", workDir_, errno);

@@ -116,6 +116,7 @@ Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, Loa
     return refuse("statefile changed from " + config_.general.stateDir + " to " + loaded.config.general.stateDir +
                   ": the state cannot move under a running checkerd; restart it");
   }
+  writer_.setJobList(listedJobs(loaded.jobs));  // applied from here on: `checker status` lists these
 
   std::unordered_map<std::string, size_t> live;
   for (size_t i = 0; i < jobs_.size(); ++i) {

@@ -103,6 +103,47 @@ TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
 // A state written before text was cleaned at the boundary (or by hand) is
 // cleaned again where it is read: a stored escape sequence must not repaint
 // the operator's terminal in `checker status`, nor break the page's JSON.
+// The jobs checkerd runs (meta "job_list"), for `checker status`: written
+// with the next flush, replaced by the next list, read back in order.
+TEST(StateWriter, TheJobListIsWrittenWithTheNextFlushAndReadBack) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  {
+    Result<std::optional<std::vector<ListedJob>>> none = readJobList(store.beginRead());
+    ASSERT_TRUE(none.ok()) << none.error();
+    EXPECT_FALSE(none->has_value()) << "no list before checkerd wrote one";
+  }
+  StateWriter writer(store);
+  writer.setJobList({{"plugin:SpawningCheck:a", "many[a]", "SpawningCheck", "many", "30s", false},
+                     {"system:email", "email self-check", "email_selfcheck", "", "hour", true}});
+  EXPECT_TRUE(writer.hasWork());
+  writer.flush(1000);
+  writer.setJobList({{"exec:/bin/true", "t", "exec", "t", "minute", false}});
+  writer.flush(2000);
+  Result<std::optional<std::vector<ListedJob>>> read = readJobList(store.beginRead());
+  ASSERT_TRUE(read.ok()) << read.error();
+  ASSERT_TRUE(read->has_value());
+  ASSERT_EQ((*read)->size(), 1u) << "the list is replaced, never merged";
+  const ListedJob& job = (**read)[0];
+  EXPECT_EQ(job.id, "exec:/bin/true");
+  EXPECT_EQ(job.name, "t");
+  EXPECT_EQ(job.type, "exec");
+  EXPECT_EQ(job.section, "t");
+  EXPECT_EQ(job.schedule, "minute");
+  EXPECT_FALSE(job.system);
+  writer.beat();
+  writer.flush(3000);
+  EXPECT_EQ((*readJobList(store.beginRead()))->size(), 1u) << "a flush without a new list keeps the last";
+  {
+    WriteTransaction txn = store.beginWrite();
+    txn.put(StateDb::meta, state_keys::kJobList, "not a message");
+    txn.commit();
+  }
+  Result<std::optional<std::vector<ListedJob>>> broken = readJobList(store.beginRead());
+  ASSERT_FALSE(broken.ok());
+  EXPECT_THAT(broken.error(), ::testing::StartsWith("meta job_list: unreadable job list: "));
+}
+
 TEST(StateView, TextFromTheStateIsCleanedWhereItIsRead) {
   FinishedRun run = runOf("exec:/bin/x", 1000, ipc::Outcome::FAILED, "red \x1b[31mX\xff\nnext");
   run.jobName = "na\x07me";

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/result.h"
 #include "common/utf8_text.h"
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
@@ -37,28 +38,25 @@ std::string describeRequest(const JobDefinition& job, const std::string& pluginD
   return ipc::encode(message);
 }
 
-// Runs one describe in SANDBOX; the reply, or nullptr with *error set.
-std::unique_ptr<ipc::DecodedMessage> askWorker(const JobDefinition& job, const std::string& workerPath,
-                                               const std::string& pluginDir, OneShotSandbox& sandbox,
-                                               std::string* error) {
+// Runs one describe in SANDBOX; the reply, or why there is none.
+Result<std::unique_ptr<ipc::DecodedMessage>> askWorker(const JobDefinition& job, const std::string& workerPath,
+                                                       const std::string& pluginDir, OneShotSandbox& sandbox) {
   uint64_t runId = 0;
   SandboxPlan plan = sandbox.plan(job, &runId);
   WorkerRunReport report = sandbox.runWorker(workerPath, describeRequest(job, pluginDir, plan),
                                              static_cast<uint32_t>(job.limits().timeout.count()), runId);
   if (report.observation.reply != ReplyState::ok) {
     report.observation.stderrExcerpt = firstLineOf(report.stderrText);
-    *error = "the worker gave no description (" + classifyRun(report.observation).message + ")";
-    return nullptr;
+    return Error{"the worker gave no description (" + classifyRun(report.observation).message + ")"};
   }
   return std::move(report.reply);
 }
 
-// The jobs one description stands for; false with *error when unusable.
+// Appends the jobs one description stands for to OUT; an Error when unusable.
 // Each described job has params, and may have a schedule, of its own: each
 // gets its own settings (a plugin section describes a few jobs, not 10,000).
-bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std::vector<JobDefinition>& out,
-            std::string* error) {
-  if (reply.getError().size() > 0) return *error = reply.getError(), false;
+Result<> expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std::vector<JobDefinition>& out) {
+  if (reply.getError().size() > 0) return Error{reply.getError()};
   for (auto d : reply.getJobs()) {
     JobSectionSettings settings = section.settings();
     std::string id = section.id();
@@ -76,18 +74,18 @@ bool expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, std:
     for (auto p : d.getParams()) settings.params.emplace_back(p.getKey(), p.getValue());
     if (d.getEvery().size() > 0) {
       Parsed<Schedule> every = parseSchedule(d.getEvery().cStr());
-      if (!parsedOk(every)) return *error = "executeEvery(): " + std::get<std::string>(every), false;
+      if (!parsedOk(every)) return Error{"executeEvery(): " + std::get<std::string>(every)};
       settings.schedule = std::get<Schedule>(every);
     }
     if (d.getNotify().size() > 0) {
       Parsed<NotifyMode> mode = parseNotifyMode(d.getNotify().cStr());
-      if (!parsedOk(mode)) return *error = "notifyOnFailureEvery(): " + std::get<std::string>(mode), false;
+      if (!parsedOk(mode)) return Error{"notifyOnFailureEvery(): " + std::get<std::string>(mode)};
       settings.notify.mode = std::get<NotifyMode>(mode);
     }
     if (d.getFailuresBeforeNotify() > 0) settings.notify.failuresBeforeNotify = d.getFailuresBeforeNotify();
     out.emplace_back(std::move(id), std::make_shared<const JobSectionSettings>(std::move(settings)));
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -105,10 +103,14 @@ void describePluginJobs(LoadedConfig& loaded, const std::string& workerPath, con
       jobs.push_back(std::move(job));
       continue;
     }
-    std::string error;
-    auto reply = askWorker(job, workerPath, loaded.config.general.pluginDir, sandbox, &error);
+    auto reply = askWorker(job, workerPath, loaded.config.general.pluginDir, sandbox);
+    std::string error = reply.error();
     try {
-      if (reply && expand(job, reply->root<ipc::WorkerReply>().getDescription(), jobs, &error)) continue;
+      if (reply) {
+        Result<> expanded = expand(job, (*reply)->root<ipc::WorkerReply>().getDescription(), jobs);
+        if (expanded) continue;
+        error = expanded.error();
+      }
     } catch (const ipc::FrameError& e) {
       error = std::string("malformed description: ") + e.what();
     }

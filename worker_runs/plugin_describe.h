@@ -3,7 +3,8 @@
 // JobSpawner may turn one section into several jobs, and a plugin's job may
 // say its own schedule, notification mode and threshold (the seed's
 // executeEvery() & co.). Job code never runs in the supervisor, so this is
-// asked of a sandboxed worker when the config is loaded.
+// asked of a sandboxed worker when the config is loaded: programs call
+// loadJobs (worker_runs/load_jobs.h), which calls this.
 //
 // Identity of a plugin job: "plugin:CLASS:SECTION" for a section that is one
 // job, "plugin:CLASS:" + its identity arguments joined by ":" for the jobs

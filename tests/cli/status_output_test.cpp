@@ -146,6 +146,21 @@ TEST(StatusText, TheNeverRunSelfCheckIsNotCountedOk) {
   EXPECT_THAT(statusText(r, kPipe, kNow), HasSubstr("\nno job failing: 2 ok, 1 not run yet\n"));
 }
 
+// A plugin section checkerd has not described yet (status lists the
+// config's jobs before checkerd wrote its own list): neither ok nor failing.
+TEST(StatusText, APluginSectionNotDescribedIsNeitherOkNorFailing) {
+  StatusReport r;
+  JobRow plugin = job("many", kNotDescribed);
+  plugin.runs = 0;
+  plugin.lastRunUnixMs = 0;
+  plugin.outcome = "-";
+  r.jobs = {job("web", "ok"), plugin};
+  EXPECT_EQ(statusExitCode(r), kExitOk);
+  std::string text = statusText(r, kPipe, kNow);
+  EXPECT_THAT(text, ::testing::ContainsRegex("\nmany +not described +- +- +-"));
+  EXPECT_THAT(text, HasSubstr("\nno job failing: 1 ok, 1 plugin section(s) not described yet\n"));
+}
+
 TEST(StatusExitCode, AnythingFailingIsOne) {
   StatusReport r;
   r.jobs = {job("a", "ok"), job("b", "failing", 2)};
