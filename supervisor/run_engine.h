@@ -4,7 +4,8 @@
 // every job's schedule and run state; it starts runs through each job's
 // JobRunner, reads time from an injected Clock, has worker runs started by
 // an injected RunLauncher and hands each finished run to a RunRecorder (the
-// alerting path). No libuv here: the owner arms a timer for tick().
+// alerting path). It arms no timer and spawns nothing itself: the owner
+// calls tick() when asked to, so tests drive it with a fake clock.
 //
 // Job life is a small state machine:
 //
