@@ -1,38 +1,41 @@
-// Supervisor life: start, the scheduling tick, graceful stop. The run state
-// machine itself is in supervisor_runs.cpp.
+// Supervisor life: wiring the parts, start, the scheduling timer, the state
+// flush, graceful stop. The run state machine is the run engine's
+// (run_engine.cpp); reload is in supervisor_reload.cpp.
 #include "supervisor/supervisor.h"
 
 #include <dirent.h>
 #include <malloc.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
 #include "common/log.h"
+#include "state/job_list.h"
 #include "state/state_keys.h"
-#include "common/sys_error.h"
 #include "supervisor/control_server.h"
-#include "worker_runs/run_cgroups.h"
 
 namespace checker {
 namespace {
 
-// The loop wakes at least this often, so a wall-clock step is noticed
-// quickly even when the next job is hours away.
-constexpr int64_t kMaxSleepMs = 1000;
-// Wall clock and monotonic clock disagreeing by more than this between two
-// ticks means the wall clock was stepped: every due time is recomputed.
-constexpr int64_t kClockStepMs = 5000;
 constexpr uint64_t kFlushDelayMs = 50;
 
 template <typename Handle>
 Supervisor* owner(Handle* h) {
   return static_cast<Supervisor*>(h->data);
+}
+
+// Every handle the supervisor itself owns (the parts close their own).
+template <typename Each>
+void forEachHandle(uv_timer_t& tick, uv_timer_t& flush, uv_timer_t& stateBeat, uv_timer_t& stopGrace,
+                   uv_timer_t& watchdog, uv_signal_t& sigterm, uv_signal_t& sigint, uv_signal_t& sighup, Each each) {
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick), reinterpret_cast<uv_handle_t*>(&flush),
+                         reinterpret_cast<uv_handle_t*>(&stateBeat), reinterpret_cast<uv_handle_t*>(&stopGrace),
+                         reinterpret_cast<uv_handle_t*>(&watchdog), reinterpret_cast<uv_handle_t*>(&sigterm),
+                         reinterpret_cast<uv_handle_t*>(&sigint), reinterpret_cast<uv_handle_t*>(&sighup)}) {
+    each(h);
+  }
 }
 
 }  // namespace
@@ -51,13 +54,30 @@ int countOwnFds() {
 
 Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
                        SupervisorOptions options)
-    : loop_(loop), config_(config), store_(store), options_(std::move(options)), writer_(store) {
-  jobs_.reserve(jobs.size());
-  for (JobDefinition& def : jobs) {
-    Job job(std::move(def));
-    job.phaseMs = phaseForJob(job.def.id(), job.def.schedule());
-    jobs_.push_back(std::move(job));
-  }
+    : loop_(loop),
+      config_(config),
+      store_(store),
+      options_(std::move(options)),
+      writer_(store),
+      clock_(loop),
+      alerting_(clock_, config_, writer_, [this] { scheduleFlush(); }),
+      launcher_(loop, config_, options_.workerPath, options_.jobUser),
+      engine_(clock_, launcher_, alerting_, options_.maxConcurrentRuns,
+              RunEngine::Hooks{options_.onRunStarted, [this](bool workerRun) { onRunEnded(workerRun); }}),
+      mail_(loop, clock_, config_, writer_, engine_, options_.mailerPath,
+            MailLink::Hooks{[this] { scheduleFlush(); }, [this] { peers_.pushHealth(); }}),
+      peers_(loop, clock_, config_, engine_, options_.peerdPath,
+             PeerLink::Sources{
+                 [this](int64_t now) { return mail_.health(now); },
+                 [this] { return engine_.oldestWaitingDueMs(); },
+                 [this] {
+                   const RunStats& s = engine_.stats();
+                   return SupervisorCounters{s.runs, s.spawnFailures, s.overruns, s.runsLostWithLauncher};
+                 },
+                 [this] { return engine_.liveJobs(); },
+                 [this] { notifyReadyIfUp(); },
+             }) {
+  engine_.addJobs(std::move(jobs));
 }
 
 Supervisor::~Supervisor() = default;
@@ -65,84 +85,56 @@ Supervisor::~Supervisor() = default;
 void Supervisor::start() {
   {
     // Scoped: the map is freed before malloc_trim below, so its pages go back.
-    std::unordered_map<std::string, JobRecord> records = writer_.load();
-    for (Job& job : jobs_) {
-      auto it = records.find(job.def.id());
-      if (it != records.end()) job.record = it->second;
-    }
+    engine_.loadRecords(writer_.load());
   }
   std::vector<ListedJob> listed;  // `checker status` lists these from the state
-  for (const Job& job : jobs_) listed.push_back(listedJob(job.def));
+  engine_.forEachLiveJob([&](const JobDefinition& job) { listed.push_back(listedJob(job)); });
   writer_.setJobList(std::move(listed));
-  // An empty, root-owned working directory for every run.
-  workDir_ = config_.general.stateDir + "/empty";
-  if (::mkdir(workDir_.c_str(), 0555) != 0 && errno != EEXIST) throw SysError("mkdir", workDir_, errno);
-  if (options_.jobUser.drop) CHECKER_LOG_INFO("sandbox: jobs run as %s", options_.jobUser.describe().c_str());
-  std::string whyNot;
-  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
-  if (cgroups_->mode() == RunCgroups::Mode::none) {
-    CHECKER_LOG_WARN("per-run cgroups unavailable (%s): limits fall back to rlimits (RLIMIT_NPROC per user)",
-                     whyNot.c_str());
-  } else {
-    int stale = cgroups_->sweepStale();
-    CHECKER_LOG_INFO("sandbox: %s%s", cgroups_->describe().c_str(),
-                     stale > 0 ? (", removed " + std::to_string(stale) + " stale run cgroup(s)").c_str() : "");
-  }
+  startChildren();
+  initHandles();
+  uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
+  listenForControl();
+  startWatchdog();
+  uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGTERM"); }, SIGTERM);
+  uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
+  engine_.chooseRunners([this](const JobDefinition& job) { return runnerFor(job); });
+  std::optional<uint64_t> sleep = engine_.schedule();
+  // Loading the config and the state left freed heap behind; give it back
+  // so the daemon's resident size is what it keeps, not what it once used.
+  ::malloc_trim(0);
+  CHECKER_LOG_INFO("scheduling %zu job(s) with worker %s; open fds: %d", engine_.scheduled(),
+                   options_.workerPath.c_str(), countOwnFds());
+  armTimer(sleep);
+  // The state's heartbeat, now and then every few seconds, from the loop:
+  // `checker status` tells a running checkerd from a wedged one by its age.
+  uv_timer_start(&stateBeat_, [](uv_timer_t* t) {
+    owner(t)->writer_.beat();
+    owner(t)->scheduleFlush();
+  }, 0, static_cast<uint64_t>(state_keys::kHeartbeatEveryMs));
+  notifyReadyIfUp();  // without peerd, the children are up now
+}
+
+void Supervisor::startChildren() {
   // Every run's worker is forked by the launcher (worker_runs/worker_launcher.h).
-  launcher_ = std::make_unique<WorkerLauncher>(loop_, options_.workerPath);
-  std::string launcherError;
-  if (!launcher_->start(&launcherError)) throw std::runtime_error(launcherError);
+  if (Result<> started = launcher_.start(); !started) throw std::runtime_error(started.error());
   launcherWasReady_ = true;  // started: it takes requests now (setOnReady is for restarts)
-  launcher_->setOnReady([this] {
+  launcher_.setOnReady([this] {
     launcherWasReady_ = true;
     notifyReadyIfUp();
-    startWaiting();
+    engine_.onLauncherReady();
   });
-  if (!options_.mailerPath.empty()) {
-    outbox_ = std::make_unique<OutboxDelivery>(loop_, writer_, [this] { scheduleFlush(); });
-    mailer_ = std::make_unique<HelperChannel>(loop_, "mailer", options_.mailerPath, config_.path,
-                                              static_cast<HelperChannel::Listener*>(this));
-    uv_timer_init(loop_, &selfCheckGuard_);
-    selfCheckGuard_.data = this;
-    outbox_->setMailer(mailer_.get());
-    std::string mailerError;
-    if (!mailer_->start(&mailerError)) throw std::runtime_error(mailerError);
-    outbox_->start();
-  }
-  {
-    ReadTransaction txn = store_.beginRead();
-    lastSelfCheck_ = readLastSelfCheck(txn);
-  }
-  if (!options_.peerdPath.empty()) {
-    peerd_ = std::make_unique<HelperChannel>(loop_, "peerd", options_.peerdPath, config_.path,
-                                             static_cast<HelperChannel::Listener*>(this));
-    uv_timer_init(loop_, &peerGuard_);
-    uv_timer_init(loop_, &heartbeat_);
-    peerGuard_.data = this;
-    heartbeat_.data = this;
-    std::string peerdError;
-    if (!peerd_->start(&peerdError)) throw std::runtime_error(peerdError);
-    // Several heartbeats per window, so one late tick is never JobProblem.
-    uint64_t every = std::clamp<uint64_t>(static_cast<uint64_t>(config_.peerd.jobProblemAfter.count()) / 4, 250, 10'000);
-    uv_timer_start(&heartbeat_, [](uv_timer_t* t) { owner(t)->pushHealth(); }, every, every);
-  }
-  uv_timer_init(loop_, &tick_);
-  uv_timer_init(loop_, &flush_);
-  uv_timer_init(loop_, &stateBeat_);
-  uv_timer_init(loop_, &stopGrace_);
-  uv_timer_init(loop_, &cleanupTimer_);
-  uv_timer_init(loop_, &watchdog_);
-  uv_signal_init(loop_, &sigterm_);
-  uv_signal_init(loop_, &sigint_);
-  uv_signal_init(loop_, &sighup_);
-  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
-                         reinterpret_cast<uv_handle_t*>(&stateBeat_),
-                         reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
-                         reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {
-    h->data = this;
-  }
-  uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
+  if (Result<> opened = mail_.open(store_); !opened) throw std::runtime_error(opened.error());
+  if (Result<> opened = peers_.open(); !opened) throw std::runtime_error(opened.error());
+}
+
+void Supervisor::initHandles() {
+  for (uv_timer_t* t : {&tick_, &flush_, &stateBeat_, &stopGrace_, &watchdog_}) uv_timer_init(loop_, t);
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) uv_signal_init(loop_, s);
+  forEachHandle(tick_, flush_, stateBeat_, stopGrace_, watchdog_, sigterm_, sigint_, sighup_,
+                [this](uv_handle_t* h) { h->data = this; });
+}
+
+void Supervisor::listenForControl() {
   control_ = std::make_unique<ControlServer>(loop_, [this](ipc::ControlRequest::Reader request,
                                                              ControlServer::Respond respond) {
     if (request.isReload()) {
@@ -158,170 +150,101 @@ void Supervisor::start() {
     // Reload still works with SIGHUP; everything else does not depend on it.
     CHECKER_LOG_ERROR("%s; `checker reload` will not reach this checkerd (SIGHUP does)", controlError.c_str());
   }
-  if (options_.systemd.feedEveryMs() > 0) {
-    // From the loop: a wedged loop stops feeding, and systemd restarts checkerd.
-    uint64_t every = options_.systemd.feedEveryMs();
-    uv_timer_start(&watchdog_, [](uv_timer_t* t) { owner(t)->options_.systemd.watchdog(); }, every, every);
-    CHECKER_LOG_INFO("systemd watchdog: %llu ms, fed every %llu ms",
-                     static_cast<unsigned long long>(options_.systemd.watchdogUsec() / 1000),
-                     static_cast<unsigned long long>(every));
-  }
-  uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGTERM"); }, SIGTERM);
-  uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
-  int64_t now = wallClockNowMs();
-  scheduleAll(now);
-  // Loading the config and the state left freed heap behind; give it back
-  // so the daemon's resident size is what it keeps, not what it once used.
-  ::malloc_trim(0);
-  CHECKER_LOG_INFO("scheduling %zu job(s) with worker %s; open fds: %d", queue_.size(), options_.workerPath.c_str(),
-                   countOwnFds());
-  armTimer(now);
-  // The state's heartbeat, now and then every few seconds, from the loop:
-  // `checker status` tells a running checkerd from a wedged one by its age.
-  uv_timer_start(&stateBeat_, [](uv_timer_t* t) {
-    owner(t)->writer_.beat();
-    owner(t)->scheduleFlush();
-  }, 0, static_cast<uint64_t>(state_keys::kHeartbeatEveryMs));
-  notifyReadyIfUp();  // without peerd, the children are up now
 }
 
-void Supervisor::scheduleAll(int64_t now) {
-  queue_.clear();
-  for (size_t i = 0; i < jobs_.size(); ++i) {
-    Job& job = jobs_[i];
-    ++job.generation;
-    // The email self-check runs when there is a mailer that can send; the
-    // peer checks when there is peerd to ask.
-    if (job.retired || (job.def.system() && !isSelfCheck(job) && !isPeerCheck(job))) continue;
-    int64_t due = nextDueUnixMs(job.def.schedule(), job.phaseMs, now);
-    queue_.push({due, static_cast<uint32_t>(i), job.generation});
-  }
-  lastTickWallMs_ = now;
-  lastTickMonoMs_ = uv_now(loop_);
+void Supervisor::startWatchdog() {
+  if (options_.systemd.feedEveryMs() == 0) return;
+  // From the loop: a wedged loop stops feeding, and systemd restarts checkerd.
+  uint64_t every = options_.systemd.feedEveryMs();
+  uv_timer_start(&watchdog_, [](uv_timer_t* t) { owner(t)->options_.systemd.watchdog(); }, every, every);
+  CHECKER_LOG_INFO("systemd watchdog: %llu ms, fed every %llu ms",
+                   static_cast<unsigned long long>(options_.systemd.watchdogUsec() / 1000),
+                   static_cast<unsigned long long>(every));
 }
 
-void Supervisor::armTimer(int64_t now) {
-  if (stopping_ || queue_.empty()) return;
-  int64_t delay = queue_.top().dueUnixMs - now;
-  delay = delay < 0 ? 0 : (delay > kMaxSleepMs ? kMaxSleepMs : delay);
-  uv_timer_start(&tick_, [](uv_timer_t* t) { owner(t)->onTick(); }, static_cast<uint64_t>(delay), 0);
+JobRunner* Supervisor::runnerFor(const JobDefinition& job) {
+  if (!job.system()) return &engine_.workerRunner();
+  // The email self-check runs when there is a mailer that can send; the
+  // peer checks when there is peerd to ask.
+  if (job.type() == "email_selfcheck" && mail_.runsSelfCheck()) return &mail_;
+  if (job.type() == "peer" && peers_.enabled()) return &peers_;
+  return nullptr;
+}
+
+void Supervisor::armTimer(std::optional<uint64_t> delayMs) {
+  if (stopping_ || !delayMs) return;
+  uv_timer_start(&tick_, [](uv_timer_t* t) { owner(t)->onTick(); }, *delayMs, 0);
 }
 
 void Supervisor::onTick() {
   uv_update_time(loop_);
-  int64_t now = wallClockNowMs();
-  int64_t wallDelta = now - lastTickWallMs_;
-  int64_t monoDelta = static_cast<int64_t>(uv_now(loop_) - lastTickMonoMs_);
-  if (wallDelta - monoDelta > kClockStepMs || monoDelta - wallDelta > kClockStepMs) {
-    CHECKER_LOG_WARN("wall clock stepped by %lld ms: recomputing every job's next run",
-                     static_cast<long long>(wallDelta - monoDelta));
-    scheduleAll(now);
+  armTimer(engine_.tick());
+}
+
+void Supervisor::onRunEnded(bool workerRun) {
+  if (workerRun && engine_.running() == 0 && !loggedIdleFds_) {
+    // The first moment with no run in flight, after at least one run: every
+    // lazily opened fd (libuv keeps /dev/null once it has spawned) exists
+    // and no run holds a pipe. The baseline a leak would grow from.
+    loggedIdleFds_ = true;
+    CHECKER_LOG_INFO("idle after the first runs; open fds: %d", countOwnFds());
   }
-  lastTickWallMs_ = now;
-  lastTickMonoMs_ = uv_now(loop_);
-  while (!stopping_ && !queue_.empty() && queue_.top().dueUnixMs <= now) {
-    DueQueue::Entry entry = queue_.pop();
-    Job& job = jobs_[entry.job];
-    if (entry.generation != job.generation) continue;
-    // The next slot after now: a late loop skips missed slots, never bursts.
-    int64_t next = nextDueUnixMs(job.def.schedule(), job.phaseMs, std::max(entry.dueUnixMs, now));
-    queue_.push({next, entry.job, job.generation});
-    onDue(entry.job, entry.dueUnixMs);
-  }
-  armTimer(now);
+  finishStopIfIdle();
 }
 
 void Supervisor::beginStop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
-  CHECKER_LOG_INFO("stopping (%s): %zu run(s) in progress get %u ms", why, running_, options_.stopGraceMs);
+  CHECKER_LOG_INFO("stopping (%s): %zu run(s) in progress get %u ms", why, engine_.running(), options_.stopGraceMs);
   options_.systemd.stopping(std::string("stopping (") + why + ")");
   uv_timer_stop(&tick_);
-  for (size_t index : waiting_) jobs_[index].waiting = false;
-  waiting_.clear();
-  // A self-check has no process to wait for; its probe is simply not read.
-  endSelfCheckUnrecorded("the supervisor stops; not recorded");
-  endPeerQueriesUnrecorded("the supervisor stops");
+  engine_.stop();
   uv_timer_start(&stopGrace_, [](uv_timer_t* t) {
     Supervisor* self = owner(t);
-    CHECKER_LOG_WARN("stop grace period over: killing %zu run(s)", self->running_);
-    for (Job& job : self->jobs_) {
-      if (job.run == nullptr) continue;
-      job.interrupted = true;
-      job.run->killNow();
-    }
+    CHECKER_LOG_WARN("stop grace period over: killing %zu run(s)", self->engine_.running());
+    self->engine_.killAll();
   }, options_.stopGraceMs, 0);
+  // A self-check or a peer query has no process to wait for; its answer is
+  // simply not read.
+  mail_.endRunUnrecorded("the supervisor stops; not recorded");
+  peers_.endRunsUnrecorded("the supervisor stops");
   finishStopIfIdle();
 }
 
 void Supervisor::finishStopIfIdle() {
-  if (!stopping_ || running_ > 0 || closed_) return;
+  if (!stopping_ || engine_.running() > 0 || closed_) return;
   flushState();
   // Run cgroups still being emptied: their processes were SIGKILLed; give
   // the kernel a bounded moment so none outlives the supervisor.
-  for (int attempt = 0; attempt < 200 && !pendingCleanups_.empty(); ++attempt) {
-    ::usleep(10'000);
-    retryCleanups();
-  }
+  launcher_.finishCleanups();
   // Counted before the launcher's socket closes, to compare with the idle
   // count logged after the first runs (a leak is the difference).
   int openFds = countOwnFds();
   closeHandles();
   CHECKER_LOG_INFO("stopped: %llu run(s) finished, %llu overrun(s); open fds: %d",
-                   static_cast<unsigned long long>(stats_.runsFinished),
-                   static_cast<unsigned long long>(stats_.overruns), openFds);
+                   static_cast<unsigned long long>(engine_.stats().runsFinished),
+                   static_cast<unsigned long long>(engine_.stats().overruns), openFds);
 }
 
 void Supervisor::closeHandles() {
   closed_ = true;
-  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&flush_),
-                         reinterpret_cast<uv_handle_t*>(&stateBeat_),
-                         reinterpret_cast<uv_handle_t*>(&stopGrace_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&cleanupTimer_),
-                         reinterpret_cast<uv_handle_t*>(&watchdog_), reinterpret_cast<uv_handle_t*>(&sighup_)}) {
+  forEachHandle(tick_, flush_, stateBeat_, stopGrace_, watchdog_, sigterm_, sigint_, sighup_, [](uv_handle_t* h) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
-  }
+  });
   if (control_) control_->close();
-  if (launcher_) launcher_->stop();
-  // Entries the mailer has not answered stay in the outbox: sent again at
-  // the next start.
-  if (outbox_) outbox_->stop();
-  if (mailer_) {
-    endSelfCheckUnrecorded("the supervisor stops");
-    uv_close(reinterpret_cast<uv_handle_t*>(&selfCheckGuard_), nullptr);
-    mailer_->stop();
-  }
-  if (peerd_) {
-    endPeerQueriesUnrecorded("the supervisor stops");
-    uv_close(reinterpret_cast<uv_handle_t*>(&peerGuard_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat_), nullptr);
-    peerd_->stop();
-  }
+  launcher_.stop();
+  mail_.close();
+  peers_.close();
 }
 
 void Supervisor::notifyReadyIfUp() {
-  if (notifiedReady_ || !launcherWasReady_ || (peerd_ && !peerdReported_)) return;
+  if (notifiedReady_ || !launcherWasReady_ || (peers_.enabled() && !peers_.listeningReported())) return;
   notifiedReady_ = true;
-  std::string status = "scheduling " + std::to_string(queue_.size()) + " job(s)";
+  std::string status = "scheduling " + std::to_string(engine_.scheduled()) + " job(s)";
   if (options_.systemd.enabled() && !options_.systemd.ready(status)) {
     CHECKER_LOG_WARN("systemd: cannot send READY=1: %s", std::strerror(errno));
   }
   CHECKER_LOG_INFO("ready: %s", status.c_str());
-}
-
-void Supervisor::onChildReady(HelperChannel& child) {
-  if (&child == peerd_.get()) return onPeerdReady();
-  onMailerReady();
-}
-
-void Supervisor::onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) {
-  if (&child == peerd_.get()) return onPeerdMessage(message);
-  onMailerMessage(message);
-}
-
-void Supervisor::onChildLost(HelperChannel& child) {
-  if (&child == peerd_.get()) return onPeerdLost();
-  onMailerLost();
 }
 
 void Supervisor::scheduleFlush() {
@@ -336,13 +259,9 @@ void Supervisor::scheduleFlush() {
 
 void Supervisor::flushState() {
   try {
-    writer_.flush(wallClockNowMs());
-    stats_.outboxEntries = writer_.outboxEntriesWritten();
-    if (outbox_) {
-      outbox_->takeNew();
-    } else {
-      writer_.takeNewOutbox();  // no mailer here (a benchmark): entries wait in the state
-    }
+    writer_.flush(clock_.wallMs());
+    engine_.stats().outboxEntries = writer_.outboxEntriesWritten();
+    mail_.takeNewOutbox();
   } catch (const std::exception& e) {
     CHECKER_LOG_ERROR("state: could not write %zu finished run(s), retrying in 1 s: %s", writer_.pending(), e.what());
     if (!closed_) uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, 1000, 0);

@@ -1,48 +1,33 @@
 #pragma once
-// The supervisor's loop logic: schedules every configured job, runs each due
-// job in its own worker (never two runs of one job at once), classifies each
-// run, applies the notification policy and writes the outcome to the state.
-//
-// Job life is a small state machine (one place: supervisor_runs.cpp):
-//
-//   state     event      -> action / next state
-//   idle      due        -> start a worker / running (or wait for a slot)
-//   running   due        -> count and log an overrun / running
-//   running   finished   -> classify, policy, queue the state write / idle
-//   running   stop       -> after the grace period kill the group / running
-//   *         finished while stopping -> nothing recorded for an interrupted run
+// checkerd's wiring: builds the run engine (supervisor/run_engine.h) with
+// the loop's clock and the worker launcher, the alerting path, and the
+// links to the two helper children (mail_link.h, peer_link.h); owns the
+// state writer and its flush, the scheduling timer, the signals, systemd's
+// notifications and the control socket; starts, reloads and stops them.
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "state/state_store.h"
 #include "config/job_catalog.h"
-#include "ipc/mailer.capnp.h"
-#include "ipc/peerd.capnp.h"
-#include "supervisor/helper_channel.h"
-#include "state/mail_health.h"
-#include "supervisor/outbox_delivery.h"
-#include "worker_runs/run_reply.h"
-#include "state/run_metrics.h"
-#include "worker_runs/run_request.h"
-#include "supervisor/scheduler.h"
+#include "state/state_store.h"
 #include "state/state_writer.h"
+#include "supervisor/alerting.h"
+#include "supervisor/mail_link.h"
+#include "supervisor/peer_link.h"
+#include "supervisor/run_clock.h"
+#include "supervisor/run_engine.h"
 #include "supervisor/systemd_notify.h"
-#include "worker_runs/worker_launcher.h"
-#include "worker_runs/worker_run.h"
+#include "supervisor/worker_run_launcher.h"
+#include "worker_runs/job_user.h"
 
 namespace checker {
 
 class ControlServer;
-class RunCgroups;
 
 struct SupervisorOptions {
   std::string workerPath;
@@ -63,24 +48,16 @@ struct SupervisorOptions {
   std::function<void(size_t, int64_t, int64_t)> onRunStarted;
 };
 
-struct SupervisorStats {
-  uint64_t runsStarted = 0;
-  uint64_t runsFinished = 0;
-  uint64_t overruns = 0;
-  uint64_t spawnFailures = 0;
-  uint64_t runsLostWithLauncher = 0;  // the launcher died under them: not recorded
-  uint64_t outboxEntries = 0;
-  RunMetrics runs;  // recorded runs by outcome and duration, for peerd's /metrics
-};
+using SupervisorStats = RunStats;
 
-class Supervisor final : private HelperChannel::Listener {
+class Supervisor final {
  public:
   Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDefinition> jobs, StateStore& store,
              SupervisorOptions options);
   ~Supervisor();
 
-  // Loads state, prepares the sandbox, schedules every job and installs the
-  // SIGTERM/SIGINT handlers. Throws on what prevents starting at all.
+  // Loads state, prepares the sandbox, starts the children, schedules every
+  // job and installs the signal handlers. Throws on what prevents starting.
   void start();
   // Graceful stop: no new runs; running ones get the grace period, then
   // their process groups are killed. The loop ends when all is closed.
@@ -102,128 +79,55 @@ class Supervisor final : private HelperChannel::Listener {
   using ReloadDone = std::function<void(const ReloadResult&)>;
   void reload(const char* trigger, ReloadDone done = nullptr);
 
-  const SupervisorStats& stats() const { return stats_; }
-  size_t runningCount() const { return running_; }
+  const SupervisorStats& stats() const { return engine_.stats(); }
+  size_t runningCount() const { return engine_.running(); }
 
  private:
-  enum class Phase { idle, running };
-  struct Job {
-    explicit Job(JobDefinition definition) : def(std::move(definition)) {}
-    JobDefinition def;
-    int64_t phaseMs = 0;
-    uint32_t generation = 0;
-    Phase phase = Phase::idle;
-    bool waiting = false;       // due, but no run slot was free
-    int64_t waitingDueMs = 0;
-    WorkerRun* run = nullptr;
-    bool interrupted = false;   // killed by our own shutdown: not the job's fault
-    bool retired = false;       // removed by a reload: never scheduled again
-    uint64_t runId = 0;
-    JobRecord record;
-  };
+  // start(), step by step
+  void startChildren();
+  void initHandles();
+  void listenForControl();
+  void startWatchdog();
+  JobRunner* runnerFor(const JobDefinition& job);
 
-  void scheduleAll(int64_t now);
+  void armTimer(std::optional<uint64_t> delayMs);
   void onTick();
-  void armTimer(int64_t now);
-  void onDue(size_t index, int64_t dueMs);
-  void startRun(size_t index, int64_t dueMs);
-  void startWaiting();
-  void onRunFinished(size_t index, uint64_t runId, WorkerRunReport&& report);
-  void recordRun(Job& job, WorkerRunReport& report);
-  void recordOutcome(Job& job, const ClassifiedRun& run, const ReplyFacts& facts, int64_t startedUnixMs,
-                     uint32_t durationMs, std::optional<PeerRecord> peer = std::nullopt);
-  // The email self-check (supervisor_selfcheck.cpp): a system job the mailer runs.
-  bool isSelfCheck(const Job& job) const;
-  void startSelfCheck(size_t index);
-  void onSelfCheckResult(ipc::SelfCheckResult::Reader result);
-  void endSelfCheckUnrecorded(const char* why);
-  void noteSelfCheck(bool ok, const std::string& message);
-  void onMailerReady();
-  void onMailerMessage(ipc::DecodedMessage& message);
-  void onMailerLost();
-  // Peering (supervisor_peers.cpp): peerd answers peers with the health
-  // pushed here, and asks peers for the "peer NAME" system jobs.
-  bool isPeerCheck(const Job& job) const;
-  void startPeerCheck(size_t index);
-  void onPeerAnswer(ipc::PeerAnswer::Reader answer);
-  void expirePeerQueries();
-  void endPeerQueriesUnrecorded(const char* why);
-  void pushHealth();
-  void pushJobList();  // the jobs run now, for peerd's page and /metrics
-  void onPeerdReady();
-  void onPeerdMessage(ipc::DecodedMessage& message);
-  void onPeerdLost();
-  std::vector<std::string> recipientsOf(const Job& job) const;
-  // HelperChannel::Listener: the mailer and peerd
-  void onChildReady(HelperChannel& child) override;
-  void onChildMessage(HelperChannel& child, ipc::DecodedMessage& message) override;
-  void onChildLost(HelperChannel& child) override;
+  void onRunEnded(bool workerRun);
   // READY=1 once the worker launcher is ready and peerd has reported its
   // listening socket (or failure to get one): the children are up.
   void notifyReadyIfUp();
-  void releaseSandbox(uint64_t runId);
-  void retryCleanups();
   void scheduleFlush();
   void flushState();
   void finishStopIfIdle();
   void closeHandles();
 
+  // Reload (supervisor_reload.cpp)
   void startReloadRead();
   void onReloadRead();
   ReloadResult applyReload(const std::string& trigger, LoadedConfig& loaded);
-  void retireJob(size_t index);
-  void restartChangedHelpers(const Config& before);
+  ReloadResult refuseReload(const std::string& trigger, const std::string& why);
 
   uv_loop_t* loop_;
-  Config config_;  // replaced by a reload
+  Config config_;  // replaced in place by a reload; the parts below refer to it
   StateStore& store_;
   SupervisorOptions options_;
-  std::vector<Job> jobs_;
-  DueQueue queue_;
-  std::deque<size_t> waiting_;
   StateWriter writer_;
-  std::unique_ptr<RunCgroups> cgroups_;
-  std::unique_ptr<WorkerLauncher> launcher_;  // forks every run's worker
-  std::unique_ptr<OutboxDelivery> outbox_;    // hands the outbox to the mailer
-  std::unique_ptr<HelperChannel> mailer_;
-  struct SelfCheckRun {
-    size_t job = SIZE_MAX;   // the system:email job, while a check runs
-    std::string token;
-    int64_t startedUnixMs = 0;
-    uint64_t startedMonoMs = 0;
-  } selfCheck_;
-  uv_timer_t selfCheckGuard_{};  // a mailer that never answers fails the check
-  std::optional<SelfCheckState> lastSelfCheck_;
-  bool mailProblem_ = false;     // what peers were last told
-  std::unique_ptr<HelperChannel> peerd_;
-  struct PeerQueryRun {
-    size_t job;
-    int64_t startedUnixMs;
-    uint64_t startedMonoMs;
-    uint64_t deadlineMonoMs;  // past this without an answer: recorded as no answer
-  };
-  std::unordered_map<uint64_t, PeerQueryRun> peerQueries_;  // by query id
-  uv_timer_t peerGuard_{};     // expires peer queries peerd did not answer
-  uv_timer_t heartbeat_{};     // pushes health to peerd
-  uv_timer_t watchdog_{};      // feeds systemd's watchdog from the loop
+  LoopClock clock_;
+  Alerting alerting_;
+  WorkerRunLauncher launcher_;
+  RunEngine engine_;
+  MailLink mail_;
+  PeerLink peers_;
   bool launcherWasReady_ = false;
-  bool peerdReported_ = false;
   bool notifiedReady_ = false;
-  std::string workDir_;
-  size_t running_ = 0;
-  uint64_t nextRunId_ = 1;
   bool stopping_ = false;
   bool closed_ = false;
   bool loggedIdleFds_ = false;
-  int64_t lastTickWallMs_ = 0;
-  uint64_t lastTickMonoMs_ = 0;
-  SupervisorStats stats_;
   uv_timer_t tick_{};
   uv_timer_t flush_{};
-  uv_timer_t stateBeat_{};      // writes the state's heartbeat when nothing else does
+  uv_timer_t stateBeat_{};  // writes the state's heartbeat when nothing else does
   uv_timer_t stopGrace_{};
-  uv_timer_t cleanupTimer_{};   // retries removal of run cgroups
-  std::vector<uint64_t> pendingCleanups_;
+  uv_timer_t watchdog_{};   // feeds systemd's watchdog from the loop
   uv_signal_t sigterm_{}, sigint_{}, sighup_{};
   std::unique_ptr<ControlServer> control_;  // `checker reload` and friends
   struct ReloadRead {

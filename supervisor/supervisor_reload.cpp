@@ -4,11 +4,9 @@
 // schedule phase and any run in progress, and takes the new settings from
 // its next run. Jobs are never moved in jobs_ (runs and queries refer to
 // them by index): a removed job is retired in place and its slot reused
-// once it is idle.
-#include <algorithm>
-#include <unordered_map>
-
+// once it is idle (RunEngine::replaceJobs).
 #include "common/log.h"
+#include "state/job_list.h"
 #include "supervisor/supervisor.h"
 
 namespace checker {
@@ -22,21 +20,17 @@ std::string joinLines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-namespace {
-
-Supervisor::ReloadResult refuseReload(StateWriter& writer, const std::string& trigger, const std::string& why) {
+Supervisor::ReloadResult Supervisor::refuseReload(const std::string& trigger, const std::string& why) {
   CHECKER_LOG_ERROR("reload (%s) refused, the running config stays:\n%s", trigger.c_str(), why.c_str());
-  Supervisor::ReloadResult result;
+  ReloadResult result;
   result.message = "the running config stays: " + why;
-  writer.recordReload(wallClockNowMs(), false, result.message);
+  writer_.recordReload(clock_.wallMs(), false, result.message);
   return result;
 }
 
-}  // namespace
-
 void Supervisor::reload(const char* trigger, ReloadDone done) {
   if (stopping_ || !options_.reloadConfig) {
-    ReloadResult refused = refuseReload(writer_, trigger, stopping_ ? "checkerd is stopping" : "this checkerd cannot reload");
+    ReloadResult refused = refuseReload(trigger, stopping_ ? "checkerd is stopping" : "this checkerd cannot reload");
     scheduleFlush();
     if (done) done(refused);
     return;
@@ -80,9 +74,9 @@ void Supervisor::onReloadRead() {
   reloadRead_.inFlight = false;
   ReloadResult result;
   if (stopping_) {
-    result = refuseReload(writer_, reloadRead_.trigger, "checkerd is stopping");
+    result = refuseReload(reloadRead_.trigger, "checkerd is stopping");
   } else if (!reloadRead_.failure.empty()) {
-    result = refuseReload(writer_, reloadRead_.trigger, reloadRead_.failure);
+    result = refuseReload(reloadRead_.trigger, reloadRead_.failure);
   } else {
     result = applyReload(reloadRead_.trigger, reloadRead_.loaded);
   }
@@ -96,7 +90,7 @@ void Supervisor::onReloadRead() {
     reloadRead_.waiting = std::move(reloadRead_.next);
     reloadRead_.next.clear();
     if (stopping_) {
-      ReloadResult refused = refuseReload(writer_, reloadRead_.trigger, "checkerd is stopping");
+      ReloadResult refused = refuseReload(reloadRead_.trigger, "checkerd is stopping");
       for (ReloadDone& done : reloadRead_.waiting) done(refused);
       reloadRead_.waiting.clear();
     } else {
@@ -107,105 +101,32 @@ void Supervisor::onReloadRead() {
 }
 
 Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, LoadedConfig& loaded) {
-  ReloadResult result;
-  int64_t now = wallClockNowMs();
-  auto refuse = [&](const std::string& why) { return refuseReload(writer_, trigger, why); };
-  if (!loaded.ok()) return refuse(joinLines(loaded.errors));
+  if (!loaded.ok()) return refuseReload(trigger, joinLines(loaded.errors));
   for (const std::string& w : loaded.warnings) CHECKER_LOG_WARN("%s", w.c_str());
   if (loaded.config.general.stateDir != config_.general.stateDir) {
-    return refuse("statefile changed from " + config_.general.stateDir + " to " + loaded.config.general.stateDir +
-                  ": the state cannot move under a running checkerd; restart it");
+    return refuseReload(trigger, "statefile changed from " + config_.general.stateDir + " to " +
+                                     loaded.config.general.stateDir +
+                                     ": the state cannot move under a running checkerd; restart it");
   }
   writer_.setJobList(listedJobs(loaded.jobs));  // applied from here on: `checker status` lists these
-
-  std::unordered_map<std::string, size_t> live;
-  for (size_t i = 0; i < jobs_.size(); ++i) {
-    if (!jobs_[i].retired) live.emplace(jobs_[i].def.id(), i);
-  }
-  std::vector<bool> kept(jobs_.size(), false);
-  size_t added = 0, removed = 0, changed = 0;
-  std::vector<JobDefinition> fresh;
-  for (JobDefinition& def : loaded.jobs) {
-    auto found = live.find(def.id());
-    if (found == live.end()) {
-      fresh.push_back(std::move(def));
-      continue;
-    }
-    Job& job = jobs_[found->second];
-    kept[found->second] = true;
-    if (job.def.settings().schedule != def.settings().schedule || !(job.def.notify() == def.notify())) ++changed;
-    job.def = std::move(def);
-    job.phaseMs = phaseForJob(job.def.id(), job.def.schedule());
-  }
-  for (size_t i = 0; i < kept.size(); ++i) {
-    if (!jobs_[i].retired && !kept[i]) {
-      retireJob(i);
-      ++removed;
-    }
-  }
-  for (JobDefinition& def : fresh) {
-    Job job(std::move(def));
-    job.phaseMs = phaseForJob(job.def.id(), job.def.schedule());
-    // Removed and added back: it carries on from its stored state.
-    if (std::optional<JobRecord> stored = writer_.readJobRecord(job.def.id())) job.record = *stored;
-    auto idle = std::find_if(jobs_.begin(), jobs_.end(), [](const Job& j) {
-      return j.retired && j.phase == Phase::idle && !j.waiting && j.run == nullptr;
-    });
-    if (idle != jobs_.end()) {
-      uint32_t generation = idle->generation;
-      *idle = std::move(job);
-      idle->generation = generation;  // scheduleAll moves it on: no stale queue entry applies
-    } else {
-      jobs_.push_back(std::move(job));
-    }
-    ++added;
-  }
+  RunEngine::Reconciled jobs = engine_.replaceJobs(
+      std::move(loaded.jobs), [this](const std::string& id) { return writer_.readJobRecord(id); });
   Config before = std::move(config_);
   config_ = std::move(loaded.config);
-  restartChangedHelpers(before);
-  pushJobList();
-  scheduleAll(now);
-  armTimer(now);
-  size_t active = static_cast<size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.retired; }));
-  result.ok = true;
-  result.message = std::to_string(active) + " job(s): " + std::to_string(added) + " added, " + std::to_string(removed) +
-                   " removed, " + std::to_string(active - added) + " kept (" + std::to_string(changed) +
-                   " with a new schedule or policy)";
-  CHECKER_LOG_INFO("reload (%s): %s", trigger.c_str(), result.message.c_str());
-  writer_.recordReload(now, true, result.message);
-  return result;
-}
-
-void Supervisor::retireJob(size_t index) {
-  Job& job = jobs_[index];
-  job.retired = true;
-  ++job.generation;
-  if (job.waiting) {
-    job.waiting = false;
-    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), index), waiting_.end());
-  }
-  if (job.phase == Phase::running) {
-    CHECKER_LOG_INFO("job %s: removed by the reload; its run in progress finishes and is not recorded",
-                     job.def.name().c_str());
-  } else {
-    CHECKER_LOG_INFO("job %s: removed by the reload", job.def.name().c_str());
-  }
-}
-
-void Supervisor::restartChangedHelpers(const Config& before) {
-  bool nameChanged = !(before.general == config_.general);
   // Each reads the config file itself: a restart is how it sees the change.
-  // The outbox resends what the mailer had not answered (at least once).
-  if (mailer_ && (nameChanged || !(before.email == config_.email))) {
-    CHECKER_LOG_INFO("reload: [email] or [general] changed: restarting the mailer");
-    mailer_->restart();
-  }
-  // peerd's page says whether nomail is set: the one [email] key it reads.
-  if (peerd_ && (nameChanged || !(before.peers == config_.peers) || !(before.peerd == config_.peerd) ||
-                 before.email.noMail != config_.email.noMail)) {
-    CHECKER_LOG_INFO("reload: [peers], [peerd], [general] or nomail changed: restarting peerd");
-    peerd_->restart();
-  }
+  mail_.restartIfChanged(before);
+  peers_.restartIfChanged(before);
+  peers_.pushJobList();
+  engine_.chooseRunners([this](const JobDefinition& job) { return runnerFor(job); });
+  armTimer(engine_.schedule());
+  ReloadResult result;
+  result.ok = true;
+  result.message = std::to_string(jobs.active) + " job(s): " + std::to_string(jobs.added) + " added, " +
+                   std::to_string(jobs.removed) + " removed, " + std::to_string(jobs.active - jobs.added) +
+                   " kept (" + std::to_string(jobs.changed) + " with a new schedule or policy)";
+  CHECKER_LOG_INFO("reload (%s): %s", trigger.c_str(), result.message.c_str());
+  writer_.recordReload(clock_.wallMs(), true, result.message);
+  return result;
 }
 
 }  // namespace checker

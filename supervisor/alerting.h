@@ -1,0 +1,40 @@
+#pragma once
+// The alerting path of a finished run: the notification policy decides
+// whether it is news (state/policy.h), the notice is composed
+// (supervisor/alert_text.h) for the job's recipients, and the run, the
+// job's new record and any notice go to the state in one batch: the notice
+// as an outbox entry, which the mail link delivers.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "state/state_writer.h"
+#include "supervisor/run_clock.h"
+#include "supervisor/run_engine.h"
+
+namespace checker {
+
+// The value of the worker param KEY of JOB ("" when it has none).
+std::string jobParam(const JobDefinition& job, const char* key);
+
+class Alerting final : public RunRecorder {
+ public:
+  // CONFIG is the supervisor's, replaced in place by a reload.
+  // REQUEST_FLUSH: a finished run is waiting in WRITER.
+  Alerting(Clock& clock, const Config& config, StateWriter& writer, std::function<void()> requestFlush)
+      : clock_(clock), config_(config), writer_(writer), requestFlush_(std::move(requestFlush)) {}
+
+  void record(const JobDefinition& job, JobRecord& record, const RunResult& result) override;
+
+  // Who is told about JOB: a peer check's admin, else [general] alert contacts.
+  std::vector<std::string> recipientsOf(const JobDefinition& job) const;
+
+ private:
+  Clock& clock_;
+  const Config& config_;
+  StateWriter& writer_;
+  std::function<void()> requestFlush_;
+};
+
+}  // namespace checker
