@@ -20,7 +20,7 @@
 #include "ipc/control.capnp.h"
 #include "ipc/framing.h"
 #include "ipc/control_socket.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker::cli {
 namespace {

@@ -23,7 +23,7 @@
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
 #include "process/helper_child.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 #include "worker_runs/run_once.h"
 
 namespace checker::cli {

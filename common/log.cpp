@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "common/sys_error.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker::log {
 namespace {

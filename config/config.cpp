@@ -14,6 +14,7 @@
 #include "config/config_section.h"
 #include "config/http_url.h"
 #include "common/sys_error.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 namespace {
@@ -340,33 +341,24 @@ std::string canonicalConfigPath(const std::string& path) {
 // only a regular file, and never more than the cap (a file that grows while
 // being read is cut at cap + 1 bytes and refused).
 Result<std::string> readWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return Error{describeErrno("open", path, errno)};
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) return Error{describeErrno("open", path, errno)};
   struct stat st{};
-  std::string text;
-  std::optional<Error> failed;
+  if (::fstat(fd.get(), &st) != 0) return Error{describeErrno("fstat", path, errno)};
+  if (!S_ISREG(st.st_mode)) return Error{"not a regular file"};
   const Error tooLarge{"larger than " + std::to_string(kMaxConfigBytes) + " bytes"};
-  if (::fstat(fd, &st) != 0) {
-    failed = Error{describeErrno("fstat", path, errno)};
-  } else if (!S_ISREG(st.st_mode)) {
-    failed = Error{"not a regular file"};
-  } else if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
-    failed = tooLarge;
-  } else {
-    text.assign(kMaxConfigBytes + 1, '\0');
-    size_t have = 0;
-    while (have < text.size()) {
-      ssize_t n = ::read(fd, text.data() + have, text.size() - have);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) failed = Error{describeErrno("read", path, errno)};
-      if (n <= 0) break;
-      have += static_cast<size_t>(n);
-    }
-    text.resize(have);
-    if (have > kMaxConfigBytes) failed = tooLarge;
+  if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) return tooLarge;
+  std::string text(kMaxConfigBytes + 1, '\0');
+  size_t have = 0;
+  while (have < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + have, text.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{describeErrno("read", path, errno)};
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
   }
-  ::close(fd);
-  if (failed) return *failed;
+  if (have > kMaxConfigBytes) return tooLarge;
+  text.resize(have);
   return text;
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 

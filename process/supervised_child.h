@@ -17,7 +17,7 @@
 
 #include "common/result.h"
 #include "process/restart_backoff.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 

@@ -1,5 +1,5 @@
 #include "supervisor/systemd_notify.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

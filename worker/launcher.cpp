@@ -22,7 +22,7 @@
 #include "common/log.h"
 #include "common/sys_error.h"
 #include "process/death_signal.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 #include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"

@@ -17,7 +17,7 @@
 
 #include "common/sys_error.h"
 #include "process/death_signal.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 #include "worker/process_setup.h"
 
 namespace checker::worker {

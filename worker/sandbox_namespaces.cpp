@@ -20,7 +20,7 @@
 #include "common/sys_error.h"
 #include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker::worker {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 namespace {

@@ -19,7 +19,7 @@
 
 #include "process/restart_backoff.h"
 #include "process/supervised_child.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 

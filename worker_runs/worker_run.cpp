@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "process/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace checker {
 namespace {

@@ -1,8 +1,9 @@
 #pragma once
 // An owned file descriptor, closed exactly once: when its owner goes, or
 // when it is reset. Every fd checker opens and keeps is held in one, so an
-// early return cannot leak it. Header-only: the worker and the job code
-// use it without linking the process library.
+// early return cannot leak it. Header-only and in common/, the lowest
+// folder, because every folder owns fds (config reads a file, log opens
+// one, the worker and the job code hold sockets).
 #include <unistd.h>
 
 #include <utility>
