@@ -5,6 +5,7 @@
 // the backoff, a program that cannot be spawned. The backoff's own rule:
 // tests/supervisor/restart_backoff_test.cpp.
 #include "process/supervised_child.h"
+#include "support/run_loop_until.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -23,22 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Runs LOOP until DONE holds or LIMIT passes (checked every 5 ms).
-bool runUntil(uv_loop_t* loop, const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  uv_timer_t check;
-  uv_timer_init(loop, &check);
-  check.data = loop;
-  uv_timer_start(&check, [](uv_timer_t* t) { uv_stop(static_cast<uv_loop_t*>(t->data)); }, 5, 5);
-  bool met = done();
-  while (!met && std::chrono::steady_clock::now() < deadline) {
-    uv_run(loop, UV_RUN_DEFAULT);
-    met = done();
-  }
-  uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
-  uv_run(loop, UV_RUN_NOWAIT);
-  return met;
-}
 
 // What the owner heard, in order.
 struct Heard {
@@ -96,7 +81,7 @@ TEST(SupervisedChild, StartsItWithACleanEnvironmentItsSocketOnFdThreeAndOurPid) 
   EXPECT_GT(child.pid(), 0);
   std::string said = readAll(heard.control.get(), 5s);
   EXPECT_EQ(said, "--parent-pid=" + std::to_string(::getpid()) + " unset");
-  EXPECT_TRUE(runUntil(&loop, [&] { return heard.exits == 1; }, 5s));
+  EXPECT_TRUE(test::runLoopUntil(&loop, [&] { return heard.exits == 1; }, 5s));
   child.stop();
   heard.control.reset();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -116,9 +101,9 @@ TEST(SupervisedChild, AnAskedRestartIsMadeAtOnceAndADeathAfterTheBackoff) {
 
   child.restartSoon();
   heard.control.reset();  // it reads end-of-file and exits, as asked
-  ASSERT_TRUE(runUntil(&loop, [&] { return heard.starts.size() == 2; }, 5s));
+  ASSERT_TRUE(test::runLoopUntil(&loop, [&] { return heard.starts.size() == 2; }, 5s));
   heard.control.reset();  // now it dies unasked
-  ASSERT_TRUE(runUntil(&loop, [&] { return heard.starts.size() == 3; }, 5s));
+  ASSERT_TRUE(test::runLoopUntil(&loop, [&] { return heard.starts.size() == 3; }, 5s));
 
   EXPECT_EQ(heard.exits, 2);
   EXPECT_EQ(child.restarts(), 2u);

@@ -19,6 +19,7 @@
 #include "supervisor/helper_channel.h"
 #include "worker_runs/worker_launcher.h"
 #include "support/temp_dir.h"
+#include "support/run_loop_until.h"
 
 namespace checker {
 namespace {
@@ -50,22 +51,6 @@ TEST(RestartBackoff, DoublesWhileTheChildDiesYoungAndStartsOverOnceItStayedUp) {
 
 constexpr uint64_t kStableMs = 400;
 
-// Runs LOOP until DONE holds or LIMIT passes.
-bool runUntil(uv_loop_t* loop, const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  uv_timer_t check;
-  uv_timer_init(loop, &check);
-  check.data = loop;
-  uv_timer_start(&check, [](uv_timer_t* t) { uv_stop(static_cast<uv_loop_t*>(t->data)); }, 5, 5);
-  bool met = done();
-  while (!met && std::chrono::steady_clock::now() < deadline) {
-    uv_run(loop, UV_RUN_DEFAULT);
-    met = done();
-  }
-  uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
-  uv_run(loop, UV_RUN_NOWAIT);
-  return met;
-}
 
 // HelperChannel starts PROGRAM -c CONFIG --parent-pid=N; with /bin/sh the
 // "config" is the script. Each start counts itself in a file; the fourth
@@ -89,7 +74,7 @@ TEST(RestartBackoffProcesses, AHelperChildThatStayedUpIsRestartedAfterTheFirstDe
   HelperChannel channel(&loop, "fake-helper", "/bin/sh", script, &recorder, kStableMs);
   std::string error;
   ASSERT_TRUE(channel.start(&error)) << error;
-  bool six = runUntil(&loop, [&] { return recorder.delays.size() >= 6; }, std::chrono::seconds(20));
+  bool six = test::runLoopUntil(&loop, [&] { return recorder.delays.size() >= 6; }, std::chrono::seconds(20));
   channel.stop();
   uv_run(&loop, UV_RUN_DEFAULT);  // until the last child exited and every handle closed
   EXPECT_EQ(uv_loop_close(&loop), 0);
@@ -120,7 +105,7 @@ TEST(RestartBackoffProcesses, AWorkerLauncherThatStayedUpIsRestartedAfterTheFirs
   std::string error;
   ASSERT_TRUE(launcher.start(&error)) << error;
   ::kill(launcher.pid(), SIGKILL);
-  bool four = runUntil(&loop, [&] { return delays.size() >= 4; }, std::chrono::seconds(20));
+  bool four = test::runLoopUntil(&loop, [&] { return delays.size() >= 4; }, std::chrono::seconds(20));
   uv_close(reinterpret_cast<uv_handle_t*>(&later), nullptr);
   launcher.stop();
   uv_run(&loop, UV_RUN_DEFAULT);
