@@ -118,14 +118,15 @@ void PeerdService::start() {
 
 void PeerdService::tryListen() {
   if (stopping_) return;
-  std::string bound, error;
   const HostPort& listen = config_.peerd.listen;
-  if (server_.listen(listen.host, listen.port, &bound, &error)) {
+  Result<std::string> bound = server_.listen(listen.host, listen.port);
+  if (bound) {
     CHECKER_LOG_INFO("listening on %s (%zu peer secret(s); JobProblem after %lld ms without a heartbeat)",
-                     bound.c_str(), secretsByKeyId_.size(), static_cast<long long>(config_.peerd.jobProblemAfter.count()));
+                     bound->c_str(), secretsByKeyId_.size(), static_cast<long long>(config_.peerd.jobProblemAfter.count()));
     lastBindError_.clear();
-    return reportListening(true, bound);
+    return reportListening(true, *bound);
   }
+  const std::string& error = bound.error();
   if (error != lastBindError_) {
     CHECKER_LOG_ERROR("%s; trying again every %llu s", error.c_str(),
                       static_cast<unsigned long long>(kBindRetryMs / 1000));
