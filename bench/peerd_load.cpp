@@ -351,28 +351,34 @@ RunningPeerd waitForPeerd(test::DaemonProcess& daemon) {
   return peerd;
 }
 
+// The key id of kSecret, as every asker sends it.
+std::string keyId() {
+  Result<std::string> id = peerd::peerKeyId(kSecret);
+  if (!id) throw std::runtime_error(id.error());
+  return *id;
+}
+
 // What the load asks for, checked once by hand: the plain word, and a
 // signed answer that verifies. Returns the signed answer's path and query.
 std::string checkedStatusPath(const RunningPeerd& peerd) {
   std::string nonce = randomHex(16);
   std::string statusPath = std::string(peerd::kStatusPath) + "?" +
-                           peerd::statusRequestQuery(peerd::StatusRequest{nonce, peerd::peerKeyId(kSecret), kAsker});
+                           peerd::statusRequestQuery(peerd::StatusRequest{nonce, keyId(), kAsker});
   HttpAnswer plain = get(peerd.port, "/");
   if (plain.status != 200 || plain.body != "True") {
     throw std::runtime_error("GET / answered " + std::to_string(plain.status) + " '" + plain.body + "', not 200 True");
   }
   HttpAnswer signedAnswer = get(peerd.port, statusPath);
-  peerd::Verified verified = peerd::verifyStatusAnswer(signedAnswer.body, kSecret,
-                                                       peerd::AnswerExpectation{kAsker, kServerName, nonce},
-                                                       wallClockNowMs() / 1000);
-  if (signedAnswer.status != 200 || !verified.ok || verified.status != "True") {
+  Result<peerd::Verified> verified = peerd::verifyStatusAnswer(
+      signedAnswer.body, kSecret, peerd::AnswerExpectation{kAsker, kServerName, nonce}, wallClockNowMs() / 1000);
+  if (signedAnswer.status != 200 || !verified || verified->status != "True") {
     throw std::runtime_error("signed answer not verified (HTTP " + std::to_string(signedAnswer.status) + "): " +
-                             verified.error + "\n" + signedAnswer.body);
+                             (verified ? std::string() : verified.error()) + "\n" + signedAnswer.body);
   }
   std::printf("peerd pid %d on 127.0.0.1:%d; GET / -> 200 \"%s\"; GET %s -> 200, %zu bytes, verified "
               "(responder \"%s\", status \"%s\")\n",
               static_cast<int>(peerd.pid), peerd.port, plain.body.c_str(), statusPath.c_str(), signedAnswer.body.size(),
-              verified.responder.c_str(), verified.status.c_str());
+              verified->responder.c_str(), verified->status.c_str());
   return statusPath;
 }
 
