@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "common/unique_fd.h"
 #include "ipc/framing.h"
 #include "ipc/mailer.capnp.h"
 #include "support/daemon_process.h"
@@ -71,18 +72,19 @@ std::string config(const test::MailFixture& mail, const std::string& dir, const 
 
 void throughput(const test::MailFixture& mail, const std::string& configPath, int count) {
   mail.clearMailbox(kThroughputInbox);
-  int pair[2];
+  int pair[2] = {-1, -1};
   ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+  UniqueFd ours(pair[0]), theirs(pair[1]);
   std::string mailer = selfDir() + "/checker-mailer";
   std::string parent = "--parent-pid=" + std::to_string(::getpid());
   char* argv[] = {mailer.data(), const_cast<char*>("-c"), const_cast<char*>(configPath.c_str()), parent.data(), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pair[1], 3);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
   pid_t pid = 0;
   ::posix_spawn(&pid, mailer.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(pair[1]);
+  theirs.reset();  // the mailer's copy only: it sees our end close
 
   auto sendOne = [&](int id) {
     capnp::MallocMessageBuilder message;
@@ -91,13 +93,13 @@ void throughput(const test::MailFixture& mail, const std::string& configPath, in
     entry.initTo(1).set(0, mail.address(kThroughputInbox));
     entry.setSubject("[bench] throughput " + std::to_string(id));
     entry.setBody("Job: bench\nOutcome: failed\nMessage: throughput message " + std::to_string(id) + "\n");
-    ipc::writeMessage(pair[0], message);
+    ipc::writeMessage(ours.get(), message);
   };
   auto start = Clock::now();
   int sent = 0, answered = 0, accepted = 0;
   while (sent < count && sent < static_cast<int>(kInFlight)) sendOne(++sent);
   while (answered < count) {
-    auto reply = ipc::readMessage(pair[0], 64 * 1024);
+    auto reply = ipc::readMessage(ours.get(), 64 * 1024);
     if (!reply) break;
     ++answered;
     accepted += reply->root<ipc::FromMailer>().getSendResult().getAccepted() ? 1 : 0;
@@ -109,7 +111,7 @@ void throughput(const test::MailFixture& mail, const std::string& configPath, in
     ::usleep(50'000);
   }
   double readableSeconds = std::chrono::duration<double>(Clock::now() - start).count();
-  ::close(pair[0]);
+  ours.reset();  // the mailer exits when its socket closes
   ::waitpid(pid, nullptr, 0);
   std::printf("throughput: %d alerts, %d accepted in %.2f s = %.0f alerts/s (16 in flight, at most 4 connections, STARTTLS + AUTH);"
               " all %zu readable over IMAP after %.2f s\n",

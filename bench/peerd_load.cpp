@@ -51,6 +51,7 @@
 #include "bench/slow_clients.h"
 #include "common/clock.h"
 #include "common/random_token.h"
+#include "common/unique_fd.h"
 #include "peering/status_document.h"
 #include "support/daemon_process.h"
 #include "support/temp_dir.h"
@@ -83,17 +84,16 @@ std::string onPath(const std::string& name) {
 // A loopback port nothing listens on (bound, then released): the peer's
 // address, which peerd is never asked about during the run.
 int unusedLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+  if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     throw std::runtime_error(std::string("bind(127.0.0.1:0): ") + std::strerror(errno));
   }
-  ::close(fd);
-  return ntohs(address.sin_port);
+  return ntohs(address.sin_port);  // released as FD closes
 }
 
 struct HttpAnswer {
@@ -103,16 +103,15 @@ struct HttpAnswer {
 
 // One GET of PATH on 127.0.0.1:PORT, Connection: close, within 5 s.
 HttpAnswer get(int port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  UniqueFd socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int fd = socket.get();
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(static_cast<uint16_t>(port));
   std::string where = "127.0.0.1:" + std::to_string(port);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    int err = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("connect(" + where + "): " + std::strerror(err));
+    throw std::runtime_error("connect(" + where + "): " + std::strerror(errno));
   }
   std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + where + "\r\nConnection: close\r\n\r\n";
   std::string response;
@@ -131,7 +130,7 @@ HttpAnswer get(int port, const std::string& path) {
     if (n <= 0) break;
     response.append(buffer, static_cast<size_t>(n));
   }
-  ::close(fd);
+  socket.reset();
   interrupted();
   size_t end = response.find("\r\n\r\n");
   HttpAnswer answer;
@@ -246,21 +245,19 @@ LoadResult runWrk(const std::string& wrk, test::DaemonProcess& daemon, pid_t pee
   argv.push_back(nullptr);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+  UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), 2);
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, wrk.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    throw std::runtime_error("posix_spawn(" + wrk + "): " + std::strerror(rc));
-  }
+  writeEnd.reset();  // wrk's copies only: its end is the pipe's end
+  if (rc != 0) throw std::runtime_error("posix_spawn(" + wrk + "): " + std::strerror(rc));
   struct Reap {  // wrk does not outlive this function
     pid_t pid;
-    int fd;
+    UniqueFd fd;  // closed after wrk is reaped
     int status = 0;
     rusage usage{};
     bool reaped = false;
@@ -272,9 +269,8 @@ LoadResult runWrk(const std::string& wrk, test::DaemonProcess& daemon, pid_t pee
         ::kill(pid, SIGKILL);
         wait();
       }
-      ::close(fd);
     }
-  } child{pid, fds[0]};
+  } child{pid, std::move(readEnd)};
 
   LoadResult result;
   ProcSample before = sample(peerd);
@@ -282,13 +278,13 @@ LoadResult runWrk(const std::string& wrk, test::DaemonProcess& daemon, pid_t pee
   auto deadline = start + std::chrono::seconds(seconds + 30);
   std::string output;
   for (;;) {  // until wrk closes its output: its end is the event awaited
-    pollfd p{child.fd, POLLIN, 0};
+    pollfd p{child.fd.get(), POLLIN, 0};
     int ready = ::poll(&p, 1, kSampleEveryMs);
     interrupted();
     if (ready < 0 && errno != EINTR) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     if (ready > 0) {
       char buffer[4096];
-      ssize_t n = ::read(child.fd, buffer, sizeof buffer);
+      ssize_t n = ::read(child.fd.get(), buffer, sizeof buffer);
       if (n <= 0) break;
       output.append(buffer, static_cast<size_t>(n));
     }
@@ -351,28 +347,34 @@ RunningPeerd waitForPeerd(test::DaemonProcess& daemon) {
   return peerd;
 }
 
+// The key id of kSecret, as every asker sends it.
+std::string keyId() {
+  Result<std::string> id = peerd::peerKeyId(kSecret);
+  if (!id) throw std::runtime_error(id.error());
+  return *id;
+}
+
 // What the load asks for, checked once by hand: the plain word, and a
 // signed answer that verifies. Returns the signed answer's path and query.
 std::string checkedStatusPath(const RunningPeerd& peerd) {
   std::string nonce = randomHex(16);
   std::string statusPath = std::string(peerd::kStatusPath) + "?" +
-                           peerd::statusRequestQuery(peerd::StatusRequest{nonce, peerd::peerKeyId(kSecret), kAsker});
+                           peerd::statusRequestQuery(peerd::StatusRequest{nonce, keyId(), kAsker});
   HttpAnswer plain = get(peerd.port, "/");
   if (plain.status != 200 || plain.body != "True") {
     throw std::runtime_error("GET / answered " + std::to_string(plain.status) + " '" + plain.body + "', not 200 True");
   }
   HttpAnswer signedAnswer = get(peerd.port, statusPath);
-  peerd::Verified verified = peerd::verifyStatusAnswer(signedAnswer.body, kSecret,
-                                                       peerd::AnswerExpectation{kAsker, kServerName, nonce},
-                                                       wallClockNowMs() / 1000);
-  if (signedAnswer.status != 200 || !verified.ok || verified.status != "True") {
+  Result<peerd::Verified> verified = peerd::verifyStatusAnswer(
+      signedAnswer.body, kSecret, peerd::AnswerExpectation{kAsker, kServerName, nonce}, wallClockNowMs() / 1000);
+  if (signedAnswer.status != 200 || !verified || verified->status != "True") {
     throw std::runtime_error("signed answer not verified (HTTP " + std::to_string(signedAnswer.status) + "): " +
-                             verified.error + "\n" + signedAnswer.body);
+                             (verified ? std::string() : verified.error()) + "\n" + signedAnswer.body);
   }
   std::printf("peerd pid %d on 127.0.0.1:%d; GET / -> 200 \"%s\"; GET %s -> 200, %zu bytes, verified "
               "(responder \"%s\", status \"%s\")\n",
               static_cast<int>(peerd.pid), peerd.port, plain.body.c_str(), statusPath.c_str(), signedAnswer.body.size(),
-              verified.responder.c_str(), verified.status.c_str());
+              verified->responder.c_str(), verified->status.c_str());
   return statusPath;
 }
 

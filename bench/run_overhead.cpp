@@ -83,7 +83,7 @@ struct Harness {
   int failures = 0;
   bool useCgroups = true;
 
-  Harness() : cgroups(RunCgroups::detect(nullptr)) {
+  Harness() : cgroups(RunCgroups::detect()) {
     uv_loop_init(&loop);
     char dir[] = "/tmp/checker-bench-XXXXXX";
     workDir = ::mkdtemp(dir);
@@ -91,8 +91,7 @@ struct Harness {
     workerPath = selfDir() + "/checker-worker";
     pluginDir = selfDir() + "/../bench-plugins";
     launcher = std::make_unique<WorkerLauncher>(&loop, workerPath);
-    std::string error;
-    if (!launcher->start(&error)) std::fprintf(stderr, "launcher: %s\n", error.c_str());
+    if (Result<> started = launcher->start(); !started) std::fprintf(stderr, "launcher: %s\n", started.error().c_str());
   }
   ~Harness() {
     launcher->stop();
@@ -110,7 +109,6 @@ struct Harness {
     spec.request = buildRunRequest(job, "bench", pluginDir, wallClockNowMs() + 10'000,
                                    planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, JobUser::byDefault()));
     auto started = std::chrono::steady_clock::now();
-    std::string error;
     auto done = [this, runId, started, onDone](WorkerRunReport&& r) {
       double micros = microsSince(started);
       if (r.observation.reply != ReplyState::ok || r.observation.exitStatus != 0) ++failures;
@@ -118,10 +116,10 @@ struct Harness {
       }
       onDone(micros);
     };
-    WorkerRun* run = viaLauncher ? WorkerRun::launch(&loop, *launcher, runId, spec, done, &error)
-                                 : WorkerRun::start(&loop, spec, done, &error);
-    if (run == nullptr) {
-      std::fprintf(stderr, "spawn failed: %s\n", error.c_str());
+    Result<WorkerRun*> run =
+        viaLauncher ? WorkerRun::launch(&loop, *launcher, runId, spec, done) : WorkerRun::start(&loop, spec, done);
+    if (!run) {
+      std::fprintf(stderr, "spawn failed: %s\n", run.error().c_str());
       ++failures;
     }
   }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "common/unique_fd.h"
 
 namespace checker::bench {
 namespace {
@@ -49,28 +50,27 @@ sockaddr_in loopback(int lastByte, int port) {
 }
 
 // A non-blocking TCP socket from 127.0.0.FROM, its connect to PORT on
-// 127.0.0.1 started; -1 with errno when that fails.
-int startConnect(int from, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
+// 127.0.0.1 started; an invalid one with errno when that fails.
+UniqueFd startConnect(int from, int port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return fd;
   int one = 1;  // the port is picked at connect, by the whole 4-tuple: more of them
-  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  ::setsockopt(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
   sockaddr_in source = loopback(from, 0), target = loopback(1, port);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
-      (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0 && errno != EINPROGRESS)) {
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
+      (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0 && errno != EINPROGRESS)) {
     int err = errno;
-    ::close(fd);
+    fd.reset();
     errno = err;
-    return -1;
   }
   return fd;
 }
 
 // Closes FD with a reset: no TIME_WAIT left behind by the attack.
-void abortConnection(int fd) {
+void abortConnection(UniqueFd& fd) {
   linger now{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
-  ::close(fd);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &now, sizeof now);
+  fd.reset();
 }
 
 // The attackers, on a thread of their own (one epoll loop).
@@ -78,8 +78,8 @@ class SlowAttack {
  public:
   SlowAttack(int port, const SlowClientsOptions& options)
       : port_(port), addresses_(options.addresses), slots_(static_cast<size_t>(options.attackers)) {
-    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_.valid()) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
   }
   SlowAttack(const SlowAttack&) = delete;
   SlowAttack& operator=(const SlowAttack&) = delete;
@@ -87,9 +87,8 @@ class SlowAttack {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
     for (Slot& s : slots_) {
-      if (s.fd >= 0) abortConnection(s.fd);
+      if (s.fd.valid()) abortConnection(s.fd);
     }
-    ::close(epoll_);
   }
 
   void start() {
@@ -103,7 +102,7 @@ class SlowAttack {
 
  private:
   struct Slot {
-    int fd = -1;
+    UniqueFd fd;
     bool connected = false;
     bool everConnected = false;
     Clock::time_point nextLine;
@@ -118,7 +117,7 @@ class SlowAttack {
         sweep(now);
         nextSweep = now + kReconnectEvery;
       }
-      int n = ::epoll_wait(epoll_, events, 256, 20);
+      int n = ::epoll_wait(epoll_.get(), events, 256, 20);
       for (int k = 0; k < n; ++k) onEvent(static_cast<size_t>(events[k].data.u64), events[k].events);
     }
   }
@@ -127,10 +126,10 @@ class SlowAttack {
   void sweep(Clock::time_point now) {
     for (size_t i = 0; i < slots_.size(); ++i) {
       Slot& s = slots_[i];
-      if (s.fd < 0) {
+      if (!s.fd.valid()) {
         connect(i);
       } else if (s.connected && now >= s.nextLine) {
-        if (::send(s.fd, kMore, sizeof kMore - 1, MSG_NOSIGNAL | MSG_DONTWAIT) <= 0 && errno != EAGAIN) {
+        if (::send(s.fd.get(), kMore, sizeof kMore - 1, MSG_NOSIGNAL | MSG_DONTWAIT) <= 0 && errno != EAGAIN) {
           drop(i, true);
         } else {
           s.nextLine = now + kTrickleEvery;
@@ -142,7 +141,7 @@ class SlowAttack {
   void connect(size_t i) {
     Slot& s = slots_[i];
     s.fd = startConnect(2 + static_cast<int>(i % static_cast<size_t>(addresses_)), port_);
-    if (s.fd < 0) {
+    if (!s.fd.valid()) {
       ++failed_;
       return;
     }
@@ -151,16 +150,16 @@ class SlowAttack {
     epoll_event event{};
     event.events = EPOLLOUT;
     event.data.u64 = i;
-    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd, &event);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, s.fd.get(), &event);
   }
 
   void onEvent(size_t i, uint32_t events) {
     Slot& s = slots_[i];
-    if (s.fd < 0) return;
+    if (!s.fd.valid()) return;
     if (s.connected) return drop(i, true);  // an answer (408) or a close: either ends it
     int err = 0;
     socklen_t length = sizeof err;
-    ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &length);
+    ::getsockopt(s.fd.get(), SOL_SOCKET, SO_ERROR, &err, &length);
     if (err != 0 || (events & (EPOLLERR | EPOLLHUP)) != 0) {
       ++failed_;
       return drop(i, false);
@@ -172,11 +171,11 @@ class SlowAttack {
       ++everConnected_;
     }
     s.nextLine = Clock::now() + kTrickleEvery;
-    if (::send(s.fd, kPartial, sizeof kPartial - 1, MSG_NOSIGNAL | MSG_DONTWAIT) <= 0) return drop(i, true);
+    if (::send(s.fd.get(), kPartial, sizeof kPartial - 1, MSG_NOSIGNAL | MSG_DONTWAIT) <= 0) return drop(i, true);
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.u64 = i;
-    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, s.fd, &event);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, s.fd.get(), &event);
   }
 
   void drop(size_t i, bool byServer) {
@@ -184,14 +183,13 @@ class SlowAttack {
     if (s.connected) --holding_;
     if (byServer) ++closedByServer_;
     abortConnection(s.fd);  // also leaves the epoll set
-    s.fd = -1;
     s.connected = false;
   }
 
   int port_;
   int addresses_;
   std::vector<Slot> slots_;
-  int epoll_ = -1;
+  UniqueFd epoll_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<long> holding_{0}, everConnected_{0}, opened_{0}, closedByServer_{0}, failed_{0};
@@ -220,8 +218,9 @@ bool waitFor(int fd, short events, Clock::time_point deadline) {
 Asked askOnce(int port) {
   auto start = Clock::now(), deadline = start + kAnswerWithin;
   Asked asked;
-  int fd = startConnect(1, port);
-  if (fd < 0) return {false, 0, std::string("connect: ") + std::strerror(errno)};
+  UniqueFd socket = startConnect(1, port);
+  if (!socket.valid()) return {false, 0, std::string("connect: ") + std::strerror(errno)};
+  int fd = socket.get();
   std::string response;
   int err = 0;
   socklen_t length = sizeof err;
@@ -245,7 +244,7 @@ Asked askOnce(int port) {
       response.append(buffer, static_cast<size_t>(n));
     }
   }
-  ::close(fd);
+  socket.reset();
   asked.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!asked.why.empty()) return asked;
   if (response.empty()) return {false, asked.ms, "closed without an answer"};

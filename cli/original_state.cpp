@@ -70,8 +70,8 @@ std::vector<Candidate> candidatesFor(std::string_view name) {
       if (colon != std::string_view::npos) {
         std::string host(inner.substr(0, colon));
         if (host.find(':') != std::string::npos) host = "[" + host + "]";
-        Parsed<HostPort> hp = parseHostPort(host + std::string(inner.substr(colon)));
-        if (parsedOk(hp)) out.push_back({true, "tcp:" + std::get<HostPort>(hp).text(), "the original's TCP naming"});
+        Result<HostPort> hp = parseHostPort(host + std::string(inner.substr(colon)));
+        if (hp) out.push_back({true, "tcp:" + hp->text(), "the original's TCP naming"});
       }
       out.push_back({false, std::string(rest.substr(0, open)), "the original's TCP naming"});
     }

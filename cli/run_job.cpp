@@ -43,11 +43,12 @@ int runJob(const CommonOptions& options) {
     const std::string& arg = options.rest[i];
     if (arg == "--json") json = true;
     else if (arg == "--job-user" && i + 1 < options.rest.size()) {
-      std::string error;
-      if (!JobUser::lookup(options.rest[++i], &user, &error)) {
-        std::fprintf(stderr, "checker run-job: --job-user: %s\n", error.c_str());
+      Result<JobUser> named = JobUser::lookup(options.rest[++i]);
+      if (!named) {
+        std::fprintf(stderr, "checker run-job: --job-user: %s\n", named.error().c_str());
         return kExitUsage;
       }
+      user = std::move(*named);
     } else if (name.empty() && arg.rfind("-", 0) != 0) name = arg;
     else {
       std::fprintf(stderr, "checker run-job: unexpected argument '%s'\n", arg.c_str());

@@ -24,7 +24,9 @@ struct Error {
 template <typename T = void>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit, so `return value;` reads plainly
+  // (HELD, not value: GCC -Wshadow flags a parameter of function-pointer
+  // type named as the member function value().)
+  Result(T held) : value_(std::move(held)) {}  // NOLINT: implicit, so `return value;` reads plainly
   Result(Error error) : error_(std::move(error.message)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }

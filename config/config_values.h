@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "common/result.h"
@@ -64,18 +63,5 @@ std::vector<std::string> splitList(std::string_view text);
 bool looksLikeEmailAddress(std::string_view text);
 
 std::string_view trimView(std::string_view text);
-
-// The old form of a parse result, kept only so that callers in files other
-// helpers are rewriting (supervisor/main.cpp, cli/original_state.cpp,
-// worker_runs/plugin_describe.cpp) build unchanged: `Parsed<T> p = parseX(..)`
-// still reads with parsedOk and std::get. Convert them to Result and delete.
-template <typename T>
-struct Parsed : std::variant<T, std::string> {
-  Parsed(Result<T> result)  // NOLINT: implicit, as the old alias was assigned from parsers
-      : std::variant<T, std::string>(result ? std::variant<T, std::string>(std::in_place_index<0>, std::move(*result))
-                                            : std::variant<T, std::string>(std::in_place_index<1>, result.error())) {}
-};
-template <typename T>
-bool parsedOk(const Parsed<T>& p) { return p.index() == 0; }
 
 }  // namespace checker

@@ -60,8 +60,8 @@ Result<> connectOne(const addrinfo* ai, std::chrono::milliseconds bound, UniqueF
 
 }  // namespace
 
-TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
-                         std::chrono::steady_clock::time_point deadline) {
+Result<TcpConnection> connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
+                                 std::chrono::steady_clock::time_point deadline) {
   TcpConnection result;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -70,8 +70,7 @@ TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::mi
   addrinfo* list = nullptr;
   int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
   if (rc != 0) {
-    result.error = std::string("name lookup failed: ") + (rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
-    return result;
+    return Error{std::string("name lookup failed: ") + (rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc))};
   }
   std::vector<std::string> errors;
   size_t tried = 0;
@@ -95,11 +94,11 @@ TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::mi
   ::freeaddrinfo(list);
   // A single address that is the host itself needs no repeating.
   if (errors.size() == 1 && errors[0].rfind(host + ": ", 0) == 0 && tried == 1) {
-    result.error = errors[0].substr(host.size() + 2);
-  } else {
-    for (const std::string& e : errors) result.error += (result.error.empty() ? "" : "; ") + e;
+    return Error{errors[0].substr(host.size() + 2)};
   }
-  return result;
+  std::string why;
+  for (const std::string& e : errors) why += (why.empty() ? "" : "; ") + e;
+  return Error{why};
 }
 
 }  // namespace checker

@@ -10,18 +10,18 @@
 namespace checker {
 
 struct TcpConnection {
-  UniqueFd fd;          // connected, non-blocking, close-on-exec; invalid on failure
+  UniqueFd fd;          // connected, non-blocking, close-on-exec
   std::string address;  // the address connected to ("127.0.0.1", "::1")
-  std::string error;    // on failure: "Connection refused", or per address
-                        // "127.0.0.1: Connection refused; ::1: timed out after 2000 ms"
 };
 
 // Resolves HOST and tries each of its addresses in turn until one accepts.
 // Each attempt waits at most min(connectTimeout, time left until deadline).
 // Name resolution itself is not bounded here (getaddrinfo has no timeout);
-// the supervisor's deadline covers it.
-TcpConnection connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
-                         std::chrono::steady_clock::time_point deadline);
+// the supervisor's deadline covers it. An Error says why none did:
+// "Connection refused", or per address "127.0.0.1: Connection refused;
+// ::1: timed out after 2000 ms".
+Result<TcpConnection> connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
+                                 std::chrono::steady_clock::time_point deadline);
 
 // Waits until FD is ready for EVENTS (poll flags) or the deadline passes:
 // true when ready, false when timed out, or an Error "poll: <errno text>".

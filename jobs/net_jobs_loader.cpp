@@ -3,6 +3,7 @@
 
 #include <climits>
 
+#include "common/result.h"
 #include "jobs/net_jobs.h"
 
 namespace checker {
@@ -30,8 +31,8 @@ class UnavailableJob : public JobBase {
   std::string why_;
 };
 
-// Loads the module once; returns its factory or nullptr with *error set.
-NetJobFactory loadFactory(std::string* error) {
+// Loads the module once; returns its factory, or why it cannot be had.
+Result<NetJobFactory> loadFactory() {
   static NetJobFactory factory = nullptr;
   static std::string loadError;
   static bool tried = false;
@@ -50,17 +51,16 @@ NetJobFactory loadFactory(std::string* error) {
       }
     }
   }
-  if (factory == nullptr && error) *error = loadError;
+  if (factory == nullptr) return Error{loadError};
   return factory;
 }
 
 }  // namespace
 
 std::unique_ptr<JobBase> makeNetJob(const std::string& type, JobParams params, JobRunContext context) {
-  std::string error;
-  NetJobFactory factory = loadFactory(&error);
-  if (factory == nullptr) return std::make_unique<UnavailableJob>(std::move(params), std::move(context), error);
-  return std::unique_ptr<JobBase>(factory(type.c_str(), &params, &context));
+  Result<NetJobFactory> factory = loadFactory();
+  if (!factory) return std::make_unique<UnavailableJob>(std::move(params), std::move(context), factory.error());
+  return std::unique_ptr<JobBase>((*factory)(type.c_str(), &params, &context));
 }
 
 }  // namespace checker

@@ -19,10 +19,11 @@ class TcpJob : public BuiltinJob {
     }
     std::string target = (host->find(':') != std::string::npos ? "[" + *host + "]" : *host) + ":" + std::to_string(port);
     auto start = std::chrono::steady_clock::now();
-    TcpConnection c = connectTcp(*host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeoutMs), context().deadline);
-    if (!c.fd.valid()) return fail("could not connect to " + target + ": " + c.error);
+    Result<TcpConnection> c =
+        connectTcp(*host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeoutMs), context().deadline);
+    if (!c) return fail("could not connect to " + target + ": " + c.error());
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    return succeed("connected to " + target + " (" + c.address + ") in " + std::to_string(took.count() / 1000) + "." +
+    return succeed("connected to " + target + " (" + c->address + ") in " + std::to_string(took.count() / 1000) + "." +
                    std::to_string(took.count() % 1000 / 100) + " ms");
   }
 };

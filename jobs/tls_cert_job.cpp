@@ -68,8 +68,8 @@ class TlsCertJob : public BuiltinJob {
     uint64_t port = 0, warnDays = 0;
     if (host == nullptr || !number("port", 1, 65535, port) || !number("warn_days", 0, 36500, warnDays)) return false;
     target_ = (host->find(':') != std::string::npos ? "[" + *host + "]" : *host) + ":" + std::to_string(port);
-    TcpConnection c = connectTcp(*host, static_cast<uint16_t>(port), timeLeft(), context().deadline);
-    if (!c.fd.valid()) return fail("could not connect to " + target_ + ": " + c.error);
+    Result<TcpConnection> c = connectTcp(*host, static_cast<uint16_t>(port), timeLeft(), context().deadline);
+    if (!c) return fail("could not connect to " + target_ + ": " + c.error());
 
     std::unique_ptr<SSL_CTX, SslFree> ctx(SSL_CTX_new(TLS_client_method()));
     if (!ctx) return fail("SSL_CTX_new: " + opensslError());
@@ -80,10 +80,10 @@ class TlsCertJob : public BuiltinJob {
     }
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // judged after the handshake
     std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
-    if (!ssl || !expectName(ssl.get(), *host) || SSL_set_fd(ssl.get(), c.fd.get()) != 1) {
+    if (!ssl || !expectName(ssl.get(), *host) || SSL_set_fd(ssl.get(), c->fd.get()) != 1) {
       return fail("cannot set up TLS: " + opensslError());
     }
-    if (!handshake(ssl.get(), c.fd.get())) return false;
+    if (!handshake(ssl.get(), c->fd.get())) return false;
     std::unique_ptr<X509, SslFree> cert(SSL_get1_peer_certificate(ssl.get()));
     if (!cert) return fail(target_ + " sent no certificate");
     bool verdict = judge(cert.get(), SSL_get_verify_result(ssl.get()), static_cast<int>(warnDays));

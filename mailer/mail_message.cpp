@@ -191,35 +191,30 @@ std::string quotedPrintableBody(const std::string& body) {
   return out;
 }
 
-bool fail(std::string* why, const char* text) {
-  *why = text;
-  return false;
-}
-
-bool validLocalPart(const std::string& local, std::string* why) {
+Result<> validLocalPart(const std::string& local) {
   static constexpr std::string_view kAtextPunct = "!#$%&'*+-/=?^_`{|}~";
-  if (local.empty() || local.size() > 64) return fail(why, "the part before @ must be 1 to 64 characters");
+  if (local.empty() || local.size() > 64) return Error{"the part before @ must be 1 to 64 characters"};
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos)
-    return fail(why, "dots in the part before @ must sit between characters");
+    return Error{"dots in the part before @ must sit between characters"};
   for (unsigned char c : local)
     if (!isAlnum(c) && c != '.' && kAtextPunct.find(static_cast<char>(c)) == std::string_view::npos)
-      return fail(why, "the part before @ has a character not allowed here");
-  return true;
+      return Error{"the part before @ has a character not allowed here"};
+  return {};
 }
 
-bool validDomain(const std::string& domain, std::string* why) {
-  if (domain.empty() || domain.size() > 253) return fail(why, "the domain must be 1 to 253 characters");
+Result<> validDomain(const std::string& domain) {
+  if (domain.empty() || domain.size() > 253) return Error{"the domain must be 1 to 253 characters"};
   size_t start = 0;
   while (start <= domain.size()) {
     size_t end = std::min(domain.find('.', start), domain.size());
     std::string_view label = std::string_view(domain).substr(start, end - start);
-    if (label.empty() || label.size() > 63) return fail(why, "the domain has an empty or too long label");
-    if (label.front() == '-' || label.back() == '-') return fail(why, "a domain label starts or ends with '-'");
+    if (label.empty() || label.size() > 63) return Error{"the domain has an empty or too long label"};
+    if (label.front() == '-' || label.back() == '-') return Error{"a domain label starts or ends with '-'"};
     for (unsigned char c : label)
-      if (!isAlnum(c) && c != '-') return fail(why, "the domain has a character other than letters, digits, '-', '.'");
+      if (!isAlnum(c) && c != '-') return Error{"the domain has a character other than letters, digits, '-', '.'"};
     start = end + 1;
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -276,14 +271,13 @@ std::string composeMessage(const ComposeInput& in) {
   return message;
 }
 
-bool validMailbox(const std::string& address, std::string* why) {
-  std::string ignored;
-  if (!why) why = &ignored;
-  if (address.size() > 254) return fail(why, "longer than 254 characters");
+Result<> validMailbox(const std::string& address) {
+  if (address.size() > 254) return Error{"longer than 254 characters"};
   size_t at = address.rfind('@');
-  if (at == std::string::npos) return fail(why, "no '@'");
-  if (address.find('@') != at) return fail(why, "more than one '@'");
-  return validLocalPart(address.substr(0, at), why) && validDomain(address.substr(at + 1), why);
+  if (at == std::string::npos) return Error{"no '@'"};
+  if (address.find('@') != at) return Error{"more than one '@'"};
+  if (Result<> local = validLocalPart(address.substr(0, at)); !local) return local;
+  return validDomain(address.substr(at + 1));
 }
 
 }  // namespace checker::mailer

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+
 namespace checker::mailer {
 
 struct ComposeInput {
@@ -49,7 +51,7 @@ std::string rfc5322Date(int64_t unixMs);
 // A conservative check before an address reaches libcurl (RCPT TO) or a
 // header: local@domain, ASCII dot-atom local part of 1..64, a domain of
 // letter/digit/hyphen labels, 254 octets at most; no spaces, quotes, angle
-// brackets, CR or LF. Says why in WHY (when given) on false.
-bool validMailbox(const std::string& address, std::string* why);
+// brackets, CR or LF. An Error says what is wrong with it.
+Result<> validMailbox(const std::string& address);
 
 }  // namespace checker::mailer

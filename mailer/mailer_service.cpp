@@ -57,13 +57,12 @@ void MailerService::handle(ipc::ToMailer::Reader message) {
 void MailerService::send(ipc::OutboxEntry::Reader entry) {
   uint64_t id = entry.getId();
   std::vector<std::string> to;
-  std::string why;
   for (auto address : entry.getTo()) {
     std::string one = text(address);
-    if (!validMailbox(one, &why)) {
+    if (Result<> valid = validMailbox(one); !valid) {
       SmtpOutcome refused;
       refused.permanent = true;
-      refused.serverReply = "not sent: recipient '" + one + "': " + why;
+      refused.serverReply = "not sent: recipient '" + one + "': " + valid.error();
       return answer(id, refused);
     }
     to.push_back(one);

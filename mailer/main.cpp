@@ -8,13 +8,15 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include <optional>
+
 #include "process/child_main.h"
 #include "mailer/mailer_service.h"
 
 int main(int argc, char** argv) {
   checker::ConfigLoad load;
-  if (int exitCode = checker::ipc::beginHelperChild(argc, argv, "checker-mailer", &load); exitCode >= 0) {
-    return exitCode;
+  if (std::optional<int> exitCode = checker::ipc::beginHelperChild(argc, argv, "checker-mailer", &load)) {
+    return *exitCode;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   uv_loop_t loop;

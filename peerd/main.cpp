@@ -9,13 +9,15 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include <optional>
+
 #include "process/child_main.h"
 #include "peerd/peerd_service.h"
 
 int main(int argc, char** argv) {
   checker::ConfigLoad load;
-  if (int exitCode = checker::ipc::beginHelperChild(argc, argv, "checker-peerd", &load); exitCode >= 0) {
-    return exitCode;
+  if (std::optional<int> exitCode = checker::ipc::beginHelperChild(argc, argv, "checker-peerd", &load)) {
+    return *exitCode;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   uv_loop_t loop;

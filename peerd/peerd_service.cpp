@@ -40,11 +40,16 @@ HttpResponse signedAnswer(std::string_view query, const AnswerContext& context, 
   auto secret = context.secretsByKeyId.find(asked->keyId);
   if (secret == context.secretsByKeyId.end()) return jsonError(403, "no secret with this key id");
   StatusDocument document{context.serverName, asked->requester, status, context.nowUnixSeconds, asked->nonce, {}};
-  if (!context.directionKeys) {
-    return HttpResponse{200, "application/json", signedStatusJson(secret->second, std::move(document))};
-  }
-  const std::string& key = context.directionKeys->keyFor(asked->keyId, secret->second, asked->requester);
-  return HttpResponse{200, "application/json", signedStatusJsonWithKey(key, std::move(document))};
+  auto sign = [&]() -> Result<std::string> {
+    if (!context.directionKeys) return signedStatusJson(secret->second, std::move(document));
+    Result<std::string_view> key = context.directionKeys->keyFor(asked->keyId, secret->second, asked->requester);
+    if (!key) return Error{key.error()};
+    return signedStatusJsonWithKey(*key, std::move(document));
+  };
+  Result<std::string> json = sign();
+  // Only when OpenSSL fails: an answer that cannot be signed is not sent unsigned.
+  if (!json) return jsonError(500, "cannot sign the answer: " + json.error());
+  return HttpResponse{200, "application/json", std::move(*json)};
 }
 
 }  // namespace
@@ -105,7 +110,12 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
       state_(config.general.stateDir),
       directionKeys_(config.general.serverName) {
   for (const PeerSettings& peer : config.peers) {
-    if (!peer.secret.empty()) secretsByKeyId_[peerKeyId(peer.secret)] = peer.secret;
+    if (peer.secret.empty()) continue;
+    if (Result<std::string> keyId = peerKeyId(peer.secret); keyId) {
+      secretsByKeyId_[*keyId] = peer.secret;
+    } else {
+      CHECKER_LOG_ERROR("peer %s: %s; its signed questions get 403", peer.name.c_str(), keyId.error().c_str());
+    }
   }
   uv_timer_init(loop_, &bindRetry_);
   bindRetry_.data = this;
@@ -118,14 +128,15 @@ void PeerdService::start() {
 
 void PeerdService::tryListen() {
   if (stopping_) return;
-  std::string bound, error;
   const HostPort& listen = config_.peerd.listen;
-  if (server_.listen(listen.host, listen.port, &bound, &error)) {
+  Result<std::string> bound = server_.listen(listen.host, listen.port);
+  if (bound) {
     CHECKER_LOG_INFO("listening on %s (%zu peer secret(s); JobProblem after %lld ms without a heartbeat)",
-                     bound.c_str(), secretsByKeyId_.size(), static_cast<long long>(config_.peerd.jobProblemAfter.count()));
+                     bound->c_str(), secretsByKeyId_.size(), static_cast<long long>(config_.peerd.jobProblemAfter.count()));
     lastBindError_.clear();
-    return reportListening(true, bound);
+    return reportListening(true, *bound);
   }
+  const std::string& error = bound.error();
   if (error != lastBindError_) {
     CHECKER_LOG_ERROR("%s; trying again every %llu s", error.c_str(),
                       static_cast<unsigned long long>(kBindRetryMs / 1000));

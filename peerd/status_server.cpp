@@ -143,19 +143,13 @@ StatusServer::StatusServer(uv_loop_t* loop, Handler handler, ServerLimits limits
       limits_(limits),
       table_(limits.maxConnections, limits.maxConnectionsPerClient) {}
 
-bool StatusServer::listen(const std::string& host, uint16_t port, std::string* bound, std::string* error) {
+Result<std::string> StatusServer::listen(const std::string& host, uint16_t port) {
   sockaddr_storage address{};
   int rc = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&address));
   if (rc != 0) rc = uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address));
   std::string where = host + ":" + std::to_string(port);
-  if (rc != 0) {
-    *error = "listen address " + where + ": " + uv_strerror(rc);
-    return false;
-  }
-  if (listenerLive_) {
-    *error = "listen on " + where + ": the previous listener is still open or closing";
-    return false;
-  }
+  if (rc != 0) return Error{"listen address " + where + ": " + uv_strerror(rc)};
+  if (listenerLive_) return Error{"listen on " + where + ": the previous listener is still open or closing"};
   uv_tcp_init(loop_, &listener_);
   listener_.data = this;
   listenerLive_ = true;
@@ -169,9 +163,8 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
     });
   }
   if (rc != 0) {
-    *error = "bind(" + where + "): " + uv_strerror(rc);
     closeListener();  // its socket too: the next try makes a new one
-    return false;
+    return Error{"bind(" + where + "): " + uv_strerror(rc)};
   }
   listening_ = true;
   uv_prepare_init(loop_, &turn_);
@@ -183,8 +176,7 @@ bool StatusServer::listen(const std::string& host, uint16_t port, std::string* b
   uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&actual), &length);
   int actualPort = actual.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&actual)->sin6_port)
                                                 : ntohs(reinterpret_cast<sockaddr_in*>(&actual)->sin_port);
-  *bound = addressText(actual) + ":" + std::to_string(actualPort);
-  return true;
+  return addressText(actual) + ":" + std::to_string(actualPort);
 }
 
 // The newcomer is always taken: at a bound, the table names the connection

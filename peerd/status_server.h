@@ -27,6 +27,7 @@
 #include <functional>
 #include <string>
 
+#include "common/result.h"
 #include "peerd/connection_table.h"
 #include "peerd/http_response.h"
 #include "peerd/request_parser.h"
@@ -52,9 +53,9 @@ class StatusServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   StatusServer(uv_loop_t* loop, Handler handler, ServerLimits limits = {});
-  // Binds HOST:PORT and listens. False with *error ("bind(0.0.0.0:5000):
-  // address in use") when it cannot. *bound gets "host:port" as bound.
-  bool listen(const std::string& host, uint16_t port, std::string* bound, std::string* error);
+  // Binds HOST:PORT and listens; "host:port" as bound, or an Error
+  // ("bind(0.0.0.0:5000): address in use") when it cannot.
+  Result<std::string> listen(const std::string& host, uint16_t port);
   // Stops accepting and closes every connection.
   void close();
 

@@ -13,14 +13,15 @@ void DirectionKeys::clear() {
   keys_.clear();
 }
 
-const std::string& DirectionKeys::keyFor(std::string_view keyId, std::string_view secret, std::string_view requester) {
+Result<std::string_view> DirectionKeys::keyFor(std::string_view keyId, std::string_view secret,
+                                               std::string_view requester) {
   std::pair<std::string, std::string> who{std::string(keyId), std::string(requester)};
   auto found = keys_.find(who);
-  if (found != keys_.end()) return found->second;
-  std::string key = directionKey(secret, responder_, requester);
-  if (key.empty()) return failed_;
+  if (found != keys_.end()) return std::string_view(found->second);
+  Result<std::string> key = directionKey(secret, responder_, requester);
+  if (!key) return Error{key.error()};
   if (keys_.size() >= capacity_) clear();
-  return keys_.emplace(std::move(who), std::move(key)).first->second;
+  return std::string_view(keys_.emplace(std::move(who), std::move(*key)).first->second);
 }
 
 }  // namespace checker::peerd

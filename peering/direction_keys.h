@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/result.h"
+
 namespace checker::peerd {
 
 class DirectionKeys {
@@ -21,9 +23,10 @@ class DirectionKeys {
   DirectionKeys(const DirectionKeys&) = delete;
   DirectionKeys& operator=(const DirectionKeys&) = delete;
 
-  // directionKey(SECRET, responder, REQUESTER); KEY_ID names SECRET.
-  // Empty if OpenSSL fails (not kept).
-  const std::string& keyFor(std::string_view keyId, std::string_view secret, std::string_view requester);
+  // directionKey(SECRET, responder, REQUESTER); KEY_ID names SECRET. The
+  // view is good until the next call. directionKey's Error (not kept) if
+  // it cannot be derived.
+  Result<std::string_view> keyFor(std::string_view keyId, std::string_view secret, std::string_view requester);
   size_t size() const { return keys_.size(); }
 
  private:
@@ -32,7 +35,6 @@ class DirectionKeys {
   std::string responder_;
   size_t capacity_;
   std::map<std::pair<std::string, std::string>, std::string, std::less<>> keys_;
-  std::string failed_;
 };
 
 }  // namespace checker::peerd

@@ -81,11 +81,11 @@ PeerAnswer classifySignedAnswer(long httpStatus, const std::string& body, const 
                       "secret to use the plain answer)",
                   httpStatus);
   }
-  Verified verified = verifyStatusAnswer(body, secret, expected, nowUnixSeconds);
-  if (!verified.ok) {
-    return answer(ipc::PeerStatus::UNVERIFIED, "answer could not be verified: " + verified.error, httpStatus);
+  Result<Verified> verified = verifyStatusAnswer(body, secret, expected, nowUnixSeconds);
+  if (!verified) {
+    return answer(ipc::PeerStatus::UNVERIFIED, "answer could not be verified: " + verified.error(), httpStatus);
   }
-  PeerAnswer a = fromStatusWord(verified.status, httpStatus, " (signed)");
+  PeerAnswer a = fromStatusWord(verified->status, httpStatus, " (signed)");
   a.authenticated = true;
   return a;
 }
@@ -112,7 +112,9 @@ Result<std::string> PeerClient::requestUrl(const PeerTarget& target, const std::
     return Error{"our servername is not an identity a signed answer can name (1 to 255 bytes of UTF-8 "
                  "without control characters)"};
   }
-  std::string query = statusRequestQuery(StatusRequest{nonce, peerKeyId(target.secret), target.asker});
+  Result<std::string> keyId = peerKeyId(target.secret);
+  if (!keyId) return Error{keyId.error()};
+  std::string query = statusRequestQuery(StatusRequest{nonce, *keyId, target.asker});
   if (curl_url_set(url.get(), CURLUPART_PATH, std::string(kStatusPath).c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_QUERY, query.c_str(), 0) != CURLUE_OK ||
       curl_url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0) != CURLUE_OK) {

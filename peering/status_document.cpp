@@ -88,19 +88,22 @@ Result<> identitiesMatch(const StatusDocument& document, const AnswerExpectation
 
 }  // namespace
 
-std::string peerKeyId(std::string_view secret) {
+Result<std::string> peerKeyId(std::string_view secret) {
   std::string input = "checker peer key v1\n";
   input += secret;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size < 8) return {};
+  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size < 8) {
+    return Error{"peer key id: SHA-256 failed (OpenSSL)"};
+  }
   return hex(digest, 8);
 }
 
-std::string directionKey(std::string_view secret, std::string_view responder, std::string_view requester) {
+Result<std::string> directionKey(std::string_view secret, std::string_view responder, std::string_view requester) {
   // Fetched once: a lookup in OpenSSL's provider store per answer is waste.
   static EVP_KDF* const hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  if (hkdf == nullptr || secret.empty()) return {};
+  if (secret.empty()) return Error{"direction key: no secret"};
+  if (hkdf == nullptr) return Error{"direction key: OpenSSL has no HKDF"};
   std::string info(kKeyLabel);
   appendField(info, responder);
   appendField(info, requester);
@@ -117,18 +120,20 @@ std::string directionKey(std::string_view secret, std::string_view responder, st
             EVP_KDF_derive(context, reinterpret_cast<unsigned char*>(out.data()), out.size(), params) == 1;
   EVP_KDF_CTX_free(context);
   OPENSSL_cleanse(key.data(), key.size());
-  return ok ? out : std::string();
+  if (!ok) return Error{"direction key: HKDF failed (OpenSSL)"};
+  return out;
 }
 
-std::string signatureOf(std::string_view secret, const StatusDocument& document) {
-  std::string key = directionKey(secret, document.responder, document.requester);
-  std::string signature = signatureWithKey(key, document);
-  OPENSSL_cleanse(key.data(), key.size());
+Result<std::string> signatureOf(std::string_view secret, const StatusDocument& document) {
+  Result<std::string> key = directionKey(secret, document.responder, document.requester);
+  if (!key) return key;
+  Result<std::string> signature = signatureWithKey(*key, document);
+  OPENSSL_cleanse(key->data(), key->size());
   return signature;
 }
 
-std::string signatureWithKey(std::string_view key, const StatusDocument& document) {
-  if (key.empty()) return {};
+Result<std::string> signatureWithKey(std::string_view key, const StatusDocument& document) {
+  if (key.empty()) return Error{"signature: no key"};
   std::string signedBytes(kSignedLabel);
   appendField(signedBytes, document.responder);
   appendField(signedBytes, document.requester);
@@ -139,18 +144,22 @@ std::string signatureWithKey(std::string_view key, const StatusDocument& documen
   unsigned int size = 0;
   bool ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
                  reinterpret_cast<const unsigned char*>(signedBytes.data()), signedBytes.size(), mac, &size) != nullptr;
-  return ok ? hex(mac, size) : std::string();
+  if (!ok) return Error{"signature: HMAC-SHA256 failed (OpenSSL)"};
+  return hex(mac, size);
 }
 
-std::string signedStatusJson(std::string_view secret, StatusDocument document) {
-  std::string key = directionKey(secret, document.responder, document.requester);
-  std::string json = signedStatusJsonWithKey(key, std::move(document));
-  OPENSSL_cleanse(key.data(), key.size());
+Result<std::string> signedStatusJson(std::string_view secret, StatusDocument document) {
+  Result<std::string> key = directionKey(secret, document.responder, document.requester);
+  if (!key) return key;
+  Result<std::string> json = signedStatusJsonWithKey(*key, std::move(document));
+  OPENSSL_cleanse(key->data(), key->size());
   return json;
 }
 
-std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document) {
-  document.signature = signatureWithKey(key, document);
+Result<std::string> signedStatusJsonWithKey(std::string_view key, StatusDocument document) {
+  Result<std::string> signature = signatureWithKey(key, document);
+  if (!signature) return signature;
+  document.signature = std::move(*signature);
   nlohmann::ordered_json json{{"responder", document.responder}, {"requester", document.requester},
                               {"status", document.status},       {"time", document.unixTime},
                               {"nonce", document.nonce},         {"signature", document.signature}};
@@ -186,47 +195,32 @@ Result<StatusDocument> parseStatusJson(std::string_view text) {
   return document;
 }
 
-Verified verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
-                            int64_t nowUnixSeconds, int64_t windowSeconds) {
-  Verified result;
+Result<Verified> verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
+                                    int64_t nowUnixSeconds, int64_t windowSeconds) {
   Result<StatusDocument> document = parseStatusJson(body);
-  if (!document) {
-    result.error = "not a status document (" + document.error() + ")";
-    return result;
-  }
-  if (Result<> identities = identitiesMatch(*document, expected); !identities) {
-    result.error = identities.error();
-    return result;
-  }
+  if (!document) return Error{"not a status document (" + document.error() + ")"};
+  if (Result<> identities = identitiesMatch(*document, expected); !identities) return Error{identities.error()};
   // Then the signature: a tampered field reads as what it is.
-  std::string wanted = signatureOf(secret, *document);
-  if (wanted.empty() || !sameBytes(wanted, document->signature)) {
-    result.error = "signature does not match (a different secret, or the answer was altered)";
-    return result;
+  Result<std::string> wanted = signatureOf(secret, *document);
+  if (!wanted || !sameBytes(*wanted, document->signature)) {
+    return Error{"signature does not match (a different secret, or the answer was altered)"};
   }
   if (document->nonce != expected.nonce) {
-    result.error = "the answer is for another request (nonce differs: replayed?)";
-    return result;
+    return Error{"the answer is for another request (nonce differs: replayed?)"};
   }
   int64_t skew = 0;
   if (__builtin_sub_overflow(document->unixTime, nowUnixSeconds, &skew) || skew == INT64_MIN) {
-    result.error = "the answer's time " + std::to_string(document->unixTime) + " is nowhere near ours";
-    return result;
+    return Error{"the answer's time " + std::to_string(document->unixTime) + " is nowhere near ours"};
   }
   if (skew > windowSeconds || -skew > windowSeconds) {
-    result.error = "the answer's time is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
-                   (skew < 0 ? "behind" : "ahead of") + " ours (at most " + std::to_string(windowSeconds) +
-                   " s allowed)";
-    return result;
+    return Error{"the answer's time is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
+                 (skew < 0 ? "behind" : "ahead of") + " ours (at most " + std::to_string(windowSeconds) +
+                 " s allowed)"};
   }
   if (document->status != "True" && document->status != "MailProblem" && document->status != "JobProblem") {
-    result.error = "signed status " + shown(document->status) + " is not True, MailProblem or JobProblem";
-    return result;
+    return Error{"signed status " + shown(document->status) + " is not True, MailProblem or JobProblem"};
   }
-  result.ok = true;
-  result.status = document->status;
-  result.responder = document->responder;
-  return result;
+  return Verified{document->status, document->responder};
 }
 
 }  // namespace checker::peerd

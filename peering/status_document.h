@@ -42,12 +42,13 @@ inline constexpr std::string_view kStatusPath = "/v2/status";
 inline constexpr std::string_view kRetiredStatusPath = "/v1/status";
 inline constexpr int64_t kAnswerTimeWindowSeconds = 60;
 
-// 16 lowercase hex digits naming SECRET.
-std::string peerKeyId(std::string_view secret);
+// 16 lowercase hex digits naming SECRET; an Error if OpenSSL fails.
+Result<std::string> peerKeyId(std::string_view secret);
 
-// The 32-byte key for answers from RESPONDER to REQUESTER under SECRET;
-// empty if OpenSSL fails (then nothing signs or verifies).
-std::string directionKey(std::string_view secret, std::string_view responder, std::string_view requester);
+// The 32-byte key for answers from RESPONDER to REQUESTER under SECRET; an
+// Error for an empty secret or if OpenSSL fails (then nothing signs or
+// verifies).
+Result<std::string> directionKey(std::string_view secret, std::string_view responder, std::string_view requester);
 
 struct StatusDocument {
   std::string responder;  // who answered
@@ -59,16 +60,17 @@ struct StatusDocument {
 };
 
 // HMAC-SHA256 under directionKey(SECRET, responder, requester) over the
-// document's fields (not its signature), hex; empty if OpenSSL fails.
-std::string signatureOf(std::string_view secret, const StatusDocument& document);
+// document's fields (not its signature), hex; an Error if it cannot be made.
+Result<std::string> signatureOf(std::string_view secret, const StatusDocument& document);
 // The same under KEY, already directionKey(secret, responder, requester).
-std::string signatureWithKey(std::string_view key, const StatusDocument& document);
+Result<std::string> signatureWithKey(std::string_view key, const StatusDocument& document);
 
-// The JSON text of DOCUMENT, signed with SECRET.
-std::string signedStatusJson(std::string_view secret, StatusDocument document);
+// The JSON text of DOCUMENT, signed with SECRET; an Error when it cannot be
+// signed.
+Result<std::string> signedStatusJson(std::string_view secret, StatusDocument document);
 // The same under KEY, already directionKey(secret, responder, requester)
 // (a responder keeps the keys of the askers it answers: peering/direction_keys.h).
-std::string signedStatusJsonWithKey(std::string_view key, StatusDocument document);
+Result<std::string> signedStatusJsonWithKey(std::string_view key, StatusDocument document);
 
 // Parses the JSON text: an object with string members responder,
 // requester, status, nonce, signature and an integer member time; unknown
@@ -83,15 +85,15 @@ struct AnswerExpectation {
   std::string_view nonce;  // the nonce just sent
 };
 
+// What a verified answer says.
 struct Verified {
-  bool ok = false;
-  std::string status;     // when ok: True, MailProblem or JobProblem
-  std::string responder;  // when ok: the peer's identity, as signed
-  std::string error;      // when not: why, for the admin ("signature does not match …")
+  std::string status;     // True, MailProblem or JobProblem
+  std::string responder;  // the peer's identity, as signed
 };
 
-// Checks BODY against what the asker sent and its clock.
-Verified verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
-                            int64_t nowUnixSeconds, int64_t windowSeconds = kAnswerTimeWindowSeconds);
+// Checks BODY against what the asker sent and its clock; an Error says why
+// it does not count, for the admin ("signature does not match …").
+Result<Verified> verifyStatusAnswer(std::string_view body, std::string_view secret, const AnswerExpectation& expected,
+                                    int64_t nowUnixSeconds, int64_t windowSeconds = kAnswerTimeWindowSeconds);
 
 }  // namespace checker::peerd

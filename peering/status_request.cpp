@@ -1,6 +1,7 @@
 #include "peering/status_request.h"
 
 #include <cstdint>
+#include <utility>
 
 namespace checker::peerd {
 namespace {
@@ -40,19 +41,21 @@ std::string percentEncode(std::string_view text) {
 }
 
 // %XX escapes decoded; '+' stays '+' (we never write it for a space).
-bool percentDecode(std::string_view text, std::string* out) {
+Result<std::string> percentDecode(std::string_view text) {
+  const Error bad{"bad %-escape"};
+  std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '%') {
-      *out += text[i];
+      out += text[i];
       continue;
     }
-    if (i + 2 >= text.size()) return false;
+    if (i + 2 >= text.size()) return bad;
     int high = hexValue(text[i + 1]), low = hexValue(text[i + 2]);
-    if (high < 0 || low < 0) return false;
-    *out += static_cast<char>(high * 16 + low);
+    if (high < 0 || low < 0) return bad;
+    out += static_cast<char>(high * 16 + low);
     i += 2;
   }
-  return true;
+  return out;
 }
 
 // The length of the UTF-8 sequence starting at TEXT[AT], 0 if invalid
@@ -118,7 +121,9 @@ Result<StatusRequest> parseStatusRequest(std::string_view query) {
       if (name != slot.name) continue;
       if (*slot.seen) return Error{std::string("'") + slot.name + "' given twice"};
       *slot.seen = true;
-      if (!percentDecode(value, slot.out)) return Error{std::string("'") + slot.name + "' has a bad %-escape"};
+      Result<std::string> decoded = percentDecode(value);
+      if (!decoded) return Error{std::string("'") + slot.name + "' has a " + decoded.error()};
+      *slot.out = std::move(*decoded);
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -13,7 +13,7 @@
 
 namespace checker::ipc {
 
-int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load) {
+std::optional<int> beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load) {
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::printf("%s %s\n", program, CHECKER_VERSION);
     return 0;
@@ -43,7 +43,7 @@ int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* loa
     for (const std::string& error : load->errors) CHECKER_LOG_ERROR("%s", error.c_str());
     return kExitUsage;
   }
-  return -1;
+  return std::nullopt;
 }
 
 }  // namespace checker::ipc

@@ -5,6 +5,8 @@
 // Handles --version and bad usage, dies with the supervisor
 // (PR_SET_PDEATHSIG; exits at once if it is already gone), ignores SIGPIPE
 // and reads the config itself, so no password or secret travels over IPC.
+#include <optional>
+
 #include "config/config.h"
 #include "process/exit_codes.h"
 
@@ -16,7 +18,8 @@ inline constexpr int kChildControlFd = 3;
 // on a bad config, kExitBadInvocation on a bad command line,
 // kExitParentGone when checkerd is gone (process/exit_codes.h).
 
-// -1: go on with *LOAD filled; otherwise the exit code to return now.
-int beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load);
+// The exit code to return now (--version, bad usage, a bad config, the
+// supervisor gone); nothing when the child goes on, with *LOAD filled.
+std::optional<int> beginHelperChild(int argc, char** argv, const char* program, ConfigLoad* load);
 
 }  // namespace checker::ipc

@@ -88,7 +88,7 @@ struct ControlServer::Client {
 
 ControlServer::ControlServer(uv_loop_t* loop, Handler handler) : loop_(loop), handler_(std::move(handler)) {}
 
-bool ControlServer::listen(const std::string& path, std::string* error) {
+Result<> ControlServer::listen(const std::string& path) {
   uv_pipe_init(loop_, &listener_, 0);
   listener_.data = this;
   listening_ = true;
@@ -101,12 +101,9 @@ bool ControlServer::listen(const std::string& path, std::string* error) {
       if (status == 0) static_cast<ControlServer*>(s->data)->onConnection();
     });
   }
-  if (rc != 0) {
-    *error = "control socket " + path + ": " + uv_strerror(rc);
-    return false;
-  }
+  if (rc != 0) return Error{"control socket " + path + ": " + uv_strerror(rc)};
   path_ = path;
-  return true;
+  return {};
 }
 
 void ControlServer::onConnection() {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "common/result.h"
 #include "ipc/control.capnp.h"
 #include "ipc/control_socket.h"
 #include "ipc/framing.h"
@@ -30,8 +31,9 @@ class ControlServer {
   using Handler = std::function<void(ipc::ControlRequest::Reader, Respond)>;
 
   ControlServer(uv_loop_t* loop, Handler handler);
-  // Binds PATH (a stale socket file there is replaced). False with *error.
-  bool listen(const std::string& path, std::string* error);
+  // Binds PATH (a stale socket file there is replaced), or an Error
+  // naming the socket.
+  Result<> listen(const std::string& path);
   // Stops listening, closes every client and removes the socket file.
   void close();
 

@@ -46,11 +46,7 @@ HelperChannel::HelperChannel(uv_loop_t* loop, std::string name, std::string prog
 
 HelperChannel::~HelperChannel() = default;  // stop() and the loop's end closed everything
 
-bool HelperChannel::start(std::string* error) {
-  Result<> started = child_.start();
-  if (!started) *error = started.error();
-  return started.ok();
-}
+Result<> HelperChannel::start() { return child_.start(); }
 
 void HelperChannel::onChildStarted(UniqueFd control, bool) {
   control_ = new uv_pipe_t{};

@@ -38,8 +38,8 @@ class HelperChannel {
   HelperChannel& operator=(const HelperChannel&) = delete;
 
   // Spawns the child and tells the listener it is ready (messages sent now
-  // wait in the socket); false with *error when it cannot be spawned at all.
-  bool start(std::string* error);
+  // wait in the socket); an Error when it cannot be spawned at all.
+  Result<> start();
   bool ready() const { return control_ != nullptr && !child_.stopping(); }
   // Sends one message; false when there is no child to take it now.
   bool send(capnp::MessageBuilder& message);

@@ -40,8 +40,7 @@ Result<> MailLink::open(StateStore& store) {
   uv_timer_init(loop_, &guard_);
   guard_.data = this;
   outbox_->setMailer(mailer_.get());
-  std::string error;
-  if (!mailer_->start(&error)) return Error{error};
+  if (Result<> started = mailer_->start(); !started) return started;
   outbox_->start();
   return {};
 }

@@ -69,12 +69,12 @@ bool parseArgs(int argc, char** argv, Options& options) {
     } else if (std::strcmp(argv[i], "--job-user") == 0 && hasValue) {
       options.jobUser = argv[++i];
     } else if (std::strcmp(argv[i], "--stop-grace") == 0 && hasValue) {
-      checker::Parsed<checker::Milliseconds> grace = checker::parseDuration(argv[++i]);
-      if (!checker::parsedOk(grace)) {
-        std::fprintf(stderr, "checkerd: --stop-grace: %s\n", std::get<std::string>(grace).c_str());
+      checker::Result<checker::Milliseconds> grace = checker::parseDuration(argv[++i]);
+      if (!grace) {
+        std::fprintf(stderr, "checkerd: --stop-grace: %s\n", grace.error().c_str());
         return false;
       }
-      options.stopGraceMs = static_cast<uint32_t>(std::get<checker::Milliseconds>(grace).count());
+      options.stopGraceMs = static_cast<uint32_t>(grace->count());
     } else {
       return false;
     }
@@ -108,10 +108,13 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a worker that closed its pipe must not kill us
   if (options.workerPath.empty()) options.workerPath = checker::defaultWorkerPath();
   checker::JobUser jobUser = checker::JobUser::byDefault();
-  std::string jobUserError;
-  if (!options.jobUser.empty() && !checker::JobUser::lookup(options.jobUser, &jobUser, &jobUserError)) {
-    CHECKER_LOG_ERROR("--job-user: %s; not starting", jobUserError.c_str());
-    return kExitUsage;
+  if (!options.jobUser.empty()) {
+    checker::Result<checker::JobUser> named = checker::JobUser::lookup(options.jobUser);
+    if (!named) {
+      CHECKER_LOG_ERROR("--job-user: %s; not starting", named.error().c_str());
+      return kExitUsage;
+    }
+    jobUser = std::move(*named);
   }
   if (!jobUser.drop) {
     CHECKER_LOG_WARN("not root: jobs run as %d without namespaces of their own (no private /tmp, read-only "

@@ -56,8 +56,7 @@ Result<> PeerLink::open() {
   uv_timer_init(loop_, &heartbeat_);
   guard_.data = this;
   heartbeat_.data = this;
-  std::string error;
-  if (!peerd_->start(&error)) return Error{error};
+  if (Result<> started = peerd_->start(); !started) return started;
   // Several heartbeats per window, so one late tick is never JobProblem.
   uint64_t every = std::clamp<uint64_t>(static_cast<uint64_t>(config_.peerd.jobProblemAfter.count()) / 4, 250, 10'000);
   uv_timer_start(&heartbeat_, [](uv_timer_t* t) { static_cast<PeerLink*>(t->data)->pushHealth(); }, every, every);

@@ -145,10 +145,9 @@ void Supervisor::listenForControl() {
       respond({false, "unknown request"});
     }
   });
-  std::string controlError;
-  if (!control_->listen(controlSocketPath(config_.general.stateDir), &controlError)) {
+  if (Result<> listening = control_->listen(controlSocketPath(config_.general.stateDir)); !listening) {
     // Reload still works with SIGHUP; everything else does not depend on it.
-    CHECKER_LOG_ERROR("%s; `checker reload` will not reach this checkerd (SIGHUP does)", controlError.c_str());
+    CHECKER_LOG_ERROR("%s; `checker reload` will not reach this checkerd (SIGHUP does)", listening.error().c_str());
   }
 }
 

@@ -22,11 +22,10 @@ Result<> WorkerRunLauncher::start() {
   workDir_ = config_.general.stateDir + "/empty";
   if (::mkdir(workDir_.c_str(), 0555) != 0 && errno != EEXIST) return Error{describeErrno("mkdir", workDir_, errno)};
   if (jobUser_.drop) CHECKER_LOG_INFO("sandbox: jobs run as %s", jobUser_.describe().c_str());
-  std::string whyNot;
-  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
+  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect());
   if (cgroups_->mode() == RunCgroups::Mode::none) {
     CHECKER_LOG_WARN("per-run cgroups unavailable (%s): limits fall back to rlimits (RLIMIT_NPROC per user)",
-                     whyNot.c_str());
+                     cgroups_->whyNot().c_str());
   } else {
     int stale = cgroups_->sweepStale();
     CHECKER_LOG_INFO("sandbox: %s%s", cgroups_->describe().c_str(),
@@ -36,9 +35,7 @@ Result<> WorkerRunLauncher::start() {
   cleanupTimer_.data = this;
   timerOpen_ = true;
   launcher_ = std::make_unique<WorkerLauncher>(loop_, workerPath_);
-  std::string error;
-  if (!launcher_->start(&error)) return Error{error};
-  return {};
+  return launcher_->start();
 }
 
 void WorkerRunLauncher::setOnReady(std::function<void()> onReady) { launcher_->setOnReady(std::move(onReady)); }
@@ -52,16 +49,14 @@ Result<> WorkerRunLauncher::launch(const JobDefinition& job, uint64_t runId, int
   spec.request = buildRunRequest(job, config_.general.serverName, config_.general.pluginDir,
                                  startUnixMs + job.limits().timeout.count(),
                                  planSandbox(cgroups_.get(), job, runId, workDir_, jobUser_));
-  std::string error;
-  WorkerRun* run = WorkerRun::launch(
+  Result<WorkerRun*> run = WorkerRun::launch(
       loop_, *launcher_, runId, spec,
-      [this, runId, done = std::move(done)](WorkerRunReport&& report) { onRunDone(runId, done, std::move(report)); },
-      &error);
-  if (run == nullptr) {
+      [this, runId, done = std::move(done)](WorkerRunReport&& report) { onRunDone(runId, done, std::move(report)); });
+  if (!run) {
     releaseSandbox(runId);
-    return Error{error};
+    return Error{run.error()};
   }
-  runs_[runId] = run;
+  runs_[runId] = *run;
   return {};
 }
 

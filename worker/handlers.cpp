@@ -32,9 +32,9 @@ std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), v
 
 }  // namespace
 
-void handleRun(ipc::JobRequest::Reader request, const std::string& sessionError, ipc::WorkerReply::Builder reply) {
+void handleRun(ipc::JobRequest::Reader request, const Result<>& session, ipc::WorkerReply::Builder reply) {
   auto result = reply.initResult();
-  if (!sessionError.empty()) return setFailed(result, "sandbox: session: " + sessionError);
+  if (!session) return setFailed(result, "sandbox: session: " + session.error());
   if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
     return setFailed(result, sandboxed.error());
   }
@@ -58,10 +58,9 @@ void handleRun(ipc::JobRequest::Reader request, const std::string& sessionError,
 // Expands one plugin section: its JobSpawner's sub-jobs (or the section
 // itself), each with what the job says of its own schedule and threshold.
 // Plugin code is called only through the guards compiled into the plugin.
-void handleDescribe(ipc::DescribeRequest::Reader request, const std::string& sessionError,
-                    ipc::WorkerReply::Builder reply) {
+void handleDescribe(ipc::DescribeRequest::Reader request, const Result<>& session, ipc::WorkerReply::Builder reply) {
   auto description = reply.initDescription();
-  if (!sessionError.empty()) return description.setError("sandbox: session: " + sessionError);
+  if (!session) return description.setError("sandbox: session: " + session.error());
   if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
     return description.setError(sandboxed.error());
   }

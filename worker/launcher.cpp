@@ -127,12 +127,12 @@ class Launcher {
   // The run's descriptors become stdin, stdout and stderr; then the request
   // is answered. All received descriptors are above 3 (0-3 are open in the
   // launcher), so none is overwritten before it is moved into place.
-  [[noreturn]] static void runWith(std::vector<UniqueFd> fds, const std::string& sessionError) {
+  [[noreturn]] static void runWith(std::vector<UniqueFd> fds, const Result<>& session) {
     for (int target = 0; target < static_cast<int>(kRunFds); ++target) {
       if (::dup2(fds[static_cast<size_t>(target)].get(), target) < 0) ::_exit(kExitBadRequest);
     }
     fds.clear();  // moved into place
-    int code = answerOneRequest(sessionError);
+    int code = answerOneRequest(session);
     // _exit: the launcher's exit handlers are not this run's to run; only
     // what the job left in stdio is flushed.
     std::fflush(nullptr);
@@ -188,11 +188,11 @@ class Launcher {
   [[noreturn]] void becomeSpare(UniqueFd channel, pid_t launcher) {
     control_.reset();
     childSignals_.reset();
-    std::string sessionError = prepareWorkerProcess(launcher);
+    Result<> session = prepareWorkerProcess(launcher);
     std::vector<UniqueFd> fds = receiveFds(channel.get());
     channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);  // the launcher is gone or never sent
-    runWith(std::move(fds), sessionError);
+    runWith(std::move(fds), session);
   }
 
   // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
@@ -203,19 +203,18 @@ class Launcher {
     control_.reset();
     childSignals_.reset();
     armDeathSignal();
-    std::string sessionError;
-    ensureOwnSession(&sessionError);
-    std::string mountError = mountScaffolding();
+    Result<> session = ensureOwnSession();
+    Result<> scaffolding = mountScaffolding();
     pid_t worker = ::fork();
     if (worker < 0) ::_exit(kExitParentGone);
     if (worker > 0) serveAsInit(worker, channel.get());
-    isolation() = {true, mountError};
+    isolation() = {true, scaffolding};
     watchParent(1);
     resetInheritedSignals();
     std::vector<UniqueFd> fds = receiveFds(channel.get());
     channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
-    runWith(std::move(fds), sessionError);
+    runWith(std::move(fds), session);
   }
 
   static std::vector<UniqueFd> receiveFds(int channel) {

@@ -15,15 +15,14 @@ namespace checker::worker {
 
 int serveOneRequest(pid_t parent) { return answerOneRequest(prepareWorkerProcess(parent)); }
 
-std::string prepareWorkerProcess(pid_t parent) {
+Result<> prepareWorkerProcess(pid_t parent) {
   watchParent(parent);
-  std::string sessionError;
-  ensureOwnSession(&sessionError);
+  Result<> session = ensureOwnSession();
   resetInheritedSignals();
-  return sessionError;
+  return session;
 }
 
-int answerOneRequest(const std::string& sessionError) {
+int answerOneRequest(const Result<>& session) {
   Result<std::unique_ptr<ipc::DecodedMessage>> message = readRequest(STDIN_FILENO);
   if (!message) {
     CHECKER_LOG_ERROR("bad request: %s", message.error().c_str());
@@ -34,9 +33,9 @@ int answerOneRequest(const std::string& sessionError) {
   capnp::MallocMessageBuilder replyMessage;
   auto reply = replyMessage.initRoot<ipc::WorkerReply>();
   if (request.isRun()) {
-    handleRun(request.getRun(), sessionError, reply);
+    handleRun(request.getRun(), session, reply);
   } else {
-    handleDescribe(request.getDescribe(), sessionError, reply);
+    handleDescribe(request.getDescribe(), session, reply);
   }
   if (Result<> written = writeReply(STDOUT_FILENO, replyMessage); !written) {
     CHECKER_LOG_ERROR("writing the reply: %s", written.error().c_str());

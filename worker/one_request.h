@@ -13,7 +13,7 @@
 //   5. answer the request, write the reply
 #include <sys/types.h>
 
-#include <string>
+#include "common/result.h"
 
 namespace checker::worker {
 
@@ -22,9 +22,10 @@ namespace checker::worker {
 int serveOneRequest(pid_t parent);
 
 // The same in two halves, for a worker made before its run is known (the
-// launcher's spare): steps 1 and 2, which return why the worker has no
-// session of its own ("" when it has one); then steps 3 to 5.
-std::string prepareWorkerProcess(pid_t parent);
-int answerOneRequest(const std::string& sessionError);
+// launcher's spare): steps 1 and 2, which return whether the worker got a
+// session of its own (an Error fails the run it answers, not the process);
+// then steps 3 to 5.
+Result<> prepareWorkerProcess(pid_t parent);
+int answerOneRequest(const Result<>& session);
 
 }  // namespace checker::worker

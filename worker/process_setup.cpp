@@ -39,13 +39,10 @@ void watchParentAgain() {
   if (g_expectedParent != 0) armDeathSignalOrExit();
 }
 
-bool ensureOwnSession(std::string* error) {
-  if (::getsid(0) == ::getpid()) return true;
-  if (::setsid() < 0) {
-    *error = describeErrno("setsid", "", errno);
-    return false;
-  }
-  return true;
+Result<> ensureOwnSession() {
+  if (::getsid(0) == ::getpid()) return {};
+  if (::setsid() < 0) return Error{describeErrno("setsid", "", errno)};
+  return {};
 }
 
 void resetInheritedSignals() {

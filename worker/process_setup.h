@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "common/result.h"
 #include "process/exit_codes.h"
 
 namespace checker::worker {
@@ -30,9 +31,9 @@ void watchParentAgain();
 
 // Its own session and process group, so that the supervisor can kill the
 // whole run with one kill(-pid). uv_spawn(UV_PROCESS_DETACHED) already did
-// it; this covers any other starter. Returns false with *error set when
-// setsid() fails (the caller fails the run: a sandbox mechanism).
-bool ensureOwnSession(std::string* error);
+// it; this covers any other starter. An Error when setsid() fails (the
+// caller fails the run: a sandbox mechanism).
+Result<> ensureOwnSession();
 
 // Unblocks every signal and resets ignored ones to their default: the job
 // must not inherit a blocked SIGTERM or an ignored SIGPIPE from a starter.

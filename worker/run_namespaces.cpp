@@ -23,10 +23,10 @@
 namespace checker::worker {
 namespace {
 
-std::string failed(const char* call, const std::string& argument) { return describeErrno(call, argument, errno); }
+Error failed(const char* call, const std::string& argument) { return Error{describeErrno(call, argument, errno)}; }
 
 // The scratch tmpfs's subdirectory SUB attached at TARGET.
-std::string attachScratchDir(int root, const char* sub, const char* target) {
+Result<> attachScratchDir(int root, const char* sub, const char* target) {
   // mkdirat's mode passes through the umask; the sticky bit needs fchmodat.
   if (::mkdirat(root, sub, 0700) != 0 || ::fchmodat(root, sub, 01777, 0) != 0) {
     return failed("mkdirat", std::string("scratch/") + sub);
@@ -34,7 +34,7 @@ std::string attachScratchDir(int root, const char* sub, const char* target) {
   UniqueFd tree(::open_tree(root, sub, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   if (!tree.valid()) return failed("open_tree", std::string("scratch/") + sub);
   if (::move_mount(tree.get(), "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", target);
-  return "";
+  return {};
 }
 
 // /tmp is an overlay: the machine's /tmp below, read as it is, and every
@@ -44,7 +44,7 @@ std::string attachScratchDir(int root, const char* sub, const char* target) {
 // unpacked under /tmp (its checker-net-jobs.so, its plugins), a test's
 // files. Under the packaged unit (PrivateTmp=yes) the machine's /tmp is the
 // service's own, empty one.
-std::string attachTmpOverlay(int root) {
+Result<> attachTmpOverlay(int root) {
   if (::mkdirat(root, "tmp-upper", 0700) != 0 || ::fchmodat(root, "tmp-upper", 01777, 0) != 0 ||
       ::mkdirat(root, "tmp-work", 0700) != 0) {
     return failed("mkdirat", "scratch/tmp-upper");
@@ -63,7 +63,7 @@ std::string attachTmpOverlay(int root) {
   if (!overlay.valid()) return failed("fsmount", "overlay on /tmp");
   fs.reset();
   if (::move_mount(overlay.get(), "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", "/tmp");
-  return "";
+  return {};
 }
 
 bool machineTmpIsEmpty() {
@@ -83,7 +83,7 @@ bool machineTmpIsEmpty() {
 // One tmpfs, never attached itself, holds all the run may write: /var/tmp
 // and /dev/shm are two of its directories, and /tmp's overlay keeps its
 // writes in a third, so the cap is for all three at once.
-std::string mountScratch() {
+Result<> mountScratch() {
   UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!fs.valid()) return failed("fsopen", "tmpfs");
   std::string size = std::to_string(kDefaultScratchBytes);
@@ -97,13 +97,12 @@ std::string mountScratch() {
   if (!rootFd.valid()) return failed("fsmount", "tmpfs");
   fs.reset();
   int root = rootFd.get();
-  std::string error = attachScratchDir(root, "var-tmp", "/var/tmp");
-  if (error.empty()) error = attachScratchDir(root, "shm", "/dev/shm");
+  if (Result<> attached = attachScratchDir(root, "var-tmp", "/var/tmp"); !attached) return attached;
+  if (Result<> attached = attachScratchDir(root, "shm", "/dev/shm"); !attached) return attached;
   // An empty machine /tmp (the unit's PrivateTmp=yes) has nothing to show
   // through: a plain directory of the scratch is the same view, without the
   // overlay's cost (~150 us a run).
-  if (error.empty()) error = machineTmpIsEmpty() ? attachScratchDir(root, "tmp", "/tmp") : attachTmpOverlay(root);
-  return error;
+  return machineTmpIsEmpty() ? attachScratchDir(root, "tmp", "/tmp") : attachTmpOverlay(root);
 }
 
 }  // namespace
@@ -119,7 +118,7 @@ pid_t cloneIntoNamespaces() {
   return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
 }
 
-std::string mountScaffolding() {
+Result<> mountScaffolding() {
   // Nothing mounted here may propagate back to the machine.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failed("mount", "/ private");
   // A /proc of this pid namespace: no other run's processes to open.
@@ -175,36 +174,27 @@ namespace {
 
 }  // namespace
 
-bool isolateThisProcess(std::string* error) {
+Result<> isolateThisProcess() {
   int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    *error = failed("socketpair", "");
-    return false;
-  }
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return failed("socketpair", "");
   UniqueFd outside(pair[0]), inside(pair[1]);  // the relay's end, init's end
-  if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
-    *error = failed("unshare", "CLONE_NEWPID|CLONE_NEWNS");
-    return false;
-  }
+  if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) return failed("unshare", "CLONE_NEWPID|CLONE_NEWNS");
   pid_t init = ::fork();
-  if (init < 0) {
-    *error = failed("fork", "init");
-    return false;
-  }
+  if (init < 0) return failed("fork", "init");
   if (init > 0) {
     inside.reset();
     relayEnd(init, outside.get());
   }
   outside.reset();
   armDeathSignal();  // the relay is gone: so is the run
-  isolation().error = mountScaffolding();
+  isolation().scaffolding = mountScaffolding();
   pid_t worker = ::fork();
   if (worker < 0) ::_exit(kExitParentGone);
   if (worker > 0) serveAsInit(worker, inside.get());
   inside.reset();
   isolation().inside = true;
   watchParent(1);
-  return true;
+  return {};
 }
 
 }  // namespace checker::worker

@@ -17,17 +17,19 @@
 #include <cstdint>
 #include <string>
 
+#include "common/result.h"
+
 namespace checker::worker {
 
 inline constexpr uint64_t kDefaultScratchBytes = 64ull << 20;
 inline constexpr const char* kScratchDirs[] = {"/tmp", "/var/tmp", "/dev/shm"};
 
 // What this process knows of its namespaces: inside is set in the worker
-// (pid 2) by whoever made them; error says what of the scaffolding failed
-// (a run that asks for isolation then fails with it).
+// (pid 2) by whoever made them; scaffolding is how mounting it went (a run
+// that asks for isolation fails with its error).
 struct Isolation {
   bool inside = false;
-  std::string error;
+  Result<> scaffolding;
 };
 Isolation& isolation();
 
@@ -36,8 +38,8 @@ pid_t cloneIntoNamespaces();
 
 // In the namespaces' init: private mount propagation, a /proc of this pid
 // namespace, one scratch tmpfs (kDefaultScratchBytes) on /tmp, /var/tmp and
-// /dev/shm. Returns "" or "call(argument): errno text".
-std::string mountScaffolding();
+// /dev/shm. An Error "call(argument): errno text" when a step fails.
+Result<> mountScaffolding();
 
 // Init's loop: reaps every process of the namespace until WORKER ends, then
 // sends its wait status (an int) on STATUS_FD when >= 0, and exits 0.
@@ -46,7 +48,7 @@ std::string mountScaffolding();
 // The exec'd worker's way in (checker run-job, plugin describe, tests):
 // unshare, fork init, which forks the worker. Returns true in the worker;
 // the calling process stays outside, waits, and ends as the worker ended
-// (its exit code, or the same signal). False with *error if nothing forked.
-bool isolateThisProcess(std::string* error);
+// (its exit code, or the same signal). An Error if nothing forked.
+Result<> isolateThisProcess();
 
 }  // namespace checker::worker

@@ -44,19 +44,20 @@ Result<> resizeScratch(uint64_t bytes) {
 
 // Copies of the granted paths' mounts, taken before everything turns
 // read-only, so each keeps the flags it has for checkerd.
-Result<> cloneGrants(capnp::List<capnp::Text>::Reader paths, std::vector<int>* trees) {
+Result<std::vector<UniqueFd>> cloneGrants(capnp::List<capnp::Text>::Reader paths) {
+  std::vector<UniqueFd> trees;
   for (capnp::Text::Reader path : paths) {
-    int tree = ::open_tree(AT_FDCWD, path.cStr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (tree < 0) return failWith("open_tree", std::string("writable_paths ") + path.cStr(), errno);
-    trees->push_back(tree);
+    UniqueFd tree(::open_tree(AT_FDCWD, path.cStr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    if (!tree.valid()) return failWith("open_tree", std::string("writable_paths ") + path.cStr(), errno);
+    trees.push_back(std::move(tree));
   }
-  return {};
+  return trees;
 }
 
-Result<> attachGrants(capnp::List<capnp::Text>::Reader paths, const std::vector<int>& trees) {
+Result<> attachGrants(capnp::List<capnp::Text>::Reader paths, const std::vector<UniqueFd>& trees) {
   for (unsigned i = 0; i < trees.size(); ++i) {
     const char* path = paths[i].cStr();
-    if (::move_mount(trees[i], "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    if (::move_mount(trees[i].get(), "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) {
       return failWith("move_mount", std::string("writable_paths ") + path, errno);
     }
     struct statvfs fs {};
@@ -96,20 +97,18 @@ Result<> undoScaffolding() {
 }  // namespace
 
 Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
-  if (!sandbox.getIsolate()) return isolation().inside && isolation().error.empty() ? undoScaffolding() : Result<>();
-  std::string why;
-  if (!isolation().inside && !isolateThisProcess(&why)) return Error{why};
-  if (!isolation().error.empty()) {
-    return Error{isolation().error};
+  if (!sandbox.getIsolate()) {
+    return isolation().inside && isolation().scaffolding ? undoScaffolding() : Result<>();
   }
+  if (!isolation().inside) {
+    if (Result<> isolated = isolateThisProcess(); !isolated) return isolated;
+  }
+  if (!isolation().scaffolding) return isolation().scaffolding;
   if (Result<> step = resizeScratch(sandbox.getScratchBytes()); !step) return step;
-  std::vector<int> trees;
-  Result<> done = cloneGrants(sandbox.getWritablePaths(), &trees);
-  if (done) done = makeReadOnly();
-  if (done) done = attachGrants(sandbox.getWritablePaths(), trees);
-  // Closed on every way out (none returns between).
-  for (int tree : trees) ::close(tree);
-  return done;
+  Result<std::vector<UniqueFd>> trees = cloneGrants(sandbox.getWritablePaths());  // closed on every way out
+  if (!trees) return Error{trees.error()};
+  if (Result<> step = makeReadOnly(); !step) return step;
+  return attachGrants(sandbox.getWritablePaths(), *trees);
 }
 
 }  // namespace checker::worker

@@ -40,16 +40,6 @@ Result<JobUser> JobUser::lookup(const std::string& name) {
   return user;
 }
 
-bool JobUser::lookup(const std::string& name, JobUser* out, std::string* error) {
-  Result<JobUser> found = lookup(name);
-  if (!found) {
-    *error = found.error();
-    return false;
-  }
-  *out = std::move(*found);
-  return true;
-}
-
 std::string JobUser::describe() const {
   return name + " (uid " + std::to_string(uid) + ", gid " + std::to_string(gid) + ")";
 }

@@ -29,9 +29,6 @@ struct JobUser {
   // this process is root. An Error when NAME is unknown or is root ("no
   // such user 'x'", "... is uid 0: jobs never run as root").
   static Result<JobUser> lookup(const std::string& name);
-  // The old form, kept for supervisor/main.cpp and cli/run_job.cpp (being
-  // rewritten by others): false with *error, OUT untouched, on failure.
-  static bool lookup(const std::string& name, JobUser* out, std::string* error);
 
   // "checker (uid 999, gid 999)"
   std::string describe() const;

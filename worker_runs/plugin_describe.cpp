@@ -73,14 +73,14 @@ Result<> expand(const JobDefinition& section, ipc::DescribeReply::Reader reply, 
     settings.params.clear();
     for (auto p : d.getParams()) settings.params.emplace_back(p.getKey(), p.getValue());
     if (d.getEvery().size() > 0) {
-      Parsed<Schedule> every = parseSchedule(d.getEvery().cStr());
-      if (!parsedOk(every)) return Error{"executeEvery(): " + std::get<std::string>(every)};
-      settings.schedule = std::get<Schedule>(every);
+      Result<Schedule> every = parseSchedule(d.getEvery().cStr());
+      if (!every) return Error{"executeEvery(): " + every.error()};
+      settings.schedule = std::move(*every);
     }
     if (d.getNotify().size() > 0) {
-      Parsed<NotifyMode> mode = parseNotifyMode(d.getNotify().cStr());
-      if (!parsedOk(mode)) return Error{"notifyOnFailureEvery(): " + std::get<std::string>(mode)};
-      settings.notify.mode = std::get<NotifyMode>(mode);
+      Result<NotifyMode> mode = parseNotifyMode(d.getNotify().cStr());
+      if (!mode) return Error{"notifyOnFailureEvery(): " + mode.error()};
+      settings.notify.mode = *mode;
     }
     if (d.getFailuresBeforeNotify() > 0) settings.notify.failuresBeforeNotify = d.getFailuresBeforeNotify();
     out.emplace_back(std::move(id), std::make_shared<const JobSectionSettings>(std::move(settings)));

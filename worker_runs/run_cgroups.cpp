@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -66,26 +67,20 @@ Result<> writeFile(const std::string& path, const std::string& data) {
   return failed;
 }
 
-// Whole small file; false with *error (when given) on failure.
-bool readFile(const std::string& path, std::string* out, std::string* error = nullptr) {
+// Whole small file.
+Result<std::string> readFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (error) *error = describeErrno("open", path, errno);
-    return false;
-  }
-  out->clear();
+  if (!fd.valid()) return Error{describeErrno("open", path, errno)};
+  std::string text;
   char buffer[4096];
   for (;;) {
     ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      if (error) *error = describeErrno("read", path, errno);
-      return false;
-    }
+    if (got < 0) return Error{describeErrno("read", path, errno)};
     if (got == 0) break;
-    out->append(buffer, static_cast<size_t>(got));
+    text.append(buffer, static_cast<size_t>(got));
   }
-  return true;
+  return text;
 }
 
 Result<> makeDir(const std::string& path, bool existingIsFine) {
@@ -93,22 +88,14 @@ Result<> makeDir(const std::string& path, bool existingIsFine) {
   return Error{describeErrno("mkdir", path, errno)};
 }
 
-// True when STEP failed, with *WHY saying why (for the set-up below, which
-// reports through one string).
-bool failed(const Result<>& step, std::string* why) {
-  if (step) return false;
-  *why = step.error();
-  return true;
-}
-
 // rmdir; a directory that is already gone counts as removed.
 bool removeDir(const std::string& path) { return ::rmdir(path.c_str()) == 0 || errno == ENOENT; }
 
 std::vector<pid_t> readPids(const std::string& dir) {
   std::vector<pid_t> pids;
-  std::string text;
-  if (!readFile(dir + "/cgroup.procs", &text)) return pids;
-  std::istringstream in(text);
+  Result<std::string> text = readFile(dir + "/cgroup.procs");
+  if (!text) return pids;
+  std::istringstream in(*text);
   long pid = 0;
   while (in >> pid) {
     if (pid > 0) pids.push_back(static_cast<pid_t>(pid));
@@ -132,9 +119,9 @@ std::vector<std::string> subdirectories(const std::string& dir) {
 // The number on the "KEY N" line of a flat-keyed file (memory.events,
 // memory.oom_control); -1 when the file or the key is missing.
 long long keyedValue(const std::string& path, const std::string& key) {
-  std::string text;
-  if (!readFile(path, &text)) return -1;
-  std::istringstream in(text);
+  Result<std::string> text = readFile(path);
+  if (!text) return -1;
+  std::istringstream in(*text);
   std::string name;
   long long value = 0;
   while (in >> name >> value) {
@@ -217,8 +204,8 @@ std::string unescapeMount(const std::string& text) {
 }
 
 // The first mount of FSTYPE ("cgroup2", or "cgroup" with CONTROLLER among its
-// super options).
-bool findMount(const std::string& fstype, const std::string& controller, CgroupMount* found) {
+// super options); nothing when there is none.
+std::optional<CgroupMount> findMount(const std::string& fstype, const std::string& controller) {
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {
@@ -232,15 +219,14 @@ bool findMount(const std::string& fstype, const std::string& controller, CgroupM
       std::string options = "," + dash[3] + ",";
       if (options.find("," + controller + ",") == std::string::npos) continue;
     }
-    found->root = unescapeMount(words[3]);
-    found->mountPoint = unescapeMount(words[4]);
-    return true;
+    return CgroupMount{unescapeMount(words[3]), unescapeMount(words[4])};
   }
-  return false;
+  return std::nullopt;
 }
 
-// Our cgroup path in the hierarchy with CONTROLLER ("" for the v2 line "0::").
-bool ownCgroup(const std::string& controller, std::string* path) {
+// Our cgroup path in the hierarchy with CONTROLLER ("" for the v2 line "0::");
+// nothing when we are in none.
+std::optional<std::string> ownCgroup(const std::string& controller) {
   std::ifstream in("/proc/self/cgroup");
   std::string line;
   while (std::getline(in, line)) {
@@ -250,43 +236,37 @@ bool ownCgroup(const std::string& controller, std::string* path) {
     std::string controllers = line.substr(first + 1, second - first - 1);
     bool match = controller.empty() ? (line.substr(0, first) == "0" && controllers.empty())
                                     : ("," + controllers + ",").find("," + controller + ",") != std::string::npos;
-    if (match) {
-      *path = line.substr(second + 1);
-      return true;
-    }
+    if (match) return line.substr(second + 1);
   }
-  return false;
+  return std::nullopt;
 }
 
-// Our cgroup's directory in the mounted hierarchy, or "" with *error.
-std::string ownCgroupDir(const std::string& fstype, const std::string& controller, std::string* error) {
+// Our cgroup's directory in the mounted hierarchy.
+Result<std::string> ownCgroupDir(const std::string& fstype, const std::string& controller) {
   std::string what = controller.empty() ? fstype : controller;
-  CgroupMount mount;
-  if (!findMount(fstype, controller, &mount)) {
-    *error = "no " + what + " hierarchy mounted";
-    return "";
-  }
-  std::string path;
-  if (!ownCgroup(controller, &path)) {
-    *error = "not in a " + what + " cgroup (/proc/self/cgroup)";
-    return "";
-  }
-  if (mount.root != "/") {
-    if (path.compare(0, mount.root.size(), mount.root) != 0) {
-      *error = "own " + what + " cgroup " + path + " is outside the mounted part " + mount.root;
-      return "";
+  std::optional<CgroupMount> mount = findMount(fstype, controller);
+  if (!mount) return Error{"no " + what + " hierarchy mounted"};
+  std::optional<std::string> path = ownCgroup(controller);
+  if (!path) return Error{"not in a " + what + " cgroup (/proc/self/cgroup)"};
+  if (mount->root != "/") {
+    if (path->compare(0, mount->root.size(), mount->root) != 0) {
+      return Error{"own " + what + " cgroup " + *path + " is outside the mounted part " + mount->root};
     }
-    path = path.substr(mount.root.size());
+    *path = path->substr(mount->root.size());
   }
-  return joinPath(mount.mountPoint, path);
+  return joinPath(mount->mountPoint, *path);
 }
 
 // ---- stale bases ------------------------------------------------------------
 
 // Seconds since the epoch at which PID started; -1 when unknown.
 long long processStartUnix(pid_t pid) {
-  std::string stat, system;
-  if (!readFile("/proc/" + std::to_string(pid) + "/stat", &stat) || !readFile("/proc/stat", &system)) return -1;
+  Result<std::string> statFile = readFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!statFile) return -1;
+  Result<std::string> systemFile = readFile("/proc/stat");
+  if (!systemFile) return -1;
+  const std::string& stat = *statFile;
+  const std::string& system = *systemFile;
   size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));  // from field 3 (state) on
@@ -346,60 +326,59 @@ std::string newBaseName() {
   return n == 0 ? name : name + "-" + std::to_string(n);
 }
 
+// Makes DIR (existing is fine) with +pids +memory handed to its children.
+Result<> makeDelegatingDir(const std::string& dir) {
+  if (Result<> made = makeDir(dir, true); !made) return made;
+  return writeFile(dir + "/cgroup.subtree_control", "+pids +memory");
+}
+
 // v2: moves the caller into <own>/supervisor and enables +pids +memory down
-// to the new base NAME. Returns the base, or "" with *why.
-std::string prepareV2(const std::string& name, std::string* why) {
-  std::string own = ownCgroupDir("cgroup2", "", why);
-  if (own.empty()) return "";
+// to the new base NAME. Returns the base.
+Result<std::string> prepareV2(const std::string& name) {
+  Result<std::string> ownDir = ownCgroupDir("cgroup2", "");
+  if (!ownDir) return ownDir;
+  std::string own = *ownDir;
   // Already moved into our leaf (an earlier detect in this process, or a
   // restarted supervisor placed there): the delegated cgroup is its parent.
   if (baseName(own) == "supervisor" && exists(parentOf(own) + "/runs")) own = parentOf(own);
-  std::string controllers;
-  if (!readFile(own + "/cgroup.controllers", &controllers, why)) return "";
+  Result<std::string> controllersFile = readFile(own + "/cgroup.controllers");
+  if (!controllersFile) return controllersFile;
+  std::string controllers = *controllersFile;
   while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
   std::string padded = " " + controllers + " ";
   if (padded.find(" pids ") == std::string::npos || padded.find(" memory ") == std::string::npos) {
-    *why = "controllers pids and memory not both available in " + own + " (it has: " + controllers + ")";
-    return "";
+    return Error{"controllers pids and memory not both available in " + own + " (it has: " + controllers + ")"};
   }
   std::string leaf = own + "/supervisor";
-  std::string mine;
-  bool isRoot = !ownCgroup("", &mine) || mine == "/";
+  std::optional<std::string> mine = ownCgroup("");
+  bool isRoot = !mine || *mine == "/";
   if (!isRoot) {
     // "No internal processes": a cgroup that hands controllers to its
     // children holds no processes itself.
-    if (failed(makeDir(leaf, true), why)) return "";
-    if (failed(writeFile(leaf + "/cgroup.procs", std::to_string(::getpid())), why)) return "";
+    if (Result<> made = makeDir(leaf, true); !made) return Error{made.error()};
+    if (Result<> moved = writeFile(leaf + "/cgroup.procs", std::to_string(::getpid())); !moved) {
+      return Error{moved.error()};
+    }
   }
   std::string runs = own + "/runs";
   std::string base = runs + "/" + name;
   if (Result<> enabled = writeFile(own + "/cgroup.subtree_control", "+pids +memory"); !enabled) {
     int err = errno;
-    *why = enabled.error();
-    if (err == EBUSY) *why += " (other processes share the supervisor's cgroup)";
-    return "";
+    if (err == EBUSY) return Error{enabled.error() + " (other processes share the supervisor's cgroup)"};
+    return Error{enabled.error()};
   }
-  if (failed(makeDir(runs, true), why) || failed(writeFile(runs + "/cgroup.subtree_control", "+pids +memory"), why)) {
-    return "";
-  }
-  if (failed(makeDir(base, true), why) || failed(writeFile(base + "/cgroup.subtree_control", "+pids +memory"), why)) {
-    return "";
-  }
+  if (Result<> made = makeDelegatingDir(runs); !made) return Error{made.error()};
+  if (Result<> made = makeDelegatingDir(base); !made) return Error{made.error()};
   return base;
 }
 
-// v1: makes <mount>/<own>/NAME in the hierarchy of CONTROLLER.
-// Returns it, or "" with *why.
-std::string prepareV1(const std::string& controller, const std::string& probeFile, const std::string& name,
-                      std::string* why) {
-  std::string own = ownCgroupDir("cgroup", controller, why);
-  if (own.empty()) return "";
-  std::string base = joinPath(own, name);
+// v1: makes <mount>/<own>/NAME in the hierarchy of CONTROLLER; returns it.
+Result<std::string> prepareV1(const std::string& controller, const std::string& probeFile, const std::string& name) {
+  Result<std::string> own = ownCgroupDir("cgroup", controller);
+  if (!own) return own;
+  std::string base = joinPath(*own, name);
   if (::mkdir(base.c_str(), 0755) != 0) {
-    if (errno != EEXIST) {
-      *why = describeErrno("mkdir", base, errno);
-      return "";
-    }
+    if (errno != EEXIST) return Error{describeErrno("mkdir", base, errno)};
     // Left by an earlier process with our pid: its runs are stale.
     for (const std::string& child : subdirectories(base)) {
       std::set<pid_t> seen;
@@ -408,37 +387,37 @@ std::string prepareV1(const std::string& controller, const std::string& probeFil
     }
   }
   if (!exists(base + "/" + probeFile)) {
-    *why = base + " has no " + probeFile;
     removeDir(base);
-    return "";
+    return Error{base + " has no " + probeFile};
   }
   return base;
 }
 
 }  // namespace
 
-RunCgroups RunCgroups::detect(std::string* whyNot) {
+RunCgroups RunCgroups::detect() {
   RunCgroups cgroups;
-  std::string whyV2, whyV1;
   std::string name = newBaseName();
-  if (std::string base = prepareV2(name, &whyV2); !base.empty()) {
+  Result<std::string> v2 = prepareV2(name);
+  if (v2) {
     cgroups.mode_ = Mode::v2;
-    cgroups.hierarchies_.push_back({true, true, base});
+    cgroups.hierarchies_.push_back({true, true, *v2});
     return cgroups;
   }
-  std::string pidsBase = prepareV1("pids", "pids.max", name, &whyV1);
-  if (!pidsBase.empty()) {
-    std::string memoryBase = prepareV1("memory", "memory.limit_in_bytes", name, &whyV1);
-    if (!memoryBase.empty()) {
+  Result<std::string> pidsBase = prepareV1("pids", "pids.max", name);
+  std::string whyV1 = pidsBase.error();
+  if (pidsBase) {
+    Result<std::string> memoryBase = prepareV1("memory", "memory.limit_in_bytes", name);
+    if (memoryBase) {
       cgroups.mode_ = Mode::v1;
-      cgroups.hierarchies_.push_back({true, false, pidsBase});
-      cgroups.hierarchies_.push_back({false, true, memoryBase});
+      cgroups.hierarchies_.push_back({true, false, *pidsBase});
+      cgroups.hierarchies_.push_back({false, true, *memoryBase});
       return cgroups;
     }
-    removeDir(pidsBase);
+    whyV1 = memoryBase.error();
+    removeDir(*pidsBase);
   }
-  cgroups.whyNot_ = "cgroup v2: " + whyV2 + "; cgroup v1: " + whyV1;
-  if (whyNot) *whyNot = cgroups.whyNot_;
+  cgroups.whyNot_ = "cgroup v2: " + v2.error() + "; cgroup v1: " + whyV1;
   return cgroups;
 }
 
@@ -558,9 +537,9 @@ void RunCgroups::removeSlot(const Slot& slot) {
 // are not reaped yet)? Unknown counts as no.
 bool RunCgroups::pidsCharged(const Slot& slot) const {
   for (const Hierarchy& hierarchy : hierarchies_) {
-    std::string current;
-    if (hierarchy.pids && readFile(slotDir(hierarchy, slot.number) + "/pids.current", &current)) {
-      return std::atoll(current.c_str()) > 0;
+    if (!hierarchy.pids) continue;
+    if (Result<std::string> current = readFile(slotDir(hierarchy, slot.number) + "/pids.current"); current) {
+      return std::atoll(current->c_str()) > 0;
     }
   }
   return false;
@@ -576,8 +555,8 @@ long long RunCgroups::memoryEvents(const Slot& slot) const {
     if (kills >= 0) return kills;
     // Kernels before 4.13 have no oom_kill line: hitting the limit at all is
     // the best hint left.
-    std::string failcnt;
-    return readFile(dir + "/memory.failcnt", &failcnt) ? std::atoll(failcnt.c_str()) : -1;
+    Result<std::string> failcnt = readFile(dir + "/memory.failcnt");
+    return failcnt ? std::atoll(failcnt->c_str()) : -1;
   }
   return -1;
 }

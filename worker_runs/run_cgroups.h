@@ -54,9 +54,10 @@ class RunCgroups {
 
   // Detects and prepares what the machine offers: v2 (a cgroup2 mount whose
   // supervisor cgroup has pids and memory), else v1 (pids and memory
-  // hierarchies writable), else none with the reasons in *whyNot. Never
-  // throws. v2 moves the calling process into <own>/supervisor.
-  static RunCgroups detect(std::string* whyNot);
+  // hierarchies writable), else none with the reasons in whyNot(). Never
+  // fails: none is an answer (the worker then limits by rlimits). v2 moves
+  // the calling process into <own>/supervisor.
+  static RunCgroups detect();
 
   RunCgroups(RunCgroups&& other) noexcept;
   RunCgroups& operator=(RunCgroups&& other) noexcept;
@@ -66,6 +67,9 @@ class RunCgroups {
   ~RunCgroups();
 
   Mode mode() const { return mode_; }
+  // Why neither v2 nor v1 could be used ("cgroup v2: ...; cgroup v1: ...");
+  // empty unless mode() is none.
+  const std::string& whyNot() const { return whyNot_; }
   // One line for logs and `checker status`, e.g.
   // "cgroup v1 (pids, memory) under /sys/fs/cgroup/pids/checker-runs-123 and /sys/fs/cgroup/memory/checker-runs-123".
   std::string describe() const;

@@ -46,8 +46,7 @@ OneShotSandbox::OneShotSandbox(JobUser user)
   if (::mkdtemp(dir) == nullptr) return;
   ::chmod(dir, 0555);
   workDir_ = dir;
-  std::string whyNot;
-  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
+  cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect());
 }
 
 OneShotSandbox::~OneShotSandbox() {
@@ -67,12 +66,11 @@ WorkerRunReport OneShotSandbox::runWorker(const std::string& workerPath, std::st
   spec.workerPath = workerPath;
   spec.timeoutMs = timeoutMs;
   spec.request = std::move(request);
-  std::string error;
   WorkerRunReport finished;
-  if (WorkerRun::start(&loop, spec, [&](WorkerRunReport&& report) { finished = std::move(report); }, &error) ==
-      nullptr) {
+  Result<WorkerRun*> run = WorkerRun::start(&loop, spec, [&](WorkerRunReport&& report) { finished = std::move(report); });
+  if (!run) {
     finished.observation.spawned = false;
-    finished.observation.spawnError = error;
+    finished.observation.spawnError = run.error();
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);

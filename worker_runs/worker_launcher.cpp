@@ -48,11 +48,7 @@ WorkerLauncher::WorkerLauncher(uv_loop_t* loop, std::string workerPath, uint64_t
 // (control_, those still queued) close with their holders.
 WorkerLauncher::~WorkerLauncher() = default;
 
-bool WorkerLauncher::start(std::string* error) {
-  Result<> started = child_.start();
-  if (!started) *error = started.error();
-  return started.ok();
-}
+Result<> WorkerLauncher::start() { return child_.start(); }
 
 void WorkerLauncher::onChildStarted(UniqueFd control, bool restarted) {
   control_ = std::move(control);
@@ -63,17 +59,16 @@ void WorkerLauncher::onChildStarted(UniqueFd control, bool restarted) {
   if (restarted && onReady_) onReady_();
 }
 
-bool WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* listener, std::string* error) {
+Result<> WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* listener) {
   if (!ready()) {
     for (int i = 0; i < 3; ++i) UniqueFd dropped(fds[i]);  // closed here whatever happens
-    *error = child_.stopping() ? "the worker launcher is stopping" : "the worker launcher is restarting";
-    return false;
+    return Error{child_.stopping() ? "the worker launcher is stopping" : "the worker launcher is restarting"};
   }
   capnp::MallocMessageBuilder builder;
   builder.initRoot<ipc::ToLauncher>().setStart(runId);
   runs_[runId] = listener;
   enqueue(ipc::encode(builder), fds, 3);
-  return true;
+  return {};
 }
 
 void WorkerLauncher::kill(uint64_t runId) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/result.h"
 #include "process/restart_backoff.h"
 #include "process/supervised_child.h"
 #include "common/unique_fd.h"
@@ -45,9 +46,9 @@ class WorkerLauncher {
   WorkerLauncher(const WorkerLauncher&) = delete;
   WorkerLauncher& operator=(const WorkerLauncher&) = delete;
 
-  // Spawns the launcher. False with *error set when it could not be
-  // spawned at all (a missing worker binary): the caller's start fails.
-  bool start(std::string* error);
+  // Spawns the launcher. An Error when it could not be spawned at all (a
+  // missing worker binary): the caller's start fails.
+  Result<> start();
   // Is there a launcher to take runs now? (Not while one is restarting.)
   bool ready() const { return control_.valid() && !child_.stopping(); }
   // Called each time a restarted launcher is ready for runs again.
@@ -55,9 +56,9 @@ class WorkerLauncher {
 
   // Asks for run RUNID, handing over FDS (the worker's stdin, stdout,
   // stderr), which are closed here whatever happens. LISTENER hears the
-  // rest from the loop. False with *error set when there is no launcher
-  // now (nothing is heard then).
-  bool launch(uint64_t runId, const int fds[3], Listener* listener, std::string* error);
+  // rest from the loop. An Error when there is no launcher now (nothing
+  // is heard then).
+  Result<> launch(uint64_t runId, const int fds[3], Listener* listener);
   // SIGKILLs the run's process group (through the launcher, which knows
   // whether the pid is still the worker's).
   void kill(uint64_t runId);

@@ -29,20 +29,20 @@ WorkerRun* owner(void* data) { return static_cast<WorkerRun*>(data); }
 WorkerRun::WorkerRun(uv_loop_t* loop, const WorkerRunSpec& spec, Done done)
     : loop_(loop), spec_(spec), done_(std::move(done)), replyReader_(spec.maxReplyBytes) {}
 
-WorkerRun* WorkerRun::start(uv_loop_t* loop, const WorkerRunSpec& spec, Done done, std::string* error) {
+Result<WorkerRun*> WorkerRun::start(uv_loop_t* loop, const WorkerRunSpec& spec, Done done) {
   auto* run = new WorkerRun(loop, spec, std::move(done));
-  if (run->spawn(error) != 0) return nullptr;  // spawn() arranged its own cleanup
+  if (Result<> spawned = run->spawn(); !spawned) return Error{spawned.error()};  // spawn() arranged its own cleanup
   return run;
 }
 
-WorkerRun* WorkerRun::launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId, const WorkerRunSpec& spec,
-                             Done done, std::string* error) {
+Result<WorkerRun*> WorkerRun::launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId,
+                                     const WorkerRunSpec& spec, Done done) {
   auto* run = new WorkerRun(loop, spec, std::move(done));
-  if (run->launchVia(launcher, runId, error) != 0) return nullptr;  // arranged its own cleanup
+  if (Result<> launched = run->launchVia(launcher, runId); !launched) return Error{launched.error()};  // cleaned up
   return run;
 }
 
-int WorkerRun::spawn(std::string* error) {
+Result<> WorkerRun::spawn() {
   for (uv_pipe_t* pipe : {&stdin_, &stdout_, &stderr_}) {
     uv_pipe_init(loop_, pipe, 0);
     pipe->data = this;
@@ -80,22 +80,22 @@ int WorkerRun::spawn(std::string* error) {
   startedMonoMs_ = uv_now(loop_);
   int rc = uv_spawn(loop_, &process_, &options);
   if (rc != 0) {
-    if (error) *error = std::string("uv_spawn(") + spec_.workerPath + "): " + uv_strerror(rc);
+    std::string error = std::string("uv_spawn(") + spec_.workerPath + "): " + uv_strerror(rc);
     finished_ = true;  // no report for a run that never started
     uv_close(reinterpret_cast<uv_handle_t*>(&process_), nullptr);
     for (uv_pipe_t* pipe : {&stdin_, &stdout_, &stderr_}) closeHandle(reinterpret_cast<uv_handle_t*>(pipe));
-    return rc;
+    return Error{std::move(error)};
   }
   ++openHandles_;
   report_.pid = process_.pid;
   accepted_ = true;
   startReading();
-  return 0;
+  return {};
 }
 
 // The run's three pipes are made here; the worker's ends go to the
 // launcher, which passes them to the worker it forks.
-int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* error) {
+Result<> WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId) {
   launcher_ = &launcher;
   launchedRunId_ = runId;
   uv_file in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -104,9 +104,8 @@ int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* 
   if (rc == 0) rc = uv_pipe(err, UV_NONBLOCK_PIPE, 0);
   if (rc != 0) {
     for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) UniqueFd made(fd);  // closes those made
-    if (error) *error = std::string("pipe: ") + uv_strerror(rc);
     delete this;
-    return rc;
+    return Error{std::string("pipe: ") + uv_strerror(rc)};
   }
   std::pair<uv_pipe_t*, uv_file> ours[] = {{&stdin_, in[1]}, {&stdout_, out[0]}, {&stderr_, err[0]}};
   for (auto [pipe, fd] : ours) {
@@ -122,14 +121,14 @@ int WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* 
   accepted_ = true;
   startReading();
   const int workerEnds[3] = {in[0], out[1], err[1]};
-  if (!launcher.launch(runId, workerEnds, this, error)) {
+  if (Result<> launched = launcher.launch(runId, workerEnds, this); !launched) {
     accepted_ = false;  // no report for a run that never started
     exited_ = true;
     stdoutOpen_ = stderrOpen_ = false;
     maybeFinish();
-    return -1;
+    return launched;
   }
-  return 0;
+  return {};
 }
 
 void WorkerRun::startReading() {

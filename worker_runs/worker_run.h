@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "ipc/framing.h"
 #include "state/run_outcome.h"
 #include "worker_runs/worker_launcher.h"
@@ -49,13 +50,14 @@ class WorkerRun final : private WorkerLauncher::Listener {
  public:
   using Done = std::function<void(WorkerRunReport&&)>;
 
-  // Spawns the worker. On failure returns nullptr with *error set and never
-  // calls DONE. On success DONE is called later from the loop.
-  static WorkerRun* start(uv_loop_t* loop, const WorkerRunSpec& spec, Done done, std::string* error);
+  // Spawns the worker. On failure returns an Error and never calls DONE.
+  // On success DONE is called later from the loop; the run frees itself
+  // after it.
+  static Result<WorkerRun*> start(uv_loop_t* loop, const WorkerRunSpec& spec, Done done);
   // The same, with the worker forked by LAUNCHER as run RUNID
   // (spec.workerPath is not used).
-  static WorkerRun* launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId, const WorkerRunSpec& spec,
-                           Done done, std::string* error);
+  static Result<WorkerRun*> launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId,
+                                   const WorkerRunSpec& spec, Done done);
 
   // SIGKILLs the worker's process group now (used at shutdown); the run
   // then finishes as usual, classified as killed at the deadline.
@@ -68,8 +70,9 @@ class WorkerRun final : private WorkerLauncher::Listener {
  private:
   WorkerRun(uv_loop_t* loop, const WorkerRunSpec& spec, Done done);
   ~WorkerRun() = default;
-  int spawn(std::string* error);
-  int launchVia(WorkerLauncher& launcher, uint64_t runId, std::string* error);
+  // On failure both have arranged the run's own cleanup.
+  Result<> spawn();
+  Result<> launchVia(WorkerLauncher& launcher, uint64_t runId);
   void startReading();
   void sendRequest();
   // WorkerLauncher::Listener

@@ -22,19 +22,26 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include "common/unique_fd.h"
 
 namespace checker::bench {
 
 class SlowLink {
  public:
   SlowLink(uint16_t targetPort, std::chrono::milliseconds delay) : targetPort_(targetPort), delay_(delay) {
-    if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int wake[2];
+    if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
+    wakeRead_.reset(wake[0]);
+    wakeWrite_.reset(wake[1]);
+    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in address = loopback(0);
     socklen_t length = sizeof address;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 64) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener_.get(), 64) != 0 ||
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
       throw std::runtime_error("SlowLink: cannot listen on 127.0.0.1");
     }
     port_ = ntohs(address.sin_port);
@@ -43,13 +50,9 @@ class SlowLink {
   ~SlowLink() {
     quit_ = true;
     char byte = 1;
-    [[maybe_unused]] ssize_t ignored = ::write(wake_[1], &byte, 1);
+    [[maybe_unused]] ssize_t ignored = ::write(wakeWrite_.get(), &byte, 1);
     thread_.join();
-    for (Pair& p : pairs_) ::close(p.client), ::close(p.server);
-    ::close(listener_);
-    ::close(wake_[0]);
-    ::close(wake_[1]);
-  }
+  }  // the pairs' sockets, the listener and the pipe close with their holders
   SlowLink(const SlowLink&) = delete;
   SlowLink& operator=(const SlowLink&) = delete;
 
@@ -62,7 +65,7 @@ class SlowLink {
     std::string bytes;
   };
   struct Pair {
-    int client = -1, server = -1;
+    UniqueFd client, server;
     std::deque<Held> toClient;  // the server's bytes, each chunk sent when due
     bool serverClosed = false;  // closed toward the client once toClient is empty
   };
@@ -85,22 +88,18 @@ class SlowLink {
   }
 
   void accept() {
-    int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return;
-    int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client.valid()) return;
+    UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in target = loopback(targetPort_);
-    if (::connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-      ::close(server);
-      ::close(client);
-      return;
-    }
-    pairs_.push_back(Pair{client, server, {}, false});
+    if (::connect(server.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) return;
+    pairs_.push_back(Pair{std::move(client), std::move(server), {}, false});
   }
 
   // Sends what is due; false when the pair is over.
   bool flush(Pair& p, Clock::time_point now) {
     while (!p.toClient.empty() && p.toClient.front().due <= now) {
-      if (!sendAll(p.client, p.toClient.front().bytes)) return false;
+      if (!sendAll(p.client.get(), p.toClient.front().bytes)) return false;
       p.toClient.pop_front();
     }
     return !(p.serverClosed && p.toClient.empty());
@@ -110,7 +109,7 @@ class SlowLink {
   bool read(Pair& p, int fd) {
     char buffer[16 * 1024];
     ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (fd == p.client) return got > 0 && sendAll(p.server, std::string(buffer, static_cast<size_t>(got)));
+    if (fd == p.client.get()) return got > 0 && sendAll(p.server.get(), std::string(buffer, static_cast<size_t>(got)));
     if (got <= 0) {
       p.serverClosed = true;
       return !p.toClient.empty();
@@ -121,11 +120,11 @@ class SlowLink {
 
   void serve() {
     while (!quit_) {
-      std::vector<pollfd> fds{{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
+      std::vector<pollfd> fds{{wakeRead_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};
       Clock::time_point next = Clock::now() + std::chrono::seconds(1);
       for (Pair& p : pairs_) {
-        fds.push_back({p.client, POLLIN, 0});
-        fds.push_back({p.serverClosed ? -1 : p.server, POLLIN, 0});
+        fds.push_back({p.client.get(), POLLIN, 0});
+        fds.push_back({p.serverClosed ? -1 : p.server.get(), POLLIN, 0});
         if (!p.toClient.empty() && p.toClient.front().due < next) next = p.toClient.front().due;
       }
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
@@ -135,15 +134,13 @@ class SlowLink {
       Clock::time_point now = Clock::now();
       for (auto it = pairs_.begin(); it != pairs_.end(); i += 2) {
         bool alive = true;
-        if (i < fds.size() && fds[i].revents != 0) alive = read(*it, it->client);
-        if (alive && i + 1 < fds.size() && fds[i + 1].revents != 0) alive = read(*it, it->server);
+        if (i < fds.size() && fds[i].revents != 0) alive = read(*it, it->client.get());
+        if (alive && i + 1 < fds.size() && fds[i + 1].revents != 0) alive = read(*it, it->server.get());
         if (alive) alive = flush(*it, now);
         if (alive) {
           ++it;
         } else {
-          ::close(it->client);
-          ::close(it->server);
-          it = pairs_.erase(it);
+          it = pairs_.erase(it);  // closes both sockets
         }
       }
     }
@@ -152,8 +149,8 @@ class SlowLink {
   uint16_t targetPort_;
   std::chrono::milliseconds delay_;
   uint16_t port_ = 0;
-  int listener_ = -1;
-  int wake_[2] = {-1, -1};
+  UniqueFd listener_;
+  UniqueFd wakeRead_, wakeWrite_;
   std::list<Pair> pairs_;  // pairs accepted this turn come after the polled ones
   std::atomic<bool> quit_{false};
   std::thread thread_;

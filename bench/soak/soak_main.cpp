@@ -55,6 +55,7 @@
 #include "bench/soak/soak_kinds.h"
 #include "bench/soak/soak_procs.h"
 #include "bench/soak/soak_runs.h"
+#include "common/unique_fd.h"
 #include "state/run_outcome.h"
 #include "support/daemon_process.h"
 #include "support/temp_dir.h"
@@ -77,30 +78,26 @@ std::string markerBase() { return "soak-marker-" + std::to_string(::getpid()) + 
 // A listening socket on 127.0.0.1 (the tcp-ok jobs' target), or a port
 // bound and released, which nothing listens on (tcp-refused).
 struct Loopback {
-  int fd = -1;
+  UniqueFd fd;
   int port = 0;
-  explicit Loopback(bool listening) {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  explicit Loopback(bool listening) : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        (listening && ::listen(fd, 128) != 0) ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        (listening && ::listen(fd.get(), 128) != 0) ||
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
       throw std::runtime_error(std::string("loopback socket: ") + std::strerror(errno));
     }
     port = ntohs(address.sin_port);
-    if (!listening) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ~Loopback() {
-    if (fd >= 0) ::close(fd);
+    if (!listening) fd.reset();  // bound and released: nothing listens there
   }
   void acceptAll() const {
-    for (int c; fd >= 0 && (c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) ::close(c);
+    while (fd.valid()) {
+      UniqueFd accepted(::accept4(fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!accepted.valid()) break;
+    }
   }
 };
 

@@ -42,12 +42,14 @@ void require(bool condition, const char* what) {
 
 bool verifies(const std::string& body, std::string_view self, std::string_view peer, std::string_view nonce,
               int64_t now) {
-  return verifyStatusAnswer(body, kSecret, AnswerExpectation{self, peer, nonce}, now).ok;
+  return verifyStatusAnswer(body, kSecret, AnswerExpectation{self, peer, nonce}, now).ok();
 }
 
 // The genuine answer for DOCUMENT, checked against everyone it is not for.
 void checkGenuine(const StatusDocument& document) {
-  std::string again = signedStatusJson(kSecret, document);
+  auto signedJson = signedStatusJson(kSecret, document);
+  require(signedJson.ok(), "signedStatusJson could not sign");
+  const std::string& again = *signedJson;
   auto back = parseStatusJson(again);
   require(back.ok(), "signedStatusJson wrote what parseStatusJson refuses");
   require(back->responder == document.responder && back->requester == document.requester &&

@@ -28,6 +28,17 @@ const std::string kNonce = "00112233445566778899aabbccddeeff";
 const std::string kSelf = "web2", kPeer = "web1";
 const AnswerExpectation kExpected{kSelf, kPeer, kNonce};
 
+// The value of a step that must not fail here (a failure is reported).
+template <typename T>
+T valueOf(Result<T> result) {
+  EXPECT_TRUE(result.ok()) << result.error();
+  return result ? std::move(*result) : T{};
+}
+std::string keyIdOf(std::string_view secret) { return valueOf(peerKeyId(secret)); }
+std::string keyOf(std::string_view secret, std::string_view responder, std::string_view requester) {
+  return valueOf(directionKey(secret, responder, requester));
+}
+
 struct Answer {
   std::string status = "True";
   int64_t time = kNow;
@@ -36,7 +47,7 @@ struct Answer {
   std::string responder = kPeer;
   std::string requester = kSelf;
   std::string json() const {
-    return signedStatusJson(secret, StatusDocument{responder, requester, status, time, nonce, {}});
+    return valueOf(signedStatusJson(secret, StatusDocument{responder, requester, status, time, nonce, {}}));
   }
 };
 
@@ -58,10 +69,10 @@ std::string toHex(const std::string& bytes) {
 
 TEST(StatusDocument, ASignedAnswerVerifies) {
   for (const char* status : {"True", "MailProblem", "JobProblem"}) {
-    Verified v = verifyStatusAnswer(signedAnswer(status), kSecret, kExpected, kNow);
-    EXPECT_TRUE(v.ok) << v.error;
-    EXPECT_EQ(v.status, status);
-    EXPECT_EQ(v.responder, "web1");
+    Result<Verified> v = verifyStatusAnswer(signedAnswer(status), kSecret, kExpected, kNow);
+    ASSERT_TRUE(v.ok()) << v.error();
+    EXPECT_EQ(v->status, status);
+    EXPECT_EQ(v->responder, "web1");
   }
 }
 
@@ -77,28 +88,47 @@ TEST(StatusDocument, TheDocumentNamesBothSides) {
 // Pins the key derivation and the signed bytes: a vector computed apart
 // (HKDF-SHA256 of RFC 5869 in Python's hmac, and `openssl kdf ... HKDF`).
 TEST(StatusDocument, DirectionKeysAndSignaturesMatchAVectorComputedApart) {
-  EXPECT_EQ(toHex(directionKey(kSecret, "web1", "web2")),
+  EXPECT_EQ(toHex(keyOf(kSecret, "web1", "web2")),
             "e6cd3da23c0ea8de4aca480b97d6c8cb5b480cade852b01d764715fd93dc5e58");
-  EXPECT_EQ(signatureOf(kSecret, StatusDocument{"web1", "web2", "True", kNow, kNonce, {}}),
+  EXPECT_EQ(valueOf(signatureOf(kSecret, StatusDocument{"web1", "web2", "True", kNow, kNonce, {}})),
             "9ee9cb3fa974b9214a8b7ed627235afc8144720f170e1d8163c5bce17ef223e3");
 }
 
 TEST(StatusDocument, EachDirectionHasItsOwnKey) {
-  std::string there = directionKey(kSecret, "web1", "web2"), back = directionKey(kSecret, "web2", "web1");
+  std::string there = keyOf(kSecret, "web1", "web2"), back = keyOf(kSecret, "web2", "web1");
   EXPECT_EQ(there.size(), 32u);
   EXPECT_NE(there, back);
-  EXPECT_NE(there, directionKey(kSecret + "!", "web1", "web2"));
+  EXPECT_NE(there, keyOf(kSecret + "!", "web1", "web2"));
   // The length prefixes keep ("ab","c") and ("a","bc") apart.
-  EXPECT_NE(directionKey(kSecret, "ab", "c"), directionKey(kSecret, "a", "bc"));
+  EXPECT_NE(keyOf(kSecret, "ab", "c"), keyOf(kSecret, "a", "bc"));
   EXPECT_EQ(there.find(kSecret.substr(0, 4)), std::string::npos);
+}
+
+// Nothing is signed without a key: an Error says so, where an empty string
+// once stood for it, and an answer cannot verify against no secret.
+TEST(StatusDocument, WithoutASecretNothingIsSignedOrVerified) {
+  StatusDocument document{"web1", "web2", "True", kNow, kNonce, {}};
+  Result<std::string> key = directionKey("", "web1", "web2");
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.error(), "direction key: no secret");
+  EXPECT_EQ(signatureOf("", document).error(), "direction key: no secret");
+  EXPECT_EQ(signatureWithKey("", document).error(), "signature: no key");
+  EXPECT_FALSE(signedStatusJson("", document).ok());
+  EXPECT_EQ(signedStatusJsonWithKey("", document).error(), "signature: no key");
+  DirectionKeys keys("web1");
+  EXPECT_EQ(keys.keyFor("id", "", "web2").error(), "direction key: no secret");
+  EXPECT_EQ(keys.size(), 0u) << "a key that could not be made is not kept";
+  Result<Verified> v = verifyStatusAnswer(signedAnswer(), "", kExpected, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("signature does not match"));
 }
 
 TEST(StatusDocument, AWrongSecretIsRejected) {
   Answer wrong;
   wrong.secret = "another secret";
-  Verified v = verifyStatusAnswer(wrong.json(), kSecret, kExpected, kNow);
-  EXPECT_FALSE(v.ok);
-  EXPECT_THAT(v.error, HasSubstr("signature does not match"));
+  Result<Verified> v = verifyStatusAnswer(wrong.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("signature does not match"));
 }
 
 TEST(StatusDocument, AnAnswerReplayedWithAnotherNonceIsRejected) {
@@ -106,9 +136,9 @@ TEST(StatusDocument, AnAnswerReplayedWithAnotherNonceIsRejected) {
   Answer earlier;
   earlier.time = kNow - 5;
   earlier.nonce = "ffeeddccbbaa99887766554433221100";
-  Verified v = verifyStatusAnswer(earlier.json(), kSecret, kExpected, kNow);
-  EXPECT_FALSE(v.ok);
-  EXPECT_THAT(v.error, HasSubstr("nonce differs"));
+  Result<Verified> v = verifyStatusAnswer(earlier.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("nonce differs"));
 }
 
 // The relay: our own question handed to our own peerd; it answers as us, for us.
@@ -117,9 +147,9 @@ TEST(StatusDocument, AnAnswerThisInstanceSignedItselfIsRejected) {
     Answer reflected;
     reflected.responder = kSelf;
     reflected.requester = requester;
-    Verified v = verifyStatusAnswer(reflected.json(), kSecret, kExpected, kNow);
-    EXPECT_FALSE(v.ok) << requester;
-    EXPECT_THAT(v.error, HasSubstr("signed as this instance itself ('web2')")) << requester;
+    Result<Verified> v = verifyStatusAnswer(reflected.json(), kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok()) << requester;
+    EXPECT_THAT(v.error(), HasSubstr("signed as this instance itself ('web2')")) << requester;
   }
 }
 
@@ -127,17 +157,17 @@ TEST(StatusDocument, AnAnswerNamingAThirdPartyIsRejected) {
   // web3 holds the same secret (one secret for a fleet) and answered us.
   Answer third;
   third.responder = "web3";
-  Verified v = verifyStatusAnswer(third.json(), kSecret, kExpected, kNow);
-  EXPECT_FALSE(v.ok);
-  EXPECT_THAT(v.error, HasSubstr("names 'web3' as who answered, not 'web1'"));
+  Result<Verified> v = verifyStatusAnswer(third.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("names 'web3' as who answered, not 'web1'"));
 }
 
 TEST(StatusDocument, AnAnswerAskedForByAnotherInstanceIsRejected) {
   Answer theirs;
   theirs.requester = "web4";
-  Verified v = verifyStatusAnswer(theirs.json(), kSecret, kExpected, kNow);
-  EXPECT_FALSE(v.ok);
-  EXPECT_THAT(v.error, HasSubstr("asked for by 'web4', not by this instance ('web2')"));
+  Result<Verified> v = verifyStatusAnswer(theirs.json(), kSecret, kExpected, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("asked for by 'web4', not by this instance ('web2')"));
 }
 
 TEST(StatusDocument, NamesRewrittenIntoAnotherDirectionsAnswerDoNotVerify) {
@@ -146,14 +176,14 @@ TEST(StatusDocument, NamesRewrittenIntoAnotherDirectionsAnswerDoNotVerify) {
   Answer otherAsker;
   otherAsker.requester = "web4";
   std::string rewritten = replaceOnce(otherAsker.json(), "\"web4\"", "\"web2\"");
-  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error, HasSubstr("signature does not match"));
+  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error(), HasSubstr("signature does not match"));
   Answer backwards;
   backwards.responder = kSelf;
   backwards.requester = kPeer;
   nlohmann::json swapped = nlohmann::json::parse(backwards.json());
   swapped["responder"] = kPeer;
   swapped["requester"] = kSelf;
-  EXPECT_THAT(verifyStatusAnswer(swapped.dump(), kSecret, kExpected, kNow).error,
+  EXPECT_THAT(verifyStatusAnswer(swapped.dump(), kSecret, kExpected, kNow).error(),
               HasSubstr("signature does not match"));
 }
 
@@ -163,15 +193,15 @@ TEST(StatusDocument, AStaleOrFutureTimeIsRejected) {
     a.time = time;
     return verifyStatusAnswer(a.json(), kSecret, kExpected, kNow);
   };
-  EXPECT_TRUE(at(kNow - kAnswerTimeWindowSeconds).ok);
-  Verified stale = at(kNow - kAnswerTimeWindowSeconds - 1);
-  EXPECT_FALSE(stale.ok);
-  EXPECT_THAT(stale.error, HasSubstr("61 s behind ours"));
-  Verified future = at(kNow + 3600);
-  EXPECT_FALSE(future.ok);
-  EXPECT_THAT(future.error, HasSubstr("3600 s ahead of ours"));
-  EXPECT_THAT(at(INT64_MIN).error, HasSubstr("nowhere near ours"));
-  EXPECT_THAT(at(INT64_MAX).error, HasSubstr("ahead of ours"));
+  EXPECT_TRUE(at(kNow - kAnswerTimeWindowSeconds).ok());
+  Result<Verified> stale = at(kNow - kAnswerTimeWindowSeconds - 1);
+  EXPECT_FALSE(stale.ok());
+  EXPECT_THAT(stale.error(), HasSubstr("61 s behind ours"));
+  Result<Verified> future = at(kNow + 3600);
+  EXPECT_FALSE(future.ok());
+  EXPECT_THAT(future.error(), HasSubstr("3600 s ahead of ours"));
+  EXPECT_THAT(at(INT64_MIN).error(), HasSubstr("nowhere near ours"));
+  EXPECT_THAT(at(INT64_MAX).error(), HasSubstr("ahead of ours"));
 }
 
 TEST(StatusDocument, EveryTamperedFieldIsRejected) {
@@ -179,35 +209,35 @@ TEST(StatusDocument, EveryTamperedFieldIsRejected) {
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
            {"\"JobProblem\"", "\"True\""}, {std::to_string(kNow), std::to_string(kNow + 1)}}) {
     std::string tampered = replaceOnce(genuine, from, to);
-    Verified v = verifyStatusAnswer(tampered, kSecret, kExpected, kNow);
-    EXPECT_FALSE(v.ok) << tampered;
-    EXPECT_THAT(v.error, HasSubstr("signature does not match")) << tampered;
+    Result<Verified> v = verifyStatusAnswer(tampered, kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok()) << tampered;
+    EXPECT_THAT(v.error(), HasSubstr("signature does not match")) << tampered;
   }
   // An old answer with its nonce rewritten to the one we sent.
   Answer old;
   old.nonce = "ffeeddccbbaa99887766554433221100";
   std::string rewritten = replaceOnce(old.json(), old.nonce, kNonce);
-  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error, HasSubstr("signature does not match"));
+  EXPECT_THAT(verifyStatusAnswer(rewritten, kSecret, kExpected, kNow).error(), HasSubstr("signature does not match"));
   // A signature of the right length but altered.
   std::string sig = genuine.substr(genuine.find("\"signature\":\"") + 13, 64);
   std::string flipped = sig;
   flipped[0] = flipped[0] == '0' ? '1' : '0';
-  EXPECT_FALSE(verifyStatusAnswer(replaceOnce(genuine, sig, flipped), kSecret, kExpected, kNow).ok);
+  EXPECT_FALSE(verifyStatusAnswer(replaceOnce(genuine, sig, flipped), kSecret, kExpected, kNow).ok());
 }
 
 // Protocol 1's document, or any with a member missing, is no answer.
 TEST(StatusDocument, ADocumentWithoutEveryFieldIsRejected) {
   std::string v1 = "{\"server\":\"web1\",\"status\":\"True\",\"time\":1764000000,\"nonce\":\"" + kNonce +
                    "\",\"signature\":\"9ee9cb3fa974b9214a8b7ed627235afc8144720f170e1d8163c5bce17ef223e3\"}";
-  Verified old = verifyStatusAnswer(v1, kSecret, kExpected, kNow);
-  EXPECT_FALSE(old.ok);
-  EXPECT_EQ(old.error, "not a status document (no string member \"responder\")");
+  Result<Verified> old = verifyStatusAnswer(v1, kSecret, kExpected, kNow);
+  EXPECT_FALSE(old.ok());
+  EXPECT_EQ(old.error(), "not a status document (no string member \"responder\")");
   for (const char* member : {"responder", "requester", "status", "time", "nonce", "signature"}) {
     nlohmann::json json = nlohmann::json::parse(signedAnswer());
     json.erase(member);
-    Verified v = verifyStatusAnswer(json.dump(), kSecret, kExpected, kNow);
-    EXPECT_FALSE(v.ok) << member;
-    EXPECT_THAT(v.error, HasSubstr(std::string("member \"") + member + "\"")) << member;
+    Result<Verified> v = verifyStatusAnswer(json.dump(), kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok()) << member;
+    EXPECT_THAT(v.error(), HasSubstr(std::string("member \"") + member + "\"")) << member;
   }
 }
 
@@ -220,9 +250,9 @@ TEST(StatusDocument, WhatIsNotADocumentSaysSo) {
         replaceOnce(full, std::to_string(kNow), "1.5"), replaceOnce(full, std::to_string(kNow), "99999999999999999999"),
         replaceOnce(full, std::to_string(kNow), "18446744073709551615"), std::string("{\"responder\":\"a\\q\"}"),
         full + " trailing", replaceOnce(full, "web1", "we\xff" "b1")}) {
-    Verified v = verifyStatusAnswer(bad, kSecret, kExpected, kNow);
-    EXPECT_FALSE(v.ok) << bad;
-    EXPECT_THAT(v.error, StartsWith("not a status document")) << bad;
+    Result<Verified> v = verifyStatusAnswer(bad, kSecret, kExpected, kNow);
+    EXPECT_FALSE(v.ok()) << bad;
+    EXPECT_THAT(v.error(), StartsWith("not a status document")) << bad;
   }
 }
 
@@ -236,17 +266,18 @@ TEST(StatusDocument, TheParserReadsEscapesAndIgnoresUnknownMembers) {
   EXPECT_EQ(doc->unixTime, -3);
   // What signedStatusJson writes, parseStatusJson reads back.
   std::string odd = "we\"ird\\ name\x01 \xe2\x82\xac";
-  auto back = parseStatusJson(signedStatusJson(kSecret, StatusDocument{odd, odd + "2", "True", kNow, kNonce, {}}));
+  auto back =
+      parseStatusJson(valueOf(signedStatusJson(kSecret, StatusDocument{odd, odd + "2", "True", kNow, kNonce, {}})));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->responder, odd);
   EXPECT_EQ(back->requester, odd + "2");
 }
 
 TEST(StatusDocument, KeyIdsNameSecretsWithoutShowingThem) {
-  EXPECT_EQ(peerKeyId(kSecret).size(), 16u);
-  EXPECT_EQ(peerKeyId(kSecret), peerKeyId(kSecret));
-  EXPECT_NE(peerKeyId(kSecret), peerKeyId(kSecret + "!"));
-  EXPECT_EQ(peerKeyId(kSecret).find(kSecret.substr(0, 4)), std::string::npos);
+  EXPECT_EQ(keyIdOf(kSecret).size(), 16u);
+  EXPECT_EQ(keyIdOf(kSecret), keyIdOf(kSecret));
+  EXPECT_NE(keyIdOf(kSecret), keyIdOf(kSecret + "!"));
+  EXPECT_EQ(keyIdOf(kSecret).find(kSecret.substr(0, 4)), std::string::npos);
 }
 
 TEST(PeerAnswers, PlainAnswersAreTheOriginalsWords) {
@@ -294,7 +325,7 @@ TEST(PeerAnswers, TheSignedRequestGoesToTheStatusPathOfThePeer) {
   PeerTarget signedPeer{"p", "http://192.0.2.1:5000/any/path?x=1#f", kSecret, "web 2/\xc3\xa9"};
   Result<std::string> signedUrl = PeerClient::requestUrl(signedPeer, kNonce);
   ASSERT_TRUE(signedUrl.ok()) << signedUrl.error();
-  EXPECT_EQ(*signedUrl, "http://192.0.2.1:5000/v2/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret) +
+  EXPECT_EQ(*signedUrl, "http://192.0.2.1:5000/v2/status?nonce=" + kNonce + "&key=" + keyIdOf(kSecret) +
                             "&from=web%202%2f%c3%a9");
   // Without an identity to name, no signed question is asked.
   signedPeer.asker = "";
@@ -309,14 +340,14 @@ class PeerdAnswers : public ::testing::Test {
   HttpResponse ask(const std::string& method, const std::string& url, int64_t heartbeatAgeMs = 1000,
                    DirectionKeys* keys = nullptr) {
     InstanceView view{mailProblem, 100'000 - heartbeatAgeMs};
-    std::map<std::string, std::string> secrets{{peerKeyId(kSecret), kSecret}};
+    std::map<std::string, std::string> secrets{{keyIdOf(kSecret), kSecret}};
     HttpRequest request;
     request.method = method;
     request.url = url;
     return answerRequest(request, AnswerContext{view, 100'000, kNow, 120'000, kPeer, secrets, Exposure::off,
                                                 Exposure::off, nullptr, nullptr, keys});
   }
-  static std::string question(const std::string& from, const std::string& key = peerKeyId(kSecret)) {
+  static std::string question(const std::string& from, const std::string& key = keyIdOf(kSecret)) {
     return std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + key + "&from=" + from;
   }
   bool mailProblem = false;
@@ -335,17 +366,17 @@ TEST_F(PeerdAnswers, TheStatusPathSignsAsThisInstanceForTheAskerNamed) {
   HttpResponse r = ask("GET", question("web2"), 120'001);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.contentType, "application/json");
-  Verified v = verifyStatusAnswer(r.body, kSecret, kExpected, kNow);
-  EXPECT_TRUE(v.ok) << v.error;
-  EXPECT_EQ(v.status, "JobProblem");
-  EXPECT_EQ(v.responder, "web1");
+  Result<Verified> v = verifyStatusAnswer(r.body, kSecret, kExpected, kNow);
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_EQ(v->status, "JobProblem");
+  EXPECT_EQ(v->responder, "web1");
   // Another asker's answer is of no use to web2.
-  EXPECT_THAT(verifyStatusAnswer(ask("GET", question("web3")).body, kSecret, kExpected, kNow).error,
+  EXPECT_THAT(verifyStatusAnswer(ask("GET", question("web3")).body, kSecret, kExpected, kNow).error(),
               HasSubstr("asked for by 'web3'"));
   EXPECT_EQ(ask("GET", question("web2", "0000000000000000")).status, 403);
-  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?key=" + peerKeyId(kSecret) + "&from=web2").status, 400);
-  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=xyz&key=" + peerKeyId(kSecret) + "&from=web2").status, 400);
-  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + peerKeyId(kSecret)).status, 400);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?key=" + keyIdOf(kSecret) + "&from=web2").status, 400);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=xyz&key=" + keyIdOf(kSecret) + "&from=web2").status, 400);
+  EXPECT_EQ(ask("GET", std::string(kStatusPath) + "?nonce=" + kNonce + "&key=" + keyIdOf(kSecret)).status, 400);
   HttpResponse badName = ask("GET", question("a%0Ab"));
   EXPECT_EQ(badName.status, 400);
   EXPECT_THAT(nlohmann::json::parse(badName.body)["error"].get<std::string>(), HasSubstr("'from' must name the asker"));
@@ -356,23 +387,23 @@ TEST_F(PeerdAnswers, TheStatusPathSignsAsThisInstanceForTheAskerNamed) {
 TEST_F(PeerdAnswers, AQuestionRelayedToItsAskerGetsAnAnswerTheAskerRefuses) {
   HttpResponse r = ask("GET", question(kPeer));
   ASSERT_EQ(r.status, 200);
-  Verified v = verifyStatusAnswer(r.body, kSecret, AnswerExpectation{kPeer, "the dead peer", kNonce}, kNow);
-  EXPECT_FALSE(v.ok);
-  EXPECT_THAT(v.error, HasSubstr("signed as this instance itself ('web1')"));
+  Result<Verified> v = verifyStatusAnswer(r.body, kSecret, AnswerExpectation{kPeer, "the dead peer", kNonce}, kNow);
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.error(), HasSubstr("signed as this instance itself ('web1')"));
 }
 
 TEST(DirectionKeys, TheResponderKeepsAKeyPerAskerWithinABound) {
   DirectionKeys keys("web1", 2);
-  std::string id = peerKeyId(kSecret);
-  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
-  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  std::string id = keyIdOf(kSecret);
+  EXPECT_EQ(valueOf(keys.keyFor(id, kSecret, "web2")), keyOf(kSecret, "web1", "web2"));
+  EXPECT_EQ(valueOf(keys.keyFor(id, kSecret, "web2")), keyOf(kSecret, "web1", "web2"));
   EXPECT_EQ(keys.size(), 1u);
-  EXPECT_EQ(keys.keyFor(id, kSecret, "web3"), directionKey(kSecret, "web1", "web3"));
+  EXPECT_EQ(valueOf(keys.keyFor(id, kSecret, "web3")), keyOf(kSecret, "web1", "web3"));
   EXPECT_EQ(keys.size(), 2u);
   // Full: a new asker starts the table afresh.
-  EXPECT_EQ(keys.keyFor(id, kSecret, "web4"), directionKey(kSecret, "web1", "web4"));
+  EXPECT_EQ(valueOf(keys.keyFor(id, kSecret, "web4")), keyOf(kSecret, "web1", "web4"));
   EXPECT_EQ(keys.size(), 1u);
-  EXPECT_EQ(keys.keyFor(id, kSecret, "web2"), directionKey(kSecret, "web1", "web2"));
+  EXPECT_EQ(valueOf(keys.keyFor(id, kSecret, "web2")), keyOf(kSecret, "web1", "web2"));
 }
 
 TEST_F(PeerdAnswers, KeptKeysSignTheSameAnswers) {
@@ -387,7 +418,7 @@ TEST_F(PeerdAnswers, KeptKeysSignTheSameAnswers) {
 }
 
 TEST_F(PeerdAnswers, ProtocolOneIsRetired) {
-  HttpResponse r = ask("GET", "/v1/status?nonce=" + kNonce + "&key=" + peerKeyId(kSecret));
+  HttpResponse r = ask("GET", "/v1/status?nonce=" + kNonce + "&key=" + keyIdOf(kSecret));
   EXPECT_EQ(r.status, 410);
   EXPECT_EQ(r.contentType, "application/json");
   EXPECT_THAT(nlohmann::json::parse(r.body)["error"].get<std::string>(), HasSubstr("ask /v2/status"));

@@ -51,9 +51,9 @@ class Server {
           return HttpResponse{200, "text/plain; charset=utf-8", plainAnswer(view_, nowMs(), 120'000)};
         },
         limits);
-    std::string bound, error;
-    if (!server_->listen(host, 0, &bound, &error)) throw std::runtime_error(error);
-    port_ = static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+    Result<std::string> bound = server_->listen(host, 0);
+    if (!bound) throw std::runtime_error(bound.error());
+    port_ = static_cast<uint16_t>(std::stoi(bound->substr(bound->rfind(':') + 1)));
     thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   }
   ~Server() {

@@ -337,18 +337,19 @@ TEST(StatusServer, AListenThatFailsLeavesNothingOpenAndCanBeTriedAgain) {
   uv_loop_init(&loop);
   {
     StatusServer server(&loop, [](const HttpRequest&) { return HttpResponse{200, "text/plain", "True"}; });
-    std::string bound, error;
     size_t before = 0;  // after the first try: libuv keeps one descriptor in reserve per loop
     for (int attempt = 0; attempt < 3; ++attempt) {
-      EXPECT_FALSE(server.listen("127.0.0.1", port, &bound, &error));
-      EXPECT_THAT(error, HasSubstr("bind(127.0.0.1:" + std::to_string(port) + ")")) << attempt;
+      Result<std::string> refused = server.listen("127.0.0.1", port);
+      EXPECT_FALSE(refused.ok());
+      EXPECT_THAT(refused.error(), HasSubstr("bind(127.0.0.1:" + std::to_string(port) + ")")) << attempt;
       uv_run(&loop, UV_RUN_NOWAIT);  // the failed listener's close completes
       if (attempt == 0) before = openDescriptors();
     }
     EXPECT_EQ(openDescriptors(), before) << "failed listeners' sockets were left open";
     ::close(taken);
-    EXPECT_TRUE(server.listen("127.0.0.1", port, &bound, &error)) << error;
-    EXPECT_EQ(bound, "127.0.0.1:" + std::to_string(port));
+    Result<std::string> bound = server.listen("127.0.0.1", port);
+    EXPECT_TRUE(bound.ok()) << bound.error();
+    EXPECT_EQ(bound.ok() ? *bound : "", "127.0.0.1:" + std::to_string(port));
     server.close();
     uv_run(&loop, UV_RUN_DEFAULT);
   }

@@ -49,13 +49,6 @@ TEST(JobUser, RefusesAnUnknownUserAndRoot) {
   Result<JobUser> root = JobUser::lookup("root");
   EXPECT_FALSE(root.ok());
   EXPECT_THAT(root.error(), HasSubstr("jobs never run as root"));
-  // The old form, kept until supervisor/main.cpp and cli/run_job.cpp use the
-  // Result: a refused lookup leaves the user as it was.
-  JobUser user;
-  std::string error;
-  EXPECT_FALSE(JobUser::lookup("root", &user, &error));
-  EXPECT_THAT(error, HasSubstr("jobs never run as root"));
-  EXPECT_EQ(user.uid, 65534u) << "a refused lookup leaves the user as it was";
 }
 
 TEST(JobUser, IsWhatTheRunsSandboxDropsTo) {

@@ -72,8 +72,8 @@ TEST(RestartBackoffProcesses, AHelperChildThatStayedUpIsRestartedAfterTheFirstDe
   uv_loop_init(&loop);
   Recorder recorder;
   HelperChannel channel(&loop, "fake-helper", "/bin/sh", script, &recorder, kStableMs);
-  std::string error;
-  ASSERT_TRUE(channel.start(&error)) << error;
+  Result<> started = channel.start();
+  ASSERT_TRUE(started.ok()) << started.error();
   bool six = test::runLoopUntil(&loop, [&] { return recorder.delays.size() >= 6; }, std::chrono::seconds(20));
   channel.stop();
   uv_run(&loop, UV_RUN_DEFAULT);  // until the last child exited and every handle closed
@@ -102,8 +102,8 @@ TEST(RestartBackoffProcesses, AWorkerLauncherThatStayedUpIsRestartedAfterTheFirs
       ::kill(launcher.pid(), SIGKILL);  // dies young
     }
   });
-  std::string error;
-  ASSERT_TRUE(launcher.start(&error)) << error;
+  Result<> started = launcher.start();
+  ASSERT_TRUE(started.ok()) << started.error();
   ::kill(launcher.pid(), SIGKILL);
   bool four = test::runLoopUntil(&loop, [&] { return delays.size() >= 4; }, std::chrono::seconds(20));
   uv_close(reinterpret_cast<uv_handle_t*>(&later), nullptr);

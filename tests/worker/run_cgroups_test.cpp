@@ -47,9 +47,8 @@ class RunCgroupsTest : public ::testing::Test {
     becomeSubreaper();
     ::chmod(dir_.path().c_str(), 0755);
     if (!runningAsRoot()) GTEST_SKIP() << "making cgroups needs root here";
-    std::string whyNot;
-    cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect(&whyNot));
-    if (cgroups_->mode() == RunCgroups::Mode::none) GTEST_SKIP() << "no run cgroups: " << whyNot;
+    cgroups_ = std::make_unique<RunCgroups>(RunCgroups::detect());
+    if (cgroups_->mode() == RunCgroups::Mode::none) GTEST_SKIP() << "no run cgroups: " << cgroups_->whyNot();
   }
 
   void TearDown() override {

@@ -68,12 +68,10 @@ class WorkerLauncherTest : public ::testing::Test {
     WorkerRunSpec run;
     run.request = buildRunRequest(spec);
     run.timeoutMs = supervisorTimeoutMs;
-    std::string error;
-    checker::WorkerRun* started = checker::WorkerRun::launch(
-        &loop_, *launcher_, nextRunId_++, run, [this](WorkerRunReport&& report) { reports_.push_back(std::move(report)); },
-        &error);
-    EXPECT_NE(started, nullptr) << error;
-    return started;
+    Result<checker::WorkerRun*> started = checker::WorkerRun::launch(
+        &loop_, *launcher_, nextRunId_++, run, [this](WorkerRunReport&& report) { reports_.push_back(std::move(report)); });
+    EXPECT_TRUE(started.ok()) << started.error();
+    return started ? *started : nullptr;
   }
 
   // Runs the loop until DONE() holds, checking every 5 ms; false after LIMIT.
@@ -102,8 +100,8 @@ class WorkerLauncherTest : public ::testing::Test {
 };
 
 TEST_F(WorkerLauncherTest, ManyRunsAtOnceEachInAWorkerOfItsOwn) {
-  std::string error;
-  ASSERT_TRUE(launcher_->start(&error)) << error;
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
   constexpr size_t kRuns = 24;
   for (size_t i = 0; i < kRuns; ++i) launch(shellJob("echo run " + std::to_string(i), dir_.path()));
   ASSERT_TRUE(runUntil([&] { return reports_.size() == kRuns; }));
@@ -121,8 +119,8 @@ TEST_F(WorkerLauncherTest, ManyRunsAtOnceEachInAWorkerOfItsOwn) {
 }
 
 TEST_F(WorkerLauncherTest, DeadlineKillsTheRunThroughTheLauncher) {
-  std::string error;
-  ASSERT_TRUE(launcher_->start(&error)) << error;
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
   std::string marker = "300." + std::to_string(::getpid());  // a sleep only this test runs
   launch(shellJob("exec sleep " + marker, dir_.path()), /*supervisorTimeoutMs=*/300);
   ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
@@ -137,8 +135,8 @@ TEST_F(WorkerLauncherTest, DeadlineKillsTheRunThroughTheLauncher) {
 }
 
 TEST_F(WorkerLauncherTest, ADeadLauncherTakesItsRunsAndIsStartedAgain) {
-  std::string error;
-  ASSERT_TRUE(launcher_->start(&error)) << error;
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
   std::string marker = "301." + std::to_string(::getpid());
   launch(shellJob("exec sleep " + marker, dir_.path()));
   ASSERT_TRUE(runUntil([&] { return !processesWith(marker).empty(); })) << "the job never started";
@@ -167,8 +165,8 @@ std::vector<pid_t> childrenOf(int pid) {
 }
 
 TEST_F(WorkerLauncherTest, ASpareThatDiedIsNotUsedAndNoRunIsLost) {
-  std::string error;
-  ASSERT_TRUE(launcher_->start(&error)) << error;
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
   // With no run going, the launcher's children are the two spares it forked
   // ahead (worker/launcher.cpp, kSpares). Both die.
   ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 2; }, 5s));
@@ -191,15 +189,16 @@ TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
   launcher_->stop();
   uv_run(&loop_, UV_RUN_DEFAULT);
   launcher_ = std::make_unique<WorkerLauncher>(&loop_, dir_.file("no-such-worker"));
-  std::string error;
-  EXPECT_FALSE(launcher_->start(&error));
-  EXPECT_THAT(error, ::testing::HasSubstr(dir_.file("no-such-worker")));
+  Result<> started = launcher_->start();
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(started.error(), ::testing::HasSubstr(dir_.file("no-such-worker")));
   EXPECT_FALSE(launcher_->ready());
   WorkerRunSpec run;
   run.request = buildRunRequest(shellJob("true", dir_.path()));
-  EXPECT_EQ(checker::WorkerRun::launch(&loop_, *launcher_, 1, run, [](WorkerRunReport&&) { ADD_FAILURE() << "reported"; }, &error),
-            nullptr);
-  EXPECT_THAT(error, ::testing::HasSubstr("launcher"));
+  Result<checker::WorkerRun*> launched =
+      checker::WorkerRun::launch(&loop_, *launcher_, 1, run, [](WorkerRunReport&&) { ADD_FAILURE() << "reported"; });
+  EXPECT_FALSE(launched.ok());
+  EXPECT_THAT(launched.error(), ::testing::HasSubstr("launcher"));
 }
 
 }  // namespace
