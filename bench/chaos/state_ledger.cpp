@@ -42,6 +42,8 @@ SnapshotFacts StateLedger::snapshot(const std::string& stateDir) {
       decodeAs<ipc::Heartbeat>("meta", key, value, [&](auto hb) { facts.heartbeatUnixMs = hb.getUnixMs(); });
     } else if (key == state_keys::kReload) {
       decodeAs<ipc::ReloadState>("meta", key, value, [](auto) {});
+    } else if (key == state_keys::kJobList) {
+      decodeAs<ipc::RunningJobs>("meta", key, value, [](auto) {});
     } else if (key != state_keys::kSchemaVersion) {
       throw std::runtime_error("meta: unknown key " + printable(key));
     }
