@@ -14,6 +14,13 @@ std::string_view JobDefinition::target() const {
   return std::string_view(id_).substr(settings_->targetIdPrefix.size());
 }
 
+std::string JobDefinition::param(std::string_view key) const {
+  for (auto& [name, value] : params()) {
+    if (name == key) return value;
+  }
+  return {};
+}
+
 WorkerParams JobDefinition::params() const {
   WorkerParams params;
   params.reserve(settings_->params.size() + 2);

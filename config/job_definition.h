@@ -63,6 +63,7 @@ class JobDefinition {
   std::string name() const;                       // for people: logs, mails, the CLI
   std::string_view target() const;                // "" when the job has none
   WorkerParams params() const;                    // what the worker receives
+  std::string param(std::string_view key) const;  // one of params(); "" when absent
 
   const JobSectionSettings& settings() const { return *settings_; }
   const std::string& type() const { return settings_->type; }

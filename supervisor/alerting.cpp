@@ -7,15 +7,8 @@
 
 namespace checker {
 
-std::string jobParam(const JobDefinition& job, const char* key) {
-  for (const auto& [name, value] : job.params()) {
-    if (name == key) return value;
-  }
-  return {};
-}
-
 std::vector<std::string> Alerting::recipientsOf(const JobDefinition& job) const {
-  if (job.system() && job.type() == "peer") return {jobParam(job, "admin")};
+  if (job.system() && job.type() == "peer") return {job.param("admin")};
   return config_.general.alertContacts;
 }
 

@@ -15,9 +15,6 @@
 
 namespace checker {
 
-// The value of the worker param KEY of JOB ("" when it has none).
-std::string jobParam(const JobDefinition& job, const char* key);
-
 class Alerting final : public RunRecorder {
  public:
   // CONFIG is the supervisor's, replaced in place by a reload.

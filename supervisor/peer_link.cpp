@@ -11,7 +11,6 @@
 
 #include "common/log.h"
 #include "common/utf8_text.h"
-#include "supervisor/alerting.h"
 #include "worker_runs/run_reply.h"
 
 namespace checker {
@@ -66,7 +65,7 @@ Result<> PeerLink::open() {
 JobRunner::Start PeerLink::start(const JobDefinition& job, uint64_t runId) {
   if (!peerd_) return Start::notStarted;
   uint32_t timeoutMs = static_cast<uint32_t>(config_.peerd.timeout.count());
-  std::string peer = jobParam(job, "peer");
+  std::string peer = job.param("peer");
   capnp::MallocMessageBuilder message;
   auto query = message.initRoot<ipc::ToPeerd>().initQuery();
   query.setQueryId(runId);
@@ -78,7 +77,7 @@ JobRunner::Start PeerLink::start(const JobDefinition& job, uint64_t runId) {
     return Start::notStarted;
   }
   uint64_t now = clock_.monoMs();
-  queries_[runId] = Query{job.name(), peer, jobParam(job, "url"), clock_.wallMs(), now,
+  queries_[runId] = Query{job.name(), peer, job.param("url"), clock_.wallMs(), now,
                           now + timeoutMs + kPeerAnswerSlackMs};
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&guard_))) {
     uv_timer_start(&guard_, [](uv_timer_t* t) { static_cast<PeerLink*>(t->data)->expireQueries(); }, 1000, 1000);

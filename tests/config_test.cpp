@@ -93,6 +93,9 @@ TEST(Config, TheOriginalExamplePlansSystemJobsOnly) {
   EXPECT_THAT(plan.jobs[1].params(), ElementsAre(std::pair<std::string, std::string>("peer", "peer1"),
                                                  std::pair<std::string, std::string>("url", "http://someserver.com:5000"),
                                                  std::pair<std::string, std::string>("admin", "admin@someserverbackup.com")));
+  EXPECT_EQ(plan.jobs[1].param("admin"), "admin@someserverbackup.com");
+  EXPECT_EQ(plan.jobs[1].param("url"), "http://someserver.com:5000");
+  EXPECT_EQ(plan.jobs[1].param("nonesuch"), "") << "a param the job does not have";
 }
 
 TEST(Config, KeysAddedForLaterIssues) {
