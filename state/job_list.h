@@ -20,6 +20,5 @@ struct ListedJob {
 };
 
 ListedJob listedJob(const JobDefinition& job);
-std::vector<ListedJob> listedJobs(const std::vector<JobDefinition>& jobs);
 
 }  // namespace checker

@@ -87,9 +87,7 @@ void Supervisor::start() {
     // Scoped: the map is freed before malloc_trim below, so its pages go back.
     engine_.loadRecords(writer_.load());
   }
-  std::vector<ListedJob> listed;  // `checker status` lists these from the state
-  engine_.forEachLiveJob([&](const JobDefinition& job) { listed.push_back(listedJob(job)); });
-  writer_.setJobList(std::move(listed));
+  writeJobList();
   startChildren();
   initHandles();
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
@@ -244,6 +242,12 @@ void Supervisor::notifyReadyIfUp() {
     CHECKER_LOG_WARN("systemd: cannot send READY=1: %s", std::strerror(errno));
   }
   CHECKER_LOG_INFO("ready: %s", status.c_str());
+}
+
+void Supervisor::writeJobList() {
+  std::vector<ListedJob> listed;
+  engine_.forEachLiveJob([&](const JobDefinition& job) { listed.push_back(listedJob(job)); });
+  writer_.setJobList(std::move(listed));
 }
 
 void Supervisor::scheduleFlush() {

@@ -6,7 +6,6 @@
 // them by index): a removed job is retired in place and its slot reused
 // once it is idle (RunEngine::replaceJobs).
 #include "common/log.h"
-#include "state/job_list.h"
 #include "supervisor/supervisor.h"
 
 namespace checker {
@@ -108,9 +107,9 @@ Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, Loa
                                      loaded.config.general.stateDir +
                                      ": the state cannot move under a running checkerd; restart it");
   }
-  writer_.setJobList(listedJobs(loaded.jobs));  // applied from here on: `checker status` lists these
   RunEngine::Reconciled jobs = engine_.replaceJobs(
       std::move(loaded.jobs), [this](const std::string& id) { return writer_.readJobRecord(id); });
+  writeJobList();
   Config before = std::move(config_);
   config_ = std::move(loaded.config);
   // Each reads the config file itself: a restart is how it sees the change.
