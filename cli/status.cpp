@@ -32,11 +32,6 @@ struct ListedRow {
   bool undescribed = false;
 };
 
-bool isPluginSection(const JobDefinition& job) {
-  const std::vector<std::string>& builtins = builtinJobTypes();
-  return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
-}
-
 std::vector<ListedRow> rowsOf(const std::vector<ListedJob>& jobs) {
   std::vector<ListedRow> rows;
   for (const ListedJob& job : jobs) rows.push_back({job, false});
@@ -47,7 +42,7 @@ std::vector<ListedRow> rowsOf(const std::vector<ListedJob>& jobs) {
 // itself (describing it would run the plugin's code).
 std::vector<ListedRow> rowsOfConfig(const LoadedConfig& loaded) {
   std::vector<ListedRow> rows;
-  for (const JobDefinition& job : loaded.jobs) rows.push_back({listedJob(job), isPluginSection(job)});
+  for (const JobDefinition& job : loaded.jobs) rows.push_back({listedJob(job), isPluginJob(job)});
   return rows;
 }
 

@@ -286,6 +286,11 @@ const std::vector<std::string>& builtinJobTypes() {
   return kTypes;
 }
 
+bool isPluginJob(const JobDefinition& job) {
+  const std::vector<std::string>& builtins = builtinJobTypes();
+  return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
+}
+
 JobPlan planJobs(const Config& config) {
   JobPlan plan;
   ConfigReporter rep(config.path);

@@ -24,6 +24,9 @@ namespace checker {
 
 // Names of the built-in job types, in the order documented.
 const std::vector<std::string>& builtinJobTypes();
+// A plugin section's job: neither built in nor a system job, so its jobs
+// are known only once a worker has had the plugin describe them.
+bool isPluginJob(const JobDefinition& job);
 
 struct JobPlan {
   std::vector<JobDefinition> jobs;  // configured jobs, then system jobs

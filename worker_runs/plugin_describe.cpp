@@ -20,11 +20,6 @@
 namespace checker {
 namespace {
 
-bool isPluginJob(const JobDefinition& job) {
-  const std::vector<std::string>& builtins = builtinJobTypes();
-  return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
-}
-
 std::string describeRequest(const JobDefinition& job, const std::string& pluginDir, const SandboxPlan& plan) {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<ipc::WorkerRequest>().initDescribe();
