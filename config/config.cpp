@@ -55,10 +55,14 @@ void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
     g.stateDirLine = e->line;
   }
   r.text("plugindir", g.pluginDir);
+  if (const IniEntry* e = r.take("isolation")) {
+    if (Result<Isolation> isolation = parseIsolation(e->value)) g.isolation = *isolation;
+    else r.error(*e, isolation.error());
+  }
   g.logFile = resolveConfigPath(c, g.logFile);
   g.stateDir = resolveConfigPath(c, g.stateDir);
   g.pluginDir = resolveConfigPath(c, g.pluginDir);
-  r.rejectUntaken("servername, alertcontact, logfile, statefile, plugindir");
+  r.rejectUntaken("servername, alertcontact, logfile, statefile, plugindir, isolation");
 }
 
 void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {

@@ -54,6 +54,7 @@ struct GeneralSettings {
   std::string stateDir = "/var/lib/checker";  // the original's `statefile`
   int stateDirLine = 0;
   std::string pluginDir = "/usr/lib/checker/plugins";
+  Isolation isolation = Isolation::run;  // the default of built-in network jobs
   bool operator==(const GeneralSettings&) const = default;
 };
 

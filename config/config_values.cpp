@@ -209,4 +209,12 @@ bool looksLikeEmailAddress(std::string_view text) {
   return true;
 }
 
+Result<Isolation> parseIsolation(std::string_view text) {
+  if (text == "run") return Isolation::run;
+  if (text == "batch") return Isolation::batch;
+  return Error{"'" + std::string(text) + "' is not an isolation: run or batch"};
+}
+
+const char* isolationName(Isolation isolation) { return isolation == Isolation::batch ? "batch" : "run"; }
+
 }  // namespace checker

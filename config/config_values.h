@@ -43,6 +43,13 @@ Result<Schedule> parseSchedule(std::string_view text);
 // JobFailureNotificationFrequency).
 enum class NotifyMode { every, fiveMinutes, tenMinutes, hour, day, stateChange };
 Result<NotifyMode> parseNotifyMode(std::string_view text);
+
+// How a run of a built-in network job is carried out (docs/configuration.md,
+// "isolation"): a sandboxed process of its own, or one probe among many in
+// a long-lived sandboxed probe worker. exec and plugin jobs are always `run`.
+enum class Isolation { run, batch };
+Result<Isolation> parseIsolation(std::string_view text);
+const char* isolationName(Isolation isolation);
 const char* notifyModeName(NotifyMode mode);
 
 struct HostPort {

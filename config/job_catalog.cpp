@@ -35,6 +35,8 @@ class SectionExpander {
   void expandTlsCert(std::vector<JobDefinition>& out);
   void expandExec(std::vector<JobDefinition>& out);
   void expandPlugin(std::vector<JobDefinition>& out);
+  // `isolation` of a built-in network type; the [general] default if absent.
+  void readIsolation();
 
   // The targets of a section: `targets` (several), `target`, or host + port;
   // each as "HOST:PORT" or "[IPv6]:PORT".
@@ -51,7 +53,16 @@ class SectionExpander {
   SectionReader reader_;
   ConfigReporter& rep_;
   JobSandboxSettings sandbox_;
+  Isolation isolation_ = Isolation::run;
 };
+
+void SectionExpander::readIsolation() {
+  isolation_ = config_.general.isolation;
+  const IniEntry* entry = reader_.take("isolation");
+  if (entry == nullptr) return;
+  if (Result<Isolation> isolation = parseIsolation(entry->value)) isolation_ = *isolation;
+  else reader_.error(*entry, isolation.error());
+}
 
 void SectionExpander::expand(std::vector<JobDefinition>& out) {
   static const std::map<std::string, void (SectionExpander::*)(std::vector<JobDefinition>&)> kTypes = {
@@ -80,6 +91,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.notify = job_.notify;
   s.limits = job_.limits;
   s.sandbox = sandbox_;
+  s.isolation = isolation_;
   return s;
 }
 
@@ -129,7 +141,8 @@ void SectionExpander::expandTcp(std::vector<JobDefinition>& out) {
   std::vector<std::string> targets = hostPortTargets(true);
   Milliseconds connectTimeout{10'000};  // the original's socket timeout
   reader_.duration("connect_timeout", connectTimeout);
-  reader_.rejectUntaken("type, every, notify, ..., host, port, target, targets, connect_timeout");
+  readIsolation();
+  reader_.rejectUntaken("type, every, notify, ..., host, port, target, targets, connect_timeout, isolation");
   JobSectionSettings settings = commonSettings();
   settings.params = {{"connect_timeout_ms", std::to_string(connectTimeout.count())}};
   addTargetJobs(out, std::move(settings), "tcp:", TargetParams::hostPort, targets);
@@ -149,7 +162,8 @@ void SectionExpander::expandHttp(std::vector<JobDefinition>& out) {
   reader_.count("expect_status", 100, 599, expectStatus);
   reader_.text("expect_body", expectBody);
   reader_.text("cafile", caFile);
-  reader_.rejectUntaken("type, every, notify, ..., url, targets, expect_status, expect_body, cafile");
+  readIsolation();
+  reader_.rejectUntaken("type, every, notify, ..., url, targets, expect_status, expect_body, cafile, isolation");
   std::vector<std::string> validUrls;
   for (const auto& [u, entry] : urls) {
     if (Result<HttpUrl> parsed = parseHttpUrl(u); !parsed) {
@@ -171,7 +185,8 @@ void SectionExpander::expandTlsCert(std::vector<JobDefinition>& out) {
   std::string caFile;
   reader_.count("warn_days", 1, 3650, warnDays);
   reader_.text("cafile", caFile);
-  reader_.rejectUntaken("type, every, notify, ..., target, targets, warn_days, cafile");
+  readIsolation();
+  reader_.rejectUntaken("type, every, notify, ..., target, targets, warn_days, cafile, isolation");
   JobSectionSettings settings = commonSettings();
   settings.params = {{"warn_days", std::to_string(warnDays)}};
   if (!caFile.empty()) settings.params.emplace_back("cafile", resolveConfigPath(config_, caFile));
@@ -182,7 +197,10 @@ void SectionExpander::expandExec(std::vector<JobDefinition>& out) {
   const IniEntry* command = reader_.take("command");
   bool shell = false;
   reader_.flag("shell", shell);
-  reader_.rejectUntaken("type, every, notify, ..., command, shell");
+  if (const IniEntry* isolation = reader_.take("isolation"); isolation != nullptr && isolation->value != "run") {
+    reader_.error(*isolation, "an exec job always runs in a process of its own: only 'run' is allowed");
+  }
+  reader_.rejectUntaken("type, every, notify, ..., command, shell, isolation");
   if (command == nullptr || command->value.empty()) {
     reader_.errorAtHeader("needs 'command'");
     return;
@@ -227,10 +245,17 @@ void SectionExpander::expandPlugin(std::vector<JobDefinition>& out) {
     rep_.error(line, where + "'" + job_.type + "' is not a built-in type (tcp, http, tls_cert, exec) and there is no plugin " + file);
     return;
   }
+  // `isolation` is checker's, as the sandbox keys are: a plugin's code always
+  // gets a process of its own.
+  for (const IniEntry& e : job_.params) {
+    if (e.key == "isolation" && e.value != "run") {
+      reader_.error(e, "a plugin job always runs in a process of its own: only 'run' is allowed");
+    }
+  }
   JobSectionSettings settings = commonSettings();
   const std::vector<std::string>& sandboxKeys = sandboxKeyNames();
   for (const IniEntry& e : job_.params) {
-    if (std::find(sandboxKeys.begin(), sandboxKeys.end(), e.key) == sandboxKeys.end()) {
+    if (e.key != "isolation" && std::find(sandboxKeys.begin(), sandboxKeys.end(), e.key) == sandboxKeys.end()) {
       settings.params.emplace_back(e.key, e.value);
     }
   }

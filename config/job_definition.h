@@ -46,6 +46,7 @@ struct JobSectionSettings {
   NotifySettings notify;
   JobLimits limits;
   JobSandboxSettings sandbox;
+  Isolation isolation = Isolation::run;
   // Jobs with a target (tcp, http, tls_cert, a plugin's described sub-jobs)
   // have the id TARGET_ID_PREFIX + TARGET; "" for jobs without a target.
   std::string targetIdPrefix;

@@ -476,5 +476,33 @@ TEST(ConfigFile, RefusesWhatIsNotARegularFileOrTooLarge) {
   EXPECT_THAT(loadConfigFile(big).errors, ElementsAre(big + ": larger than 1048576 bytes"));
 }
 
+TEST(JobCatalog, IsolationIsPerSectionWithAGeneralDefaultAndOnlyRunForExecAndPlugins) {
+  auto isolations = [](const std::string& general, const std::string& jobs) {
+    std::string text = std::string(kMinimal) + jobs;
+    if (!general.empty()) text.replace(text.find("[general]\n") + 10, 0, general);
+    ConfigLoad load = parse(text);
+    JobPlan plan = planJobs(load.config);
+    EXPECT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+    std::vector<std::string> out;
+    for (const JobDefinition& j : plan.jobs) {
+      if (!j.system()) out.push_back(j.id() + " " + isolationName(j.settings().isolation));
+    }
+    return out;
+  };
+  std::string jobs = "[job a]\ntype=tcp\ntarget=h:1\n[job b]\ntype=http\nurl=http://h/\nisolation=run\n"
+                     "[job c]\ntype=tls_cert\ntarget=h:443\nisolation = batch\n[job d]\ntype=exec\ncommand=/bin/true\n";
+  EXPECT_THAT(isolations("", jobs), ElementsAre("tcp:h:1 run", "http:http://h/ run", "tls_cert:h:443 batch", "exec:/bin/true run"));
+  EXPECT_THAT(isolations("isolation = batch\n", jobs),
+              ElementsAre("tcp:h:1 batch", "http:http://h/ run", "tls_cert:h:443 batch", "exec:/bin/true run"));
+  std::string base = std::string(kMinimal) + "[job x]\n";  // header at line 6
+  EXPECT_THAT(planErrors(base + "type=tcp\ntarget=h:1\nisolation=thread\n"),
+              ElementsAre(HasSubstr("t.cfg:9: [job x] isolation: 'thread' is not an isolation: run or batch")));
+  EXPECT_THAT(planErrors(base + "type=exec\ncommand=/bin/true\nisolation=batch\n"),
+              ElementsAre(HasSubstr("t.cfg:9: [job x] isolation: an exec job always runs in a process of its own")));
+  EXPECT_THAT(parse(std::string(kMinimal).replace(std::string(kMinimal).find("[general]\n") + 10, 0, "isolation=fast\n")).errors,
+              ElementsAre(HasSubstr("isolation: 'fast' is not an isolation")));
+}
+
+
 }  // namespace
 }  // namespace checker
