@@ -365,7 +365,8 @@ LoadedConfig loadConfiguration(const std::string& path) {
 std::string describeJob(const JobDefinition& job) {
   return job.id() + "  type=" + job.type() + "  every=" + job.schedule().text() +
          "  notify=" + notifyModeName(job.notify().mode) +
-         "  threshold=" + std::to_string(job.notify().failuresBeforeNotify);
+         "  threshold=" + std::to_string(job.notify().failuresBeforeNotify) +
+         (job.settings().isolation == Isolation::batch ? "  isolation=batch" : "");
 }
 
 }  // namespace checker

@@ -492,6 +492,13 @@ TEST(JobCatalog, IsolationIsPerSectionWithAGeneralDefaultAndOnlyRunForExecAndPlu
   std::string jobs = "[job a]\ntype=tcp\ntarget=h:1\n[job b]\ntype=http\nurl=http://h/\nisolation=run\n"
                      "[job c]\ntype=tls_cert\ntarget=h:443\nisolation = batch\n[job d]\ntype=exec\ncommand=/bin/true\n";
   EXPECT_THAT(isolations("", jobs), ElementsAre("tcp:h:1 run", "http:http://h/ run", "tls_cert:h:443 batch", "exec:/bin/true run"));
+  {
+    ConfigLoad load = parse(std::string(kMinimal) + jobs);
+    JobPlan plan = planJobs(load.config);
+    ASSERT_TRUE(plan.ok());
+    EXPECT_EQ(describeJob(plan.jobs[2]), "tls_cert:h:443  type=tls_cert  every=minute  notify=state_change  threshold=1  isolation=batch");
+    EXPECT_EQ(describeJob(plan.jobs[0]), "tcp:h:1  type=tcp  every=minute  notify=state_change  threshold=1");
+  }
   EXPECT_THAT(isolations("isolation = batch\n", jobs),
               ElementsAre("tcp:h:1 batch", "http:http://h/ run", "tls_cert:h:443 batch", "exec:/bin/true run"));
   std::string base = std::string(kMinimal) + "[job x]\n";  // header at line 6
