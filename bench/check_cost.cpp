@@ -90,6 +90,28 @@ struct StopTimers {
   bool timeUp = false;
 };
 
+// Stops SUPERVISOR after SECONDS, or at once when a stop signal came.
+void armStopTimers(uv_loop_t* loop, StopTimers& timers, Supervisor& supervisor, int seconds) {
+  timers.supervisor = &supervisor;
+  uv_timer_init(loop, &timers.over);
+  uv_timer_init(loop, &timers.poll);
+  timers.over.data = timers.poll.data = &timers;
+  uv_timer_start(&timers.over, [](uv_timer_t* t) {
+    auto* s = static_cast<StopTimers*>(t->data);
+    s->timeUp = true;
+    s->supervisor->beginStop("benchmark over");
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
+  }, static_cast<uint64_t>(seconds) * 1000, 0);
+  uv_timer_start(&timers.poll, [](uv_timer_t* t) {  // a signal that came before the supervisor's handlers
+    auto* s = static_cast<StopTimers*>(t->data);
+    if (stopSignal == 0) return;
+    s->supervisor->beginStop("interrupted");
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
+  }, 100, 100);
+}
+
 PhaseFigures runPhase(const Phase& phase, const CgroupCpu& cgroup, const LoopbackTargets& targets) {
   char tmpl[] = "/tmp/checker-bench-checks-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
@@ -118,24 +140,7 @@ PhaseFigures runPhase(const Phase& phase, const CgroupCpu& cgroup, const Loopbac
     Supervisor supervisor(&loop, config, std::move(jobs), store, options);
     supervisor.start();
     StopTimers timers;
-    timers.supervisor = &supervisor;
-    uv_timer_init(&loop, &timers.over);
-    uv_timer_init(&loop, &timers.poll);
-    timers.over.data = timers.poll.data = &timers;
-    uv_timer_start(&timers.over, [](uv_timer_t* t) {
-      auto* s = static_cast<StopTimers*>(t->data);
-      s->timeUp = true;
-      s->supervisor->beginStop("benchmark over");
-      uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
-      uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
-    }, static_cast<uint64_t>(phase.seconds) * 1000, 0);
-    uv_timer_start(&timers.poll, [](uv_timer_t* t) {  // a stop signal that came before the supervisor's handlers
-      auto* s = static_cast<StopTimers*>(t->data);
-      if (stopSignal == 0) return;
-      s->supervisor->beginStop("interrupted");
-      uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
-      uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
-    }, 100, 100);
+    armStopTimers(&loop, timers, supervisor, phase.seconds);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     catchStopSignals();  // the supervisor's own handlers are gone with it
@@ -218,6 +223,39 @@ double otherPerCheck(const std::optional<OtherFigures>& o) {
   return us;
 }
 
+// Issue 16's targets beside the figures measured.
+void printTargets(const PhaseFigures& runF, const PhaseFigures& batchF, PhaseFigures& hangF, double runUs, double batchUs,
+                  double monitUs, double blackboxUs, double spawnUs, int seconds) {
+  std::printf("\nissue 16's targets (figures above; a target needs RATE at least its rate):\n");
+  double runRate = static_cast<double>(runF.finished) / seconds;
+  std::printf("  run: >= 1,000 TCP checks/s on two cores, p99 lateness < 50 ms: %.0f/s, p99 %.0f ms: %s\n", runRate,
+              percentile(runF.lateHealthy, 99), yesNo(runRate >= 1000 && percentile(runF.lateHealthy, 99) < 50));
+  std::printf("  run: CPU per TCP check <= 1.5x the posix_spawn floor: %.2fx: %s\n", runUs / spawnUs,
+              yesNo(runUs >= 0 && runUs <= 1.5 * spawnUs));
+  double batchRate = static_cast<double>(batchF.finished) / seconds;
+  double batchCores = batchF.cpuMs / 1000.0 / batchF.seconds;
+  std::printf("  batch: 100,000 TCP checks a minute (1,667/s) under half a core: %.0f/s on %.2f cores: %s\n", batchRate,
+              batchCores, yesNo(batchRate >= 1667 && batchF.cpuMs >= 0 && batchCores < 0.5));
+  if (blackboxUs > 0) {
+    std::printf("  batch: CPU per check below blackbox_exporter's: %.0f us vs %.0f us: %s\n", batchUs, blackboxUs,
+                yesNo(batchUs >= 0 && batchUs < blackboxUs));
+  } else {
+    std::printf("  batch: CPU per check below blackbox_exporter's: %.0f us; blackbox not measured\n", batchUs);
+  }
+  if (monitUs > 0) {
+    std::printf("  batch: CPU per check within 3x Monit's: %.0f us vs %.0f us (%.1fx): %s\n", batchUs, monitUs,
+                batchUs / monitUs, yesNo(batchUs >= 0 && batchUs <= 3 * monitUs));
+  } else {
+    std::printf("  batch: CPU per check within 3x Monit's: %.0f us; Monit not measured\n", batchUs);
+  }
+  bool healthyOk = hangF.healthy.runs > 0 && hangF.healthy.byOutcome["ok"] == hangF.healthy.runs;
+  std::printf("  batch, 3 in 10 hanging: healthy p99 lateness < 50 ms and every healthy check ok: p99 %.0f ms, %llu "
+              "of %llu ok: %s\n",
+              percentile(hangF.lateHealthy, 99), static_cast<unsigned long long>(hangF.healthy.byOutcome["ok"]),
+              static_cast<unsigned long long>(hangF.healthy.runs),
+              yesNo(healthyOk && percentile(hangF.lateHealthy, 99) < 50));
+}
+
 int benchMain(int seconds, int rate) {
   int hanging = rate * 3 / 10;
   auto started = LoopbackTargets::start(rate, hanging);
@@ -259,34 +297,7 @@ int benchMain(int seconds, int rate) {
   Floor connect2 = connectFloor(targets.healthyPorts(), 2000), spawn2 = spawnFloor(trivial, 2000);
   printFloors("end", connect2, spawn2);
 
-  std::printf("\nissue 16's targets (figures above; a target needs RATE at least its rate):\n");
-  double runRate = static_cast<double>(runF.finished) / run.seconds;
-  std::printf("  run: >= 1,000 TCP checks/s on two cores, p99 lateness < 50 ms: %.0f/s, p99 %.0f ms: %s\n", runRate,
-              percentile(runF.lateHealthy, 99), yesNo(runRate >= 1000 && percentile(runF.lateHealthy, 99) < 50));
-  std::printf("  run: CPU per TCP check <= 1.5x the posix_spawn floor: %.2fx: %s\n", runUs / spawn.cpuUsEach,
-              yesNo(runUs >= 0 && runUs <= 1.5 * spawn.cpuUsEach));
-  double batchRate = static_cast<double>(batchF.finished) / batch.seconds;
-  double batchCores = batchF.cpuMs / 1000.0 / batchF.seconds;
-  std::printf("  batch: 100,000 TCP checks a minute (1,667/s) under half a core: %.0f/s on %.2f cores: %s\n", batchRate,
-              batchCores, yesNo(batchRate >= 1667 && batchF.cpuMs >= 0 && batchCores < 0.5));
-  if (blackboxUs > 0) {
-    std::printf("  batch: CPU per check below blackbox_exporter's: %.0f us vs %.0f us: %s\n", batchUs, blackboxUs,
-                yesNo(batchUs >= 0 && batchUs < blackboxUs));
-  } else {
-    std::printf("  batch: CPU per check below blackbox_exporter's: %.0f us; blackbox not measured\n", batchUs);
-  }
-  if (monitUs > 0) {
-    std::printf("  batch: CPU per check within 3x Monit's: %.0f us vs %.0f us (%.1fx): %s\n", batchUs, monitUs,
-                batchUs / monitUs, yesNo(batchUs >= 0 && batchUs <= 3 * monitUs));
-  } else {
-    std::printf("  batch: CPU per check within 3x Monit's: %.0f us; Monit not measured\n", batchUs);
-  }
-  bool healthyOk = hangF.healthy.runs > 0 && hangF.healthy.byOutcome["ok"] == hangF.healthy.runs;
-  std::printf("  batch, 3 in 10 hanging: healthy p99 lateness < 50 ms and every healthy check ok: p99 %.0f ms, %llu "
-              "of %llu ok: %s\n",
-              percentile(hangF.lateHealthy, 99), static_cast<unsigned long long>(hangF.healthy.byOutcome["ok"]),
-              static_cast<unsigned long long>(hangF.healthy.runs),
-              yesNo(healthyOk && percentile(hangF.lateHealthy, 99) < 50));
+  printTargets(runF, batchF, hangF, runUs, batchUs, monitUs, blackboxUs, spawn.cpuUsEach, seconds);
   return 0;
 }
 

@@ -149,6 +149,48 @@ struct Stages {
   uint64_t flushes = 0;
 };
 
+struct Counts {
+  uint64_t done = 0, ok = 0, failed = 0;
+  std::unordered_map<std::string, uint64_t> runsOf;
+};
+
+// 50 ms of checkerd (its flush delay): what falls due starts, every run
+// started ends, and the batch is committed.
+void step(RunEngine& engine, InstantLauncher& launcher, StateWriter& writer, SimClock& clock, Stages& st,
+          Counts& counts) {
+  static const std::string kOkFrame = encodedReply(true, "connected to 192.0.2.1:1000 in 1 ms");
+  static const std::string kFailedFrame = encodedReply(false, "could not connect to 192.0.2.1:1000: connection refused");
+  clock.wall += 50;  // checkerd's flush delay: what finishes in 50 ms is one commit
+  clock.mono += 50;
+  double t0 = threadCpuUs();
+  engine.tick();
+  st.tickUs += threadCpuUs() - t0;
+  std::vector<InstantLauncher::Started> started = std::exchange(launcher.started, {});
+  std::vector<WorkerRunReport> reports;  // made outside the timing: reading a reply is the run's I/O
+  for (const InstantLauncher::Started& s : started) {
+    uint64_t n = counts.runsOf[s.jobId]++;
+    bool ok = s.section == "healthy" || (s.section == "flapping" && n % 2 == 0);
+    (ok ? counts.ok : counts.failed)++;
+    reports.push_back(reportOf(ok ? kOkFrame : kFailedFrame, clock.wall));
+  }
+  t0 = threadCpuUs();
+  for (size_t i = 0; i < started.size(); ++i) started[i].done(std::move(reports[i]));
+  st.doneUs += threadCpuUs() - t0;
+  counts.done += started.size();
+  if (writer.pending() > 0) {
+    t0 = threadCpuUs();
+    auto wall0 = std::chrono::steady_clock::now();
+    auto [user0, sys0] = threadUserSysUs();
+    writer.flush(clock.wall);
+    auto [user1, sys1] = threadUserSysUs();
+    st.flushUserUs += user1 - user0;
+    st.flushSysUs += sys1 - sys0;
+    st.flushWallUs += microsSince(wall0);
+    st.flushUs += threadCpuUs() - t0;
+    ++st.flushes;
+  }
+}
+
 int benchMain(uint64_t wanted, int jobCount) {
   char tmpl[] = "/tmp/checker-bench-results-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
@@ -167,52 +209,21 @@ int benchMain(uint64_t wanted, int jobCount) {
   engine.loadRecords(writer.load());
   engine.chooseRunners([&](const JobDefinition&) { return &engine.workerRunner(); });
   engine.schedule();
-  const std::string okFrame = encodedReply(true, "connected to 192.0.2.1:1000 in 1 ms");
-  const std::string failedFrame = encodedReply(false, "could not connect to 192.0.2.1:1000: connection refused");
-  std::unordered_map<std::string, uint64_t> runsOf;
   Stages st;
-  uint64_t done = 0, okResults = 0, failedResults = 0;
-  while (done < wanted) {
+  Counts counts;
+  while (counts.done < wanted) {
     interrupted();
-    clock.wall += 50;  // checkerd's flush delay: what finishes in 50 ms is one commit
-    clock.mono += 50;
-    double t0 = threadCpuUs();
-    engine.tick();
-    st.tickUs += threadCpuUs() - t0;
-    std::vector<InstantLauncher::Started> started = std::exchange(launcher.started, {});
-    std::vector<WorkerRunReport> reports;  // made outside the timing: reading a reply is the run's I/O
-    for (const InstantLauncher::Started& s : started) {
-      uint64_t n = runsOf[s.jobId]++;
-      bool ok = s.section == "healthy" || (s.section == "flapping" && n % 2 == 0);
-      (ok ? okResults : failedResults)++;
-      reports.push_back(reportOf(ok ? okFrame : failedFrame, clock.wall));
-    }
-    t0 = threadCpuUs();
-    for (size_t i = 0; i < started.size(); ++i) started[i].done(std::move(reports[i]));
-    st.doneUs += threadCpuUs() - t0;
-    done += started.size();
-    if (writer.pending() > 0) {
-      t0 = threadCpuUs();
-      auto wall0 = std::chrono::steady_clock::now();
-      auto [user0, sys0] = threadUserSysUs();
-      writer.flush(clock.wall);
-      auto [user1, sys1] = threadUserSysUs();
-      st.flushUserUs += user1 - user0;
-      st.flushSysUs += sys1 - sys0;
-      st.flushWallUs += microsSince(wall0);
-      st.flushUs += threadCpuUs() - t0;
-      ++st.flushes;
-    }
+    step(engine, launcher, writer, clock, st, counts);
   }
-  st.classifyUs = classifyAlone(okFrame, failedFrame, 20'000);
+  st.classifyUs = classifyAlone(encodedReply(true, "connected"), encodedReply(false, "refused"), 20'000);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
-  double n = static_cast<double>(done);
+  double n = static_cast<double>(counts.done);
   double recordUs = recorder.cpuUs / n, runnerUs = st.doneUs / n - recordUs;
   std::printf("checker-bench-results: %llu results of %d tcp jobs (%llu ok, %llu failed), %llu notices to the "
               "outbox, %llu commits (one per 50 ms of simulated time, %.0f results each)\n",
-              static_cast<unsigned long long>(done), jobCount, static_cast<unsigned long long>(okResults),
-              static_cast<unsigned long long>(failedResults),
+              static_cast<unsigned long long>(counts.done), jobCount, static_cast<unsigned long long>(counts.ok),
+              static_cast<unsigned long long>(counts.failed),
               static_cast<unsigned long long>(writer.outboxEntriesWritten()),
               static_cast<unsigned long long>(st.flushes), n / static_cast<double>(st.flushes));
   std::printf("CPU per result, this thread: %.1f us in all\n", (st.tickUs + st.doneUs + st.flushUs) / n);
