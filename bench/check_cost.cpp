@@ -11,6 +11,7 @@
 //   - the floors: a tight connect+close loop, posix_spawn of a static binary;
 //   - Monit and blackbox_exporter on the same targets when installed.
 // Prints figures beside issue 16's targets; asserts nothing.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -86,11 +87,20 @@ void countOutcomes(StateStore& store, const std::vector<JobDefinition>& jobs, si
 
 struct StopTimers {
   uv_timer_t over{}, poll{};
+  uv_signal_t signals[3]{};  // beside the supervisor's own: a stop signal ends the benchmark too
   Supervisor* supervisor = nullptr;
   bool timeUp = false;
 };
 
-// Stops SUPERVISOR after SECONDS, or at once when a stop signal came.
+void closeStopTimers(StopTimers& s) {
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&s.over), reinterpret_cast<uv_handle_t*>(&s.poll),
+                         reinterpret_cast<uv_handle_t*>(&s.signals[0]), reinterpret_cast<uv_handle_t*>(&s.signals[1]),
+                         reinterpret_cast<uv_handle_t*>(&s.signals[2])}) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }
+}
+
+// Stops SUPERVISOR after SECONDS, or at once on a stop signal.
 void armStopTimers(uv_loop_t* loop, StopTimers& timers, Supervisor& supervisor, int seconds) {
   timers.supervisor = &supervisor;
   uv_timer_init(loop, &timers.over);
@@ -100,21 +110,30 @@ void armStopTimers(uv_loop_t* loop, StopTimers& timers, Supervisor& supervisor, 
     auto* s = static_cast<StopTimers*>(t->data);
     s->timeUp = true;
     s->supervisor->beginStop("benchmark over");
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
+    closeStopTimers(*s);
   }, static_cast<uint64_t>(seconds) * 1000, 0);
-  uv_timer_start(&timers.poll, [](uv_timer_t* t) {  // a signal that came before the supervisor's handlers
+  uv_timer_start(&timers.poll, [](uv_timer_t* t) {  // a signal that came before the handlers below
     auto* s = static_cast<StopTimers*>(t->data);
     if (stopSignal == 0) return;
     s->supervisor->beginStop("interrupted");
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->over), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), nullptr);
+    closeStopTimers(*s);
   }, 100, 100);
+  int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+  for (int i = 0; i < 3; ++i) {
+    uv_signal_init(loop, &timers.signals[i]);
+    timers.signals[i].data = &timers;
+    uv_signal_start(&timers.signals[i], [](uv_signal_t* h, int sig) {
+      stopSignal = sig;
+      auto* s = static_cast<StopTimers*>(h->data);
+      s->supervisor->beginStop("interrupted");
+      closeStopTimers(*s);
+    }, sigs[i]);
+  }
 }
 
 PhaseFigures runPhase(const Phase& phase, const CgroupCpu& cgroup, const LoopbackTargets& targets) {
-  char tmpl[] = "/tmp/checker-bench-checks-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  ScopedTempDir temp("checker-bench-checks");
+  const std::string& dir = temp.path;
   Config config;
   config.path = dir + "/bench.cfg";
   config.general.serverName = "bench";
@@ -155,8 +174,6 @@ PhaseFigures runPhase(const Phase& phase, const CgroupCpu& cgroup, const Loopbac
   f.accepted = targets.accepted() - accepted0;
   countOutcomes(store, kept, 0, healthyCount, f.healthy);
   countOutcomes(store, kept, healthyCount, kept.size(), f.hanging);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   return f;
 }
 

@@ -65,11 +65,6 @@ class Child {
   std::string cpuFrom_;
 };
 
-std::string makeDir() {
-  char tmpl[] = "/tmp/checker-bench-others-XXXXXX";
-  return ::mkdtemp(tmpl);
-}
-
 void sleepFor(int ms) {
   for (auto until = Clock::now() + std::chrono::milliseconds(ms); Clock::now() < until && stopSignal == 0;) {
     ::usleep(20'000);
@@ -184,7 +179,8 @@ std::optional<OtherFigures> measureMonit(const LoopbackTargets& targets, const s
                                          int seconds) {
   std::string monit = onPath("monit");
   if (monit.empty()) return std::nullopt;
-  std::string dir = makeDir();
+  ScopedTempDir temp("checker-bench-others");
+  const std::string& dir = temp.path;
   {
     std::ofstream rc(dir + "/monitrc");
     rc << "set daemon 1\nset logfile " << dir << "/monit.log\nset idfile " << dir << "/monit.id\nset statefile "
@@ -201,8 +197,6 @@ std::optional<OtherFigures> measureMonit(const LoopbackTargets& targets, const s
     sleepFor(3000);  // its first cycle
     f = watch("monit, set daemon 1, one check host per target", child, targets, ports.size(), seconds);
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   return f;
 }
 
@@ -210,7 +204,8 @@ std::optional<OtherFigures> measureBlackbox(const LoopbackTargets& targets, cons
                                             int seconds) {
   std::string exporter = onPath("prometheus-blackbox-exporter");
   if (exporter.empty()) return std::nullopt;
-  std::string dir = makeDir();
+  ScopedTempDir temp("checker-bench-others");
+  const std::string& dir = temp.path;
   std::ofstream(dir + "/blackbox.yml") << "modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n";
   uint16_t port = freeLoopbackPort();
   OtherFigures f;
@@ -237,8 +232,6 @@ std::optional<OtherFigures> measureBlackbox(const LoopbackTargets& targets, cons
     driver.join();
     if (failures != 0) f.note += std::to_string(failures.load()) + " probes failed or were not answered";
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   return f;
 }
 

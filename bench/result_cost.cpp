@@ -192,8 +192,8 @@ void step(RunEngine& engine, InstantLauncher& launcher, StateWriter& writer, Sim
 }
 
 int benchMain(uint64_t wanted, int jobCount) {
-  char tmpl[] = "/tmp/checker-bench-results-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  ScopedTempDir temp("checker-bench-results");
+  const std::string& dir = temp.path;
   Config config;
   config.general.serverName = "bench";
   config.general.alertContacts = {"ops@example.org"};
@@ -216,8 +216,6 @@ int benchMain(uint64_t wanted, int jobCount) {
     step(engine, launcher, writer, clock, st, counts);
   }
   st.classifyUs = classifyAlone(encodedReply(true, "connected"), encodedReply(false, "refused"), 20'000);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   double n = static_cast<double>(counts.done);
   double recordUs = recorder.cpuUs / n, runnerUs = st.doneUs / n - recordUs;
   std::printf("checker-bench-results: %llu results of %d tcp jobs (%llu ok, %llu failed), %llu notices to the "
