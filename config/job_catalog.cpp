@@ -316,6 +316,8 @@ bool isPluginJob(const JobDefinition& job) {
   return !job.system() && std::find(builtins.begin(), builtins.end(), job.type()) == builtins.end();
 }
 
+bool isProbeType(std::string_view type) { return type == "tcp" || type == "http" || type == "tls_cert"; }
+
 JobPlan planJobs(const Config& config) {
   JobPlan plan;
   ConfigReporter rep(config.path);

@@ -27,6 +27,9 @@ const std::vector<std::string>& builtinJobTypes();
 // A plugin section's job: neither built in nor a system job, so its jobs
 // are known only once a worker has had the plugin describe them.
 bool isPluginJob(const JobDefinition& job);
+// The built-in network types a probe worker runs (isolation = batch): tcp,
+// http, tls_cert, and every network type added later.
+bool isProbeType(std::string_view type);
 
 struct JobPlan {
   std::vector<JobDefinition> jobs;  // configured jobs, then system jobs

@@ -68,6 +68,7 @@ struct Sandbox {
   scratchBytes @7 :UInt64;   # the scratch tmpfs's size (all three share it)
   writablePaths @8 :List(Text);  # absolute paths left writable (job config)
   capabilities @9 :List(Text);   # ambient capabilities kept ("net_raw")
+  keepStdin @10 :Bool;       # a probe worker: its probes arrive on stdin
 }
 
 # A message a job composed for its admin (the seed's onFailure /
@@ -114,10 +115,32 @@ struct DescribeReply {
   error @1 :Text;               # non-empty: the section cannot be used
 }
 
+# isolation = batch: a long-lived probe worker. After this request (the
+# worker's sandbox and limits, applied once), stdin carries a stream of
+# framed ProbeRequest and stdout a stream of framed ProbeReply, one per
+# probe, in the order they finish. The worker ends when stdin ends and the
+# probes in flight have answered.
+struct ProbeSession {
+  sandbox @0 :Sandbox;
+  limits @1 :Limits;         # cpuSeconds 0: none (the worker lives long)
+  maxInFlight @2 :UInt32;    # probes the supervisor may have in flight
+}
+
+struct ProbeRequest {
+  probeId @0 :UInt64;        # the supervisor's run id
+  run @1 :JobRequest;        # a built-in network type; sandbox, limits unused
+}
+
+struct ProbeReply {
+  probeId @0 :UInt64;
+  result @1 :JobResult;
+}
+
 struct WorkerRequest {
   union {
     run @0 :JobRequest;
     describe @1 :DescribeRequest;
+    probes @2 :ProbeSession;
   }
 }
 

@@ -10,11 +10,16 @@
 // that first MiB.
 #include <curl/curl.h>
 
+#include <poll.h>
+
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "jobs/builtin_jobs.h"
+#include "jobs/net_connect.h"
 
 namespace checker {
 namespace {
@@ -43,6 +48,77 @@ size_t onData(char* ptr, size_t size, size_t count, void* userdata) {
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
+struct MultiDeleter {
+  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+
+// One transfer driven through a multi handle, waiting in waitFds
+// (jobs/net_connect.h) so that a probe worker can run many at once; in a
+// run's worker it waits in poll(2) as curl_easy_perform would.
+class Transfer {
+ public:
+  explicit Transfer(CURL* curl) : curl_(curl) {}
+
+  CURLcode perform(std::chrono::steady_clock::time_point deadline) {
+    std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+    if (!multi) return CURLE_OUT_OF_MEMORY;
+    curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, onSocket);
+    curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi.get(), CURLMOPT_TIMERFUNCTION, onTimer);
+    curl_multi_setopt(multi.get(), CURLMOPT_TIMERDATA, this);
+    if (curl_multi_add_handle(multi.get(), curl_) != CURLM_OK) return CURLE_FAILED_INIT;
+    int running = 1;
+    curl_multi_socket_action(multi.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+    while (running > 0) {
+      auto wake = deadline;
+      if (timerMs_ >= 0) wake = std::min(wake, std::chrono::steady_clock::now() + std::chrono::milliseconds(timerMs_));
+      std::vector<pollfd> fds = fds_;
+      Result<int> ready = waitFds(fds.data(), fds.size(), wake);
+      if (!ready) return CURLE_RECV_ERROR;
+      if (*ready == 0) {
+        // curl's own timer, or the run's deadline (CURLOPT_TIMEOUT_MS ends
+        // the transfer there with CURLE_OPERATION_TIMEDOUT).
+        curl_multi_socket_action(multi.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+        continue;
+      }
+      for (const pollfd& p : fds) {
+        if (p.revents == 0) continue;
+        int mask = ((p.revents & POLLIN) ? CURL_CSELECT_IN : 0) | ((p.revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                   ((p.revents & (POLLERR | POLLHUP | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(multi.get(), p.fd, mask, &running);
+      }
+    }
+    CURLcode result = CURLE_FAILED_INIT;
+    int left = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
+      if (message->msg == CURLMSG_DONE) result = message->data.result;
+    }
+    curl_multi_remove_handle(multi.get(), curl_);
+    return result;
+  }
+
+ private:
+  static int onSocket(CURL*, curl_socket_t fd, int what, void* self, void*) {
+    auto& fds = static_cast<Transfer*>(self)->fds_;
+    auto found = std::find_if(fds.begin(), fds.end(), [fd](const pollfd& p) { return p.fd == fd; });
+    if (what == CURL_POLL_REMOVE) {
+      if (found != fds.end()) fds.erase(found);
+      return 0;
+    }
+    short events = static_cast<short>(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+    if (found != fds.end()) found->events = events;
+    else fds.push_back({fd, events, 0});
+    return 0;
+  }
+  static int onTimer(CURLM*, long timeoutMs, void* self) {
+    static_cast<Transfer*>(self)->timerMs_ = timeoutMs;
+    return 0;
+  }
+
+  CURL* curl_;
+  std::vector<pollfd> fds_;
+  long timerMs_ = -1;  // curl's next timeout; -1: none
+};
 
 class HttpJob : public BuiltinJob {
  public:
@@ -65,7 +141,7 @@ class HttpJob : public BuiltinJob {
     if (!configure(curl.get(), left, errorText, body)) return false;
 
     auto start = std::chrono::steady_clock::now();
-    CURLcode rc = curl_easy_perform(curl.get());
+    CURLcode rc = Transfer(curl.get()).perform(context().deadline);
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && body.truncated)) {
       std::string message = url_ + ": " + curl_easy_strerror(rc);

@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "jobs/job_base.h"
+#include "jobs/net_connect.h"
 
 namespace checker {
 
@@ -20,5 +22,11 @@ extern "C" using NetJobFactory = JobBase* (*)(const char* type, const JobParams*
 inline constexpr const char* kNetJobModule = "checker-net-jobs.so";
 inline constexpr const char* kNetJobFactorySymbol = "checker_net_job_create";
 inline constexpr const char* kNetJobAbiSymbol = "checker_net_job_abi";
+inline constexpr const char* kNetJobFdWaiterSymbol = "checker_net_set_fd_waiter";
+
+// Loads the module now (a probe worker, before its first probe) and gives
+// it WAITER (jobs/net_connect.h), which the module keeps a copy of its own.
+// An Error when the module cannot be loaded.
+Result<> installNetJobsFdWaiter(FdWaiter waiter);
 
 }  // namespace checker

@@ -31,31 +31,49 @@ class UnavailableJob : public JobBase {
   std::string why_;
 };
 
-// Loads the module once; returns its factory, or why it cannot be had.
-Result<NetJobFactory> loadFactory() {
-  static NetJobFactory factory = nullptr;
-  static std::string loadError;
+struct NetJobsModule {
+  NetJobFactory factory = nullptr;
+  void (*setFdWaiter)(FdWaiter) = nullptr;
+  std::string loadError;
+};
+
+// Loads the module once; its entry points, or why it cannot be had.
+const NetJobsModule& loadModule() {
+  static NetJobsModule module;
   static bool tried = false;
   if (!tried) {
     tried = true;
     std::string path = g_moduleDir + "/" + kNetJobModule;
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: lives as long as the run
     if (handle == nullptr) {
-      loadError = "cannot load " + path + ": " + ::dlerror();
+      module.loadError = "cannot load " + path + ": " + ::dlerror();
     } else {
       auto abi = reinterpret_cast<uint32_t (*)()>(::dlsym(handle, kNetJobAbiSymbol));
-      factory = reinterpret_cast<NetJobFactory>(::dlsym(handle, kNetJobFactorySymbol));
-      if (abi == nullptr || factory == nullptr || abi() != kJobAbiTag) {
-        factory = nullptr;
-        loadError = path + " does not match this worker (rebuild both)";
+      module.factory = reinterpret_cast<NetJobFactory>(::dlsym(handle, kNetJobFactorySymbol));
+      module.setFdWaiter = reinterpret_cast<void (*)(FdWaiter)>(::dlsym(handle, kNetJobFdWaiterSymbol));
+      if (abi == nullptr || module.factory == nullptr || module.setFdWaiter == nullptr || abi() != kJobAbiTag) {
+        module.factory = nullptr;
+        module.loadError = path + " does not match this worker (rebuild both)";
       }
     }
   }
-  if (factory == nullptr) return Error{loadError};
-  return factory;
+  return module;
+}
+
+Result<NetJobFactory> loadFactory() {
+  const NetJobsModule& module = loadModule();
+  if (module.factory == nullptr) return Error{module.loadError};
+  return module.factory;
 }
 
 }  // namespace
+
+Result<> installNetJobsFdWaiter(FdWaiter waiter) {
+  const NetJobsModule& module = loadModule();
+  if (module.factory == nullptr) return Error{module.loadError};
+  module.setFdWaiter(waiter);
+  return {};
+}
 
 std::unique_ptr<JobBase> makeNetJob(const std::string& type, JobParams params, JobRunContext context) {
   Result<NetJobFactory> factory = loadFactory();

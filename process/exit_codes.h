@@ -27,6 +27,9 @@ enum ExitCode : int {
   kExitBadInvocation = 100,
   // checker-worker: nothing or garbage on stdin; one line on stderr, no reply.
   kExitBadRequest = 101,
+  // checker-worker as a probe worker (isolation = batch): its sandbox could
+  // not be applied; one line on stderr, no probe was run.
+  kExitSandboxFailed = 102,
   // checker, checkerd: a temporary failure (the state is busy: another
   // checkerd or an import holds it); retrying may help.
   kExitTemporary = 111,

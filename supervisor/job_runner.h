@@ -55,6 +55,10 @@ class JobRunner {
   // The stop grace period is over: end run RUN_ID now (it still ends
   // through the sink). Runs with no process have nothing to kill.
   virtual void kill(uint64_t runId) = 0;
+  // Does a run take one of the engine's run slots (maxConcurrentRuns) and
+  // need the launcher ready? A process per run does; a probe among many in
+  // one probe worker does not (BatchRunner bounds its own).
+  virtual bool takesRunSlot() const { return true; }
 
  protected:
   ~JobRunner() = default;

@@ -98,7 +98,7 @@ void RunEngine::onDue(size_t index, int64_t dueMs) {
                      static_cast<unsigned long long>(job.record.overruns));
     return;
   }
-  if (runs_.size() >= maxConcurrentRuns_ || !launcher_.ready()) {
+  if (job.runner != nullptr && job.runner->takesRunSlot() && (slotted_ >= maxConcurrentRuns_ || !launcher_.ready())) {
     job.waiting = true;
     job.waitingDueMs = dueMs;
     waiting_.push_back(index);
@@ -108,7 +108,7 @@ void RunEngine::onDue(size_t index, int64_t dueMs) {
 }
 
 void RunEngine::startWaiting() {
-  while (!stopping_ && !waiting_.empty() && runs_.size() < maxConcurrentRuns_ && launcher_.ready()) {
+  while (!stopping_ && !waiting_.empty() && slotted_ < maxConcurrentRuns_ && launcher_.ready()) {
     size_t index = waiting_.front();
     waiting_.pop_front();
     jobs_[index].waiting = false;
@@ -123,8 +123,10 @@ void RunEngine::startRun(size_t index, int64_t dueMs) {
   if (hooks_.onRunStarted) hooks_.onRunStarted(index, dueMs, clock_.wallMs());
   job.running = true;
   runs_[runId] = Run{index, job.runner};
+  if (job.runner->takesRunSlot()) ++slotted_;
   // The run may end before start() returns (a worker that cannot be spawned).
   if (job.runner->start(job.def, runId) == JobRunner::Start::notStarted) {
+    if (job.runner->takesRunSlot()) --slotted_;
     runs_.erase(runId);
     job.running = false;
     return;
@@ -137,6 +139,7 @@ RunEngine::Job* RunEngine::endRun(uint64_t runId, bool* workerRun) {
   if (found == runs_.end()) return nullptr;
   Job& job = jobs_[found->second.job];
   *workerRun = found->second.runner == &worker_;
+  if (found->second.runner->takesRunSlot()) --slotted_;
   runs_.erase(found);
   job.running = false;
   ++stats_.runsFinished;

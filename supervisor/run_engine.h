@@ -158,6 +158,7 @@ class RunEngine final : public RunSink {
   std::vector<Job> jobs_;  // never moved: runs refer to jobs by index
   DueQueue queue_;
   std::deque<size_t> waiting_;
+  size_t slotted_ = 0;  // runs in progress that take a run slot
   std::unordered_map<uint64_t, Run> runs_;  // in progress, by run id
   uint64_t nextRunId_ = 1;
   bool stopping_ = false;

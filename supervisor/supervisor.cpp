@@ -64,6 +64,7 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
       launcher_(loop, config_, options_.workerPath, options_.jobUser),
       engine_(clock_, launcher_, alerting_, options_.maxConcurrentRuns,
               RunEngine::Hooks{options_.onRunStarted, [this](bool workerRun) { onRunEnded(workerRun); }}),
+      batch_(loop, clock_, config_, launcher_, engine_, [this] { finishStopIfIdle(); }),
       mail_(loop, clock_, config_, writer_, engine_, options_.mailerPath,
             MailLink::Hooks{[this] { scheduleFlush(); }, [this] { peers_.pushHealth(); }}),
       peers_(loop, clock_, config_, engine_, options_.peerdPath,
@@ -160,7 +161,9 @@ void Supervisor::startWatchdog() {
 }
 
 JobRunner* Supervisor::runnerFor(const JobDefinition& job) {
-  if (!job.system()) return &engine_.workerRunner();
+  if (!job.system()) {
+    return job.settings().isolation == Isolation::batch && isProbeType(job.type()) ? &batch_ : &engine_.workerRunner();
+  }
   // The email self-check runs when there is a mailer that can send; the
   // peer checks when there is peerd to ask.
   if (job.type() == "email_selfcheck" && mail_.runsSelfCheck()) return &mail_;
@@ -210,6 +213,10 @@ void Supervisor::beginStop(const char* why) {
 
 void Supervisor::finishStopIfIdle() {
   if (!stopping_ || engine_.running() > 0 || closed_) return;
+  // The probe worker ends once its stdin closes (it holds no probe now);
+  // this comes back here when it has, so its cgroup is cleaned up below.
+  batch_.stop();
+  if (batch_.workerAlive()) return;
   flushState();
   // Run cgroups still being emptied: their processes were SIGKILLed; give
   // the kernel a bounded moment so none outlives the supervisor.

@@ -20,6 +20,7 @@
 #include "supervisor/mail_link.h"
 #include "supervisor/peer_link.h"
 #include "supervisor/run_clock.h"
+#include "supervisor/batch_runner.h"
 #include "supervisor/run_engine.h"
 #include "supervisor/systemd_notify.h"
 #include "supervisor/worker_run_launcher.h"
@@ -119,6 +120,7 @@ class Supervisor final {
   Alerting alerting_;
   WorkerRunLauncher launcher_;
   RunEngine engine_;
+  BatchRunner batch_;  // isolation = batch jobs: probes in a probe worker
   MailLink mail_;
   PeerLink peers_;
   bool launcherWasReady_ = false;

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "worker_runs/probe_request.h"
 #include "worker_runs/run_request.h"
 
 namespace checker {
@@ -58,6 +59,27 @@ Result<> WorkerRunLauncher::launch(const JobDefinition& job, uint64_t runId, int
   }
   runs_[runId] = *run;
   return {};
+}
+
+Result<ProbeWorker*> WorkerRunLauncher::launchProbeWorker(uint64_t runId, ProbeWorker::Listener* listener) {
+  if (!ready()) return Error{"the worker launcher is restarting"};
+  JobSectionSettings settings;
+  settings.type = "probes";
+  settings.name = "probe worker";
+  settings.system = true;
+  settings.limits = probeWorkerLimits();
+  JobDefinition worker("system:probe-worker", std::make_shared<const JobSectionSettings>(std::move(settings)));
+  SandboxPlan plan = planSandbox(cgroups_.get(), worker, runId, workDir_, jobUser_);
+  Result<ProbeWorker*> launched =
+      ProbeWorker::launch(loop_, *launcher_, runId, buildProbeSessionRequest(plan, kProbesInFlight), listener);
+  if (!launched) releaseSandbox(runId);
+  return launched;
+}
+
+bool WorkerRunLauncher::releaseProbeWorker(uint64_t runId) {
+  WorkerRunReport report;
+  releaseSandbox(runId, &report);
+  return report.observation.memoryLimitHit;
 }
 
 void WorkerRunLauncher::kill(uint64_t runId) {

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "supervisor/run_launcher.h"
 #include "worker_runs/job_user.h"
+#include "worker_runs/probe_worker.h"
 #include "worker_runs/run_cgroups.h"
 #include "worker_runs/worker_launcher.h"
 
@@ -38,6 +39,13 @@ class WorkerRunLauncher final : public RunLauncher {
   bool ready() const override;
   Result<> launch(const JobDefinition& job, uint64_t runId, int64_t startUnixMs, Done done) override;
   void kill(uint64_t runId) override;
+
+  // A probe worker (isolation = batch; supervisor/batch_runner.h) as run
+  // RUN_ID: forked by the launcher like any run, in a run cgroup of its own
+  // with probeWorkerLimits(). releaseProbeWorker once it has ended: removes
+  // its cgroup and says whether its memory limit killed it.
+  Result<ProbeWorker*> launchProbeWorker(uint64_t runId, ProbeWorker::Listener* listener);
+  bool releaseProbeWorker(uint64_t runId);
 
   // At stop, with no run left: gives run cgroups still being emptied a
   // bounded moment, so none outlives the supervisor.

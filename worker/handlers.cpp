@@ -32,6 +32,21 @@ std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), v
 
 }  // namespace
 
+JobRunContext runContext(ipc::JobRequest::Reader request) {
+  JobRunContext context;
+  context.jobId = text(request.getJobId());
+  context.jobName = text(request.getJobName());
+  context.serverName = text(request.getServerName());
+  context.deadline = steadyDeadline(request);
+  return context;
+}
+
+JobParams runParams(ipc::JobRequest::Reader request) {
+  JobParams params;
+  for (auto param : request.getParams()) params.emplace_back(text(param.getKey()), text(param.getValue()));
+  return params;
+}
+
 void handleRun(ipc::JobRequest::Reader request, const Result<>& session, ipc::WorkerReply::Builder reply) {
   auto result = reply.initResult();
   if (!session) return setFailed(result, "sandbox: session: " + session.error());
@@ -39,15 +54,8 @@ void handleRun(ipc::JobRequest::Reader request, const Result<>& session, ipc::Wo
     return setFailed(result, sandboxed.error());
   }
 
-  JobParams params;
-  for (auto param : request.getParams()) params.emplace_back(text(param.getKey()), text(param.getValue()));
-  JobRunContext context;
-  context.jobId = text(request.getJobId());
-  context.jobName = text(request.getJobName());
-  context.serverName = text(request.getServerName());
-  context.deadline = steadyDeadline(request);
   try {
-    setOutcome(result, runJob(text(request.getType()), params, context, text(request.getPluginDir())));
+    setOutcome(result, runJob(text(request.getType()), runParams(request), runContext(request), text(request.getPluginDir())));
   } catch (const std::exception& e) {
     // runJob turns what a job throws into a failed run itself; this is for
     // what escapes it (std::bad_alloc under RLIMIT_AS, say).

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "worker/handlers.h"
+#include "worker/probe_session.h"
 #include "worker/process_setup.h"
 #include "worker/reply.h"
 #include "worker/request.h"
@@ -29,6 +30,7 @@ int answerOneRequest(const Result<>& session) {
     return kExitBadRequest;
   }
   auto request = (*message)->root<ipc::WorkerRequest>();
+  if (request.isProbes()) return serveProbeSession(request.getProbes(), session);  // many results, no one reply
 
   capnp::MallocMessageBuilder replyMessage;
   auto reply = replyMessage.initRoot<ipc::WorkerReply>();

@@ -26,6 +26,7 @@ Result<std::unique_ptr<ipc::DecodedMessage>> readRequest(int fd) {
     switch (request.which()) {
       case ipc::WorkerRequest::RUN:
       case ipc::WorkerRequest::DESCRIBE:
+      case ipc::WorkerRequest::PROBES:
         return message;
     }
     return Error{"unknown request kind " + std::to_string(static_cast<unsigned>(request.which()))};

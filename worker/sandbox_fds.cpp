@@ -1,7 +1,8 @@
 // Sandbox step "fds": the job inherits nothing of the supervisor's but the
 // three standard descriptors. stdin (the request pipe, already read to the
 // end of the request) is replaced by /dev/null so nothing can read stray
-// bytes from it, and every descriptor above 2 is closed.
+// bytes from it, and every descriptor above 2 is closed. A probe worker's
+// stdin stays (sandbox.keepStdin): its probes arrive there.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -44,9 +45,12 @@ Result<> closeFromThreeSlowly() {
   return {};
 }
 
+Result<> closeAboveStderr();
+
 }  // namespace
 
-Result<> applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
+Result<> applyFds(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
+  if (sandbox.getKeepStdin()) return closeAboveStderr();
   UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null.valid()) {
     int err = errno;
@@ -57,6 +61,12 @@ Result<> applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
     return Error{describeErrno("dup2", "/dev/null, 0", err)};
   }
   null.reset();
+  return closeAboveStderr();
+}
+
+namespace {
+
+Result<> closeAboveStderr() {
   if (::close_range(3, ~0U, 0) == 0) return {};
   int err = errno;
   // ENOSYS: a kernel before 5.9; EPERM: a seccomp filter that does not know
@@ -64,5 +74,7 @@ Result<> applyFds(const ipc::Sandbox::Reader&, const ipc::Limits::Reader&) {
   if (err == ENOSYS || err == EPERM) return closeFromThreeSlowly();
   return Error{describeErrno("close_range", "3, ~0", err)};
 }
+
+}  // namespace
 
 }  // namespace checker::worker

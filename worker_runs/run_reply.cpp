@@ -36,22 +36,27 @@ ReplyFacts interpretReply(WorkerRunReport& report) {
       obs.replyError = "a description where a run result was expected";
       return facts;
     }
-    auto result = reply.getResult();
-    if (result.getOutcome() != ipc::Outcome::OK && result.getOutcome() != ipc::Outcome::FAILED) {
-      obs.reply = ReplyState::wrongKind;
-      obs.replyError = std::string("outcome '") + outcomeName(result.getOutcome()) + "' is not the worker's to report";
-      return facts;
-    }
-    obs.jobOk = result.getOutcome() == ipc::Outcome::OK;
-    obs.jobMessage = firstLineOf(view(result.getMessage()));
-    obs.jobSignal = result.getSignal();
-    obs.jobDeadlineExceeded = result.getDeadlineExceeded();
-    facts.failureNotice = noticeFrom(result.hasFailureNotice(), result.getFailureNotice());
-    facts.recoveryNotice = noticeFrom(result.hasRecoveryNotice(), result.getRecoveryNotice());
+    return interpretResult(reply.getResult(), obs);
   } catch (const ipc::FrameError& e) {
     obs.reply = ReplyState::malformed;
     obs.replyError = e.what();
   }
+  return facts;
+}
+
+ReplyFacts interpretResult(ipc::JobResult::Reader result, RunObservation& obs) {
+  ReplyFacts facts;
+  if (result.getOutcome() != ipc::Outcome::OK && result.getOutcome() != ipc::Outcome::FAILED) {
+    obs.reply = ReplyState::wrongKind;
+    obs.replyError = std::string("outcome '") + outcomeName(result.getOutcome()) + "' is not the worker's to report";
+    return facts;
+  }
+  obs.jobOk = result.getOutcome() == ipc::Outcome::OK;
+  obs.jobMessage = firstLineOf(view(result.getMessage()));
+  obs.jobSignal = result.getSignal();
+  obs.jobDeadlineExceeded = result.getDeadlineExceeded();
+  facts.failureNotice = noticeFrom(result.hasFailureNotice(), result.getFailureNotice());
+  facts.recoveryNotice = noticeFrom(result.hasRecoveryNotice(), result.getRecoveryNotice());
   return facts;
 }
 

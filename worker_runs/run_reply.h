@@ -32,6 +32,9 @@ struct ReplyFacts {
 // Fills report.observation's job fields from the reply, or downgrades the
 // reply state (malformed, wrongKind) when it is not acceptable.
 ReplyFacts interpretReply(WorkerRunReport& report);
+// The same for one JobResult (a probe's, from a probe worker): fills OBS's
+// job fields, or marks its reply wrongKind. Does not throw.
+ReplyFacts interpretResult(ipc::JobResult::Reader result, RunObservation& obs);
 
 // The first line of TEXT (a job's message, a worker's stderr), cleaned and
 // capped at 1 KiB: one event, one line.

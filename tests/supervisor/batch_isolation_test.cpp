@@ -1,0 +1,185 @@
+// isolation = batch through a real checkerd: tcp probes in one sandboxed
+// probe worker keep each job's own outcome, message and schedule; a probe
+// that hangs delays no other; a probe worker killed under its probes ends
+// them `crashed` and is replaced, the supervisor untouched.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/unique_fd.h"
+#include "ipc/framing.h"
+#include "ipc/state.capnp.h"
+#include "state/state_keys.h"
+#include "state/state_store.h"
+#include "support/daemon_process.h"
+#include "support/temp_dir.h"
+
+namespace checker {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+const std::string kBin = CHECKER_BIN_DIR;
+
+struct RecordedProbe {
+  int64_t startedUnixMs;
+  ipc::Outcome outcome;
+  std::string message;
+};
+
+std::vector<RecordedProbe> runsOf(const std::string& stateDir, const std::string& jobId) {
+  StateStore store = StateStore::openReadOnly(stateDir);
+  ReadTransaction txn = store.beginRead();
+  std::vector<RecordedProbe> runs;
+  txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
+    auto record = ipc::decode(v)->root<ipc::RunRecord>();
+    runs.push_back({record.getStartedUnixMs(), record.getOutcome(), record.getMessage().cStr()});
+    return true;
+  });
+  std::sort(runs.begin(), runs.end(), [](const RecordedProbe& a, const RecordedProbe& b) { return a.startedUnixMs < b.startedUnixMs; });
+  return runs;
+}
+
+// A loopback listener; with HANGING, its one-slot accept queue is filled
+// so every further SYN is dropped and a connect to it hangs.
+class Listener {
+ public:
+  explicit Listener(bool hanging) {
+    fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_.get(), hanging ? 0 : 1024) != 0 ||
+        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("listener");
+    }
+    port_ = ntohs(a.sin_port);
+    if (hanging) {
+      filler_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (::connect(filler_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("fill");
+    }
+  }
+  // Does a connect to it complete within 300 ms?
+  bool answers() const {
+    UniqueFd probe(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port_);
+    if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return true;
+    pollfd p{probe.get(), POLLOUT, 0};
+    return ::poll(&p, 1, 300) == 1;
+  }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  UniqueFd fd_, filler_;
+  uint16_t port_ = 0;
+};
+
+std::string writeConfig(test::TempDir& dir, const std::string& jobs) {
+  std::ostringstream cfg;
+  cfg << "[general]\nservername = batch-test\nalertcontact = admin@example.org\nstatefile = " << dir.file("state")
+      << "\nisolation = batch\n[peerd]\nlisten = 127.0.0.1:0\n[email]\nnomail = yes\n" << jobs;
+  return dir.write("settings.cfg", cfg.str());
+}
+
+int probeWorkerPid(const std::string& line) {
+  size_t at = line.find("probe worker ");
+  return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + 13);
+}
+
+TEST(BatchIsolation, EachProbeKeepsItsOutcomeAndAHangingOneDelaysNoOther) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  Listener healthy(false), hanging(true), closed(false);
+  ASSERT_TRUE(healthy.answers());
+  ASSERT_FALSE(hanging.answers()) << "the hanging listener must not complete a handshake";
+  std::string refused = closed.target();
+  { Listener gone = std::move(closed); }  // nothing listens there now
+  std::string config = writeConfig(
+      dir, "[job healthy]\ntype = tcp\ntarget = " + healthy.target() + "\nevery = 1s\n" +
+               "[job hang]\ntype = tcp\ntarget = " + hanging.target() + "\nconnect_timeout = 3s\nevery = 1s\n" +
+               "[job refused]\ntype = tcp\ntarget = " + refused + "\nevery = 1s\n" +
+               "[job exec]\ntype = exec\ncommand = /bin/true\nevery = 1s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string hung = daemon.waitForLine("job hang: failed", 20s);
+  ASSERT_THAT(hung, HasSubstr("could not connect to " + hanging.target() + ": timed out after 3000 ms"))
+      << ::testing::PrintToString(daemon.lines());
+  ASSERT_EQ(daemon.stop(SIGTERM, 15s), 0);
+
+  std::string state = dir.file("state");
+  std::vector<RecordedProbe> ok = runsOf(state, "tcp:" + healthy.target());
+  ASSERT_GE(ok.size(), 3u) << "the healthy job ran every second while the other hung";
+  for (size_t i = 0; i < ok.size(); ++i) {
+    EXPECT_EQ(ok[i].outcome, ipc::Outcome::OK) << ok[i].message;
+    EXPECT_THAT(ok[i].message, HasSubstr("connected to " + healthy.target() + " (127.0.0.1) in "));
+    if (i > 0) {
+      EXPECT_LE(ok[i].startedUnixMs - ok[i - 1].startedUnixMs, 1150) << "run " << i << " was late";
+    }
+  }
+  std::vector<RecordedProbe> no = runsOf(state, "tcp:" + refused);
+  ASSERT_FALSE(no.empty());
+  EXPECT_EQ(no[0].outcome, ipc::Outcome::FAILED);
+  EXPECT_EQ(no[0].message, "could not connect to " + refused + ": Connection refused");
+  EXPECT_FALSE(runsOf(state, "exec:/bin/true").empty()) << "exec jobs run as ever, a process each";
+  // One probe worker served every probe; the hanging one overran, never started twice at once.
+  size_t started = 0;
+  for (const std::string& line : daemon.lines()) started += line.find("probe worker") != std::string::npos &&
+                                                            line.find(" started: ") != std::string::npos;
+  EXPECT_EQ(started, 1u) << ::testing::PrintToString(daemon.lines());
+}
+
+TEST(BatchIsolation, AKilledProbeWorkerCrashesWhatItHeldAndIsReplaced) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  Listener healthy(false), hanging(true);
+  ASSERT_FALSE(hanging.answers());
+  std::string config = writeConfig(
+      dir, "[job healthy]\ntype = tcp\ntarget = " + healthy.target() + "\nevery = 1s\n" +
+               "[job hang]\ntype = tcp\ntarget = " + hanging.target() + "\nconnect_timeout = 20s\nevery = 1s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string first = daemon.waitForLine(" started: isolation = batch", 20s);
+  int pid = probeWorkerPid(first);
+  ASSERT_GT(pid, 0) << first;
+  // Its first answer: its sandbox is applied by then.
+  ASSERT_THAT(daemon.waitForLine("job healthy: ok", 10s), HasSubstr("ok")) << ::testing::PrintToString(daemon.lines());
+  if (::geteuid() == 0) {  // the same privilege drop as any run
+    // As root the pid is the run namespaces' init; the worker is its child.
+    std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    int worker = 0;
+    children >> worker;
+    ASSERT_GT(worker, 0);
+    std::ifstream status("/proc/" + std::to_string(worker) + "/status");
+    std::string line;
+    while (std::getline(status, line) && line.rfind("Uid:", 0) != 0) {
+    }
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("\t0\t"))) << line;
+  }
+  ::usleep(1'500'000);  // wall time for the hanging probe to be held (it waits 20 s)
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  std::string crashed = daemon.waitForLine("job hang: crashed", 10s);
+  EXPECT_THAT(crashed, HasSubstr("the probe worker was killed by SIGKILL")) << ::testing::PrintToString(daemon.lines());
+  std::string second = daemon.waitForLine(" started: isolation = batch", 10s, 1 + static_cast<size_t>(
+      std::find(daemon.lines().begin(), daemon.lines().end(), first) - daemon.lines().begin()));
+  ASSERT_GT(probeWorkerPid(second), 0) << ::testing::PrintToString(daemon.lines());
+  EXPECT_NE(probeWorkerPid(second), pid);
+  size_t before = runsOf(dir.file("state"), "tcp:" + healthy.target()).size();
+  daemon.waitForLine("no such line", 2500ms);  // two more seconds of the healthy job's runs
+  ASSERT_EQ(daemon.stop(SIGTERM, 15s), 0);
+  std::vector<RecordedProbe> after = runsOf(dir.file("state"), "tcp:" + healthy.target());
+  EXPECT_GE(after.size(), before + 2) << "the replacement serves the next probes";
+  EXPECT_EQ(after.back().outcome, ipc::Outcome::OK) << after.back().message;
+}
+
+}  // namespace
+}  // namespace checker

@@ -1,0 +1,69 @@
+#pragma once
+// The probe worker's fibers (isolation = batch): each probe runs the same
+// blocking job code a run's worker runs (jobs/tcp_job.cpp, http, tls_cert),
+// on a stack of its own; where the job would block in waitFds
+// (jobs/net_connect.h), its fiber parks and the loop polls every parked
+// fiber's fds at once. So a probe that hangs waits on its own deadline and
+// never delays another, and one process serves thousands of probes.
+//
+// One thread: fibers switch only inside wait(), never preemptively. A stack
+// is kStackBytes with a guard page below it (an overflow is a SIGSEGV of
+// the worker, which the supervisor classifies, not silent corruption);
+// stacks are reused.
+#include <poll.h>
+#include <ucontext.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+
+namespace checker::worker {
+
+class FiberLoop {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+#if defined(__SANITIZE_ADDRESS__)
+  static constexpr size_t kStackBytes = 1 << 20;  // ASan's redzones need room
+#else
+  static constexpr size_t kStackBytes = 128 << 10;
+#endif
+
+  FiberLoop();
+  ~FiberLoop();
+  FiberLoop(const FiberLoop&) = delete;
+  FiberLoop& operator=(const FiberLoop&) = delete;
+
+  // Runs BODY as a new fiber until its first wait (or its end). An Error
+  // when no stack could be had (the probe is then failed by the caller).
+  Result<> spawn(std::function<void()> body);
+
+  // jobs/net_connect.h's FdWaiter: parks the calling fiber until one of FDS
+  // is ready or DEADLINE passes. Outside a fiber it polls in place.
+  static Result<int> wait(pollfd* fds, size_t count, TimePoint deadline);
+
+  // One turn of the loop: polls OWN (the caller's fds; their revents are
+  // set) with every parked fiber's, at most until OWN_DEADLINE, then
+  // resumes each fiber whose fds are ready or whose deadline has passed.
+  Result<> turn(pollfd* own, size_t ownCount, TimePoint ownDeadline);
+
+  size_t fibers() const { return fibers_.size(); }
+
+  struct Fiber;  // defined in the .cpp
+
+ private:
+  struct Stack;
+  static void trampoline(unsigned high, unsigned low);
+  void resume(Fiber& fiber);
+  Result<std::unique_ptr<Stack>> takeStack();
+
+  ucontext_t loopContext_{};
+  std::vector<std::unique_ptr<Fiber>> fibers_;
+  std::vector<std::unique_ptr<Stack>> freeStacks_;
+  std::vector<pollfd> polled_;  // scratch for turn()
+};
+
+}  // namespace checker::worker
