@@ -140,8 +140,6 @@ LoopbackTargets::~LoopbackTargets() {
   if (counter_ != nullptr) ::munmap(counter_, sizeof *counter_);
 }
 
-bool connectHangs(uint16_t port, int waitMs) { return countHanging({port}, waitMs) == 1; }
-
 CgroupCpu::CgroupCpu(const std::string& name) {
   struct stat st{};
   if (::stat("/sys/fs/cgroup/cpuacct/cpuacct.usage", &st) == 0) {

@@ -77,8 +77,4 @@ Floor connectFloor(const std::vector<uint16_t>& ports, int millis);
 // counts the children too.
 Floor spawnFloor(const std::string& binary, int count);
 
-// A nonblocking connect to 127.0.0.1:PORT that is still pending after
-// WAIT_MS: the target hangs.
-bool connectHangs(uint16_t port, int waitMs);
-
 }  // namespace checker::bench
