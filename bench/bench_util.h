@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -63,5 +65,21 @@ inline std::string selfDir() {
   std::string dir(path);
   return dir.substr(0, dir.rfind('/'));
 }
+
+// A directory under /tmp named PREFIX-XXXXXX, removed with everything in it
+// however its owner's scope ends (an interruption throws).
+struct ScopedTempDir {
+  explicit ScopedTempDir(const std::string& prefix) {
+    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+    if (const char* made = ::mkdtemp(pattern.data())) path = made;
+  }
+  ~ScopedTempDir() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  std::string path;
+};
 
 }  // namespace checker::bench
