@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "jobs/job_test_support.h"
 #include "common/unique_fd.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
@@ -40,7 +41,8 @@ std::vector<RecordedProbe> runsOf(const std::string& stateDir, const std::string
   ReadTransaction txn = store.beginRead();
   std::vector<RecordedProbe> runs;
   txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
-    auto record = ipc::decode(v)->root<ipc::RunRecord>();
+    std::unique_ptr<ipc::DecodedMessage> message = ipc::decode(v);  // the reader points into it
+    auto record = message->root<ipc::RunRecord>();
     runs.push_back({record.getStartedUnixMs(), record.getOutcome(), record.getMessage().cStr()});
     return true;
   });
@@ -179,6 +181,31 @@ TEST(BatchIsolation, AKilledProbeWorkerCrashesWhatItHeldAndIsReplaced) {
   std::vector<RecordedProbe> after = runsOf(dir.file("state"), "tcp:" + healthy.target());
   EXPECT_GE(after.size(), before + 2) << "the replacement serves the next probes";
   EXPECT_EQ(after.back().outcome, ipc::Outcome::OK) << after.back().message;
+}
+
+// http (through curl's multi handle) and tls_cert (OpenSSL) in fibers,
+// against a real TLS server, by name: the lookup of "localhost" runs on a
+// thread of the probe worker.
+TEST(BatchIsolation, HttpsAndTlsCertProbesGiveTheirRunsAnswers) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  test::TestPki pki{dir};
+  test::TlsServer server(dir, pki.issue("localhost", 30, "DNS:localhost,IP:127.0.0.1"));
+  ASSERT_TRUE(server.ready());
+  std::string port = std::to_string(server.port());
+  std::string config = writeConfig(
+      dir, "[job web]\ntype = http\nurl = https://localhost:" + port + "/\nexpect_body = s_server\ncafile = " +
+               pki.caFile() + "\nevery = 1s\n[job cert]\ntype = tls_cert\ntarget = localhost:" + port +
+               "\nwarn_days = 10\ncafile = " + pki.caFile() + "\nevery = 1s\n[job short]\ntype = tls_cert\ntarget = 127.0.0.1:" +
+               port + "\nwarn_days = 60\ncafile = " + pki.caFile() + "\nevery = 1s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  EXPECT_THAT(daemon.waitForLine("job web: ", 20s), HasSubstr("job web: ok")) << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(daemon.waitForLine("job cert: ", 20s), HasSubstr("job cert: ok")) << ::testing::PrintToString(daemon.lines());
+  EXPECT_THAT(daemon.waitForLine("job short: ", 20s), HasSubstr("expires in")) << ::testing::PrintToString(daemon.lines());
+  ASSERT_EQ(daemon.stop(SIGTERM, 15s), 0);
+  std::vector<RecordedProbe> web = runsOf(dir.file("state"), "http:https://localhost:" + port + "/");
+  ASSERT_FALSE(web.empty());
+  EXPECT_THAT(web[0].message, HasSubstr("https://localhost:" + port + "/ answered 200 in "));
 }
 
 }  // namespace
