@@ -1,5 +1,6 @@
 #include "worker/probe_fibers.h"
 
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@ struct FiberLoop::Fiber {
   size_t count = 0;
   TimePoint deadline{};
   int ready = 0;  // what wait() returns on resume
+  uint64_t parking = 0;  // counts parkings: a heap entry of an earlier one is stale
+  bool queued = false;   // in runnable_ for this turn
 #if CHECKER_FIBER_ASAN
   void* fakeStack = nullptr;
 #endif
@@ -58,15 +61,10 @@ size_t g_loopStackSize = 0;
 #endif
 }  // namespace
 
-FiberLoop::FiberLoop() = default;
+FiberLoop::FiberLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {}
 FiberLoop::~FiberLoop() = default;
 
-Result<std::unique_ptr<FiberLoop::Stack>> FiberLoop::takeStack() {
-  if (!freeStacks_.empty()) {
-    std::unique_ptr<Stack> stack = std::move(freeStacks_.back());
-    freeStacks_.pop_back();
-    return stack;
-  }
+Result<std::unique_ptr<FiberLoop::Stack>> FiberLoop::makeStack() {
   auto stack = std::make_unique<Stack>();
   stack->bytes = kStackBytes + static_cast<size_t>(::getpagesize());
   void* base = ::mmap(nullptr, stack->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
@@ -80,20 +78,31 @@ Result<std::unique_ptr<FiberLoop::Stack>> FiberLoop::takeStack() {
 }
 
 Result<> FiberLoop::spawn(std::function<void()> body) {
-  Result<std::unique_ptr<Stack>> stack = takeStack();
-  if (!stack) return Error{stack.error()};
-  auto fiber = std::make_unique<Fiber>();
-  fiber->stack = std::move(*stack);
-  fiber->body = std::move(body);
-  if (::getcontext(&fiber->context) != 0) return Error{describeErrno("getcontext", "a probe", errno)};
-  fiber->context.uc_stack.ss_sp = fiber->stack->bottom();
-  fiber->context.uc_stack.ss_size = fiber->stack->usable();
-  fiber->context.uc_link = &loopContext_;
-  auto address = reinterpret_cast<uintptr_t>(fiber.get());
-  ::makecontext(&fiber->context, reinterpret_cast<void (*)()>(&FiberLoop::trampoline), 2,
+  // Fibers are kept, with their stacks, for the loop's life: a deadline in
+  // the heap may still name one that has finished (its parking count tells).
+  if (idle_.empty()) {
+    Result<std::unique_ptr<Stack>> stack = makeStack();
+    if (!stack) return Error{stack.error()};
+    all_.push_back(std::make_unique<Fiber>());
+    all_.back()->stack = std::move(*stack);
+    idle_.push_back(all_.back().get());
+  }
+  Fiber& fiber = *idle_.back();
+  idle_.pop_back();
+  fiber.body = std::move(body);
+  fiber.done = false;
+  if (::getcontext(&fiber.context) != 0) {
+    idle_.push_back(&fiber);
+    return Error{describeErrno("getcontext", "a probe", errno)};
+  }
+  fiber.context.uc_stack.ss_sp = fiber.stack->bottom();
+  fiber.context.uc_stack.ss_size = fiber.stack->usable();
+  fiber.context.uc_link = &loopContext_;
+  auto address = reinterpret_cast<uintptr_t>(&fiber);
+  ::makecontext(&fiber.context, reinterpret_cast<void (*)()>(&FiberLoop::trampoline), 2,
                 static_cast<unsigned>(address >> 32), static_cast<unsigned>(address & 0xffffffffu));
-  fibers_.push_back(std::move(fiber));
-  resume(*fibers_.back());
+  ++active_;
+  resume(fiber);
   return {};
 }
 
@@ -128,12 +137,8 @@ void FiberLoop::resume(Fiber& fiber) {
   g_current = outer;
   g_loop = outerLoop;
   if (fiber.done) {
-    freeStacks_.push_back(std::move(fiber.stack));
-    auto it = std::find_if(fibers_.begin(), fibers_.end(), [&](const auto& f) { return f.get() == &fiber; });
-    if (it != fibers_.end()) {
-      std::swap(*it, fibers_.back());
-      fibers_.pop_back();
-    }
+    idle_.push_back(&fiber);
+    --active_;
   }
 }
 
@@ -148,10 +153,19 @@ Result<int> FiberLoop::wait(pollfd* fds, size_t count, TimePoint deadline) {
       if (n < 0 && errno != EINTR) return Error{std::string("poll: ") + std::strerror(errno)};
     }
   }
+  if (count > kMaxFdsPerWait) {  // the index must fit the epoll cookie
+    return Error{"waiting on " + std::to_string(count) + " fds at once (at most " + std::to_string(kMaxFdsPerWait) + ")"};
+  }
   fiber->fds = fds;
   fiber->count = count;
   fiber->deadline = deadline;
   fiber->ready = 0;
+  for (size_t i = 0; i < count; ++i) fds[i].revents = 0;
+  if (!loop->park(*fiber)) {  // an fd epoll cannot watch: say so at once
+    loop->unpark(*fiber);
+    fiber->fds = nullptr;
+    return fiber->ready;
+  }
 #if CHECKER_FIBER_ASAN
   __sanitizer_start_switch_fiber(&fiber->fakeStack, g_loopStackBottom, g_loopStackSize);
 #endif
@@ -163,38 +177,73 @@ Result<int> FiberLoop::wait(pollfd* fds, size_t count, TimePoint deadline) {
   return fiber->ready;
 }
 
+bool FiberLoop::park(Fiber& fiber) {
+  ++fiber.parking;
+  deadlines_.push({fiber.deadline, &fiber, fiber.parking});
+  for (size_t i = 0; i < fiber.count; ++i) {
+    epoll_event event{};
+    event.events = static_cast<uint32_t>(fiber.fds[i].events);  // POLLIN/POLLOUT equal EPOLLIN/EPOLLOUT
+    // Cookie: the fiber's address (user space: 47 bits) and the fd's index.
+    event.data.u64 = (static_cast<uint64_t>(reinterpret_cast<uintptr_t>(&fiber)) << 8) | i;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fiber.fds[i].fd, &event) != 0) {
+      fiber.fds[i].revents = POLLNVAL;
+      fiber.ready = 1;
+      fiber.count = i;  // only those added are removed
+      return false;
+    }
+  }
+  return true;
+}
+
+void FiberLoop::unpark(Fiber& fiber) {
+  for (size_t i = 0; i < fiber.count; ++i) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fiber.fds[i].fd, nullptr);
+}
+
 Result<> FiberLoop::turn(pollfd* own, size_t ownCount, TimePoint ownDeadline) {
-  polled_.assign(own, own + ownCount);
-  TimePoint wake = ownDeadline;
-  std::vector<Fiber*> parked;
-  parked.reserve(fibers_.size());
-  for (const auto& f : fibers_) {
-    if (f->fds == nullptr) continue;
-    parked.push_back(f.get());
-    wake = std::min(wake, f->deadline);
-    for (size_t i = 0; i < f->count; ++i) polled_.push_back({f->fds[i].fd, f->fds[i].events, 0});
+  // Stale heap entries (fibers resumed by their fds) first: the top is then
+  // the earliest deadline of a parked fiber.
+  while (!deadlines_.empty() && (deadlines_.top().fiber->fds == nullptr ||
+                                 deadlines_.top().parking != deadlines_.top().fiber->parking)) {
+    deadlines_.pop();
   }
+  TimePoint wake = deadlines_.empty() ? ownDeadline : std::min(ownDeadline, deadlines_.top().at);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - std::chrono::steady_clock::now());
-  int timeout = static_cast<int>(std::clamp<int64_t>(left.count() + 1, 0, 86'400'000));
-  if (left.count() < 0) timeout = 0;
-  int n = ::poll(polled_.data(), polled_.size(), timeout);
-  if (n < 0 && errno != EINTR) return Error{describeErrno("poll", std::to_string(polled_.size()) + " fds", errno)};
-  for (size_t i = 0; i < ownCount; ++i) own[i].revents = n > 0 ? polled_[i].revents : 0;
-  TimePoint now = std::chrono::steady_clock::now();
-  size_t at = ownCount;
-  std::vector<Fiber*> runnable;
-  for (Fiber* f : parked) {
-    int ready = 0;
-    for (size_t i = 0; i < f->count; ++i, ++at) {
-      f->fds[i].revents = n > 0 ? polled_[at].revents : 0;
-      if (f->fds[i].revents != 0) ++ready;
-    }
-    if (ready > 0 || now >= f->deadline) {
-      f->ready = ready;
-      runnable.push_back(f);
+  int timeout = left.count() < 0 ? 0 : static_cast<int>(std::min<int64_t>(left.count() + 1, 86'400'000));
+  std::vector<pollfd> polled(own, own + ownCount);
+  polled.push_back({epoll_.get(), POLLIN, 0});
+  int n = ::poll(polled.data(), polled.size(), timeout);
+  if (n < 0 && errno != EINTR) return Error{describeErrno("poll", "the probe worker's fds", errno)};
+  for (size_t i = 0; i < ownCount; ++i) own[i].revents = n > 0 ? polled[i].revents : 0;
+  runnable_.clear();
+  if (n > 0 && polled.back().revents != 0) {
+    epoll_event events[256];
+    int got = ::epoll_wait(epoll_.get(), events, 256, 0);
+    for (int e = 0; e < got; ++e) {
+      auto* fiber = reinterpret_cast<Fiber*>(static_cast<uintptr_t>(events[e].data.u64 >> 8));
+      size_t index = events[e].data.u64 & 0xff;
+      fiber->fds[index].revents = static_cast<short>(events[e].events);
+      ++fiber->ready;
+      if (!fiber->queued) {
+        fiber->queued = true;
+        runnable_.push_back(fiber);
+      }
     }
   }
-  for (Fiber* f : runnable) resume(*f);
+  TimePoint now = std::chrono::steady_clock::now();
+  while (!deadlines_.empty() && deadlines_.top().at <= now) {
+    Deadline due = deadlines_.top();
+    deadlines_.pop();
+    if (due.fiber->fds == nullptr || due.parking != due.fiber->parking || due.fiber->queued) continue;
+    due.fiber->queued = true;
+    runnable_.push_back(due.fiber);
+  }
+  for (Fiber* fiber : runnable_) {
+    unpark(*fiber);
+    fiber->queued = false;
+  }
+  std::vector<Fiber*> resuming;
+  resuming.swap(runnable_);
+  for (Fiber* fiber : resuming) resume(*fiber);
   return {};
 }
 

@@ -6,7 +6,10 @@
 // fiber's fds at once. So a probe that hangs waits on its own deadline and
 // never delays another, and one process serves thousands of probes.
 //
-// One thread: fibers switch only inside wait(), never preemptively. A stack
+// The loop's cost does not grow with the probes parked: their fds are in an
+// epoll set (added when a fiber parks, removed when it resumes) and their
+// deadlines in a min-heap, so a thousand hanging probes cost nothing per
+// turn. One thread: fibers switch only inside wait(), never preemptively. A stack
 // is kStackBytes with a guard page below it (an overflow is a SIGSEGV of
 // the worker, which the supervisor classifies, not silent corruption);
 // stacks are reused.
@@ -15,11 +18,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace checker::worker {
 
@@ -46,11 +52,14 @@ class FiberLoop {
   static Result<int> wait(pollfd* fds, size_t count, TimePoint deadline);
 
   // One turn of the loop: polls OWN (the caller's fds; their revents are
-  // set) with every parked fiber's, at most until OWN_DEADLINE, then
-  // resumes each fiber whose fds are ready or whose deadline has passed.
+  // set) and the parked fibers' fds, at most until OWN_DEADLINE or the
+  // first fiber's deadline, then resumes each fiber whose fds are ready or
+  // whose deadline has passed.
   Result<> turn(pollfd* own, size_t ownCount, TimePoint ownDeadline);
 
-  size_t fibers() const { return fibers_.size(); }
+  size_t fibers() const { return active_; }
+  // A wait on more fds than this is an Error.
+  static constexpr size_t kMaxFdsPerWait = 255;
 
   struct Fiber;  // defined in the .cpp
 
@@ -58,12 +67,26 @@ class FiberLoop {
   struct Stack;
   static void trampoline(unsigned high, unsigned low);
   void resume(Fiber& fiber);
-  Result<std::unique_ptr<Stack>> takeStack();
+  static Result<std::unique_ptr<Stack>> makeStack();
+  // Parks FIBER on its fds and deadline; false when epoll refused an fd
+  // (the fiber then resumes at once with that fd marked POLLNVAL).
+  bool park(Fiber& fiber);
+  void unpark(Fiber& fiber);
+
+  struct Deadline {
+    TimePoint at;
+    Fiber* fiber;
+    uint64_t parking;  // which parking of the fiber it belongs to
+    bool operator>(const Deadline& other) const { return at > other.at; }
+  };
 
   ucontext_t loopContext_{};
-  std::vector<std::unique_ptr<Fiber>> fibers_;
-  std::vector<std::unique_ptr<Stack>> freeStacks_;
-  std::vector<pollfd> polled_;  // scratch for turn()
+  UniqueFd epoll_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
+  std::vector<Fiber*> runnable_;  // scratch for turn()
+  std::vector<std::unique_ptr<Fiber>> all_;  // every fiber made, live or idle
+  std::vector<Fiber*> idle_;                 // finished, ready for the next probe
+  size_t active_ = 0;
 };
 
 }  // namespace checker::worker

@@ -97,7 +97,7 @@ class ProbeServer {
   }
 
   void answer(uint64_t probeId, const JobRunOutcome& outcome) {
-    capnp::MallocMessageBuilder builder;
+    capnp::MallocMessageBuilder builder(128);  // a result is a few hundred bytes: no 8 KiB first segment to zero
     auto reply = builder.initRoot<ipc::ProbeReply>();
     reply.setProbeId(probeId);
     setOutcome(reply.initResult(), outcome);

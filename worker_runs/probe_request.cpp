@@ -34,7 +34,7 @@ std::string buildProbeSessionRequest(const SandboxPlan& plan, uint32_t maxInFlig
 
 std::string buildProbeRequest(const JobDefinition& job, uint64_t probeId, const std::string& serverName,
                               int64_t deadlineUnixMs) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(128);  // one probe: no 8 KiB first segment to zero
   auto probe = message.initRoot<ipc::ProbeRequest>();
   probe.setProbeId(probeId);
   auto request = probe.initRun();
