@@ -32,15 +32,7 @@ BatchRunner::BatchRunner(uv_loop_t* loop, Clock& clock, const Config& config, Wo
 BatchRunner::~BatchRunner() = default;
 
 JobRunner::Start BatchRunner::start(const JobDefinition& job, uint64_t runId) {
-  int64_t now = clock_.wallMs();
-  Probe probe;
-  probe.limits = job.limits();
-  probe.name = job.name();
-  probe.frame = buildProbeRequest(job, runId, config_.general.serverName, now + job.limits().timeout.count());
-  probe.startedUnixMs = now;
-  probe.startedMonoMs = clock_.monoMs();
-  probe.overdueAtMonoMs = probe.startedMonoMs + static_cast<uint64_t>(job.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
-  probes_.emplace(runId, std::move(probe));
+  probes_.emplace(runId, Probe{job});
   waiting_.push_back(runId);
   sendWaiting();
   return Start::started;
@@ -72,14 +64,22 @@ Result<> BatchRunner::ensureWorker() {
 
 void BatchRunner::sendWaiting() {
   if (waiting_.empty() || !timerOpen_) return;  // nothing to send, or stopped
+  // While the launcher restarts, probes wait as runs do (onLauncherReady).
+  if (worker_ == nullptr && !launcher_.ready()) return;
   if (Result<> ready = ensureWorker(); !ready) return failWaiting(ready.error());
   while (!waiting_.empty() && inFlight_ < kProbesInFlight) {
     uint64_t runId = waiting_.front();
     waiting_.pop_front();
     auto found = probes_.find(runId);
     if (found == probes_.end()) continue;  // interrupted meanwhile
-    found->second.sentTo = worker_;
-    worker_->send(std::move(found->second.frame));
+    Probe& probe = found->second;
+    const JobLimits& limits = probe.job.limits();
+    probe.startedUnixMs = clock_.wallMs();
+    probe.startedMonoMs = clock_.monoMs();
+    probe.overdueAtMonoMs = probe.startedMonoMs + static_cast<uint64_t>(limits.timeout.count()) + kSupervisorDeadlineGraceMs;
+    probe.sentTo = worker_;
+    worker_->send(buildProbeRequest(probe.job, runId, config_.general.serverName,
+                                    probe.startedUnixMs + limits.timeout.count()));
     ++inFlight_;
   }
   armTimer();
@@ -99,7 +99,7 @@ void BatchRunner::failWaiting(const std::string& why) {
     obs.spawnError = why;
     RunResult result;
     result.run = classifyRun(obs);
-    result.startedUnixMs = found->second.startedUnixMs;
+    result.startedUnixMs = clock_.wallMs();  // it would have started now
     result.spawnFailure = true;
     finish(runId, std::move(result));
   }
@@ -114,7 +114,7 @@ void BatchRunner::onProbeResult(std::unique_ptr<ipc::DecodedMessage> message) {
   const Probe& probe = found->second;
   RunObservation obs;
   obs.reply = ReplyState::ok;
-  obs.timeoutMs = static_cast<uint32_t>(probe.limits.timeout.count()) + kSupervisorDeadlineGraceMs;
+  obs.timeoutMs = static_cast<uint32_t>(probe.job.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
   RunResult result;
   result.facts = interpretResult(reply.getResult(), obs);
   result.run = classifyRun(obs);
@@ -159,7 +159,7 @@ void BatchRunner::onProbeWorkerEnded(const ProbeWorkerEnd& end) {
       continue;
     }
     RunObservation obs = died;
-    obs.timeoutMs = static_cast<uint32_t>(probe.limits.timeout.count()) + kSupervisorDeadlineGraceMs;
+    obs.timeoutMs = static_cast<uint32_t>(probe.job.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
     obs.killedAtDeadline = probe.overdue;
     RunResult result;
     result.run = classifyRun(obs);

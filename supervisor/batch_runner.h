@@ -44,6 +44,8 @@ class BatchRunner final : public JobRunner, private ProbeWorker::Listener {
   void kill(uint64_t runId) override;
   bool takesRunSlot() const override { return false; }
 
+  // The worker launcher is back after a restart: waiting probes go out.
+  void onLauncherReady() { sendWaiting(); }
   // At the supervisor's stop, once no run is left: the worker ends (its
   // stdin closes) and the timer closes.
   void stop();
@@ -53,10 +55,8 @@ class BatchRunner final : public JobRunner, private ProbeWorker::Listener {
 
  private:
   struct Probe {
-    JobLimits limits;   // the ones it runs with, whatever a reload does meanwhile
-    std::string name;   // for the log
-    std::string frame;  // the ProbeRequest, until sent
-    int64_t startedUnixMs = 0;
+    JobDefinition job;  // as it was when due, whatever a reload does meanwhile
+    int64_t startedUnixMs = 0;  // when sent: a probe that waited starts then, as a waiting run does
     uint64_t startedMonoMs = 0;
     uint64_t overdueAtMonoMs = 0;  // deadline + grace
     ProbeWorker* sentTo = nullptr;

@@ -121,6 +121,7 @@ void Supervisor::startChildren() {
     launcherWasReady_ = true;
     notifyReadyIfUp();
     engine_.onLauncherReady();
+    batch_.onLauncherReady();
   });
   if (Result<> opened = mail_.open(store_); !opened) throw std::runtime_error(opened.error());
   if (Result<> opened = peers_.open(); !opened) throw std::runtime_error(opened.error());

@@ -183,6 +183,48 @@ TEST(BatchIsolation, AKilledProbeWorkerCrashesWhatItHeldAndIsReplaced) {
   EXPECT_EQ(after.back().outcome, ipc::Outcome::OK) << after.back().message;
 }
 
+// While the worker launcher restarts (it died, and the probe worker with
+// it), due probes wait as runs do: none is recorded as a run that could
+// not start, and the lost ones are not recorded at all.
+TEST(BatchIsolation, ProbesWaitOutALauncherRestartAndNoneFails) {
+  test::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  // Forty targets: their phases spread over the second, so some fall due
+  // while the launcher is down, however short its restart.
+  std::vector<std::unique_ptr<Listener>> targets;
+  std::string list;
+  for (int i = 0; i < 40; ++i) {
+    targets.push_back(std::make_unique<Listener>(false));
+    list += (i ? ", " : "") + targets.back()->target();
+  }
+  const Listener& healthy = *targets.front();
+  std::string config = writeConfig(dir, "[job healthy]\ntype = tcp\ntargets = " + list + "\nevery = 1s\n");
+  test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
+  std::string launcher = daemon.waitForLine("worker launcher started (pid ", 20s);
+  ASSERT_FALSE(launcher.empty()) << ::testing::PrintToString(daemon.lines());
+  int launcherPid = std::atoi(launcher.c_str() + launcher.find("(pid ") + 5);
+  ASSERT_THAT(daemon.waitForLine("job healthy[" + healthy.target() + "]: ok", 10s), HasSubstr("ok"));
+  // Killed twice in a row: the second restart waits (the backoff), and
+  // probes fall due meanwhile.
+  for (int kill = 0; kill < 2; ++kill) {
+    ASSERT_EQ(::kill(launcherPid, SIGKILL), 0);
+    std::string restarting = daemon.waitForLine("restarting in", 10s, daemon.lines().size());
+    ASSERT_THAT(restarting, HasSubstr("worker launcher")) << ::testing::PrintToString(daemon.lines());
+    std::string again = daemon.waitForLine("worker launcher started (pid ", 20s, daemon.lines().size());
+    ASSERT_FALSE(again.empty()) << ::testing::PrintToString(daemon.lines());
+    launcherPid = std::atoi(again.c_str() + again.find("(pid ") + 5);
+  }
+  size_t from = daemon.lines().size();
+  ASSERT_FALSE(daemon.waitForLine(" started: isolation = batch", 20s, from).empty()) << ::testing::PrintToString(daemon.lines());
+  daemon.waitForLine("no such line", 2500ms);  // runs after the restart
+  ASSERT_EQ(daemon.stop(SIGTERM, 15s), 0);
+  for (const auto& target : targets) {
+    std::vector<RecordedProbe> runs = runsOf(dir.file("state"), "tcp:" + target->target());
+    ASSERT_GE(runs.size(), 2u) << target->target();
+    for (const RecordedProbe& run : runs) EXPECT_EQ(run.outcome, ipc::Outcome::OK) << target->target() << ": " << run.message;
+  }
+}
+
 // http (through curl's multi handle) and tls_cert (OpenSSL) in fibers,
 // against a real TLS server, by name: the lookup of "localhost" runs on a
 // thread of the probe worker.
