@@ -29,6 +29,7 @@
 #include "worker/one_request.h"
 #include "worker/process_setup.h"
 #include "worker/run_namespaces.h"
+#include "worker/sandbox.h"
 
 namespace checker::worker {
 namespace {
@@ -44,7 +45,15 @@ static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descri
 
 class Launcher {
  public:
-  Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {}
+  Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {
+    if (!namespaces_) return;
+    Result<int> shared = prepareSharedNamespace();
+    if (shared) {
+      sharedNamespace_.reset(*shared);
+    } else {  // built-in network runs get an exec or plugin run's namespaces then
+      CHECKER_LOG_WARN("launcher: no shared namespace for built-in network runs: %s", shared.error().c_str());
+    }
+  }
 
   // Returns the exit code once the socket has ended.
   int serve() {
@@ -160,19 +169,20 @@ class Launcher {
     UniqueFd ours(pair[0]), theirs(pair[1]);
     pid_t launcher = ::getpid();
     bool init = namespaces_;
-    pid_t pid = init ? cloneIntoNamespaces() : ::fork();
+    pid_t pid = init ? cloneIntoPidNamespace() : ::fork();
     if (pid < 0 && init && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
       // Not allowed here (a unit's RestrictNamespaces=, a container): said
       // once; runs that ask for isolation then fail in their sandbox step.
       CHECKER_LOG_WARN("launcher: %s: runs get no namespaces of their own",
-                       describeErrno("clone", "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
+                       describeErrno("clone", "CLONE_NEWPID", errno).c_str());
       namespaces_ = init = false;
       pid = ::fork();
     }
     if (pid == 0) {
       ours.reset();
       for (Spare& other : spares_) other.channel.reset();  // theirs to end, not ours to hold
-      if (init) becomeSpareInit(std::move(theirs));
+      if (init) becomeSparePidOne(std::move(theirs));
+      sharedNamespace_.reset();
       becomeSpare(std::move(theirs), launcher);
     }
     int err = errno;
@@ -195,25 +205,23 @@ class Launcher {
     runWith(std::move(fds), session);
   }
 
-  // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
-  // group are the run's: killing the group, or init alone, ends the run.
-  // Its parent check is the channel: if the launcher died before the death
-  // signal was armed, the worker reads end-of-file and both exit.
-  [[noreturn]] void becomeSpareInit(UniqueFd channel) {
+  // pid 1 of the run's pid namespace (worker/run_namespaces.h). Its session
+  // and group are the run's: killing the group ends the run. Once the
+  // request is read it stays the worker (a built-in network type) or
+  // becomes the init of an exec or plugin run (settleRunNamespaces), which
+  // reports the worker's end on the channel. Its parent is outside the
+  // namespace (getppid() is 0); the parent check is the channel: if the
+  // launcher died before the death signal was armed, it reads end-of-file.
+  [[noreturn]] void becomeSparePidOne(UniqueFd channel) {
     control_.reset();
     childSignals_.reset();
-    armDeathSignal();
-    Result<> session = ensureOwnSession();
-    Result<> scaffolding = mountScaffolding();
-    pid_t worker = ::fork();
-    if (worker < 0) ::_exit(kExitParentGone);
-    if (worker > 0) serveAsInit(worker, channel.get());
-    isolation() = {true, scaffolding};
-    watchParent(1);
-    resetInheritedSignals();
+    Result<> session = prepareWorkerProcess(0);
     std::vector<UniqueFd> fds = receiveFds(channel.get());
-    channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
+    Isolation& state = isolation();
+    state.unsettled = true;
+    state.statusChannel = channel.release();
+    state.sharedNamespace = sharedNamespace_.release();
     runWith(std::move(fds), session);
   }
 
@@ -378,6 +386,7 @@ class Launcher {
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
   std::unordered_map<pid_t, UniqueFd> statusChannels_;  // init pid -> its status channel
   bool namespaces_ = ::geteuid() == 0;  // runs in namespaces of their own (needs root)
+  UniqueFd sharedNamespace_;             // built-in network runs' mount namespace (run_namespaces.h)
   std::string spareError_;               // why the last spare could not be forked
 };
 
@@ -429,6 +438,7 @@ int runLauncher(int controlFd, pid_t parent) {
     CHECKER_LOG_WARN("launcher: %s", describeErrno("chdir", "/", errno).c_str());
   }
   preloadJobApi();
+  rememberEnvironmentBlock();
 
   // SIGCHLD arrives as a readable descriptor, so that the loop is one poll().
   sigset_t childSignal;

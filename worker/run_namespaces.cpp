@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -66,18 +67,19 @@ Result<> attachTmpOverlay(int root) {
   return {};
 }
 
+// One small read of the directory (no more than a few entries): /tmp of a
+// developer's machine holds hundreds, and reading them all was ~4% of a run.
 bool machineTmpIsEmpty() {
-  DIR* dir = ::opendir("/tmp");
-  if (dir == nullptr) return false;  // unreadable: the overlay, which says why if it fails
-  bool empty = true;
-  while (dirent* entry = ::readdir(dir)) {
-    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
+  UniqueFd dir(::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return false;  // unreadable: the overlay, which says why if it fails
+  alignas(8) char buffer[256];
+  long got = ::syscall(SYS_getdents64, dir.get(), buffer, sizeof buffer);
+  for (long offset = 0; offset < got;) {
+    auto* entry = reinterpret_cast<dirent64*>(buffer + offset);
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) return false;
+    offset += entry->d_reclen;
   }
-  ::closedir(dir);
-  return empty;
+  return got == 0 || ::syscall(SYS_getdents64, dir.get(), buffer, sizeof buffer) == 0;
 }
 
 // One tmpfs, never attached itself, holds all the run may write: /var/tmp
@@ -112,10 +114,92 @@ Isolation& isolation() {
   return state;
 }
 
-pid_t cloneIntoNamespaces() {
+pid_t cloneIntoPidNamespace() {
   // The raw call: glibc's clone() wants a new stack, and its fork() takes
   // no flags. The launcher is single-threaded, so this is fork() as well.
-  return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+bool isBuiltInNetworkType(const std::string& type) { return type == "tcp" || type == "http" || type == "tls_cert"; }
+
+namespace {
+
+// Run in the new namespace: nothing writable anywhere, nothing under the
+// directories runs used to write to, and no /proc (this one would be the
+// launcher's pid namespace's: every run's processes).
+Result<> furnishSharedNamespace() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failed("mount", "/ private");
+  UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!fs.valid()) return failed("fsopen", "tmpfs");
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", "4096", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "nr_inodes", "16", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    return failed("fsconfig", "tmpfs size=4096");
+  }
+  UniqueFd empty(::fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+  if (!empty.valid()) return failed("fsmount", "tmpfs");
+  for (const char* target : {"/tmp", "/var/tmp", "/dev/shm", "/proc"}) {
+    UniqueFd copy(::open_tree(empty.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!copy.valid()) return failed("open_tree", "empty tmpfs");
+    if (::move_mount(copy.get(), "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", target);
+  }
+  mount_attr readOnly{};
+  readOnly.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &readOnly, sizeof readOnly) != 0) {
+    return failed("mount_setattr", "/ read-only");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<int> prepareSharedNamespace() {
+  UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!own.valid()) return failed("open", "/proc/self/ns/mnt");
+  if (::unshare(CLONE_NEWNS) != 0) return failed("unshare", "CLONE_NEWNS");
+  UniqueFd shared(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));  // before /proc is covered
+  int err = errno;
+  Result<> furnished = shared.valid() ? furnishSharedNamespace() : Error{describeErrno("open", "/proc/self/ns/mnt", err)};
+  if (::setns(own.get(), CLONE_NEWNS) != 0) {
+    // The launcher would fork every run from a read-only tree: no launcher at all is better.
+    std::fprintf(stderr, "checker-worker: %s\n", describeErrno("setns", "the launcher's mount namespace", errno).c_str());
+    ::_exit(kExitParentGone);
+  }
+  if (!furnished) return Error{furnished.error()};
+  return shared.release();
+}
+
+void settleRunNamespaces(const std::string& type, bool isolate, bool hasWritablePaths) {
+  Isolation& state = isolation();
+  if (!state.unsettled) return;
+  state.unsettled = false;
+  if (isBuiltInNetworkType(type) && !hasWritablePaths && (!isolate || state.sharedNamespace >= 0)) {
+    ::close(state.statusChannel);  // the launcher reaps this process itself: no init to report
+    state.statusChannel = -1;
+    state.inside = state.joinShared = isolate;
+    return;
+  }
+  if (state.sharedNamespace >= 0) ::close(state.sharedNamespace);
+  state.sharedNamespace = -1;
+  Result<> scaffolding;
+  if (isolate) {
+    scaffolding = ::unshare(CLONE_NEWNS) == 0 ? mountScaffolding() : Result<>(failed("unshare", "CLONE_NEWNS"));
+  }
+  pid_t worker = ::fork();
+  if (worker < 0) ::_exit(kExitParentGone);
+  if (worker > 0) {
+    // Init holds none of the run's pipes: the reply's reader sees their
+    // end when the worker's, not when the namespaces are torn down.
+    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::close(fd);
+    serveAsInit(worker, state.statusChannel);
+  }
+  ::close(state.statusChannel);
+  state.statusChannel = -1;
+  watchParent(1);
+  state.inside = isolate;
+  state.scaffolding = scaffolding;
 }
 
 Result<> mountScaffolding() {
