@@ -4,6 +4,8 @@
 // runs with it and is started again, and nothing is left open or running.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -183,6 +186,98 @@ TEST_F(WorkerLauncherTest, ASpareThatDiedIsNotUsedAndNoRunIsLost) {
   ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
   EXPECT_EQ(reports_.front().observation.reply, ReplyState::ok) << reports_.front().stderrText;
   for (pid_t spare : spares) EXPECT_NE(reports_.front().pid, spare);
+}
+
+std::string readLink(const std::string& path) {
+  char target[256];
+  ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+  return n > 0 ? std::string(target, static_cast<size_t>(n)) : "";
+}
+
+std::string statusField(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.compare(0, key.size() + 1, key + ":") == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+// A loopback listener whose accept queue is full: a connect to it waits
+// for the job's connect timeout (its SYNs are dropped), so a tcp run stays
+// alive long enough to be looked at.
+struct FullListener {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int filler = -1;
+  int port = 0;
+  FullListener() {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 0) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // blocking: returns once it is queued
+    if (::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) port = ntohs(address.sin_port);
+  }
+  ~FullListener() {
+    ::close(filler);
+    ::close(listener);
+  }
+};
+
+// A built-in network run is one process, pid 1 of a pid namespace of its
+// own, in the read-only mount namespace the launcher prepared once (every
+// such run the same one; not the launcher's): nothing writable, /tmp and
+// /proc empty tmpfs (worker/run_namespaces.h).
+TEST_F(WorkerLauncherTest, ABuiltInNetworkRunIsOneProcessInTheSharedReadOnlyNamespace) {
+  if (!runningAsRoot()) GTEST_SKIP() << "namespaces and the drop to the job user need root";
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
+  FullListener full;
+  ASSERT_GT(full.port, 0);
+  for (int i = 0; i < 2; ++i) {
+    RunSpec spec;
+    spec.type = "tcp";
+    spec.params = {{"host", "127.0.0.1"}, {"port", std::to_string(full.port)}, {"connect_timeout_ms", "3000"}};
+    spec.workDir = dir_.path();
+    spec.dropPrivileges = spec.isolate = true;
+    launch(spec);
+  }
+  // The runs are the launcher's children that dropped to nobody (spares are root).
+  std::vector<pid_t> runs;
+  ASSERT_TRUE(runUntil([&] {
+    runs.clear();
+    for (pid_t child : childrenOf(launcher_->pid())) {
+      if (statusField(child, "Uid").find("65534") != std::string::npos) runs.push_back(child);
+    }
+    return runs.size() == 2;
+  }, 10s)) << "the two tcp runs never showed up as the launcher's children";
+  std::string launcherNs = readLink("/proc/" + std::to_string(launcher_->pid()) + "/ns/mnt");
+  std::string shared = readLink("/proc/" + std::to_string(runs[0]) + "/ns/mnt");
+  EXPECT_NE(shared, launcherNs);
+  EXPECT_EQ(readLink("/proc/" + std::to_string(runs[1]) + "/ns/mnt"), shared);
+  EXPECT_NE(readLink("/proc/" + std::to_string(runs[0]) + "/ns/pid"), readLink("/proc/" + std::to_string(runs[1]) + "/ns/pid"));
+  for (pid_t run : runs) {
+    EXPECT_THAT(statusField(run, "NSpid"), ::testing::EndsWith("\t1")) << "run " << run << " is not its namespace's pid 1";
+    EXPECT_TRUE(childrenOf(run).empty()) << "run " << run << " has a second process";
+    std::ifstream mounts("/proc/" + std::to_string(run) + "/mountinfo");
+    std::set<std::string> emptyTmpfs;
+    for (std::string line; std::getline(mounts, line);) {
+      std::istringstream fields(line);
+      std::string id, parent, device, root, point, options;
+      fields >> id >> parent >> device >> root >> point >> options;
+      EXPECT_TRUE(options == "ro" || options.compare(0, 3, "ro,") == 0) << "writable in run " << run << ": " << line;
+      if (line.find(" - tmpfs ") != std::string::npos) emptyTmpfs.insert(point);
+    }
+    for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm", "/proc"}) EXPECT_EQ(emptyTmpfs.count(dir), 1u) << dir;
+  }
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 2; }));
+  for (const WorkerRunReport& report : reports_) {
+    EXPECT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError << report.stderrText;
+    EXPECT_EQ(report.observation.exitStatus, 0);
+  }
 }
 
 TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
