@@ -125,8 +125,11 @@ bool isBuiltInNetworkType(const std::string& type) { return type == "tcp" || typ
 namespace {
 
 // Run in the new namespace: nothing writable anywhere, nothing under the
-// directories runs used to write to, and no /proc (this one would be the
-// launcher's pid namespace's: every run's processes).
+// directories runs use to share what they write (/var/tmp, /dev/shm), and
+// no /proc (this one would be the launcher's pid namespace's: every run's
+// processes). /tmp stays the machine's, read-only, as an exec run reads it
+// below its overlay: a checker (and its checker-net-jobs.so) or an http
+// job's cafile may be there.
 Result<> furnishSharedNamespace() {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failed("mount", "/ private");
   UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
@@ -140,7 +143,7 @@ Result<> furnishSharedNamespace() {
   UniqueFd empty(::fsmount(fs.get(), FSMOUNT_CLOEXEC,
                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
   if (!empty.valid()) return failed("fsmount", "tmpfs");
-  for (const char* target : {"/tmp", "/var/tmp", "/dev/shm", "/proc"}) {
+  for (const char* target : {"/var/tmp", "/dev/shm", "/proc"}) {
     UniqueFd copy(::open_tree(empty.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (!copy.valid()) return failed("open_tree", "empty tmpfs");
     if (::move_mount(copy.get(), "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", target);

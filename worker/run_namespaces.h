@@ -17,8 +17,8 @@
 // which never forks, execs or writes a file) from the launcher is one
 // process: pid 1 of a pid namespace of its own, and in one mount namespace
 // the launcher prepared once (prepareSharedNamespace) that every such run
-// joins: the whole tree read-only, /tmp, /var/tmp, /dev/shm and /proc empty
-// read-only tmpfs. No scratch, no per-run mounts, no second process.
+// joins: the whole tree read-only (/tmp the machine's), /var/tmp, /dev/shm
+// and /proc empty read-only tmpfs. No scratch, no per-run mounts, no second process.
 //
 // The launcher's spare is cloned into its pid namespace ahead; what else
 // the run gets is settled once its request is read (settleRunNamespaces).
@@ -58,7 +58,7 @@ pid_t cloneIntoPidNamespace();
 bool isBuiltInNetworkType(const std::string& type);
 
 // In the launcher, once: a mount namespace with everything read-only and
-// /tmp, /var/tmp, /dev/shm, /proc empty read-only tmpfs; the calling
+// /var/tmp, /dev/shm, /proc empty read-only tmpfs; the calling
 // process stays in its own. An nsfs descriptor (O_CLOEXEC) for setns(2).
 Result<int> prepareSharedNamespace();
 

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "common/sys_error.h"
+#include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
 #include "common/unique_fd.h"
 
@@ -86,7 +87,9 @@ void rememberEnvironmentBlock() {
 
 Result<> applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   capnp::Text::Reader workDir = sandbox.getWorkDir();
-  const char* dir = sandbox.getIsolate() ? "/tmp" : workDir.size() > 0 ? workDir.cStr() : "/";
+  // A built-in network run's /tmp is the machine's (read-only): its empty /var/tmp instead.
+  const char* isolated = isolation().joinShared ? "/var/tmp" : "/tmp";
+  const char* dir = sandbox.getIsolate() ? isolated : workDir.size() > 0 ? workDir.cStr() : "/";
   if (::chdir(dir) != 0) {
     int err = errno;
     return Error{describeErrno("chdir", dir, err)};
