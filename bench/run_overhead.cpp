@@ -28,6 +28,7 @@
 #include "bench/loopback_server.h"
 #include "common/log.h"
 #include "config/job_catalog.h"
+#include "worker_runs/builtin_network_types.h"
 #include "worker_runs/run_cgroups.h"
 #include "worker_runs/run_request.h"
 #include "supervisor/supervisor.h"
@@ -115,6 +116,7 @@ struct Harness {
     WorkerRunSpec spec;
     spec.workerPath = workerPath;
     spec.timeoutMs = 10'000;
+    spec.netJobsModule = needsNetJobsModule(job.type());  // as checkerd asks (supervisor/worker_run_launcher.cpp)
     spec.request = buildRunRequest(job, "bench", pluginDir, wallClockNowMs() + 10'000,
                                    planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, JobUser::byDefault()));
     auto started = std::chrono::steady_clock::now();

@@ -26,6 +26,7 @@
 #include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"
+#include "worker/net_zygote.h"
 #include "worker/one_request.h"
 #include "worker/process_setup.h"
 #include "worker/run_namespaces.h"
@@ -44,6 +45,8 @@ constexpr size_t kSpares = 2;  // stdin, stdout, stderr of the run
 static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descriptors");
 
 class Launcher {
+  struct Spare;
+
  public:
   Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {
     if (!namespaces_) return;
@@ -55,8 +58,20 @@ class Launcher {
     }
   }
 
+  // Before any spare: the zygote holds nothing of theirs.
+  void startZygote() {
+    NetZygote::Hooks hooks{&Launcher::inZygote, &Launcher::becomeZygoteSpare, this};
+    Result<NetZygote> zygote = NetZygote::start(hooks, namespaces_);
+    if (zygote) {
+      zygote_ = std::move(*zygote);
+    } else {
+      CHECKER_LOG_WARN("launcher: %s: http and tls_cert runs load checker-net-jobs.so each", zygote.error().c_str());
+    }
+  }
+
   // Returns the exit code once the socket has ended.
   int serve() {
+    startZygote();
     makeSpare();
     std::vector<pollfd> fds;
     std::vector<pid_t> inits;  // whose status channel each fds[2 + i] is
@@ -102,7 +117,9 @@ class Launcher {
       auto decoded = ipc::decode(std::string_view(data, static_cast<size_t>(got)), kMaxControlBytes);
       auto request = decoded->root<ipc::ToLauncher>();
       if (request.isStart()) {
-        start(request.getStart(), fds);
+        start(request.getStart(), fds, false);
+      } else if (request.isStartNet()) {
+        start(request.getStartNet(), fds, true);
       } else {
         kill(request.getKill());
       }
@@ -112,15 +129,19 @@ class Launcher {
     return true;
   }
 
-  void start(uint64_t runId, std::vector<UniqueFd>& fds) {
+  // NET: the run's type needs checker-net-jobs.so: forked from the net
+  // zygote when there is one.
+  void start(uint64_t runId, std::vector<UniqueFd>& fds, bool net) {
     if (fds.size() != kRunFds) {
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
-    pid_t pid = handToSpare(fds);
+    std::deque<Spare>& pool = net && zygote_.running() ? netSpares_ : spares_;
+    pid_t pid = handToSpare(pool, fds);
     if (pid == 0) {  // no spare was ready: one now, for this run
       makeSpare();
-      pid = handToSpare(fds);
+      pid = handToSpare(pool, fds);
     }
+    if (pid == 0 && &pool != &spares_) pid = handToSpare(spares_, fds);  // the zygote is gone
     fds.clear();  // the worker has its own copies
     if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
@@ -158,6 +179,32 @@ class Launcher {
   void makeSpare() {
     while (spares_.size() < kSpares && makeOneSpare()) {
     }
+    while (zygote_.running() && netSpares_.size() < kSpares) {
+      Result<ForkedSpare> spare = zygote_.makeSpare();
+      if (!spare) {
+        spareError_ = spare.error();
+        break;
+      }
+      netSpares_.push_back({spare->pid, std::move(spare->channel), namespaces_});
+    }
+  }
+
+  // In the zygote, just forked: the launcher's sockets and its spares' channels are not its to hold.
+  static void inZygote(void* self) {
+    auto* launcher = static_cast<Launcher*>(self);
+    launcher->control_.reset();
+    launcher->childSignals_.reset();
+    for (Spare& spare : launcher->spares_) spare.channel.reset();
+    launcher->statusChannels_.clear();
+  }
+
+  // In a spare the zygote forked (the launcher's child, CLONE_PARENT).
+  [[noreturn]] static void becomeZygoteSpare(void* self, UniqueFd channel) {
+    auto* launcher = static_cast<Launcher*>(self);
+    for (Spare& spare : launcher->netSpares_) spare.channel.reset();
+    if (launcher->namespaces_) launcher->becomeSparePidOne(std::move(channel));
+    launcher->sharedNamespace_.reset();
+    launcher->becomeSpare(std::move(channel), launcher->launcherPid_);
   }
 
   bool makeOneSpare() {
@@ -181,6 +228,8 @@ class Launcher {
     if (pid == 0) {
       ours.reset();
       for (Spare& other : spares_) other.channel.reset();  // theirs to end, not ours to hold
+      for (Spare& other : netSpares_) other.channel.reset();
+      zygote_.lost();
       if (init) becomeSparePidOne(std::move(theirs));
       sharedNamespace_.reset();
       becomeSpare(std::move(theirs), launcher);
@@ -242,11 +291,11 @@ class Launcher {
 
   // Passes the run's descriptors to the spare; its pid, or 0 when there is
   // no spare that took them (the caller forks then).
-  pid_t handToSpare(const std::vector<UniqueFd>& fds) {
-    if (spares_.empty()) return 0;
+  pid_t handToSpare(std::deque<Spare>& pool, const std::vector<UniqueFd>& fds) {
+    if (pool.empty()) return 0;
     char byte = 'r';
-    Spare spare = std::move(spares_.front());
-    spares_.pop_front();
+    Spare spare = std::move(pool.front());
+    pool.pop_front();
     int raw[kRunFds] = {fds[0].get(), fds[1].get(), fds[2].get()};
     bool sent = ipc::sendWithFds(spare.channel.get(), &byte, 1, raw, kRunFds, MSG_NOSIGNAL) == 1;
     if (sent && spare.init) {
@@ -283,13 +332,23 @@ class Launcher {
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       reportedStatus(pid, &status);
-      auto spare = std::find_if(spares_.begin(), spares_.end(), [pid](const Spare& s) { return s.pid == pid; });
-      if (spare != spares_.end()) {  // died before it was used: the next run forks one
-        spares_.erase(spare);
+      if (pid == zygote_.pid() && zygote_.running()) {
+        CHECKER_LOG_WARN("launcher: the net zygote (pid %d) died: http and tls_cert runs load checker-net-jobs.so each",
+                         static_cast<int>(pid));
+        zygote_.lost();
         continue;
       }
+      if (forgetSpare(spares_, pid) || forgetSpare(netSpares_, pid)) continue;  // the next run forks one
       reportExit(pid, status);
     }
+  }
+
+  // A spare that died before it was used.
+  static bool forgetSpare(std::deque<Spare>& pool, pid_t pid) {
+    auto spare = std::find_if(pool.begin(), pool.end(), [pid](const Spare& s) { return s.pid == pid; });
+    if (spare == pool.end()) return false;
+    pool.erase(spare);
+    return true;
   }
 
   // The run of launcher child PID ended with STATUS (a no-op when it was
@@ -360,7 +419,11 @@ class Launcher {
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
     for (const Spare& spare : spares_) runs_[spare.pid] = 0;  // waited for with the runs
+    for (const Spare& spare : netSpares_) runs_[spare.pid] = 0;
     spares_.clear();  // each spare reads end-of-file on its channel and exits
+    netSpares_.clear();
+    if (zygote_.running()) runs_[zygote_.pid()] = 0;
+    zygote_.lost();  // it reads end-of-file and exits
     for (const auto& [pid, runId] : runs_) killRun(pid);
     statusChannels_.clear();
     while (!runs_.empty()) {
@@ -382,6 +445,9 @@ class Launcher {
   UniqueFd control_;
   UniqueFd childSignals_;
   std::deque<Spare> spares_;  // forked ahead, oldest first
+  std::deque<Spare> netSpares_;  // the same, forked by the net zygote
+  NetZygote zygote_;
+  pid_t launcherPid_ = ::getpid();
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
   std::unordered_map<pid_t, UniqueFd> statusChannels_;  // init pid -> its status channel

@@ -20,6 +20,7 @@
 #include "process/death_signal.h"
 #include "common/unique_fd.h"
 #include "worker/process_setup.h"
+#include "worker_runs/builtin_network_types.h"
 
 namespace checker::worker {
 namespace {
@@ -119,8 +120,6 @@ pid_t cloneIntoPidNamespace() {
   // no flags. The launcher is single-threaded, so this is fork() as well.
   return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
 }
-
-bool isBuiltInNetworkType(const std::string& type) { return type == "tcp" || type == "http" || type == "tls_cert"; }
 
 namespace {
 

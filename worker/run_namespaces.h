@@ -52,11 +52,6 @@ Isolation& isolation();
 // clone(2) into a new pid namespace; returns as fork() does.
 pid_t cloneIntoPidNamespace();
 
-// Types that are checker's own network code: never fork, exec or write a
-// file, so they run in the shared read-only namespace. A type added later
-// that keeps to that goes here.
-bool isBuiltInNetworkType(const std::string& type);
-
 // In the launcher, once: a mount namespace with everything read-only and
 // /var/tmp, /dev/shm, /proc empty read-only tmpfs; the calling
 // process stays in its own. An nsfs descriptor (O_CLOEXEC) for setns(2).

@@ -171,8 +171,9 @@ TEST_F(WorkerLauncherTest, ASpareThatDiedIsNotUsedAndNoRunIsLost) {
   Result<> started = launcher_->start();
   ASSERT_TRUE(started.ok()) << started.error();
   // With no run going, the launcher's children are the two spares it forked
-  // ahead (worker/launcher.cpp, kSpares). Both die.
-  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 2; }, 5s));
+  // ahead (worker/launcher.cpp, kSpares), its net zygote and the two spares
+  // that forked for http and tls_cert runs (worker/net_zygote.h). All die.
+  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 5; }, 5s));
   std::vector<pid_t> spares = childrenOf(launcher_->pid());
   for (pid_t spare : spares) ASSERT_EQ(::kill(spare, SIGKILL), 0);
   ASSERT_TRUE(runUntil([&] {
@@ -278,6 +279,27 @@ TEST_F(WorkerLauncherTest, ABuiltInNetworkRunIsOneProcessInTheSharedReadOnlyName
     EXPECT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError << report.stderrText;
     EXPECT_EQ(report.observation.exitStatus, 0);
   }
+}
+
+bool mapsNetJobsModule(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("checker-net-jobs.so") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// checker-net-jobs.so (libcurl, OpenSSL) is loaded once, in the net zygote,
+// whose spares (for http and tls_cert runs) have it from the start; the
+// launcher and its other spares do not map it (each fork would copy it).
+TEST_F(WorkerLauncherTest, OnlyTheNetZygoteAndItsSparesHaveTheNetModule) {
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
+  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 5; }, 5s));
+  int withModule = 0;
+  for (pid_t child : childrenOf(launcher_->pid())) withModule += mapsNetJobsModule(child) ? 1 : 0;
+  EXPECT_EQ(withModule, 3) << "the zygote and its two spares";
+  EXPECT_FALSE(mapsNetJobsModule(launcher_->pid()));
 }
 
 TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
