@@ -177,15 +177,76 @@ void report(const char* what, const Phase& phase, const Phase& floor) {
   std::printf("  (n=%zu)\n", phase.micros.size());
 }
 
+// The phases that run jobs through the launcher; ONLY names one of
+// noop, tcp, http, exec to run it alone (for perf), else all run.
+struct JobPhases {
+  Harness& h;
+  const CpuMeter& meter;
+  int runs;
+  Phase floor, binTrue;
+  const char* only;
+
+  bool wants(const char* name) const { return only == nullptr || std::strcmp(only, name) == 0; }
+
+  void run() {
+    checker::JobDefinition noopJob = h.job;
+    if (wants("noop")) {
+      Phase noop = measure(meter, [&] { return h.sequential(runs); });
+      report("checker: no-op job (plugin), sandboxed", noop, floor);
+      std::printf("%-50s median %.2fx   p99 %.2fx\n", "ratio no-op / baseline (time)",
+                  percentile(noop.micros, 50) / percentile(floor.micros, 50),
+                  percentile(noop.micros, 99) / percentile(floor.micros, 99));
+    }
+    if (wants("tcp")) {
+      LoopbackServer server(LoopbackServer::Kind::acceptAndClose);
+      std::string port = std::to_string(server.port());
+      h.job = benchJob("tcp:127.0.0.1:" + port, "tcp", {{"host", "127.0.0.1"}, {"port", port}, {"connect_timeout_ms", "5000"}});
+      report("checker: tcp job, loopback listener", measure(meter, [&] { return h.sequential(runs); }, &server), floor);
+    }
+    if (wants("http")) {
+      LoopbackServer server(LoopbackServer::Kind::http);
+      std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+      h.job = benchJob("http:" + url, "http", {{"url", url}, {"expect_status", "200"}});
+      report("checker: http job, loopback server", measure(meter, [&] { return h.sequential(runs); }, &server), floor);
+    }
+    if (wants("exec")) execPhase();
+    h.job = noopJob;
+    if (only == nullptr) noopVariants();
+  }
+
+  void execPhase() {
+    h.job = benchJob("exec:/bin/true", "exec", {{"command", "/bin/true"}, {"shell", "no"}});
+    Phase exec = measure(meter, [&] { return h.sequential(runs / 2); });
+    report("checker: exec job running /bin/true", exec, floor);
+    if (exec.cpuMicros < 0) return;
+    double target = 1.5 * floor.cpuMicros + binTrue.cpuMicros;
+    std::printf("%-50s %.0f us (1.5x floor + /bin/true's posix_spawn): %.2fx of it\n", "  exec target", target,
+                exec.cpuMicros / target);
+  }
+
+  void noopVariants() {
+    h.useCgroups = false;
+    report("  no-op without run cgroups (rlimits only)", measure(meter, [&] { return h.sequential(runs / 2); }), floor);
+    h.useCgroups = true;
+    h.viaLauncher = false;
+    report("  no-op, exec of checker-worker per run (run-job)", measure(meter, [&] { return h.sequential(runs / 2); }), floor);
+    h.viaLauncher = true;
+    std::vector<char> ballast(256u << 20);
+    std::memset(ballast.data(), 1, ballast.size());  // touched: page tables fork must copy
+    report("  no-op, spawner holding 256 MiB", measure(meter, [&] { return h.sequential(runs / 4); }), floor);
+  }
+};
+
 }  // namespace
 }  // namespace checker::bench
 
+// checker-bench-runs [RUNS [noop|tcp|http|exec]]
 int main(int argc, char** argv) {
   using namespace checker::bench;
   int runs = argc > 1 ? std::atoi(argv[1]) : 2000;
   checker::log::setMinimumLevel(checker::log::Level::error);
   CpuMeter meter;  // before any child: they all start in its group
-  std::string failedCpu;
+  int failures = 0;
   {
     Harness h;
     meter.useV2IfNeeded();
@@ -198,45 +259,9 @@ int main(int argc, char** argv) {
     report("  the same binary through uv_spawn (fork + exec)", measure(meter, [&] { return uvSpawnBaseline(trivial, runs); }), floor);
     Phase binTrue = measure(meter, [&] { return baseline("/bin/true", runs / 2); });
     report("  posix_spawn + waitpid of /bin/true", binTrue, floor);
-    Phase noop = measure(meter, [&] { return h.sequential(runs); });
-    report("checker: no-op job (plugin), sandboxed", noop, floor);
-    std::printf("%-50s median %.2fx   p99 %.2fx\n", "ratio no-op / baseline (time)",
-                percentile(noop.micros, 50) / percentile(floor.micros, 50),
-                percentile(noop.micros, 99) / percentile(floor.micros, 99));
-    checker::JobDefinition noopJob = h.job;
-    {
-      LoopbackServer server(LoopbackServer::Kind::acceptAndClose);
-      std::string port = std::to_string(server.port());
-      h.job = benchJob("tcp:127.0.0.1:" + port, "tcp", {{"host", "127.0.0.1"}, {"port", port}, {"connect_timeout_ms", "5000"}});
-      report("checker: tcp job, loopback listener", measure(meter, [&] { return h.sequential(runs); }, &server), floor);
-    }
-    {
-      LoopbackServer server(LoopbackServer::Kind::http);
-      std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-      h.job = benchJob("http:" + url, "http", {{"url", url}, {"expect_status", "200"}});
-      report("checker: http job, loopback server", measure(meter, [&] { return h.sequential(runs); }, &server), floor);
-    }
-    h.job = benchJob("exec:/bin/true", "exec", {{"command", "/bin/true"}, {"shell", "no"}});
-    Phase exec = measure(meter, [&] { return h.sequential(runs / 2); });
-    report("checker: exec job running /bin/true", exec, floor);
-    if (exec.cpuMicros >= 0) {
-      std::printf("%-50s %.0f us (1.5x floor + /bin/true's posix_spawn): %.2fx of it\n", "  exec target", 1.5 * floor.cpuMicros + binTrue.cpuMicros,
-                  exec.cpuMicros / (1.5 * floor.cpuMicros + binTrue.cpuMicros));
-    }
-    h.job = noopJob;
-    h.useCgroups = false;
-    report("  no-op without run cgroups (rlimits only)", measure(meter, [&] { return h.sequential(runs / 2); }), floor);
-    h.useCgroups = true;
-    h.viaLauncher = false;
-    report("  no-op, exec of checker-worker per run (run-job)", measure(meter, [&] { return h.sequential(runs / 2); }), floor);
-    h.viaLauncher = true;
-    {
-      std::vector<char> ballast(256u << 20);
-      std::memset(ballast.data(), 1, ballast.size());  // touched: page tables fork must copy
-      report("  no-op, spawner holding 256 MiB", measure(meter, [&] { return h.sequential(runs / 4); }), floor);
-    }
+    JobPhases{h, meter, runs, floor, binTrue, argc > 2 ? argv[2] : nullptr}.run();
     std::printf("failed runs: %d\n", h.failures);
-    if (h.failures != 0) failedCpu = "failures";
+    failures = h.failures;
   }
-  return failedCpu.empty() ? 0 : 1;
+  return failures == 0 ? 0 : 1;
 }
