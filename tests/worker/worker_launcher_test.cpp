@@ -17,9 +17,11 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "supervisor/supervisor.h"
+#include "worker_runs/builtin_network_types.h"
 #include "worker_runs/worker_launcher.h"
 #include "worker_runs/worker_run.h"
 #include "support/proc_scan.h"
@@ -71,6 +73,7 @@ class WorkerLauncherTest : public ::testing::Test {
     WorkerRunSpec run;
     run.request = buildRunRequest(spec);
     run.timeoutMs = supervisorTimeoutMs;
+    run.netJobsModule = needsNetJobsModule(spec.type);  // as checkerd asks
     Result<checker::WorkerRun*> started = checker::WorkerRun::launch(
         &loop_, *launcher_, nextRunId_++, run, [this](WorkerRunReport&& report) { reports_.push_back(std::move(report)); });
     EXPECT_TRUE(started.ok()) << started.error();
@@ -300,6 +303,62 @@ TEST_F(WorkerLauncherTest, OnlyTheNetZygoteAndItsSparesHaveTheNetModule) {
   for (pid_t child : childrenOf(launcher_->pid())) withModule += mapsNetJobsModule(child) ? 1 : 0;
   EXPECT_EQ(withModule, 3) << "the zygote and its two spares";
   EXPECT_FALSE(mapsNetJobsModule(launcher_->pid()));
+}
+
+// One HTTP exchange on loopback: answers the first request 200, then closes.
+struct OneAnswerHttpServer {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int port = 0;
+  std::thread thread;
+  OneAnswerHttpServer() {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 4) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    port = ntohs(address.sin_port);
+    thread = std::thread([this] {
+      int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) return;
+      std::string request;
+      char buffer[1024];
+      ssize_t got;
+      while (request.find("\r\n\r\n") == std::string::npos && (got = ::recv(connection, buffer, sizeof buffer, 0)) > 0) {
+        request.append(buffer, static_cast<size_t>(got));
+      }
+      static const char kReply[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      (void)::send(connection, kReply, sizeof kReply - 1, MSG_NOSIGNAL);
+      ::close(connection);
+    });
+  }
+  ~OneAnswerHttpServer() {
+    ::shutdown(listener, SHUT_RDWR);  // an accept() still waiting returns
+    if (thread.joinable()) thread.join();
+    ::close(listener);
+  }
+};
+
+// An http run goes through the net zygote's spare (startNet) and, as root,
+// the shared read-only namespace: it loads nothing and gets its answer.
+TEST_F(WorkerLauncherTest, AnHttpRunThroughTheNetZygoteGetsItsAnswer) {
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
+  OneAnswerHttpServer server;
+  ASSERT_GT(server.port, 0);
+  RunSpec spec;
+  spec.type = "http";
+  spec.params = {{"url", "http://127.0.0.1:" + std::to_string(server.port) + "/"}, {"expect_status", "200"}};
+  spec.workDir = dir_.path();
+  spec.dropPrivileges = spec.isolate = runningAsRoot();
+  launch(spec);
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  WorkerRunReport& report = reports_.front();
+  ASSERT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError << report.stderrText;
+  auto result = report.reply->root<ipc::WorkerReply>().getResult();
+  EXPECT_EQ(result.getOutcome(), ipc::Outcome::OK) << result.getMessage().cStr();
 }
 
 TEST_F(WorkerLauncherTest, NoLauncherNoRun) {
