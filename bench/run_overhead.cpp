@@ -116,7 +116,7 @@ struct Harness {
     WorkerRunSpec spec;
     spec.workerPath = workerPath;
     spec.timeoutMs = 10'000;
-    spec.netJobsModule = needsNetJobsModule(job.type());  // as checkerd asks (supervisor/worker_run_launcher.cpp)
+    spec.spareKind = spareKindFor(job.type());  // as checkerd asks (supervisor/worker_run_launcher.cpp)
     spec.request = buildRunRequest(job, "bench", pluginDir, wallClockNowMs() + 10'000,
                                    planSandbox(useCgroups ? &cgroups : nullptr, job, runId, workDir, JobUser::byDefault()));
     auto started = std::chrono::steady_clock::now();

@@ -47,7 +47,7 @@ Result<> WorkerRunLauncher::launch(const JobDefinition& job, uint64_t runId, int
   WorkerRunSpec spec;
   spec.workerPath = workerPath_;
   spec.timeoutMs = static_cast<uint32_t>(job.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
-  spec.netJobsModule = needsNetJobsModule(job.type());
+  spec.spareKind = spareKindFor(job.type());
   spec.request = buildRunRequest(job, config_.general.serverName, config_.general.pluginDir,
                                  startUnixMs + job.limits().timeout.count(),
                                  planSandbox(cgroups_.get(), job, runId, workDir_, jobUser_));

@@ -117,9 +117,11 @@ class Launcher {
       auto decoded = ipc::decode(std::string_view(data, static_cast<size_t>(got)), kMaxControlBytes);
       auto request = decoded->root<ipc::ToLauncher>();
       if (request.isStart()) {
-        start(request.getStart(), fds, false);
+        start(request.getStart(), fds, spares_);
+      } else if (request.isStartBuiltIn()) {
+        start(request.getStartBuiltIn(), fds, oneProcessSpares_);
       } else if (request.isStartNet()) {
-        start(request.getStartNet(), fds, true);
+        start(request.getStartNet(), fds, zygote_.running() ? netSpares_ : oneProcessSpares_);
       } else {
         kill(request.getKill());
       }
@@ -129,19 +131,19 @@ class Launcher {
     return true;
   }
 
-  // NET: the run's type needs checker-net-jobs.so: forked from the net
-  // zygote when there is one.
-  void start(uint64_t runId, std::vector<UniqueFd>& fds, bool net) {
+  // POOL: the spares for the run's type (worker_runs/builtin_network_types.h).
+  // Any spare can serve any run (a one-process spare settles an exec run's
+  // namespaces after the request), only at a different cost.
+  void start(uint64_t runId, std::vector<UniqueFd>& fds, std::deque<Spare>& pool) {
     if (fds.size() != kRunFds) {
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
-    std::deque<Spare>& pool = net && zygote_.running() ? netSpares_ : spares_;
     pid_t pid = handToSpare(pool, fds);
     if (pid == 0) {  // no spare was ready: one now, for this run
       makeSpare();
       pid = handToSpare(pool, fds);
     }
-    if (pid == 0 && &pool != &spares_) pid = handToSpare(spares_, fds);  // the zygote is gone
+    if (pid == 0) pid = handToSpare(spares_, fds);  // the zygote is gone
     fds.clear();  // the worker has its own copies
     if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
@@ -177,7 +179,9 @@ class Launcher {
   // knows nothing of any run until then.
 
   void makeSpare() {
-    while (spares_.size() < kSpares && makeOneSpare()) {
+    while (spares_.size() < kSpares && makeOneSpare(false)) {
+    }
+    while (oneProcessSpares_.size() < kSpares && makeOneSpare(true)) {
     }
     while (zygote_.running() && netSpares_.size() < kSpares) {
       Result<ForkedSpare> spare = zygote_.makeSpare();
@@ -195,6 +199,7 @@ class Launcher {
     launcher->control_.reset();
     launcher->childSignals_.reset();
     for (Spare& spare : launcher->spares_) spare.channel.reset();
+    for (Spare& spare : launcher->oneProcessSpares_) spare.channel.reset();
     launcher->statusChannels_.clear();
   }
 
@@ -207,7 +212,10 @@ class Launcher {
     launcher->becomeSpare(std::move(channel), launcher->launcherPid_);
   }
 
-  bool makeOneSpare() {
+  // ONE_PROCESS: a spare that is pid 1 of its pid namespace alone (for
+  // built-in network runs); else, with namespaces, the init and worker of
+  // an exec or plugin run's namespaces, mounted ahead.
+  bool makeOneSpare(bool oneProcess) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
       spareError_ = describeErrno("socketpair", "spare", errno);
@@ -216,21 +224,23 @@ class Launcher {
     UniqueFd ours(pair[0]), theirs(pair[1]);
     pid_t launcher = ::getpid();
     bool init = namespaces_;
-    pid_t pid = init ? cloneIntoPidNamespace() : ::fork();
+    pid_t pid = !init ? ::fork() : oneProcess ? cloneIntoPidNamespace() : cloneIntoNamespaces();
     if (pid < 0 && init && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
       // Not allowed here (a unit's RestrictNamespaces=, a container): said
       // once; runs that ask for isolation then fail in their sandbox step.
       CHECKER_LOG_WARN("launcher: %s: runs get no namespaces of their own",
-                       describeErrno("clone", "CLONE_NEWPID", errno).c_str());
+                       describeErrno("clone", oneProcess ? "CLONE_NEWPID" : "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
       namespaces_ = init = false;
       pid = ::fork();
     }
     if (pid == 0) {
       ours.reset();
       for (Spare& other : spares_) other.channel.reset();  // theirs to end, not ours to hold
+      for (Spare& other : oneProcessSpares_) other.channel.reset();
       for (Spare& other : netSpares_) other.channel.reset();
       zygote_.lost();
-      if (init) becomeSparePidOne(std::move(theirs));
+      if (init && oneProcess) becomeSparePidOne(std::move(theirs));
+      if (init) becomeSpareInit(std::move(theirs));
       sharedNamespace_.reset();
       becomeSpare(std::move(theirs), launcher);
     }
@@ -240,8 +250,33 @@ class Launcher {
       spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
       return false;
     }
-    spares_.push_back({pid, std::move(ours), init});
+    (oneProcess ? oneProcessSpares_ : spares_).push_back({pid, std::move(ours), init});
     return true;
+  }
+
+  // pid 1 of an exec or plugin run's namespaces (worker/run_namespaces.h),
+  // made ahead. Its session and group are the run's: killing the group,
+  // or init alone, ends the run. Its parent check is the channel: if the
+  // launcher died before the death signal was armed, the worker reads
+  // end-of-file and both exit.
+  [[noreturn]] void becomeSpareInit(UniqueFd channel) {
+    control_.reset();
+    childSignals_.reset();
+    sharedNamespace_.reset();
+    armDeathSignal();
+    Result<> session = ensureOwnSession();
+    Result<> scaffolding = mountScaffolding();
+    pid_t worker = ::fork();
+    if (worker < 0) ::_exit(kExitParentGone);
+    if (worker > 0) serveAsInit(worker, channel.get());
+    isolation().inside = true;
+    isolation().scaffolding = scaffolding;
+    watchParent(1);
+    resetInheritedSignals();
+    std::vector<UniqueFd> fds = receiveFds(channel.get());
+    channel.reset();
+    if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
+    runWith(std::move(fds), session);
   }
 
   [[noreturn]] void becomeSpare(UniqueFd channel, pid_t launcher) {
@@ -338,7 +373,9 @@ class Launcher {
         zygote_.lost();
         continue;
       }
-      if (forgetSpare(spares_, pid) || forgetSpare(netSpares_, pid)) continue;  // the next run forks one
+      if (forgetSpare(spares_, pid) || forgetSpare(oneProcessSpares_, pid) || forgetSpare(netSpares_, pid)) {
+        continue;  // the next run forks one
+      }
       reportExit(pid, status);
     }
   }
@@ -419,8 +456,10 @@ class Launcher {
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
     for (const Spare& spare : spares_) runs_[spare.pid] = 0;  // waited for with the runs
+    for (const Spare& spare : oneProcessSpares_) runs_[spare.pid] = 0;
     for (const Spare& spare : netSpares_) runs_[spare.pid] = 0;
     spares_.clear();  // each spare reads end-of-file on its channel and exits
+    oneProcessSpares_.clear();
     netSpares_.clear();
     if (zygote_.running()) runs_[zygote_.pid()] = 0;
     zygote_.lost();  // it reads end-of-file and exits
@@ -445,7 +484,8 @@ class Launcher {
   UniqueFd control_;
   UniqueFd childSignals_;
   std::deque<Spare> spares_;  // forked ahead, oldest first
-  std::deque<Spare> netSpares_;  // the same, forked by the net zygote
+  std::deque<Spare> oneProcessSpares_;  // the same for tcp runs: pid 1 of a pid namespace alone
+  std::deque<Spare> netSpares_;  // the same for http and tls_cert runs, forked by the net zygote
   NetZygote zygote_;
   pid_t launcherPid_ = ::getpid();
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id

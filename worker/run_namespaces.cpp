@@ -115,6 +115,12 @@ Isolation& isolation() {
   return state;
 }
 
+pid_t cloneIntoNamespaces() {
+  // The raw call: glibc's clone() wants a new stack, and its fork() takes
+  // no flags. The launcher is single-threaded, so this is fork() as well.
+  return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
 pid_t cloneIntoPidNamespace() {
   // The raw call: glibc's clone() wants a new stack, and its fork() takes
   // no flags. The launcher is single-threaded, so this is fork() as well.

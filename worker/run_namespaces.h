@@ -20,8 +20,11 @@
 // joins: the whole tree read-only (/tmp the machine's), /var/tmp, /dev/shm
 // and /proc empty read-only tmpfs. No scratch, no per-run mounts, no second process.
 //
-// The launcher's spare is cloned into its pid namespace ahead; what else
-// the run gets is settled once its request is read (settleRunNamespaces).
+// The launcher keeps spares of both kinds ready (checkerd says which a run
+// needs, by its type: worker_runs/builtin_network_types.h). A one-process
+// spare given an exec or plugin run anyway (the net zygote is gone, say)
+// settles it once the request is read (settleRunNamespaces): the same
+// namespaces, scratch and init, made on the run's path.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -49,7 +52,9 @@ struct Isolation {
 };
 Isolation& isolation();
 
-// clone(2) into a new pid namespace; returns as fork() does.
+// clone(2) into new pid and mount namespaces; returns as fork() does.
+pid_t cloneIntoNamespaces();
+// clone(2) into a new pid namespace only.
 pid_t cloneIntoPidNamespace();
 
 // In the launcher, once: a mount namespace with everything read-only and

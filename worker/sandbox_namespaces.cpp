@@ -88,6 +88,15 @@ Result<> makeReadOnly() {
   return {};
 }
 
+// A run that did not ask for isolation, in namespaces the launcher made
+// ahead: it gets the machine's /tmp, /var/tmp, /dev/shm and /proc back.
+Result<> undoScaffolding() {
+  for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm", "/proc"}) {
+    if (::umount2(dir, MNT_DETACH) != 0) return failWith("umount2", dir, errno);
+  }
+  return {};
+}
+
 // A built-in network run: the launcher's read-only namespace, nothing to
 // mount. The descriptor is the last thing of the launcher's it holds.
 Result<> joinSharedNamespace() {
@@ -103,7 +112,9 @@ Result<> joinSharedNamespace() {
 }  // namespace
 
 Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
-  if (!sandbox.getIsolate()) return {};
+  if (!sandbox.getIsolate()) {
+    return isolation().inside && isolation().scaffolding ? undoScaffolding() : Result<>();
+  }
   if (isolation().joinShared) return joinSharedNamespace();
   if (!isolation().inside) {
     if (Result<> isolated = isolateThisProcess(); !isolated) return isolated;

@@ -73,7 +73,7 @@ class WorkerLauncherTest : public ::testing::Test {
     WorkerRunSpec run;
     run.request = buildRunRequest(spec);
     run.timeoutMs = supervisorTimeoutMs;
-    run.netJobsModule = needsNetJobsModule(spec.type);  // as checkerd asks
+    run.spareKind = spareKindFor(spec.type);  // as checkerd asks
     Result<checker::WorkerRun*> started = checker::WorkerRun::launch(
         &loop_, *launcher_, nextRunId_++, run, [this](WorkerRunReport&& report) { reports_.push_back(std::move(report)); });
     EXPECT_TRUE(started.ok()) << started.error();
@@ -173,10 +173,11 @@ std::vector<pid_t> childrenOf(int pid) {
 TEST_F(WorkerLauncherTest, ASpareThatDiedIsNotUsedAndNoRunIsLost) {
   Result<> started = launcher_->start();
   ASSERT_TRUE(started.ok()) << started.error();
-  // With no run going, the launcher's children are the two spares it forked
-  // ahead (worker/launcher.cpp, kSpares), its net zygote and the two spares
-  // that forked for http and tls_cert runs (worker/net_zygote.h). All die.
-  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 5; }, 5s));
+  // With no run going, the launcher's children are the spares it forked
+  // ahead (worker/launcher.cpp, kSpares of each kind: exec and plugin runs,
+  // tcp runs), its net zygote and the two spares that forked for http and
+  // tls_cert runs (worker/net_zygote.h). All die.
+  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 7; }, 5s));
   std::vector<pid_t> spares = childrenOf(launcher_->pid());
   for (pid_t spare : spares) ASSERT_EQ(::kill(spare, SIGKILL), 0);
   ASSERT_TRUE(runUntil([&] {
@@ -298,7 +299,7 @@ bool mapsNetJobsModule(pid_t pid) {
 TEST_F(WorkerLauncherTest, OnlyTheNetZygoteAndItsSparesHaveTheNetModule) {
   Result<> started = launcher_->start();
   ASSERT_TRUE(started.ok()) << started.error();
-  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 5; }, 5s));
+  ASSERT_TRUE(runUntil([&] { return childrenOf(launcher_->pid()).size() == 7; }, 5s));
   int withModule = 0;
   for (pid_t child : childrenOf(launcher_->pid())) withModule += mapsNetJobsModule(child) ? 1 : 0;
   EXPECT_EQ(withModule, 3) << "the zygote and its two spares";
