@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -283,6 +284,38 @@ TEST_F(WorkerLauncherTest, ABuiltInNetworkRunIsOneProcessInTheSharedReadOnlyName
     EXPECT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError << report.stderrText;
     EXPECT_EQ(report.observation.exitStatus, 0);
   }
+}
+
+// The death signal of a one-process run (pid 1 of its pid namespace, its
+// parent outside seen as 0) is armed again after the privilege drop, which
+// clears it: the run dies with the launcher.
+TEST_F(WorkerLauncherTest, AOneProcessRunDiesWithTheLauncher) {
+  if (!runningAsRoot()) GTEST_SKIP() << "namespaces and the drop to the job user need root";
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
+  FullListener full;
+  ASSERT_GT(full.port, 0);
+  RunSpec spec;
+  spec.type = "tcp";
+  spec.params = {{"host", "127.0.0.1"}, {"port", std::to_string(full.port)}, {"connect_timeout_ms", "15000"}};
+  spec.workDir = dir_.path();
+  spec.dropPrivileges = spec.isolate = true;
+  launch(spec);
+  pid_t run = 0;
+  ASSERT_TRUE(runUntil([&] {
+    for (pid_t child : childrenOf(launcher_->pid())) {
+      if (statusField(child, "Uid").find("65534") != std::string::npos) run = child;
+    }
+    return run != 0;
+  }, 10s));
+  ASSERT_EQ(::kill(launcher_->pid(), SIGKILL), 0);
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  // Orphans come back to this subreaper: reaped here once it died.
+  EXPECT_TRUE(runUntil([&] {
+    int status = 0;
+    pid_t reaped = ::waitpid(run, &status, WNOHANG);
+    return reaped == run || (reaped < 0 && errno == ECHILD && ::kill(run, 0) != 0);
+  }, 5s)) << "the tcp run outlived its launcher";
 }
 
 bool mapsNetJobsModule(pid_t pid) {
