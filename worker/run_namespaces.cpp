@@ -163,19 +163,54 @@ Result<> furnishSharedNamespace() {
 
 }  // namespace
 
-Result<int> prepareSharedNamespace() {
-  UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
-  if (!own.valid()) return failed("open", "/proc/self/ns/mnt");
-  if (::unshare(CLONE_NEWNS) != 0) return failed("unshare", "CLONE_NEWNS");
-  UniqueFd shared(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));  // before /proc is covered
-  int err = errno;
-  Result<> furnished = shared.valid() ? furnishSharedNamespace() : Error{describeErrno("open", "/proc/self/ns/mnt", err)};
-  if (::setns(own.get(), CLONE_NEWNS) != 0) {
-    // The launcher would fork every run from a read-only tree: no launcher at all is better.
-    std::fprintf(stderr, "checker-worker: %s\n", describeErrno("setns", "the launcher's mount namespace", errno).c_str());
-    ::_exit(kExitParentGone);
+namespace {
+
+// In a child: the namespace is made there, so the launcher never leaves
+// its own (going back takes CAP_SYS_CHROOT, which a unit may not give).
+// It says how it went on READY ("" or the error) and waits to be killed.
+[[noreturn]] void holdSharedNamespace(int ready) {
+  Result<> made = ::unshare(CLONE_NEWNS) == 0 ? furnishSharedNamespace() : Result<>(failed("unshare", "CLONE_NEWNS"));
+  std::string said = made ? "" : made.error();
+  if (::write(ready, said.data(), said.size() + 1) < 0) ::_exit(kExitParentGone);  // the launcher reads end-of-file
+  for (;;) ::pause();
+}
+
+// Whether a process of ours may join NS (setns needs CAP_SYS_CHROOT too).
+Result<> tryJoining(int ns) {
+  pid_t probe = ::fork();
+  if (probe < 0) return failed("fork", "setns probe");
+  if (probe == 0) ::_exit(::setns(ns, CLONE_NEWNS) == 0 ? 0 : errno);
+  int status = 0;
+  while (::waitpid(probe, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!furnished) return Error{furnished.error()};
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  errno = WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+  return failed("setns", "the shared read-only mount namespace (CAP_SYS_CHROOT?)");
+}
+
+}  // namespace
+
+Result<int> prepareSharedNamespace() {
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0) return failed("pipe2", "shared namespace");
+  UniqueFd ours(pipeFds[0]), theirs(pipeFds[1]);
+  pid_t holder = ::fork();
+  if (holder < 0) return failed("fork", "shared namespace");
+  if (holder == 0) holdSharedNamespace(theirs.get());
+  theirs.reset();
+  char said[512] = {};
+  ssize_t got = ::read(ours.get(), said, sizeof said - 1);
+  UniqueFd shared;
+  if (got == 1 && said[0] == '\0') {
+    shared.reset(::open(("/proc/" + std::to_string(holder) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  int err = errno;
+  ::kill(holder, SIGKILL);  // the descriptor keeps the namespace
+  while (::waitpid(holder, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (got > 1) return Error{std::string(said)};
+  if (!shared.valid()) return Error{describeErrno("open", "the shared namespace", got == 1 ? err : EIO)};
+  if (Result<> joinable = tryJoining(shared.get()); !joinable) return Error{joinable.error()};
   return shared.release();
 }
 
