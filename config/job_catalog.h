@@ -27,8 +27,10 @@ const std::vector<std::string>& builtinJobTypes();
 // A plugin section's job: neither built in nor a system job, so its jobs
 // are known only once a worker has had the plugin describe them.
 bool isPluginJob(const JobDefinition& job);
-// The built-in network types a probe worker runs (isolation = batch): tcp,
-// http, tls_cert, and every network type added later.
+// The built-in network types: checker's own network code, which a probe
+// worker may run (isolation = batch) and a run of which is one process in
+// the launcher's read-only namespace (worker_runs/builtin_network_types.h):
+// tcp, http, tls_cert, and every network type added later.
 bool isProbeType(std::string_view type);
 
 struct JobPlan {

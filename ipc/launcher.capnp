@@ -15,6 +15,8 @@ struct ToLauncher {
   union {
     start @0 :UInt64;   # run id; the datagram carries the run's three fds
     kill @1 :UInt64;    # run id: SIGKILL the run's process group now
+    startNet @2 :UInt64;      # as start, for http and tls_cert: a spare of the net zygote
+    startBuiltIn @3 :UInt64;  # as start, for tcp: a one-process spare (worker_runs/builtin_network_types.h)
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/sys_error.h"
+#include "worker_runs/builtin_network_types.h"
 #include "worker_runs/probe_request.h"
 #include "worker_runs/run_request.h"
 
@@ -47,6 +48,7 @@ Result<> WorkerRunLauncher::launch(const JobDefinition& job, uint64_t runId, int
   WorkerRunSpec spec;
   spec.workerPath = workerPath_;
   spec.timeoutMs = static_cast<uint32_t>(job.limits().timeout.count()) + kSupervisorDeadlineGraceMs;
+  spec.spareKind = spareKindFor(job.type());
   spec.request = buildRunRequest(job, config_.general.serverName, config_.general.pluginDir,
                                  startUnixMs + job.limits().timeout.count(),
                                  planSandbox(cgroups_.get(), job, runId, workDir_, jobUser_));

@@ -7,6 +7,7 @@
 #include "jobs/job_registry.h"
 #include "jobs/run_job.h"
 #include "worker/reply.h"
+#include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
 
 namespace checker::worker {
@@ -50,6 +51,8 @@ JobParams runParams(ipc::JobRequest::Reader request) {
 void handleRun(ipc::JobRequest::Reader request, const Result<>& session, ipc::WorkerReply::Builder reply) {
   auto result = reply.initResult();
   if (!session) return setFailed(result, "sandbox: session: " + session.error());
+  settleRunNamespaces(text(request.getType()), request.getSandbox().getIsolate(),
+                      request.getSandbox().getWritablePaths().size() > 0);
   if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
     return setFailed(result, sandboxed.error());
   }
@@ -69,6 +72,8 @@ void handleRun(ipc::JobRequest::Reader request, const Result<>& session, ipc::Wo
 void handleDescribe(ipc::DescribeRequest::Reader request, const Result<>& session, ipc::WorkerReply::Builder reply) {
   auto description = reply.initDescription();
   if (!session) return description.setError("sandbox: session: " + session.error());
+  settleRunNamespaces(text(request.getType()), request.getSandbox().getIsolate(),
+                      request.getSandbox().getWritablePaths().size() > 0);
   if (Result<> sandboxed = applySandbox(request.getSandbox(), request.getLimits()); !sandboxed) {
     return description.setError(sandboxed.error());
   }

@@ -26,9 +26,11 @@
 #include "ipc/fd_passing.h"
 #include "ipc/framing.h"
 #include "ipc/launcher.capnp.h"
+#include "worker/net_zygote.h"
 #include "worker/one_request.h"
 #include "worker/process_setup.h"
 #include "worker/run_namespaces.h"
+#include "worker/sandbox.h"
 
 namespace checker::worker {
 namespace {
@@ -43,11 +45,33 @@ constexpr size_t kSpares = 2;  // stdin, stdout, stderr of the run
 static_assert(kRunFds <= ipc::kMaxPassedFds, "one message carries a run's descriptors");
 
 class Launcher {
+  struct Spare;
+
  public:
-  Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {}
+  Launcher(int control, UniqueFd childSignals) : control_(control), childSignals_(std::move(childSignals)) {
+    if (!namespaces_) return;
+    Result<int> shared = prepareSharedNamespace();
+    if (shared) {
+      sharedNamespace_.reset(*shared);
+    } else {  // built-in network runs get an exec or plugin run's namespaces then
+      CHECKER_LOG_WARN("launcher: no shared namespace for built-in network runs: %s", shared.error().c_str());
+    }
+  }
+
+  // Before any spare: the zygote holds nothing of theirs.
+  void startZygote() {
+    NetZygote::Hooks hooks{&Launcher::inZygote, &Launcher::becomeZygoteSpare, this};
+    Result<NetZygote> zygote = NetZygote::start(hooks, namespaces_);
+    if (zygote) {
+      zygote_ = std::move(*zygote);
+    } else {
+      CHECKER_LOG_WARN("launcher: %s: http and tls_cert runs load checker-net-jobs.so each", zygote.error().c_str());
+    }
+  }
 
   // Returns the exit code once the socket has ended.
   int serve() {
+    startZygote();
     makeSpare();
     std::vector<pollfd> fds;
     std::vector<pid_t> inits;  // whose status channel each fds[2 + i] is
@@ -93,7 +117,11 @@ class Launcher {
       auto decoded = ipc::decode(std::string_view(data, static_cast<size_t>(got)), kMaxControlBytes);
       auto request = decoded->root<ipc::ToLauncher>();
       if (request.isStart()) {
-        start(request.getStart(), fds);
+        start(request.getStart(), fds, spares_);
+      } else if (request.isStartBuiltIn()) {
+        start(request.getStartBuiltIn(), fds, oneProcessSpares_);
+      } else if (request.isStartNet()) {
+        start(request.getStartNet(), fds, zygote_.running() ? netSpares_ : oneProcessSpares_);
       } else {
         kill(request.getKill());
       }
@@ -103,15 +131,19 @@ class Launcher {
     return true;
   }
 
-  void start(uint64_t runId, std::vector<UniqueFd>& fds) {
+  // POOL: the spares for the run's type (worker_runs/builtin_network_types.h).
+  // Any spare can serve any run (a one-process spare settles an exec run's
+  // namespaces after the request), only at a different cost.
+  void start(uint64_t runId, std::vector<UniqueFd>& fds, std::deque<Spare>& pool) {
     if (fds.size() != kRunFds) {
       return notStarted(runId, "the start message carried " + std::to_string(fds.size()) + " descriptors, not 3");
     }
-    pid_t pid = handToSpare(fds);
+    pid_t pid = handToSpare(pool, fds);
     if (pid == 0) {  // no spare was ready: one now, for this run
       makeSpare();
-      pid = handToSpare(fds);
+      pid = handToSpare(pool, fds);
     }
+    if (pid == 0) pid = handToSpare(spares_, fds);  // the zygote is gone
     fds.clear();  // the worker has its own copies
     if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
@@ -147,11 +179,43 @@ class Launcher {
   // knows nothing of any run until then.
 
   void makeSpare() {
-    while (spares_.size() < kSpares && makeOneSpare()) {
+    while (spares_.size() < kSpares && makeOneSpare(false)) {
+    }
+    while (oneProcessSpares_.size() < kSpares && makeOneSpare(true)) {
+    }
+    while (zygote_.running() && netSpares_.size() < kSpares) {
+      Result<ForkedSpare> spare = zygote_.makeSpare();
+      if (!spare) {
+        spareError_ = spare.error();
+        break;
+      }
+      netSpares_.push_back({spare->pid, std::move(spare->channel), namespaces_});
     }
   }
 
-  bool makeOneSpare() {
+  // In the zygote, just forked: the launcher's sockets and its spares' channels are not its to hold.
+  static void inZygote(void* self) {
+    auto* launcher = static_cast<Launcher*>(self);
+    launcher->control_.reset();
+    launcher->childSignals_.reset();
+    for (Spare& spare : launcher->spares_) spare.channel.reset();
+    for (Spare& spare : launcher->oneProcessSpares_) spare.channel.reset();
+    launcher->statusChannels_.clear();
+  }
+
+  // In a spare the zygote forked (the launcher's child, CLONE_PARENT).
+  [[noreturn]] static void becomeZygoteSpare(void* self, UniqueFd channel) {
+    auto* launcher = static_cast<Launcher*>(self);
+    for (Spare& spare : launcher->netSpares_) spare.channel.reset();
+    if (launcher->namespaces_) launcher->becomeSparePidOne(std::move(channel));
+    launcher->sharedNamespace_.reset();
+    launcher->becomeSpare(std::move(channel), launcher->launcherPid_);
+  }
+
+  // ONE_PROCESS: a spare that is pid 1 of its pid namespace alone (for
+  // built-in network runs); else, with namespaces, the init and worker of
+  // an exec or plugin run's namespaces, mounted ahead.
+  bool makeOneSpare(bool oneProcess) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
       spareError_ = describeErrno("socketpair", "spare", errno);
@@ -160,19 +224,24 @@ class Launcher {
     UniqueFd ours(pair[0]), theirs(pair[1]);
     pid_t launcher = ::getpid();
     bool init = namespaces_;
-    pid_t pid = init ? cloneIntoNamespaces() : ::fork();
+    pid_t pid = !init ? ::fork() : oneProcess ? cloneIntoPidNamespace() : cloneIntoNamespaces();
     if (pid < 0 && init && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
       // Not allowed here (a unit's RestrictNamespaces=, a container): said
       // once; runs that ask for isolation then fail in their sandbox step.
       CHECKER_LOG_WARN("launcher: %s: runs get no namespaces of their own",
-                       describeErrno("clone", "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
+                       describeErrno("clone", oneProcess ? "CLONE_NEWPID" : "CLONE_NEWPID|CLONE_NEWNS", errno).c_str());
       namespaces_ = init = false;
       pid = ::fork();
     }
     if (pid == 0) {
       ours.reset();
       for (Spare& other : spares_) other.channel.reset();  // theirs to end, not ours to hold
+      for (Spare& other : oneProcessSpares_) other.channel.reset();
+      for (Spare& other : netSpares_) other.channel.reset();
+      zygote_.lost();
+      if (init && oneProcess) becomeSparePidOne(std::move(theirs));
       if (init) becomeSpareInit(std::move(theirs));
+      sharedNamespace_.reset();
       becomeSpare(std::move(theirs), launcher);
     }
     int err = errno;
@@ -181,8 +250,33 @@ class Launcher {
       spareError_ = describeErrno(init ? "clone" : "fork", "worker", err);
       return false;
     }
-    spares_.push_back({pid, std::move(ours), init});
+    (oneProcess ? oneProcessSpares_ : spares_).push_back({pid, std::move(ours), init});
     return true;
+  }
+
+  // pid 1 of an exec or plugin run's namespaces (worker/run_namespaces.h),
+  // made ahead. Its session and group are the run's: killing the group,
+  // or init alone, ends the run. Its parent check is the channel: if the
+  // launcher died before the death signal was armed, the worker reads
+  // end-of-file and both exit.
+  [[noreturn]] void becomeSpareInit(UniqueFd channel) {
+    control_.reset();
+    childSignals_.reset();
+    sharedNamespace_.reset();
+    armDeathSignal();
+    Result<> session = ensureOwnSession();
+    Result<> scaffolding = mountScaffolding();
+    pid_t worker = ::fork();
+    if (worker < 0) ::_exit(kExitParentGone);
+    if (worker > 0) serveAsInit(worker, channel.get());
+    isolation().inside = true;
+    isolation().scaffolding = scaffolding;
+    watchParent(1);
+    resetInheritedSignals();
+    std::vector<UniqueFd> fds = receiveFds(channel.get());
+    channel.reset();
+    if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
+    runWith(std::move(fds), session);
   }
 
   [[noreturn]] void becomeSpare(UniqueFd channel, pid_t launcher) {
@@ -195,25 +289,23 @@ class Launcher {
     runWith(std::move(fds), session);
   }
 
-  // pid 1 of the run's namespaces (worker/run_namespaces.h). Its session and
-  // group are the run's: killing the group, or init alone, ends the run.
-  // Its parent check is the channel: if the launcher died before the death
-  // signal was armed, the worker reads end-of-file and both exit.
-  [[noreturn]] void becomeSpareInit(UniqueFd channel) {
+  // pid 1 of the run's pid namespace (worker/run_namespaces.h). Its session
+  // and group are the run's: killing the group ends the run. Once the
+  // request is read it stays the worker (a built-in network type) or
+  // becomes the init of an exec or plugin run (settleRunNamespaces), which
+  // reports the worker's end on the channel. Its parent is outside the
+  // namespace (getppid() is 0); the parent check is the channel: if the
+  // launcher died before the death signal was armed, it reads end-of-file.
+  [[noreturn]] void becomeSparePidOne(UniqueFd channel) {
     control_.reset();
     childSignals_.reset();
-    armDeathSignal();
-    Result<> session = ensureOwnSession();
-    Result<> scaffolding = mountScaffolding();
-    pid_t worker = ::fork();
-    if (worker < 0) ::_exit(kExitParentGone);
-    if (worker > 0) serveAsInit(worker, channel.get());
-    isolation() = {true, scaffolding};
-    watchParent(1);
-    resetInheritedSignals();
+    Result<> session = prepareWorkerProcess(0);
     std::vector<UniqueFd> fds = receiveFds(channel.get());
-    channel.reset();
     if (fds.size() != kRunFds) ::_exit(kExitBadRequest);
+    Isolation& state = isolation();
+    state.unsettled = true;
+    state.statusChannel = channel.release();
+    state.sharedNamespace = sharedNamespace_.release();
     runWith(std::move(fds), session);
   }
 
@@ -234,11 +326,11 @@ class Launcher {
 
   // Passes the run's descriptors to the spare; its pid, or 0 when there is
   // no spare that took them (the caller forks then).
-  pid_t handToSpare(const std::vector<UniqueFd>& fds) {
-    if (spares_.empty()) return 0;
+  pid_t handToSpare(std::deque<Spare>& pool, const std::vector<UniqueFd>& fds) {
+    if (pool.empty()) return 0;
     char byte = 'r';
-    Spare spare = std::move(spares_.front());
-    spares_.pop_front();
+    Spare spare = std::move(pool.front());
+    pool.pop_front();
     int raw[kRunFds] = {fds[0].get(), fds[1].get(), fds[2].get()};
     bool sent = ipc::sendWithFds(spare.channel.get(), &byte, 1, raw, kRunFds, MSG_NOSIGNAL) == 1;
     if (sent && spare.init) {
@@ -275,13 +367,25 @@ class Launcher {
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       reportedStatus(pid, &status);
-      auto spare = std::find_if(spares_.begin(), spares_.end(), [pid](const Spare& s) { return s.pid == pid; });
-      if (spare != spares_.end()) {  // died before it was used: the next run forks one
-        spares_.erase(spare);
+      if (pid == zygote_.pid() && zygote_.running()) {
+        CHECKER_LOG_WARN("launcher: the net zygote (pid %d) died: http and tls_cert runs load checker-net-jobs.so each",
+                         static_cast<int>(pid));
+        zygote_.lost();
         continue;
+      }
+      if (forgetSpare(spares_, pid) || forgetSpare(oneProcessSpares_, pid) || forgetSpare(netSpares_, pid)) {
+        continue;  // the next run forks one
       }
       reportExit(pid, status);
     }
+  }
+
+  // A spare that died before it was used.
+  static bool forgetSpare(std::deque<Spare>& pool, pid_t pid) {
+    auto spare = std::find_if(pool.begin(), pool.end(), [pid](const Spare& s) { return s.pid == pid; });
+    if (spare == pool.end()) return false;
+    pool.erase(spare);
+    return true;
   }
 
   // The run of launcher child PID ended with STATUS (a no-op when it was
@@ -352,7 +456,13 @@ class Launcher {
   // The supervisor is gone or done: nothing it started may outlive it.
   int stopAll(int code) {
     for (const Spare& spare : spares_) runs_[spare.pid] = 0;  // waited for with the runs
+    for (const Spare& spare : oneProcessSpares_) runs_[spare.pid] = 0;
+    for (const Spare& spare : netSpares_) runs_[spare.pid] = 0;
     spares_.clear();  // each spare reads end-of-file on its channel and exits
+    oneProcessSpares_.clear();
+    netSpares_.clear();
+    if (zygote_.running()) runs_[zygote_.pid()] = 0;
+    zygote_.lost();  // it reads end-of-file and exits
     for (const auto& [pid, runId] : runs_) killRun(pid);
     statusChannels_.clear();
     while (!runs_.empty()) {
@@ -374,10 +484,15 @@ class Launcher {
   UniqueFd control_;
   UniqueFd childSignals_;
   std::deque<Spare> spares_;  // forked ahead, oldest first
+  std::deque<Spare> oneProcessSpares_;  // the same for tcp runs: pid 1 of a pid namespace alone
+  std::deque<Spare> netSpares_;  // the same for http and tls_cert runs, forked by the net zygote
+  NetZygote zygote_;
+  pid_t launcherPid_ = ::getpid();
   std::unordered_map<pid_t, uint64_t> runs_;   // worker pid -> run id
   std::unordered_map<uint64_t, pid_t> pids_;   // run id -> worker pid
   std::unordered_map<pid_t, UniqueFd> statusChannels_;  // init pid -> its status channel
   bool namespaces_ = ::geteuid() == 0;  // runs in namespaces of their own (needs root)
+  UniqueFd sharedNamespace_;             // built-in network runs' mount namespace (run_namespaces.h)
   std::string spareError_;               // why the last spare could not be forked
 };
 
@@ -429,6 +544,7 @@ int runLauncher(int controlFd, pid_t parent) {
     CHECKER_LOG_WARN("launcher: %s", describeErrno("chdir", "/", errno).c_str());
   }
   preloadJobApi();
+  rememberEnvironmentBlock();
 
   // SIGCHLD arrives as a readable descriptor, so that the loop is one poll().
   sigset_t childSignal;

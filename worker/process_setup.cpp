@@ -13,6 +13,9 @@ namespace checker::worker {
 namespace {
 
 pid_t g_expectedParent = 0;
+// Set once watchParent ran: the expected parent may be 0 (pid 1 of a pid
+// namespace sees its parent, outside, as 0).
+bool g_watching = false;
 
 void armDeathSignalOrExit() {
   if (armDeathSignal(g_expectedParent)) return;
@@ -32,11 +35,12 @@ void armDeathSignalOrExit() {
 
 void watchParent(pid_t expected) {
   g_expectedParent = expected;
+  g_watching = true;
   armDeathSignalOrExit();
 }
 
 void watchParentAgain() {
-  if (g_expectedParent != 0) armDeathSignalOrExit();
+  if (g_watching) armDeathSignalOrExit();
 }
 
 Result<> ensureOwnSession() {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -19,6 +20,7 @@
 #include "process/death_signal.h"
 #include "common/unique_fd.h"
 #include "worker/process_setup.h"
+#include "worker_runs/builtin_network_types.h"
 
 namespace checker::worker {
 namespace {
@@ -66,18 +68,19 @@ Result<> attachTmpOverlay(int root) {
   return {};
 }
 
+// One small read of the directory (no more than a few entries): /tmp of a
+// developer's machine holds hundreds, and reading them all was ~4% of a run.
 bool machineTmpIsEmpty() {
-  DIR* dir = ::opendir("/tmp");
-  if (dir == nullptr) return false;  // unreadable: the overlay, which says why if it fails
-  bool empty = true;
-  while (dirent* entry = ::readdir(dir)) {
-    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
+  UniqueFd dir(::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return false;  // unreadable: the overlay, which says why if it fails
+  alignas(8) char buffer[256];
+  long got = ::syscall(SYS_getdents64, dir.get(), buffer, sizeof buffer);
+  for (long offset = 0; offset < got;) {
+    auto* entry = reinterpret_cast<dirent64*>(buffer + offset);
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) return false;
+    offset += entry->d_reclen;
   }
-  ::closedir(dir);
-  return empty;
+  return got == 0 || ::syscall(SYS_getdents64, dir.get(), buffer, sizeof buffer) == 0;
 }
 
 // One tmpfs, never attached itself, holds all the run may write: /var/tmp
@@ -116,6 +119,130 @@ pid_t cloneIntoNamespaces() {
   // The raw call: glibc's clone() wants a new stack, and its fork() takes
   // no flags. The launcher is single-threaded, so this is fork() as well.
   return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+pid_t cloneIntoPidNamespace() {
+  // The raw call: glibc's clone() wants a new stack, and its fork() takes
+  // no flags. The launcher is single-threaded, so this is fork() as well.
+  return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+namespace {
+
+// Run in the new namespace: nothing writable anywhere, nothing under the
+// directories runs use to share what they write (/var/tmp, /dev/shm), and
+// no /proc (this one would be the launcher's pid namespace's: every run's
+// processes). /tmp stays the machine's, read-only, as an exec run reads it
+// below its overlay: a checker (and its checker-net-jobs.so) or an http
+// job's cafile may be there.
+Result<> furnishSharedNamespace() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return failed("mount", "/ private");
+  UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!fs.valid()) return failed("fsopen", "tmpfs");
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", "4096", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "nr_inodes", "16", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    return failed("fsconfig", "tmpfs size=4096");
+  }
+  UniqueFd empty(::fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+  if (!empty.valid()) return failed("fsmount", "tmpfs");
+  for (const char* target : {"/var/tmp", "/dev/shm", "/proc"}) {
+    UniqueFd copy(::open_tree(empty.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!copy.valid()) return failed("open_tree", "empty tmpfs");
+    if (::move_mount(copy.get(), "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed("move_mount", target);
+  }
+  mount_attr readOnly{};
+  readOnly.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &readOnly, sizeof readOnly) != 0) {
+    return failed("mount_setattr", "/ read-only");
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace {
+
+// In a child: the namespace is made there, so the launcher never leaves
+// its own (going back takes CAP_SYS_CHROOT, which a unit may not give).
+// It says how it went on READY ("" or the error) and waits to be killed.
+[[noreturn]] void holdSharedNamespace(int ready) {
+  Result<> made = ::unshare(CLONE_NEWNS) == 0 ? furnishSharedNamespace() : Result<>(failed("unshare", "CLONE_NEWNS"));
+  std::string said = made ? "" : made.error();
+  if (::write(ready, said.data(), said.size() + 1) < 0) ::_exit(kExitParentGone);  // the launcher reads end-of-file
+  for (;;) ::pause();
+}
+
+// Whether a process of ours may join NS (setns needs CAP_SYS_CHROOT too).
+Result<> tryJoining(int ns) {
+  pid_t probe = ::fork();
+  if (probe < 0) return failed("fork", "setns probe");
+  if (probe == 0) ::_exit(::setns(ns, CLONE_NEWNS) == 0 ? 0 : errno);
+  int status = 0;
+  while (::waitpid(probe, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  errno = WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+  return failed("setns", "the shared read-only mount namespace (CAP_SYS_CHROOT?)");
+}
+
+}  // namespace
+
+Result<int> prepareSharedNamespace() {
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0) return failed("pipe2", "shared namespace");
+  UniqueFd ours(pipeFds[0]), theirs(pipeFds[1]);
+  pid_t holder = ::fork();
+  if (holder < 0) return failed("fork", "shared namespace");
+  if (holder == 0) holdSharedNamespace(theirs.get());
+  theirs.reset();
+  char said[512] = {};
+  ssize_t got = ::read(ours.get(), said, sizeof said - 1);
+  UniqueFd shared;
+  if (got == 1 && said[0] == '\0') {
+    shared.reset(::open(("/proc/" + std::to_string(holder) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  int err = errno;
+  ::kill(holder, SIGKILL);  // the descriptor keeps the namespace
+  while (::waitpid(holder, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (got > 1) return Error{std::string(said)};
+  if (!shared.valid()) return Error{describeErrno("open", "the shared namespace", got == 1 ? err : EIO)};
+  if (Result<> joinable = tryJoining(shared.get()); !joinable) return Error{joinable.error()};
+  return shared.release();
+}
+
+void settleRunNamespaces(const std::string& type, bool isolate, bool hasWritablePaths) {
+  Isolation& state = isolation();
+  if (!state.unsettled) return;
+  state.unsettled = false;
+  if (isBuiltInNetworkType(type) && !hasWritablePaths && (!isolate || state.sharedNamespace >= 0)) {
+    ::close(state.statusChannel);  // the launcher reaps this process itself: no init to report
+    state.statusChannel = -1;
+    state.inside = state.joinShared = isolate;
+    return;
+  }
+  if (state.sharedNamespace >= 0) ::close(state.sharedNamespace);
+  state.sharedNamespace = -1;
+  Result<> scaffolding;
+  if (isolate) {
+    scaffolding = ::unshare(CLONE_NEWNS) == 0 ? mountScaffolding() : Result<>(failed("unshare", "CLONE_NEWNS"));
+  }
+  pid_t worker = ::fork();
+  if (worker < 0) ::_exit(kExitParentGone);
+  if (worker > 0) {
+    // Init holds none of the run's pipes: the reply's reader sees their
+    // end when the worker's, not when the namespaces are torn down.
+    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::close(fd);
+    serveAsInit(worker, state.statusChannel);
+  }
+  ::close(state.statusChannel);
+  state.statusChannel = -1;
+  watchParent(1);
+  state.inside = isolate;
+  state.scaffolding = scaffolding;
 }
 
 Result<> mountScaffolding() {

@@ -6,7 +6,8 @@
 //   fds           sandbox_fds.cpp          stdin from /dev/null; close every fd above 2
 //   cgroup        sandbox_cgroup.cpp       join the run cgroups the supervisor made
 //   namespaces    sandbox_namespaces.cpp   own pid + mount namespaces: private /proc and scratch
-//                                          (/tmp, /var/tmp, /dev/shm), the rest read-only but grants
+//                                          (/tmp, /var/tmp, /dev/shm), the rest read-only but grants;
+//                                          a built-in network run joins the launcher's read-only one
 //   environment   sandbox_environment.cpp  chdir(workDir); clear the environment
 //   privileges    sandbox_privileges.cpp   as root: setgroups/setgid/setuid, then prove it stuck
 //   capabilities  sandbox_capabilities.cpp exactly the asked-for ambient capabilities (net_raw)
@@ -39,6 +40,11 @@ Result<> applyCapabilities(const ipc::Sandbox::Reader& sandbox, const ipc::Limit
 Result<> applyPrivileges(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
 Result<> applyNoNewPrivs(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
 Result<> applyRlimits(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader& limits);
+
+// In the launcher, before it forks: where its environment block is, which
+// its forked workers wipe in the environment step (they have it at the same
+// address; a built-in network run has no /proc to read it from).
+void rememberEnvironmentBlock();
 
 // Applies every step in order and stops at the first failure, an Error
 // "sandbox: <step>: <why>".

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "common/sys_error.h"
+#include "worker/run_namespaces.h"
 #include "worker/sandbox.h"
 #include "common/unique_fd.h"
 
@@ -30,7 +31,7 @@ namespace {
 // The environment block's bounds from /proc/self/stat (fields 50 and 51).
 // Read and split by hand: iostreams would fault in a good part of
 // libstdc++ in every run for one line of text.
-bool environmentBlock(unsigned long* start, unsigned long* end) {
+bool readEnvironmentBlock(unsigned long* start, unsigned long* end) {
   UniqueFd fd(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return false;
   char stat[2048];
@@ -53,6 +54,19 @@ bool environmentBlock(unsigned long* start, unsigned long* end) {
   return *start != 0 && *end >= *start;
 }
 
+// Where the launcher found it (its forks have it at the same address, and a
+// built-in network run has no /proc to read), else read now.
+unsigned long g_knownStart = 0, g_knownEnd = 0;
+
+bool environmentBlock(unsigned long* start, unsigned long* end) {
+  if (g_knownStart != 0) {
+    *start = g_knownStart;
+    *end = g_knownEnd;
+    return true;
+  }
+  return readEnvironmentBlock(start, end);
+}
+
 // Called after clearenv(): nothing points into the block any more.
 void wipeEnvironmentBlock() {
   unsigned long start = 0, end = 0;
@@ -63,9 +77,19 @@ void wipeEnvironmentBlock() {
 
 }  // namespace
 
+void rememberEnvironmentBlock() {
+  unsigned long start = 0, end = 0;
+  if (readEnvironmentBlock(&start, &end)) {
+    g_knownStart = start;
+    g_knownEnd = end;
+  }
+}
+
 Result<> applyEnvironment(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   capnp::Text::Reader workDir = sandbox.getWorkDir();
-  const char* dir = sandbox.getIsolate() ? "/tmp" : workDir.size() > 0 ? workDir.cStr() : "/";
+  // A built-in network run's /tmp is the machine's (read-only): its empty /var/tmp instead.
+  const char* isolated = isolation().joinShared ? "/var/tmp" : "/tmp";
+  const char* dir = sandbox.getIsolate() ? isolated : workDir.size() > 0 ? workDir.cStr() : "/";
   if (::chdir(dir) != 0) {
     int err = errno;
     return Error{describeErrno("chdir", dir, err)};

@@ -8,7 +8,10 @@
 // of the file system is read-only except the paths the job's config grants.
 // A grant stays as writable as it is for checkerd: a path its unit keeps
 // read-only (ProtectSystem=strict) fails the run rather than be opened up.
+// A built-in network run from the launcher instead joins the namespace the
+// launcher prepared once: everything read-only, no scratch at all.
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -94,12 +97,25 @@ Result<> undoScaffolding() {
   return {};
 }
 
+// A built-in network run: the launcher's read-only namespace, nothing to
+// mount. The descriptor is the last thing of the launcher's it holds.
+Result<> joinSharedNamespace() {
+  int shared = isolation().sharedNamespace;
+  isolation().sharedNamespace = -1;
+  int joined = ::setns(shared, CLONE_NEWNS);
+  int err = errno;
+  ::close(shared);
+  if (joined != 0) return failWith("setns", "the shared read-only mount namespace", err);
+  return {};
+}
+
 }  // namespace
 
 Result<> applyNamespaces(const ipc::Sandbox::Reader& sandbox, const ipc::Limits::Reader&) {
   if (!sandbox.getIsolate()) {
     return isolation().inside && isolation().scaffolding ? undoScaffolding() : Result<>();
   }
+  if (isolation().joinShared) return joinSharedNamespace();
   if (!isolation().inside) {
     if (Result<> isolated = isolateThisProcess(); !isolated) return isolated;
   }

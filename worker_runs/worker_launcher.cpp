@@ -59,13 +59,20 @@ void WorkerLauncher::onChildStarted(UniqueFd control, bool restarted) {
   if (restarted && onReady_) onReady_();
 }
 
-Result<> WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* listener) {
+Result<> WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* listener, SpareKind kind) {
   if (!ready()) {
     for (int i = 0; i < 3; ++i) UniqueFd dropped(fds[i]);  // closed here whatever happens
     return Error{child_.stopping() ? "the worker launcher is stopping" : "the worker launcher is restarting"};
   }
   capnp::MallocMessageBuilder builder;
-  builder.initRoot<ipc::ToLauncher>().setStart(runId);
+  auto message = builder.initRoot<ipc::ToLauncher>();
+  if (kind == SpareKind::net) {
+    message.setStartNet(runId);
+  } else if (kind == SpareKind::builtIn) {
+    message.setStartBuiltIn(runId);
+  } else {
+    message.setStart(runId);
+  }
   runs_[runId] = listener;
   enqueue(ipc::encode(builder), fds, 3);
   return {};

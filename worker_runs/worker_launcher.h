@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "common/result.h"
+#include "worker_runs/builtin_network_types.h"
 #include "process/restart_backoff.h"
 #include "process/supervised_child.h"
 #include "common/unique_fd.h"
@@ -57,8 +58,9 @@ class WorkerLauncher {
   // Asks for run RUNID, handing over FDS (the worker's stdin, stdout,
   // stderr), which are closed here whatever happens. LISTENER hears the
   // rest from the loop. An Error when there is no launcher now (nothing
-  // is heard then).
-  Result<> launch(uint64_t runId, const int fds[3], Listener* listener);
+  // is heard then). KIND: the spare the run's type needs
+  // (worker_runs/builtin_network_types.h).
+  Result<> launch(uint64_t runId, const int fds[3], Listener* listener, SpareKind kind = SpareKind::isolated);
   // SIGKILLs the run's process group (through the launcher, which knows
   // whether the pid is still the worker's).
   void kill(uint64_t runId);

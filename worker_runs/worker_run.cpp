@@ -121,7 +121,7 @@ Result<> WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId) {
   accepted_ = true;
   startReading();
   const int workerEnds[3] = {in[0], out[1], err[1]};
-  if (Result<> launched = launcher.launch(runId, workerEnds, this); !launched) {
+  if (Result<> launched = launcher.launch(runId, workerEnds, this, spec_.spareKind); !launched) {
     accepted_ = false;  // no report for a run that never started
     exited_ = true;
     stdoutOpen_ = stderrOpen_ = false;

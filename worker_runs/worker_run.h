@@ -32,6 +32,7 @@ struct WorkerRunSpec {
   uint32_t timeoutMs = 30'000;    // wall clock; then the process group is killed
   size_t maxReplyBytes = 1 << 20;
   size_t maxStderrBytes = 4096;
+  SpareKind spareKind = SpareKind::isolated;  // the launcher's spare for its type
 };
 
 struct WorkerRunReport {
