@@ -180,7 +180,7 @@ contains "$unit" "ConfigurationDirectory=checker"
 contains "$unit" "Delegate=yes"
 contains "$unit" "ProtectControlGroups=no"
 contains "$unit" "NoNewPrivileges=yes"
-contains "$unit" "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_SYS_ADMIN CAP_NET_RAW CAP_DAC_OVERRIDE"
+contains "$unit" "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_SYS_ADMIN CAP_NET_RAW CAP_DAC_OVERRIDE CAP_SYS_CHROOT"
 contains "$unit" "WantedBy=multi-user.target"
 grep -q '^User=' "$unit" && fail "the unit sets User=: workers could not drop to the job user"
 # The user postinst makes is the one the unit's checkerd drops jobs to.

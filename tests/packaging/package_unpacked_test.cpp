@@ -139,7 +139,7 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   // live with RLIMIT_AS (ASan's shadow memory): not bounded there.
   std::vector<std::string> argv{kCheckerd, "-c", cfg, "--job-user", "daemon"};
   std::string bounding = unitBoundingSetForSetpriv();
-  ASSERT_EQ(bounding, "-all,+setuid,+setgid,+kill,+sys_admin,+net_raw,+dac_override");
+  ASSERT_EQ(bounding, "-all,+setuid,+setgid,+kill,+sys_admin,+net_raw,+dac_override,+sys_chroot");
   bool bounded = ::geteuid() == 0 && ::access("/usr/bin/setpriv", X_OK) == 0 && !CHECKER_SANITIZED;
   if (bounded) argv.insert(argv.begin(), {"/usr/bin/setpriv", "--nnp", "--bounding-set", bounding});
   test::NotifySocket systemd(dir.file("notify"));
@@ -153,9 +153,12 @@ TEST(UnpackedPackage, CheckerdStartsLikeItsUnitAndRunsJobsAsTheJobUser) {
   if (bounded) {
     std::ifstream status("/proc/" + std::to_string(daemon.pid()) + "/status");
     std::string text((std::istreambuf_iterator<char>(status)), std::istreambuf_iterator<char>());
-    EXPECT_THAT(text, HasSubstr("CapBnd:\t00000000002020e2\n"))
-        << "CAP_DAC_OVERRIDE, CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_RAW, CAP_SYS_ADMIN only";
+    EXPECT_THAT(text, HasSubstr("CapBnd:\t00000000002420e2\n"))
+        << "CAP_DAC_OVERRIDE, CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_SYS_ADMIN only";
     EXPECT_THAT(text, HasSubstr("NoNewPrivs:\t1\n"));
+    // The unit's set lets a built-in network run join the launcher's
+    // read-only namespace (setns needs CAP_SYS_CHROOT too).
+    for (const std::string& line : daemon.lines()) EXPECT_THAT(line, ::testing::Not(HasSubstr("no shared namespace")));
   } else {
     std::printf("not root, no setpriv or a sanitizer build: checkerd runs without the unit's bounding set\n");
   }
