@@ -148,7 +148,7 @@ class Launcher {
     if (pid == 0) return notStarted(runId, spareError_.empty() ? "no worker could be forked" : spareError_);
     runs_[pid] = runId;
     pids_[runId] = pid;
-    capnp::MallocMessageBuilder builder;
+    capnp::MallocMessageBuilder builder(64);  // a control message is a few dozen bytes
     auto started = builder.initRoot<ipc::FromLauncher>().initStarted();
     started.setRunId(runId);
     started.setPid(pid);
@@ -393,7 +393,7 @@ class Launcher {
   void reportExit(pid_t pid, int status) {
     auto found = runs_.find(pid);
     if (found == runs_.end()) return;
-    capnp::MallocMessageBuilder builder;
+    capnp::MallocMessageBuilder builder(64);  // a control message is a few dozen bytes
     auto report = builder.initRoot<ipc::FromLauncher>().initExited();
     report.setRunId(found->second);
     report.setExitStatus(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
@@ -434,7 +434,7 @@ class Launcher {
 
   void notStarted(uint64_t runId, const std::string& why) {
     CHECKER_LOG_ERROR("launcher: run %llu not started: %s", static_cast<unsigned long long>(runId), why.c_str());
-    capnp::MallocMessageBuilder builder;
+    capnp::MallocMessageBuilder builder(64);  // a control message is a few dozen bytes
     auto report = builder.initRoot<ipc::FromLauncher>().initNotStarted();
     report.setRunId(runId);
     report.setError(why);

@@ -72,7 +72,7 @@ void fillSandbox(ipc::Sandbox::Builder sandbox, const SandboxPlan& plan) {
 
 std::string buildRunRequest(const JobDefinition& job, const std::string& serverName, const std::string& pluginDir,
                             int64_t deadlineUnixMs, const SandboxPlan& plan) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(256);  // a request is a few hundred bytes: no 8 KiB first segment to zero
   auto request = message.initRoot<ipc::WorkerRequest>().initRun();
   request.setJobId(job.id());
   request.setJobName(job.name());

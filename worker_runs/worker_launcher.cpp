@@ -64,7 +64,7 @@ Result<> WorkerLauncher::launch(uint64_t runId, const int fds[3], Listener* list
     for (int i = 0; i < 3; ++i) UniqueFd dropped(fds[i]);  // closed here whatever happens
     return Error{child_.stopping() ? "the worker launcher is stopping" : "the worker launcher is restarting"};
   }
-  capnp::MallocMessageBuilder builder;
+  capnp::MallocMessageBuilder builder(64);  // a control message is a few dozen bytes
   auto message = builder.initRoot<ipc::ToLauncher>();
   if (kind == SpareKind::net) {
     message.setStartNet(runId);
