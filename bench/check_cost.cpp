@@ -245,8 +245,12 @@ void printTargets(const PhaseFigures& runF, const PhaseFigures& batchF, PhaseFig
                   double monitUs, double blackboxUs, double spawnUs, int seconds) {
   std::printf("\nissue 16's targets (figures above; a target needs RATE at least its rate):\n");
   double runRate = static_cast<double>(runF.finished) / seconds;
+  // 1,000 a second asked, and all done but the few in flight when the phase stopped.
+  bool runKeptUp = static_cast<double>(runF.finished) >= 0.999 * static_cast<double>(runF.asked);
+  bool runAsked = static_cast<double>(runF.asked) / seconds >= 999.9;
   std::printf("  run: >= 1,000 TCP checks/s on two cores, p99 lateness < 50 ms: %.0f/s, p99 %.0f ms: %s\n", runRate,
-              percentile(runF.lateHealthy, 99), yesNo(runRate >= 1000 && percentile(runF.lateHealthy, 99) < 50));
+              percentile(runF.lateHealthy, 99),
+              yesNo(runAsked && runKeptUp && percentile(runF.lateHealthy, 99) < 50));
   std::printf("  run: CPU per TCP check <= 1.5x the posix_spawn floor: %.2fx: %s\n", runUs / spawnUs,
               yesNo(runUs >= 0 && runUs <= 1.5 * spawnUs));
   double batchRate = static_cast<double>(batchF.finished) / seconds;
