@@ -26,6 +26,8 @@ BatchRunner::BatchRunner(uv_loop_t* loop, Clock& clock, const Config& config, Wo
       onWorkerGone_(std::move(onWorkerGone)) {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
+  uv_idle_init(loop_, &flush_);
+  flush_.data = this;
   timerOpen_ = true;
 }
 
@@ -34,7 +36,14 @@ BatchRunner::~BatchRunner() = default;
 JobRunner::Start BatchRunner::start(const JobDefinition& job, uint64_t runId) {
   probes_.emplace(runId, Probe{job});
   waiting_.push_back(runId);
-  sendWaiting();
+  // Sent together once this loop turn's due runs have all started: one
+  // write and one wake-up of the probe worker for all of them.
+  if (timerOpen_ && !uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_))) {
+    uv_idle_start(&flush_, [](uv_idle_t* idle) {
+      uv_idle_stop(idle);
+      static_cast<BatchRunner*>(idle->data)->sendWaiting();
+    });
+  }
   return Start::started;
 }
 
@@ -67,6 +76,7 @@ void BatchRunner::sendWaiting() {
   // While the launcher restarts, probes wait as runs do (onLauncherReady).
   if (worker_ == nullptr && !launcher_.ready()) return;
   if (Result<> ready = ensureWorker(); !ready) return failWaiting(ready.error());
+  std::string frames;
   while (!waiting_.empty() && inFlight_ < kProbesInFlight) {
     uint64_t runId = waiting_.front();
     waiting_.pop_front();
@@ -78,10 +88,10 @@ void BatchRunner::sendWaiting() {
     probe.startedMonoMs = clock_.monoMs();
     probe.overdueAtMonoMs = probe.startedMonoMs + static_cast<uint64_t>(limits.timeout.count()) + kSupervisorDeadlineGraceMs;
     probe.sentTo = worker_;
-    worker_->send(buildProbeRequest(probe.job, runId, config_.general.serverName,
-                                    probe.startedUnixMs + limits.timeout.count()));
+    frames += buildProbeRequest(probe.job, runId, config_.general.serverName, probe.startedUnixMs + limits.timeout.count());
     ++inFlight_;
   }
+  if (!frames.empty()) worker_->send(std::move(frames));
   armTimer();
 }
 
@@ -206,6 +216,7 @@ void BatchRunner::stop() {
   if (timerOpen_) {
     timerOpen_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&flush_), nullptr);
   }
 }
 

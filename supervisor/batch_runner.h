@@ -85,7 +85,8 @@ class BatchRunner final : public JobRunner, private ProbeWorker::Listener {
   std::unordered_map<uint64_t, Probe> probes_;  // started, not yet ended; by run id
   std::deque<uint64_t> waiting_;  // not yet sent (no worker yet, or kProbesInFlight reached)
   uv_timer_t timer_{};
-  bool timerOpen_ = false;
+  uv_idle_t flush_{};     // sends what start() queued, once per loop turn
+  bool timerOpen_ = false;  // both handles open (until stop())
 };
 
 }  // namespace checker

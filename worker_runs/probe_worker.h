@@ -50,7 +50,7 @@ class ProbeWorker final : private WorkerLauncher::Listener {
   static Result<ProbeWorker*> launch(uv_loop_t* loop, WorkerLauncher& launcher, uint64_t runId,
                                      const std::string& session, Listener* listener);
 
-  // Queues one framed ProbeRequest.
+  // Queues framed ProbeRequests (one or several, back to back).
   void send(std::string frame);
   // SIGKILLs the worker's process group; its end still comes to the listener.
   void kill();
