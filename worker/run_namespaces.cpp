@@ -167,8 +167,13 @@ namespace {
 
 // In a child: the namespace is made there, so the launcher never leaves
 // its own (going back takes CAP_SYS_CHROOT, which a unit may not give).
-// It says how it went on READY ("" or the error) and waits to be killed.
-[[noreturn]] void holdSharedNamespace(int ready) {
+// It says how it went on READY ("" or the error) and waits to be killed:
+// by the launcher once it holds the namespace, or by the death signal if
+// the launcher is killed first (it would otherwise pause for ever, holding
+// the launcher's stderr).
+[[noreturn]] void holdSharedNamespace(int ready, pid_t launcher) {
+  if (!armDeathSignal(launcher)) ::_exit(kExitParentGone);
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::close(fd);
   Result<> made = ::unshare(CLONE_NEWNS) == 0 ? furnishSharedNamespace() : Result<>(failed("unshare", "CLONE_NEWNS"));
   std::string said = made ? "" : made.error();
   if (::write(ready, said.data(), said.size() + 1) < 0) ::_exit(kExitParentGone);  // the launcher reads end-of-file
@@ -194,9 +199,10 @@ Result<int> prepareSharedNamespace() {
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) return failed("pipe2", "shared namespace");
   UniqueFd ours(pipeFds[0]), theirs(pipeFds[1]);
+  pid_t launcher = ::getpid();
   pid_t holder = ::fork();
   if (holder < 0) return failed("fork", "shared namespace");
-  if (holder == 0) holdSharedNamespace(theirs.get());
+  if (holder == 0) holdSharedNamespace(theirs.get(), launcher);
   theirs.reset();
   char said[512] = {};
   ssize_t got = ::read(ours.get(), said, sizeof said - 1);

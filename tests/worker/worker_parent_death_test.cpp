@@ -9,14 +9,19 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <sstream>
 #include <string>
+#include <vector>
 
+#include "support/proc_scan.h"
 #include "support/temp_dir.h"
 #include "worker_harness.h"
 
@@ -113,6 +118,70 @@ TEST_F(WorkerParentDeath, WorkerDiesWithItsParent) { runParentDeath(false); }
 TEST_F(WorkerParentDeath, WorkerDiesWithItsParentAfterDroppingPrivileges) {
   if (!runningAsRoot()) GTEST_SKIP() << "dropping privileges needs root";
   runParentDeath(true);
+}
+
+// This process's children, from /proc (the test is single-threaded).
+std::vector<pid_t> childrenOfThisProcess() {
+  std::string self = std::to_string(::getpid());
+  std::istringstream list(readProcFile("/proc/" + self + "/task/" + self + "/children"));
+  std::vector<pid_t> children;
+  for (pid_t pid; list >> pid;) children.push_back(pid);
+  return children;
+}
+
+// Waits, bounded, until every child of this subreaper has exited, and
+// reaps them. False when one is still alive after TIMEOUT.
+bool everyChildExits(std::chrono::milliseconds timeout) {
+  for (std::vector<pid_t> children; !(children = childrenOfThisProcess()).empty();) {
+    for (pid_t child : children) {
+      int fd = openPidfd(child);
+      bool ended = fd < 0 || waitPidfd(fd, timeout);
+      if (fd >= 0) ::close(fd);
+      if (!ended) return false;
+      while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  return true;
+}
+
+// A launcher SIGKILLed while it starts up (checkerd's restart test does
+// exactly this) leaves nothing behind: the child that holds the shared
+// namespace while it is made, the net zygote and the spares each die with
+// it. Each attempt kills the launcher as soon as its first child exists.
+TEST_F(WorkerParentDeath, ALauncherKilledWhileItStartsLeavesNoProcessBehind) {
+  if (!runningAsRoot()) GTEST_SKIP() << "the launcher makes namespaces only as root";
+  std::string binary = workerPath();
+  std::string flag = "--parent-pid=" + std::to_string(::getpid());
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    keep(pair[0]);
+    pid_t launcher = ::fork();
+    ASSERT_GE(launcher, 0);
+    if (launcher == 0) {
+      if (::dup2(pair[1], 3) != 3) ::_exit(127);
+      char launcherFlag[] = "--launcher";
+      char* argv[] = {binary.data(), launcherFlag, flag.data(), nullptr};
+      char* envp[] = {nullptr};
+      ::execve(argv[0], argv, envp);
+      ::_exit(127);
+    }
+    ::close(pair[1]);
+    std::string children = "/proc/" + std::to_string(launcher) + "/task/" + std::to_string(launcher) + "/children";
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (readProcFile(children).empty() && std::chrono::steady_clock::now() < until) {
+      // busy: the window is a few hundred microseconds wide
+    }
+    ASSERT_EQ(::kill(launcher, SIGKILL), 0);
+    ASSERT_EQ(::waitpid(launcher, nullptr, 0), launcher);
+    bool nothingLeft = everyChildExits(std::chrono::seconds(10));
+    if (!nothingLeft) {
+      std::vector<pid_t> left = childrenOfThisProcess();
+      reapAllChildren();
+      FAIL() << "attempt " << attempt << ": " << left.size() << " processes of the killed launcher are still alive";
+    }
+  }
 }
 
 }  // namespace
