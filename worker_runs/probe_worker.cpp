@@ -1,8 +1,8 @@
 #include "worker_runs/probe_worker.h"
 
 #include "common/log.h"
-#include "common/unique_fd.h"
 #include "ipc/job.capnp.h"
+#include "worker_runs/worker_pipes.h"
 
 namespace checker {
 namespace {
@@ -38,22 +38,12 @@ Result<ProbeWorker*> ProbeWorker::launch(uv_loop_t* loop, WorkerLauncher& launch
 }
 
 Result<> ProbeWorker::start(const std::string& session) {
-  uv_file in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
-  if (rc == 0) rc = uv_pipe(out, UV_NONBLOCK_PIPE, 0);
-  if (rc == 0) rc = uv_pipe(err, UV_NONBLOCK_PIPE, 0);
-  if (rc != 0) {
-    for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) UniqueFd made(fd);  // closes those made
+  Result<WorkerPipes> pipes = openWorkerPipes(loop_, &stdin_, &stdout_, &stderr_, this);
+  if (!pipes) {
     delete this;
-    return Error{std::string("pipe: ") + uv_strerror(rc)};
+    return Error{pipes.error()};
   }
-  std::pair<uv_pipe_t*, uv_file> ours[] = {{&stdin_, in[1]}, {&stdout_, out[0]}, {&stderr_, err[0]}};
-  for (auto [pipe, fd] : ours) {
-    uv_pipe_init(loop_, pipe, 0);
-    uv_pipe_open(pipe, fd);
-    pipe->data = this;
-    ++openHandles_;
-  }
+  openHandles_ += 3;
   uv_timer_init(loop_, &pipeGrace_);
   pipeGrace_.data = this;
   ++openHandles_;
@@ -72,8 +62,7 @@ Result<> ProbeWorker::start(const std::string& session) {
     }
   });
   send(session);
-  const int workerEnds[3] = {in[0], out[1], err[1]};
-  if (Result<> launched = launcher_.launch(runId_, workerEnds, this); !launched) {
+  if (Result<> launched = launcher_.launch(runId_, pipes->workerEnds, this); !launched) {
     accepted_ = false;  // nothing to report of a worker never asked for
     exited_ = true;
     stdoutOpen_ = stderrOpen_ = false;

@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/unique_fd.h"
+#include "worker_runs/worker_pipes.h"
 
 namespace checker {
 namespace {
@@ -98,30 +98,19 @@ Result<> WorkerRun::spawn() {
 Result<> WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId) {
   launcher_ = &launcher;
   launchedRunId_ = runId;
-  uv_file in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
-  if (rc == 0) rc = uv_pipe(out, UV_NONBLOCK_PIPE, 0);
-  if (rc == 0) rc = uv_pipe(err, UV_NONBLOCK_PIPE, 0);
-  if (rc != 0) {
-    for (uv_file fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) UniqueFd made(fd);  // closes those made
+  Result<WorkerPipes> pipes = openWorkerPipes(loop_, &stdin_, &stdout_, &stderr_, this);
+  if (!pipes) {
     delete this;
-    return Error{std::string("pipe: ") + uv_strerror(rc)};
+    return Error{pipes.error()};
   }
-  std::pair<uv_pipe_t*, uv_file> ours[] = {{&stdin_, in[1]}, {&stdout_, out[0]}, {&stderr_, err[0]}};
-  for (auto [pipe, fd] : ours) {
-    uv_pipe_init(loop_, pipe, 0);
-    uv_pipe_open(pipe, fd);
-    pipe->data = this;
-    ++openHandles_;
-  }
+  openHandles_ += 3;
   report_.startedUnixMs = wallClockNowMs();
   startedMonoMs_ = uv_now(loop_);
   // Reading (and the request write) start first: the launcher may report
   // the run's end from inside launch(), when it turns out to be gone.
   accepted_ = true;
   startReading();
-  const int workerEnds[3] = {in[0], out[1], err[1]};
-  if (Result<> launched = launcher.launch(runId, workerEnds, this, spec_.spareKind); !launched) {
+  if (Result<> launched = launcher.launch(runId, pipes->workerEnds, this, spec_.spareKind); !launched) {
     accepted_ = false;  // no report for a run that never started
     exited_ = true;
     stdoutOpen_ = stderrOpen_ = false;
