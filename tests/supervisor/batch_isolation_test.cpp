@@ -2,11 +2,8 @@
 // probe worker keep each job's own outcome, message and schedule; a probe
 // that hangs delays no other; a probe worker killed under its probes ends
 // them `crashed` and is replaced, the supervisor untouched.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,11 +11,11 @@
 #include <sstream>
 
 #include "jobs/job_test_support.h"
-#include "common/unique_fd.h"
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
 #include "state/state_keys.h"
 #include "state/state_store.h"
+#include "support/loopback_listener.h"
 #include "support/daemon_process.h"
 #include "support/temp_dir.h"
 
@@ -50,44 +47,6 @@ std::vector<RecordedProbe> runsOf(const std::string& stateDir, const std::string
   return runs;
 }
 
-// A loopback listener; with HANGING, its one-slot accept queue is filled
-// so every further SYN is dropped and a connect to it hangs.
-class Listener {
- public:
-  explicit Listener(bool hanging) {
-    fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_.get(), hanging ? 0 : 1024) != 0 ||
-        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      throw std::runtime_error("listener");
-    }
-    port_ = ntohs(a.sin_port);
-    if (hanging) {
-      filler_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-      if (::connect(filler_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("fill");
-    }
-  }
-  // Does a connect to it complete within 300 ms?
-  bool answers() const {
-    UniqueFd probe(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port_);
-    if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return true;
-    pollfd p{probe.get(), POLLOUT, 0};
-    return ::poll(&p, 1, 300) == 1;
-  }
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  UniqueFd fd_, filler_;
-  uint16_t port_ = 0;
-};
-
 std::string writeConfig(test::TempDir& dir, const std::string& jobs) {
   std::ostringstream cfg;
   cfg << "[general]\nservername = batch-test\nalertcontact = admin@example.org\nstatefile = " << dir.file("state")
@@ -103,11 +62,11 @@ int probeWorkerPid(const std::string& line) {
 TEST(BatchIsolation, EachProbeKeepsItsOutcomeAndAHangingOneDelaysNoOther) {
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
-  Listener healthy(false), hanging(true), closed(false);
+  test::LoopbackListener healthy(false), hanging(true), closed(false);
   ASSERT_TRUE(healthy.answers());
   ASSERT_FALSE(hanging.answers()) << "the hanging listener must not complete a handshake";
   std::string refused = closed.target();
-  { Listener gone = std::move(closed); }  // nothing listens there now
+  { test::LoopbackListener gone = std::move(closed); }  // nothing listens there now
   std::string config = writeConfig(
       dir, "[job healthy]\ntype = tcp\ntarget = " + healthy.target() + "\nevery = 1s\n" +
                "[job hang]\ntype = tcp\ntarget = " + hanging.target() + "\nconnect_timeout = 3s\nevery = 1s\n" +
@@ -144,7 +103,7 @@ TEST(BatchIsolation, EachProbeKeepsItsOutcomeAndAHangingOneDelaysNoOther) {
 TEST(BatchIsolation, AKilledProbeWorkerCrashesWhatItHeldAndIsReplaced) {
   test::TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
-  Listener healthy(false), hanging(true);
+  test::LoopbackListener healthy(false), hanging(true);
   ASSERT_FALSE(hanging.answers());
   std::string config = writeConfig(
       dir, "[job healthy]\ntype = tcp\ntarget = " + healthy.target() + "\nevery = 1s\n" +
@@ -191,13 +150,13 @@ TEST(BatchIsolation, ProbesWaitOutALauncherRestartAndNoneFails) {
   ::chmod(dir.path().c_str(), 0755);
   // Forty targets: their phases spread over the second, so some fall due
   // while the launcher is down, however short its restart.
-  std::vector<std::unique_ptr<Listener>> targets;
+  std::vector<std::unique_ptr<test::LoopbackListener>> targets;
   std::string list;
   for (int i = 0; i < 40; ++i) {
-    targets.push_back(std::make_unique<Listener>(false));
+    targets.push_back(std::make_unique<test::LoopbackListener>(false));
     list += (i ? ", " : "") + targets.back()->target();
   }
-  const Listener& healthy = *targets.front();
+  const test::LoopbackListener& healthy = *targets.front();
   std::string config = writeConfig(dir, "[job healthy]\ntype = tcp\ntargets = " + list + "\nevery = 1s\n");
   test::DaemonProcess daemon({kBin + "/checkerd", "-c", config});
   std::string launcher = daemon.waitForLine("worker launcher started (pid ", 20s);

@@ -4,17 +4,14 @@
 // holds up none of the others; a type that is not a probe type is refused
 // per probe; the worker ends once stdin ends and every probe has answered;
 // a malformed probe request ends it with exit 101.
-#include <arpa/inet.h>
 #include <capnp/message.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "common/unique_fd.h"
 #include "ipc/framing.h"
 #include "ipc/job.capnp.h"
+#include "support/loopback_listener.h"
 #include "support/temp_dir.h"
 #include "worker_harness.h"
 
@@ -51,37 +48,16 @@ std::string probeRequest(uint64_t id, const std::string& type, std::vector<std::
   return ipc::encode(message);
 }
 
-// A loopback listener; HANGING fills its one-slot queue so connects hang.
-struct Listener {
-  explicit Listener(bool hanging) {
-    fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len), 0);
-    EXPECT_EQ(::listen(fd.get(), hanging ? 0 : 64), 0);
-    EXPECT_EQ(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port = std::to_string(ntohs(a.sin_port));
-    if (hanging) {
-      filler.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-      EXPECT_EQ(::connect(filler.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    }
-  }
-  UniqueFd fd, filler;
-  std::string port;
-};
-
 std::vector<std::pair<std::string, std::string>> tcpTo(const std::string& port, const std::string& timeoutMs) {
   return {{"host", "127.0.0.1"}, {"port", port}, {"connect_timeout_ms", timeoutMs}};
 }
 
 TEST(ProbeSession, AHangingProbeAnswersLastAndHoldsUpNoOther) {
   test::TempDir dir;
-  Listener healthy(false), hanging(true);
-  std::string bytes = sessionRequest(dir.path()) + probeRequest(1, "tcp", tcpTo(hanging.port, "1500")) +
-                      probeRequest(2, "tcp", tcpTo(healthy.port, "1000")) + probeRequest(3, "exec", {{"command", "/bin/true"}}) +
-                      probeRequest(4, "tcp", tcpTo(healthy.port, "1000"));
+  test::LoopbackListener healthy(false), hanging(true);
+  std::string bytes = sessionRequest(dir.path()) + probeRequest(1, "tcp", tcpTo(std::to_string(hanging.port()), "1500")) +
+                      probeRequest(2, "tcp", tcpTo(std::to_string(healthy.port()), "1000")) + probeRequest(3, "exec", {{"command", "/bin/true"}}) +
+                      probeRequest(4, "tcp", tcpTo(std::to_string(healthy.port()), "1000"));
   test::WorkerProcess worker;
   std::string error;
   ASSERT_TRUE(worker.start({}, &error)) << error;
@@ -104,11 +80,11 @@ TEST(ProbeSession, AHangingProbeAnswersLastAndHoldsUpNoOther) {
   EXPECT_EQ(order.back(), 1u) << "the hanging probe answers last";
   EXPECT_LT(healthyAnsweredAfter.count(), 1000) << "a healthy probe waited for the hanging one";
   EXPECT_EQ(results[2].first, ipc::Outcome::OK);
-  EXPECT_THAT(results[2].second, HasSubstr("connected to 127.0.0.1:" + healthy.port));
+  EXPECT_THAT(results[2].second, HasSubstr("connected to 127.0.0.1:" + std::to_string(healthy.port())));
   EXPECT_EQ(results[3].first, ipc::Outcome::FAILED);
   EXPECT_EQ(results[3].second, "'exec' is not a type a probe worker runs");
   EXPECT_EQ(results[1].first, ipc::Outcome::FAILED);
-  EXPECT_EQ(results[1].second, "could not connect to 127.0.0.1:" + hanging.port + ": timed out after 1500 ms");
+  EXPECT_EQ(results[1].second, "could not connect to 127.0.0.1:" + std::to_string(hanging.port()) + ": timed out after 1500 ms");
   EXPECT_FALSE(worker.readReply(&error)) << "nothing after the last result";
   int status = -1;
   ASSERT_TRUE(worker.waitExit(&status));
