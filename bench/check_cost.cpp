@@ -186,6 +186,9 @@ std::string outcomesText(const Outcomes& o) {
 
 const char* yesNo(bool met) { return met ? "MET" : "NOT MET"; }
 
+// All asked checks done but the few in flight when the phase stopped.
+bool keptUp(const PhaseFigures& f) { return static_cast<double>(f.finished) >= 0.999 * static_cast<double>(f.asked); }
+
 // Prints PHASE's figures; returns its CPU per check in microseconds (-1: unknown).
 double report(const Phase& phase, const PhaseFigures& f, const Floor& spawn) {
   double perCheckUs = f.cpuMs < 0 || f.finished == 0 ? -1 : f.cpuMs * 1000.0 / static_cast<double>(f.finished);
@@ -245,21 +248,17 @@ void printTargets(const PhaseFigures& runF, const PhaseFigures& batchF, PhaseFig
                   double monitUs, double blackboxUs, double spawnUs, int seconds) {
   std::printf("\nissue 16's targets (figures above; a target needs RATE at least its rate):\n");
   double runRate = static_cast<double>(runF.finished) / seconds;
-  // 1,000 a second asked, and all done but the few in flight when the phase stopped.
-  bool runKeptUp = static_cast<double>(runF.finished) >= 0.999 * static_cast<double>(runF.asked);
   bool runAsked = static_cast<double>(runF.asked) / seconds >= 999.9;
   std::printf("  run: >= 1,000 TCP checks/s on two cores, p99 lateness < 50 ms: %.0f/s, p99 %.0f ms: %s\n", runRate,
               percentile(runF.lateHealthy, 99),
-              yesNo(runAsked && runKeptUp && percentile(runF.lateHealthy, 99) < 50));
+              yesNo(runAsked && keptUp(runF) && percentile(runF.lateHealthy, 99) < 50));
   std::printf("  run: CPU per TCP check <= 1.5x the posix_spawn floor: %.2fx: %s\n", runUs / spawnUs,
               yesNo(runUs >= 0 && runUs <= 1.5 * spawnUs));
   double batchRate = static_cast<double>(batchF.finished) / seconds;
   double batchCores = batchF.cpuMs / 1000.0 / batchF.seconds;
-  // 100,000 a minute asked, and all done but the few in flight when the phase stopped.
   double batchAsked = static_cast<double>(batchF.asked) / seconds;
-  bool keptUp = static_cast<double>(batchF.finished) >= 0.999 * static_cast<double>(batchF.asked);
   std::printf("  batch: 100,000 TCP checks a minute (1,667/s) under half a core: %.0f/s on %.2f cores: %s\n", batchRate,
-              batchCores, yesNo(batchAsked >= 1666.6 && keptUp && batchF.cpuMs >= 0 && batchCores < 0.5));
+              batchCores, yesNo(batchAsked >= 1666.6 && keptUp(batchF) && batchF.cpuMs >= 0 && batchCores < 0.5));
   if (blackboxUs > 0) {
     std::printf("  batch: CPU per check below blackbox_exporter's: %.0f us vs %.0f us: %s\n", batchUs, blackboxUs,
                 yesNo(batchUs >= 0 && batchUs < blackboxUs));
