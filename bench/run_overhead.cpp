@@ -29,7 +29,9 @@
 #include "common/log.h"
 #include "config/job_catalog.h"
 #include "worker_runs/builtin_network_types.h"
+#include "state/run_outcome.h"
 #include "worker_runs/run_cgroups.h"
+#include "worker_runs/run_reply.h"
 #include "worker_runs/run_request.h"
 #include "supervisor/supervisor.h"
 #include "worker_runs/worker_run.h"
@@ -122,7 +124,15 @@ struct Harness {
     auto started = std::chrono::steady_clock::now();
     auto done = [this, runId, started, onDone](WorkerRunReport&& r) {
       double micros = microsSince(started);
-      if (r.observation.reply != ReplyState::ok || r.observation.exitStatus != 0) ++failures;
+      interpretReply(r);
+      if (r.observation.reply != ReplyState::ok || r.observation.exitStatus != 0 || !r.observation.jobOk) {
+        // A few are described: a run that fails against a healthy target is a finding.
+        if (++failures <= 3) {
+          std::fprintf(stderr, "failed run %llu after %u ms: %s; stderr: %s\n", static_cast<unsigned long long>(runId),
+                       r.durationMs,
+                       classifyRun(r.observation).message.c_str(), firstLineOf(r.stderrText).c_str());
+        }
+      }
       while (useCgroups && cgroups.mode() != RunCgroups::Mode::none && !cgroups.cleanupRun(runId).removed) {
       }
       onDone(micros);

@@ -42,6 +42,15 @@ Result<WorkerRun*> WorkerRun::launch(uv_loop_t* loop, WorkerLauncher& launcher, 
   return run;
 }
 
+// The loop's time is that of its last tick, which may be long past when the
+// loop was busy (a commit, a reload, a burst of due runs): the deadline
+// and the duration count from now.
+void WorkerRun::markStarted() {
+  uv_update_time(loop_);
+  report_.startedUnixMs = wallClockNowMs();
+  startedMonoMs_ = uv_now(loop_);
+}
+
 Result<> WorkerRun::spawn() {
   for (uv_pipe_t* pipe : {&stdin_, &stdout_, &stderr_}) {
     uv_pipe_init(loop_, pipe, 0);
@@ -76,8 +85,7 @@ Result<> WorkerRun::spawn() {
     run->onExit(status, signal);
   };
   process_.data = this;
-  report_.startedUnixMs = wallClockNowMs();
-  startedMonoMs_ = uv_now(loop_);
+  markStarted();
   int rc = uv_spawn(loop_, &process_, &options);
   if (rc != 0) {
     std::string error = std::string("uv_spawn(") + spec_.workerPath + "): " + uv_strerror(rc);
@@ -104,8 +112,7 @@ Result<> WorkerRun::launchVia(WorkerLauncher& launcher, uint64_t runId) {
     return Error{pipes.error()};
   }
   openHandles_ += 3;
-  report_.startedUnixMs = wallClockNowMs();
-  startedMonoMs_ = uv_now(loop_);
+  markStarted();
   // Reading (and the request write) start first: the launcher may report
   // the run's end from inside launch(), when it turns out to be gone.
   accepted_ = true;
@@ -210,6 +217,7 @@ void WorkerRun::onExit(int64_t status, int signal) {
   exited_ = true;
   report_.observation.exitStatus = status;
   report_.observation.termSignal = signal;
+  uv_update_time(loop_);
   report_.durationMs = static_cast<uint32_t>(uv_now(loop_) - startedMonoMs_);
   uv_timer_stop(&deadline_);
   uv_timer_start(&deadline_, [](uv_timer_t* t) {

@@ -72,6 +72,7 @@ class WorkerRun final : private WorkerLauncher::Listener {
   WorkerRun(uv_loop_t* loop, const WorkerRunSpec& spec, Done done);
   ~WorkerRun() = default;
   // On failure both have arranged the run's own cleanup.
+  void markStarted();
   Result<> spawn();
   Result<> launchVia(WorkerLauncher& launcher, uint64_t runId);
   void startReading();

@@ -141,6 +141,23 @@ TEST_F(WorkerLauncherTest, DeadlineKillsTheRunThroughTheLauncher) {
   EXPECT_EQ(::kill(-report.pid, 0), -1) << "the run's process group is still there";
 }
 
+// The loop's cached time is that of its last tick: a run started after
+// the loop was busy elsewhere (here: not run at all for 1.5 s, as a long
+// commit or reload would hold it) still gets its whole timeout.
+TEST_F(WorkerLauncherTest, ARunsDeadlineCountsFromItsStartNotFromTheLoopsLastTick) {
+  Result<> started = launcher_->start();
+  ASSERT_TRUE(started.ok()) << started.error();
+  ASSERT_TRUE(runUntil([&] { return launcher_->ready(); }));
+  std::this_thread::sleep_for(1500ms);  // the loop is blocked: what is measured, not a wait for an event
+  launch(shellJob("sleep 0.2; echo done", dir_.path()), /*supervisorTimeoutMs=*/1000);
+  ASSERT_TRUE(runUntil([&] { return reports_.size() == 1; }));
+  const WorkerRunReport& report = reports_.front();
+  EXPECT_FALSE(report.observation.killedAtDeadline) << "killed after " << report.durationMs << " ms";
+  EXPECT_EQ(report.observation.reply, ReplyState::ok) << report.observation.replyError;
+  EXPECT_GE(report.durationMs, 200u);
+  EXPECT_LT(report.durationMs, 1000u) << "the duration counts from the run's start too";
+}
+
 TEST_F(WorkerLauncherTest, ADeadLauncherTakesItsRunsAndIsStartedAgain) {
   Result<> started = launcher_->start();
   ASSERT_TRUE(started.ok()) << started.error();
