@@ -88,6 +88,23 @@ struct JobResult {
   signal @6 :Int32;        # the job's own process (an exec job's command)
                            # was killed by this signal; 0 otherwise
   deadlineExceeded @7 :Bool;  # the job gave up at the run's deadline
+  latencyUs @8 :Int64 = -1;   # the probe's own latency (TCP connect, HTTP
+                              # response, TLS handshake, an exec job's
+                              # command); -1 when the job measured none
+  measurements @9 :List(Measurement);  # named numbers the job reported
+}
+
+# A named number a job measured (a Nagios plugin's performance data
+# 'label'=value[unit];[warn];[crit];[min];[max], or a plugin's metric).
+# The supervisor keeps at most 32 per run, each field bounded.
+struct Measurement {
+  name @0 :Text;
+  value @1 :Float64;
+  unit @2 :Text;
+  warn @3 :Text;   # the texts as the job gave them; "" when absent
+  crit @4 :Text;
+  min @5 :Text;
+  max @6 :Text;
 }
 
 # Expanding a plugin's config section into jobs happens in a worker too

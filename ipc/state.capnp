@@ -50,6 +50,8 @@ struct RunRecord {
   outcome @2 :Job.Outcome;
   signal @3 :Int32;                 # for crashed / limit: the signal number
   message @4 :Text;
+  latencyUs @5 :Int64 = -1;         # the probe's own latency; -1: none measured
+  measurements @6 :List(Job.Measurement);
 }
 
 enum MailKind {

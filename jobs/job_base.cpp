@@ -1,11 +1,31 @@
 #include "jobs/job_base.h"
 
+#include <unordered_map>
+
 namespace checker {
+
+namespace {
+
+// What each live job reported, beside the object rather than in it:
+// JobBase's layout is the plugin ABI (kJobAbiVersion), and plugins built
+// before these calls existed keep loading. One thread uses it (a worker
+// runs one job; a probe worker's fibers take turns on one thread).
+struct Reported {
+  int64_t latencyMicros = -1;
+  std::vector<JobMeasurement> measurements;
+};
+
+std::unordered_map<const JobBase*, Reported>& measuredBy() {
+  static auto* table = new std::unordered_map<const JobBase*, Reported>;  // never destroyed: jobs may outlive statics
+  return *table;
+}
+
+}  // namespace
 
 JobBase::JobBase(JobParams params, JobRunContext context)
     : params_(std::move(params)), context_(std::move(context)) {}
 
-JobBase::~JobBase() = default;
+JobBase::~JobBase() { measuredBy().erase(this); }
 
 std::string JobBase::executeEvery() const { return ""; }
 
@@ -61,5 +81,30 @@ std::chrono::milliseconds JobBase::timeLeft() const {
 std::string JobBase::displayName() const { return context_.jobName.empty() ? context_.jobId : context_.jobName; }
 
 JobSpawner::~JobSpawner() = default;
+
+void JobBase::reportLatency(std::chrono::microseconds latency) {
+  measuredBy()[this].latencyMicros = latency.count() < 0 ? 0 : latency.count();
+}
+
+void JobBase::reportMeasurement(JobMeasurement measurement) {
+  std::vector<JobMeasurement>& list = measuredBy()[this].measurements;
+  for (JobMeasurement& known : list) {
+    if (known.name == measurement.name) {
+      known = std::move(measurement);
+      return;
+    }
+  }
+  list.push_back(std::move(measurement));
+}
+
+int64_t JobBase::reportedLatencyMicros() const {
+  auto found = measuredBy().find(this);
+  return found == measuredBy().end() ? -1 : found->second.latencyMicros;
+}
+
+std::vector<JobMeasurement> JobBase::reportedMeasurements() const {
+  auto found = measuredBy().find(this);
+  return found == measuredBy().end() ? std::vector<JobMeasurement>{} : found->second.measurements;
+}
 
 }  // namespace checker

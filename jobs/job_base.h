@@ -41,6 +41,16 @@ struct JobNotice {
   std::string body;
 };
 
+// A named number a job measured, as a Nagios plugin's performance data
+// says it ('label'=value[unit];[warn];[crit];[min];[max]): kept with the
+// run in its history. The texts are as the job gave them ("" when absent).
+struct JobMeasurement {
+  std::string name;
+  double value = 0;
+  std::string unit;  // "", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"
+  std::string warn, crit, min, max;
+};
+
 struct JobRunContext {
   std::string jobId;       // identity, e.g. "tcp:10.0.0.5:22"
   std::string jobName;     // section name, "NAME[target]" for spawned jobs
@@ -125,6 +135,11 @@ class CHECKER_JOB_API JobBase {
   const std::string& failureMessage() const { return failureMessage_; }
   const std::string& successMessage() const { return successMessage_; }
   const std::string& details() const { return details_; }
+  // What the job measured (reportLatency, reportMeasurement), for the
+  // worker's reply: the latency in microseconds, -1 when none was reported.
+  int64_t reportedLatencyMicros() const;
+  std::vector<JobMeasurement> reportedMeasurements() const;
+
   // Facts the supervisor classifies by (crashed/limit, timed_out).
   int processSignal() const { return processSignal_; }
   bool deadlineExceeded() const { return deadlineExceeded_; }
@@ -139,6 +154,14 @@ class CHECKER_JOB_API JobBase {
   bool failKilledBySignal(int signal, std::string message, std::string details = "");
   // A failure because the run's deadline passed: the run is `timed_out`.
   bool failDeadline(std::string message, std::string details = "");
+
+  // The probe's own latency: how long the watched thing took to answer (a
+  // connect, a response, a handshake), apart from the sandboxed run's
+  // overhead. Shown as the job's response time; the last call counts.
+  void reportLatency(std::chrono::microseconds latency);
+  // A named number the job measured; one reported again under the same
+  // name replaces it. The supervisor keeps at most 32 per run.
+  void reportMeasurement(JobMeasurement measurement);
 
   const std::string* param(std::string_view key) const;  // nullptr when absent
   std::string paramOr(std::string_view key, std::string fallback) const;

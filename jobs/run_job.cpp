@@ -50,8 +50,12 @@ JobRunOutcome runJob(const std::string& type, const JobParams& params, const Job
   }
   auto start = std::chrono::steady_clock::now();
   out.ok = job->executeGuarded();
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  out.durationMs = static_cast<uint32_t>(std::min<int64_t>(took.count(), UINT32_MAX));
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  out.durationMs = static_cast<uint32_t>(std::min<int64_t>(took.count() / 1000, UINT32_MAX));
+  out.latencyUs = job->reportedLatencyMicros();
+  // A plugin that measured nothing of its own: its work is what it took.
+  if (out.latencyUs < 0 && !isKnownJobType(type)) out.latencyUs = took.count();
+  out.measurements = job->reportedMeasurements();
   if (out.ok) {
     out.message = job->successMessage().empty() ? "OK" : job->successMessage();
   } else {

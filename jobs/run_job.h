@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "jobs/job_base.h"
 
@@ -16,6 +17,9 @@ struct JobRunOutcome {
   uint32_t durationMs = 0;                    // of execute()
   int signal = 0;                 // the job's own process was killed by this signal
   bool deadlineExceeded = false;  // the job gave up at the run's deadline
+  int64_t latencyUs = -1;         // the probe's own latency (JobBase::reportLatency);
+                                  // a plugin's execute() when it reported none; -1: none
+  std::vector<JobMeasurement> measurements;  // JobBase::reportMeasurement
   std::optional<JobNotice> failureNotice;     // onFailure(), when the run failed
   std::optional<JobNotice> recoveryNotice;    // onStateChangeSuccess(), when it succeeded;
                                               // the supervisor's policy decides whether either is sent

@@ -91,6 +91,18 @@ std::string encodeHistory(const FinishedRun& run) {
   h.setOutcome(run.outcome);
   h.setSignal(run.signal);
   h.setMessage(run.message);
+  h.setLatencyUs(run.measured.latencyUs);
+  auto list = h.initMeasurements(static_cast<unsigned>(run.measured.named.size()));
+  for (unsigned i = 0; i < list.size(); ++i) {
+    const RunMeasurement& m = run.measured.named[i];
+    list[i].setName(m.name);
+    list[i].setValue(m.value);
+    list[i].setUnit(m.unit);
+    list[i].setWarn(m.warn);
+    list[i].setCrit(m.crit);
+    list[i].setMin(m.min);
+    list[i].setMax(m.max);
+  }
   return ipc::encode(message);
 }
 

@@ -16,6 +16,7 @@
 #include "ipc/state.capnp.h"
 #include "state/job_list.h"
 #include "state/policy.h"
+#include "state/run_measurements.h"
 #include "state/state_store.h"
 
 namespace checker {
@@ -54,6 +55,7 @@ struct FinishedRun {
   std::string message;
   std::optional<OutboxMail> mail;
   std::optional<PeerRecord> peer;  // a peer check's answer
+  RunMeasurements measured;        // the probe's latency and the job's named numbers
 };
 
 // Where one outbox entry stands (what the outbox delivery keeps in memory;

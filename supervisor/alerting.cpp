@@ -20,7 +20,7 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   after.policy = decision.next;
   ++after.runs;
   FinishedRun finished{job.id(),  job.name(),  job.type(),  after,          result.startedUnixMs, result.durationMs,
-                       run.outcome, run.signal, run.message, std::nullopt, result.peer};
+                       run.outcome, run.signal, run.message, std::nullopt, result.peer, result.facts.measured};
   if (decision.notice == NoticeKind::failure) {
     finished.mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
                                        recipientsOf(job));

@@ -1,10 +1,12 @@
 #include "worker/reply.h"
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
 
 #include "common/sys_error.h"
 #include "ipc/framing.h"
+#include "state/run_measurements.h"
 
 namespace checker::worker {
 namespace {
@@ -39,6 +41,28 @@ std::string messageLine(std::string_view text) {
   return capText(text, kMaxMessageBytes);
 }
 
+namespace {
+
+// The first kMaxMeasurementsPerRun, each text within its cap: a job's
+// numbers never make a reply too big (the supervisor checks again).
+void setMeasurements(ipc::JobResult::Builder result, const std::vector<JobMeasurement>& measurements) {
+  size_t count = std::min(measurements.size(), kMaxMeasurementsPerRun);
+  auto list = result.initMeasurements(static_cast<unsigned>(count));
+  for (size_t i = 0; i < count; ++i) {
+    const JobMeasurement& m = measurements[i];
+    auto out = list[static_cast<unsigned>(i)];
+    out.setName(capText(m.name, kMaxMeasurementNameBytes));
+    out.setValue(m.value);
+    out.setUnit(capText(m.unit, kMaxMeasurementFieldBytes));
+    out.setWarn(capText(m.warn, kMaxMeasurementFieldBytes));
+    out.setCrit(capText(m.crit, kMaxMeasurementFieldBytes));
+    out.setMin(capText(m.min, kMaxMeasurementFieldBytes));
+    out.setMax(capText(m.max, kMaxMeasurementFieldBytes));
+  }
+}
+
+}  // namespace
+
 void setFailed(ipc::JobResult::Builder result, std::string_view message) {
   result.setOutcome(ipc::Outcome::FAILED);
   result.setMessage(messageLine(message));
@@ -52,6 +76,8 @@ void setOutcome(ipc::JobResult::Builder result, const JobRunOutcome& outcome) {
   result.setDetails(capDetails(outcome.details));
   result.setSignal(outcome.signal);
   result.setDeadlineExceeded(outcome.deadlineExceeded);
+  result.setLatencyUs(outcome.latencyUs);
+  setMeasurements(result, outcome.measurements);
   if (outcome.failureNotice) setNotice(result.initFailureNotice(), *outcome.failureNotice);
   if (outcome.recoveryNotice) setNotice(result.initRecoveryNotice(), *outcome.recoveryNotice);
 }

@@ -1,5 +1,7 @@
 #include "worker_runs/run_reply.h"
 
+#include <cmath>
+
 #include "common/utf8_text.h"
 
 namespace checker {
@@ -15,6 +17,30 @@ std::optional<ComposedNotice> noticeFrom(bool has, ipc::Notice::Reader n) {
   if (!has) return std::nullopt;
   return ComposedNotice{cleanLine(view(n.getSubject()), kMaxLineBytes),
                         cleanLines(view(n.getBody()), kMaxNoticeBodyBytes)};
+}
+
+// What the job measured, as the supervisor keeps it: at most
+// kMaxMeasurementsPerRun, each text one clean line within its cap, finite
+// values only, no name twice (the first wins). A worker is not trusted to
+// have applied any of it.
+RunMeasurements measurementsFrom(ipc::JobResult::Reader result) {
+  RunMeasurements measured;
+  int64_t latency = result.getLatencyUs();
+  measured.latencyUs = latency < 0 ? -1 : latency;
+  for (ipc::Measurement::Reader m : result.getMeasurements()) {
+    if (measured.named.size() == kMaxMeasurementsPerRun) break;
+    RunMeasurement kept{cleanLine(view(m.getName()), kMaxMeasurementNameBytes), m.getValue(),
+                        cleanLine(view(m.getUnit()), kMaxMeasurementFieldBytes),
+                        cleanLine(view(m.getWarn()), kMaxMeasurementFieldBytes),
+                        cleanLine(view(m.getCrit()), kMaxMeasurementFieldBytes),
+                        cleanLine(view(m.getMin()), kMaxMeasurementFieldBytes),
+                        cleanLine(view(m.getMax()), kMaxMeasurementFieldBytes)};
+    if (kept.name.empty() || !std::isfinite(kept.value)) continue;
+    bool seen = false;
+    for (const RunMeasurement& other : measured.named) seen = seen || other.name == kept.name;
+    if (!seen) measured.named.push_back(std::move(kept));
+  }
+  return measured;
 }
 
 }  // namespace
@@ -57,6 +83,7 @@ ReplyFacts interpretResult(ipc::JobResult::Reader result, RunObservation& obs) {
   obs.jobDeadlineExceeded = result.getDeadlineExceeded();
   facts.failureNotice = noticeFrom(result.hasFailureNotice(), result.getFailureNotice());
   facts.recoveryNotice = noticeFrom(result.hasRecoveryNotice(), result.getRecoveryNotice());
+  facts.measured = measurementsFrom(result);
   return facts;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "state/run_measurements.h"
 #include "worker_runs/worker_run.h"
 
 namespace checker {
@@ -27,6 +28,7 @@ struct ComposedNotice {
 struct ReplyFacts {
   std::optional<ComposedNotice> failureNotice;
   std::optional<ComposedNotice> recoveryNotice;
+  RunMeasurements measured;  // what the job measured: bounded, values finite
 };
 
 // Fills report.observation's job fields from the reply, or downgrades the
