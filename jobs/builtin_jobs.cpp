@@ -1,6 +1,7 @@
 #include "jobs/builtin_jobs.h"
 
 #include <charconv>
+#include <utility>
 
 namespace checker {
 
@@ -10,6 +11,14 @@ bool parseUnsigned(std::string_view text, uint64_t max, uint64_t& out) {
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max) return false;
   out = value;
   return true;
+}
+
+JobMeasurement milliseconds(std::string name, std::chrono::microseconds duration) {
+  JobMeasurement m;
+  m.name = std::move(name);
+  m.value = static_cast<double>(duration.count()) / 1000.0;
+  m.unit = "ms";
+  return m;
 }
 
 const std::string* BuiltinJob::required(std::string_view key) {

@@ -5,6 +5,7 @@
 //   http      url, expect_status, [expect_body], [cafile] (http_job.cpp)
 //   tls_cert  host, port, warn_days, [cafile]            (tls_cert_job.cpp)
 //   exec      command, shell (yes/no)                    (exec_job.cpp)
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +19,10 @@ std::unique_ptr<JobBase> makeTcpJob(JobParams params, JobRunContext context);
 std::unique_ptr<JobBase> makeHttpJob(JobParams params, JobRunContext context);
 std::unique_ptr<JobBase> makeTlsCertJob(JobParams params, JobRunContext context);
 std::unique_ptr<JobBase> makeExecJob(JobParams params, JobRunContext context);
+
+// A duration as a named number in milliseconds (fractional), as the
+// built-in types report their timings.
+JobMeasurement milliseconds(std::string name, std::chrono::microseconds duration);
 
 // Parses a decimal number in [0, max]; false on anything else.
 bool parseUnsigned(std::string_view text, uint64_t max, uint64_t& out);

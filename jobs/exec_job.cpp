@@ -71,6 +71,8 @@ class ExecJob : public BuiltinJob {
       return failDeadline("did not finish before the run's deadline; killed after " + std::to_string(ms.count()) + " ms",
                           details);
     }
+    // The command's own run time: the job's latency (the sandbox's cost is not in it).
+    reportLatency(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
     return judge(run.status, firstLine(run.output), details);
   }
 

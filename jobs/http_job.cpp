@@ -150,6 +150,7 @@ class HttpJob : public BuiltinJob {
     }
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+    reportTimings(curl.get());
     return judge(curl.get(), status, static_cast<long>(expectStatus), body, took);
   }
 
@@ -171,6 +172,27 @@ class HttpJob : public BuiltinJob {
               curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onData) == CURLE_OK &&
               curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body) == CURLE_OK;
     return ok || fail(url_ + ": libcurl refused an option (is it older than 7.85?)");
+  }
+
+  // The server answered: how long each step took, from libcurl's own
+  // clocks (each counts from the transfer's start). The response time is
+  // the whole answer's; a plain-HTTP URL has no TLS handshake.
+  void reportTimings(CURL* curl) {
+    auto at = [curl](CURLINFO info) {
+      curl_off_t micros = 0;
+      return std::chrono::microseconds(curl_easy_getinfo(curl, info, &micros) == CURLE_OK && micros > 0 ? micros : 0);
+    };
+    std::chrono::microseconds lookedUp = at(CURLINFO_NAMELOOKUP_TIME_T), connected = at(CURLINFO_CONNECT_TIME_T),
+                              secured = at(CURLINFO_APPCONNECT_TIME_T), firstByte = at(CURLINFO_STARTTRANSFER_TIME_T),
+                              total = at(CURLINFO_TOTAL_TIME_T);
+    reportLatency(total);
+    reportMeasurement(milliseconds("resolve", lookedUp));
+    reportMeasurement(milliseconds("connect", std::max(connected - lookedUp, std::chrono::microseconds(0))));
+    if (secured.count() > 0) {
+      reportMeasurement(milliseconds("tls_handshake", std::max(secured - connected, std::chrono::microseconds(0))));
+    }
+    reportMeasurement(milliseconds("first_byte", firstByte));
+    reportMeasurement(milliseconds("total", total));
   }
 
   bool judge(CURL* curl, long status, long expectStatus, const Body& body, std::chrono::milliseconds took) {

@@ -158,6 +158,14 @@ Result<addrinfo*> resolve(const std::string& host, const std::string& service, a
 
 }  // namespace
 
+namespace {
+
+std::chrono::microseconds microsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+}
+
+}  // namespace
+
 Result<TcpConnection> connectTcp(const std::string& host, uint16_t port, std::chrono::milliseconds connectTimeout,
                                  std::chrono::steady_clock::time_point deadline) {
   TcpConnection result;
@@ -165,8 +173,10 @@ Result<TcpConnection> connectTcp(const std::string& host, uint16_t port, std::ch
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;  // no AI_ADDRCONFIG: it drops 127.0.0.1 on hosts with only loopback
+  auto lookupStarted = std::chrono::steady_clock::now();
   Result<addrinfo*> resolved = resolve(host, std::to_string(port), hints, deadline);
   if (!resolved) return Error{resolved.error()};
+  result.resolveTime = microsSince(lookupStarted);
   addrinfo* list = *resolved;
   std::vector<std::string> errors;
   size_t tried = 0;
@@ -178,8 +188,10 @@ Result<TcpConnection> connectTcp(const std::string& host, uint16_t port, std::ch
       continue;
     }
     ++tried;
+    auto attemptStarted = std::chrono::steady_clock::now();
     Result<> connected = connectOne(ai, std::min(connectTimeout, left), result.fd);
     if (connected) {
+      result.connectTime = microsSince(attemptStarted);
       result.address = address;
       ::freeaddrinfo(list);
       return result;

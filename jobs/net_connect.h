@@ -16,6 +16,8 @@ namespace checker {
 struct TcpConnection {
   UniqueFd fd;          // connected, non-blocking, close-on-exec
   std::string address;  // the address connected to ("127.0.0.1", "::1")
+  std::chrono::microseconds resolveTime{0};  // the name lookup
+  std::chrono::microseconds connectTime{0};  // the handshake with ADDRESS alone
 };
 
 // Resolves HOST and tries each of its addresses in turn until one accepts.

@@ -23,6 +23,9 @@ class TcpJob : public BuiltinJob {
         connectTcp(*host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeoutMs), context().deadline);
     if (!c) return fail("could not connect to " + target + ": " + c.error());
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    reportLatency(c->connectTime);
+    reportMeasurement(milliseconds("connect", c->connectTime));
+    reportMeasurement(milliseconds("resolve", c->resolveTime));
     return succeed("connected to " + target + " (" + c->address + ") in " + std::to_string(took.count() / 1000) + "." +
                    std::to_string(took.count() % 1000 / 100) + " ms");
   }

@@ -15,6 +15,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -83,7 +84,14 @@ class TlsCertJob : public BuiltinJob {
     if (!ssl || !expectName(ssl.get(), *host) || SSL_set_fd(ssl.get(), c->fd.get()) != 1) {
       return fail("cannot set up TLS: " + opensslError());
     }
+    auto handshakeStarted = std::chrono::steady_clock::now();
     if (!handshake(ssl.get(), c->fd.get())) return false;
+    auto handshakeTook =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - handshakeStarted);
+    reportLatency(handshakeTook);
+    reportMeasurement(milliseconds("resolve", c->resolveTime));
+    reportMeasurement(milliseconds("connect", c->connectTime));
+    reportMeasurement(milliseconds("tls_handshake", handshakeTook));
     std::unique_ptr<X509, SslFree> cert(SSL_get1_peer_certificate(ssl.get()));
     if (!cert) return fail(target_ + " sent no certificate");
     bool verdict = judge(cert.get(), SSL_get_verify_result(ssl.get()), static_cast<int>(warnDays));
@@ -125,6 +133,11 @@ class TlsCertJob : public BuiltinJob {
     if (ASN1_TIME_diff(&days, &seconds, nullptr, notAfter) != 1) {
       return fail("certificate of " + target_ + " has an unreadable expiry date");
     }
+    JobMeasurement daysLeft;  // what an operator charts: the time left
+    daysLeft.name = "days_left";
+    daysLeft.value = static_cast<double>(days) + static_cast<double>(seconds) / 86400.0;
+    daysLeft.warn = std::to_string(warnDays) + ":";  // Nagios: alert below warn_days
+    reportMeasurement(std::move(daysLeft));
     std::string date = dateText(notAfter);
     std::string details = "subject: " + nameText(X509_get_subject_name(cert)) +
                           "\nissuer: " + nameText(X509_get_issuer_name(cert)) + "\nnot after: " + date +

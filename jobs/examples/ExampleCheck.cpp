@@ -36,6 +36,9 @@ class ExampleCheck : public checker::JobBase {
     struct stat st {};
     if (::stat(path->c_str(), &st) != 0) return fail(*path + ": " + std::strerror(errno));
     long age = static_cast<long>(std::time(nullptr) - st.st_mtime);
+    // A number for the job's history (Nagios performance data's shape):
+    // the file's age in seconds, with max_age as the critical threshold.
+    reportMeasurement({"age", static_cast<double>(age), "s", "", std::to_string(maxAge), "0", ""});
     if (age > maxAge) {
       return fail(*path + " is " + std::to_string(age) + " s old, more than " + std::to_string(maxAge) + " s",
                   "Has the job that updates it stopped running?");

@@ -50,6 +50,23 @@ TEST_F(HttpJobTest, StatusAndBodyMatch) {
   EXPECT_THAT(out.message, HasSubstr(url("/status.txt") + " answered 200 in "));
 }
 
+// The response time is the whole answer's; its steps are numbers of their
+// own, in order; plain HTTP has no TLS handshake.
+TEST_F(HttpJobTest, ReportsTheResponseTimeAndItsSteps) {
+  JobRunOutcome out = runHttp({{"url", url("/big.txt")}, {"expect_status", "200"}});
+  ASSERT_TRUE(out.ok) << out.message;
+  const JobMeasurement* firstByte = test::findMeasurement(out.measurements, "first_byte");
+  const JobMeasurement* total = test::findMeasurement(out.measurements, "total");
+  ASSERT_NE(firstByte, nullptr);
+  ASSERT_NE(total, nullptr);
+  ASSERT_NE(test::findMeasurement(out.measurements, "connect"), nullptr);
+  EXPECT_EQ(test::findMeasurement(out.measurements, "tls_handshake"), nullptr);
+  EXPECT_GT(out.latencyUs, 0);
+  EXPECT_DOUBLE_EQ(total->value, static_cast<double>(out.latencyUs) / 1000.0);
+  EXPECT_LE(firstByte->value, total->value);
+  EXPECT_GT(total->value, 0.0);
+}
+
 TEST_F(HttpJobTest, MissingFileIsWrongStatus) {
   JobRunOutcome out = runHttp({{"url", url("/missing.txt")}, {"expect_status", "200"}});
   EXPECT_FALSE(out.ok);
@@ -125,6 +142,18 @@ TEST_F(HttpsJobTest, VerifiedWithCaFile) {
       runHttp({{"url", url}, {"expect_status", "200"}, {"expect_body", "s_server"}, {"cafile", pki_.caFile()}});
   EXPECT_TRUE(out.ok) << out.message;
   EXPECT_THAT(out.message, HasSubstr(url + " answered 200"));
+}
+
+TEST_F(HttpsJobTest, ReportsTheTlsHandshake) {
+  test::TlsServer server(dir_, pki_.issue("localhost", 30, "DNS:localhost,IP:127.0.0.1"));
+  ASSERT_TRUE(server.ready());
+  std::string url = "https://localhost:" + std::to_string(server.port()) + "/";
+  JobRunOutcome out = runHttp({{"url", url}, {"expect_status", "200"}, {"cafile", pki_.caFile()}});
+  ASSERT_TRUE(out.ok) << out.message;
+  const JobMeasurement* handshake = test::findMeasurement(out.measurements, "tls_handshake");
+  ASSERT_NE(handshake, nullptr);
+  EXPECT_GT(handshake->value, 0.0);
+  EXPECT_LE(handshake->value, static_cast<double>(out.latencyUs) / 1000.0);
 }
 
 TEST_F(HttpsJobTest, UnknownCaFailsVerification) {

@@ -32,6 +32,12 @@ TEST(JobPlugin, ExampleCheckSucceedsOnAFreshFile) {
   EXPECT_THAT(out.message, StartsWith(path + " is "));
   ASSERT_TRUE(out.recoveryNotice.has_value());
   EXPECT_EQ(out.recoveryNotice->subject, "fresh-file recovered");
+  // Its metric through the job API; no latency of its own: its execute() time.
+  const JobMeasurement* age = test::findMeasurement(out.measurements, "age");
+  ASSERT_NE(age, nullptr);
+  EXPECT_EQ(age->unit, "s");
+  EXPECT_EQ(age->crit, "3600");
+  EXPECT_GE(out.latencyUs, 0);
 }
 
 TEST(JobPlugin, ExampleCheckFailsOnAnOldFile) {

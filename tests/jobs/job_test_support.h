@@ -89,4 +89,12 @@ class TlsServer {
 // A run context with a deadline TIMEOUT from now.
 JobRunContext contextWithin(std::chrono::milliseconds timeout, std::string name = "test job");
 
+// The named number NAME a run reported, or nullptr.
+inline const JobMeasurement* findMeasurement(const std::vector<JobMeasurement>& measured, const std::string& name) {
+  for (const JobMeasurement& m : measured) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
 }  // namespace checker::test

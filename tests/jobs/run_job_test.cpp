@@ -111,6 +111,41 @@ TEST_F(RunJobTest, DurationIsMeasured) {
   EXPECT_LT(out.durationMs, 3000u);
 }
 
+// An exec job's latency is its command's run time.
+TEST_F(RunJobTest, AnExecJobsLatencyIsItsCommandsRunTime) {
+  JobRunOutcome out = runJob("exec", {{"command", "sleep 0.2; exit 0"}, {"shell", "yes"}},
+                             contextWithin(std::chrono::seconds(5)), CHECKER_PLUGIN_DIR);
+  EXPECT_TRUE(out.ok) << out.message;
+  EXPECT_GE(out.latencyUs, 200'000);
+  EXPECT_LE(out.latencyUs, static_cast<int64_t>(out.durationMs) * 1000 + 1000);
+}
+
+// A job's reported numbers: the last latency counts, a name reported again
+// replaces its number, and a registered type that measured nothing says so.
+TEST_F(RunJobTest, ReportedNumbersReachTheOutcome) {
+  registerJobType("measuring", [](JobParams p, JobRunContext c) -> std::unique_ptr<JobBase> {
+    struct Measuring : JobBase {
+      using JobBase::JobBase;
+      bool execute() override {
+        reportLatency(std::chrono::microseconds(5));
+        reportLatency(std::chrono::microseconds(1234));
+        reportMeasurement({"queue", 7, "", "10", "20", "0", ""});
+        reportMeasurement({"rows", 1e6, "c", "", "", "", ""});
+        reportMeasurement({"queue", 8, "", "10", "20", "0", ""});
+        return succeed("measured");
+      }
+    };
+    return std::make_unique<Measuring>(std::move(p), std::move(c));
+  });
+  JobRunOutcome out = runJob("measuring", {}, contextWithin(std::chrono::seconds(5)), CHECKER_PLUGIN_DIR);
+  EXPECT_EQ(out.latencyUs, 1234);
+  ASSERT_EQ(out.measurements.size(), 2u);
+  EXPECT_EQ(out.measurements[0].name, "queue");
+  EXPECT_EQ(out.measurements[0].value, 8);
+  EXPECT_EQ(out.measurements[1].unit, "c");
+  EXPECT_EQ(run({{"result", "ok"}}).latencyUs, -1) << "a registered type measured nothing";
+}
+
 TEST(RunJob, PeerClosingEarlyIsAnErrorNotADeadWorker) {
   struct Writer : JobBase {
     using JobBase::JobBase;

@@ -71,6 +71,28 @@ TEST(TcpJob, OpenPortSucceeds) {
   EXPECT_FALSE(out.failureNotice.has_value());
 }
 
+// The probe's latency is the handshake alone; the lookup is a number of
+// its own. A refused connect measured nothing.
+TEST(TcpJob, ReportsItsConnectTimeAsTheLatency) {
+  test::Listener listener(16);
+  JobRunOutcome out = runTcp("127.0.0.1", listener.port(), 2000);
+  ASSERT_TRUE(out.ok) << out.message;
+  const JobMeasurement* connect = test::findMeasurement(out.measurements, "connect");
+  const JobMeasurement* resolve = test::findMeasurement(out.measurements, "resolve");
+  ASSERT_NE(connect, nullptr);
+  ASSERT_NE(resolve, nullptr);
+  EXPECT_EQ(connect->unit, "ms");
+  EXPECT_GE(out.latencyUs, 0);
+  EXPECT_LT(out.latencyUs, 2'000'000);
+  EXPECT_DOUBLE_EQ(connect->value, static_cast<double>(out.latencyUs) / 1000.0);
+  EXPECT_LE(out.latencyUs, static_cast<int64_t>(out.durationMs) * 1000 + 1000) << "within the run's own time";
+
+  JobRunOutcome refused = runTcp("127.0.0.1", test::freePort(), 2000);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.latencyUs, -1);
+  EXPECT_TRUE(refused.measurements.empty());
+}
+
 TEST(TcpJob, ClosedPortIsRefused) {
   uint16_t port = test::freePort();
   JobRunOutcome out = runTcp("127.0.0.1", port, 2000);

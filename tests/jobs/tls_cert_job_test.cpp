@@ -39,6 +39,24 @@ TEST_F(TlsCertJobTest, FarFromExpirySucceeds) {
   EXPECT_THAT(out.details, HasSubstr("subject: /CN=ninety"));
 }
 
+// The handshake is the latency; the days left are a number to chart, with
+// warn_days as its Nagios warning range.
+TEST_F(TlsCertJobTest, ReportsTheHandshakeAndTheDaysLeft) {
+  test::TlsServer server(dir_, pki_.issue("ninety", 90, san_));
+  ASSERT_TRUE(server.ready());
+  JobRunOutcome out = check(server, "localhost");
+  ASSERT_TRUE(out.ok) << out.message;
+  const JobMeasurement* daysLeft = test::findMeasurement(out.measurements, "days_left");
+  const JobMeasurement* handshake = test::findMeasurement(out.measurements, "tls_handshake");
+  ASSERT_NE(daysLeft, nullptr);
+  ASSERT_NE(handshake, nullptr);
+  EXPECT_GT(daysLeft->value, 89.0);
+  EXPECT_LE(daysLeft->value, 90.0);
+  EXPECT_FALSE(daysLeft->warn.empty());
+  EXPECT_GT(out.latencyUs, 0);
+  EXPECT_DOUBLE_EQ(handshake->value, static_cast<double>(out.latencyUs) / 1000.0);
+}
+
 TEST_F(TlsCertJobTest, IpAddressTargetIsVerifiedAgainstIpSan) {
   test::TlsServer server(dir_, pki_.issue("byip", 90, san_));
   ASSERT_TRUE(server.ready());

@@ -31,6 +31,7 @@ struct RecordedProbe {
   int64_t startedUnixMs;
   ipc::Outcome outcome;
   std::string message;
+  int64_t latencyUs;
 };
 
 std::vector<RecordedProbe> runsOf(const std::string& stateDir, const std::string& jobId) {
@@ -40,7 +41,7 @@ std::vector<RecordedProbe> runsOf(const std::string& stateDir, const std::string
   txn.forEachWithPrefix(StateDb::history, state_keys::historyPrefix(jobId), [&](std::string_view, std::string_view v) {
     std::unique_ptr<ipc::DecodedMessage> message = ipc::decode(v);  // the reader points into it
     auto record = message->root<ipc::RunRecord>();
-    runs.push_back({record.getStartedUnixMs(), record.getOutcome(), record.getMessage().cStr()});
+    runs.push_back({record.getStartedUnixMs(), record.getOutcome(), record.getMessage().cStr(), record.getLatencyUs()});
     return true;
   });
   std::sort(runs.begin(), runs.end(), [](const RecordedProbe& a, const RecordedProbe& b) { return a.startedUnixMs < b.startedUnixMs; });
@@ -84,6 +85,8 @@ TEST(BatchIsolation, EachProbeKeepsItsOutcomeAndAHangingOneDelaysNoOther) {
   for (size_t i = 0; i < ok.size(); ++i) {
     EXPECT_EQ(ok[i].outcome, ipc::Outcome::OK) << ok[i].message;
     EXPECT_THAT(ok[i].message, HasSubstr("connected to " + healthy.target() + " (127.0.0.1) in "));
+    EXPECT_GE(ok[i].latencyUs, 0) << "the probe's connect time is in its history";
+    EXPECT_LT(ok[i].latencyUs, 1'000'000);
     if (i > 0) {
       EXPECT_LE(ok[i].startedUnixMs - ok[i - 1].startedUnixMs, 1150) << "run " << i << " was late";
     }
@@ -92,7 +95,10 @@ TEST(BatchIsolation, EachProbeKeepsItsOutcomeAndAHangingOneDelaysNoOther) {
   ASSERT_FALSE(no.empty());
   EXPECT_EQ(no[0].outcome, ipc::Outcome::FAILED);
   EXPECT_EQ(no[0].message, "could not connect to " + refused + ": Connection refused");
-  EXPECT_FALSE(runsOf(state, "exec:/bin/true").empty()) << "exec jobs run as ever, a process each";
+  EXPECT_EQ(no[0].latencyUs, -1) << "a refused connect measured nothing";
+  std::vector<RecordedProbe> exec = runsOf(state, "exec:/bin/true");
+  ASSERT_FALSE(exec.empty()) << "exec jobs run as ever, a process each";
+  EXPECT_GE(exec[0].latencyUs, 0) << "an exec run's command time is in its history";
   // One probe worker served every probe; the hanging one overran, never started twice at once.
   size_t started = 0;
   for (const std::string& line : daemon.lines()) started += line.find("probe worker") != std::string::npos &&
