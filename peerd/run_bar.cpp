@@ -1,0 +1,39 @@
+#include "peerd/run_bar.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "peerd/latency_chart.h"
+#include "peerd/text_escape.h"
+#include "state/run_outcome.h"
+#include "state/state_view.h"
+
+namespace checker::peerd {
+
+std::string renderRunBar(const std::vector<BarRun>& runs, size_t slots) {
+  size_t shown = std::min(runs.size(), slots);
+  std::string out = "<div class=\"bar\" role=\"list\" aria-label=\"the last " + std::to_string(shown) +
+                    (shown == 1 ? " run" : " runs") + ", oldest first\">";
+  for (size_t i = shown; i < slots; ++i) out += "<span class=\"run none\" aria-hidden=\"true\"></span>";
+  for (size_t i = runs.size() - shown; i < runs.size(); ++i) {
+    const BarRun& run = runs[i];
+    std::string label = localTime(run.startedUnixMs) + ": " + outcomeName(run.outcome);
+    if (run.latencyUs >= 0) label += ", " + latencyText(static_cast<double>(run.latencyUs) / 1000.0);
+    std::string text = htmlEscape(label);
+    out += std::string("<span class=\"run ") + outcomeName(run.outcome) + "\" role=\"listitem\" title=\"" + text +
+           "\" aria-label=\"" + text + "\"></span>";
+  }
+  return out + "</div>";
+}
+
+std::string uptimeText(double ratio) {
+  if (ratio < 0) return "-";
+  if (ratio >= 1) return "100 %";
+  // Never rounded up to 100: a job that failed once is not at 100 %.
+  double percent = ratio * 100;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f %%", percent > 99.99 ? 99.99 : percent);
+  return text;
+}
+
+}  // namespace checker::peerd
