@@ -42,6 +42,7 @@ struct JobState {
   runs @12 :UInt64;
   overruns @13 :UInt64;             # due while the previous run still ran
   notifiedFailure @14 :Bool;        # a failure notice went out this episode
+  lastLatencyUs @15 :Int64 = -1;    # the last run's probe latency; -1: it measured none
 }
 
 struct RunRecord {

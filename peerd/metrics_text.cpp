@@ -120,6 +120,15 @@ void jobFamilies(std::string& out, const StatusSnapshot& s) {
        [](const JobStatus& j) { return seconds(j.lastRunUnixMs); });
   each("checker_job_last_duration_seconds", "How long the job's last run took.",
        [](const JobStatus& j) { return seconds(j.lastDurationMs); });
+  // One series per job; none while its last run measured nothing (a failed probe).
+  Family latency(out, "checker_job_latency_seconds", "gauge",
+                 "The probe's own latency in the job's last run (TCP connect, HTTP response, TLS handshake, an exec "
+                 "job's command), apart from the sandbox's overhead.");
+  for (const JobStatus& job : s.jobs) {
+    if (!job.unreadable && job.lastLatencyUs >= 0) {
+      latency.sample({{"id", job.id}, {"name", job.name}}, promNumber(static_cast<double>(job.lastLatencyUs) / 1e6));
+    }
+  }
 }
 
 void stateFamilies(std::string& out, const StatusSnapshot& s) {

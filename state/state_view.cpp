@@ -44,6 +44,7 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
     job.lastOutcome = s.getLastOutcome();
     job.message = cleanLine(s.getLastMessage().cStr());
     job.lastDurationMs = s.getLastDurationMs();
+    job.lastLatencyUs = s.getLastLatencyUs();
     job.runs = s.getRuns();
     job.overruns = s.getOverruns();
   } catch (const ipc::FrameError& e) {

@@ -35,6 +35,7 @@ struct JobStatus {
   ipc::Outcome lastOutcome = ipc::Outcome::OK;  // meaningful when runs > 0
   std::string message;                          // the last run's
   uint32_t lastDurationMs = 0;
+  int64_t lastLatencyUs = -1;  // the last run's probe latency; -1: it measured none
   uint64_t runs = 0;
   uint64_t overruns = 0;
 };

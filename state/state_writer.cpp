@@ -62,6 +62,7 @@ std::string encodeState(const FinishedRun& run) {
   s.setLastOutcome(run.outcome);
   s.setLastMessage(run.message);
   s.setLastDurationMs(run.durationMs);
+  s.setLastLatencyUs(run.measured.latencyUs);
   s.setRuns(r.runs);
   s.setOverruns(r.overruns);
   return ipc::encode(message);

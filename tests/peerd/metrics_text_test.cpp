@@ -42,6 +42,7 @@ StatusSnapshot sample() {
   ok.runs = 4;
   ok.lastRunUnixMs = kNow - 1'250;
   ok.lastDurationMs = 12;
+  ok.lastLatencyUs = 1'500;
   JobStatus failing;
   failing.id = "exec:/bin/sh -c \"exit 2\" \\ x";
   failing.name = "bad\nname \xff";
@@ -107,6 +108,8 @@ TEST(MetricsText, ReadsBackUnderTheStrictReader) {
   EXPECT_EQ(p.value("checker_job_consecutive_failures", bad), 3);
   EXPECT_EQ(p.value("checker_job_last_run_timestamp_seconds", good), 1'799'999'998.75);
   EXPECT_EQ(p.value("checker_job_last_duration_seconds", bad), 2.5);
+  EXPECT_EQ(p.value("checker_job_latency_seconds", good), 0.0015);
+  EXPECT_FALSE(p.value("checker_job_latency_seconds", bad)) << "its last run measured nothing: no sample";
   EXPECT_FALSE(p.value("checker_job_failing", {{"id", "tcp:h:1"}, {"name", "tcp:h:1"}})) << "unreadable: not a 0";
   EXPECT_EQ(p.value("checker_outbox_pending"), 2);
   EXPECT_EQ(p.value("checker_outbox_oldest_pending_age_seconds"), 90);
