@@ -3,7 +3,8 @@
 //   0 OK (success), 1 WARNING, 2 CRITICAL, 3 UNKNOWN (failures), anything
 //   else "exit status N", a signal "killed by signal N (SIGxxx)".
 // The message is the first line of output, without Nagios performance data
-// (from the first '|'), at most 300 bytes, cut between two characters; a
+// (from the first '|'), at most 300 bytes, cut between two characters; the
+// performance data are the run's named numbers (jobs/nagios_perfdata.h); a
 // failure's label is put in front unless the line already contains it. The
 // details are the output (stdout and stderr together, the first 64 KiB).
 //
@@ -19,6 +20,7 @@
 #include "common/utf8_text.h"
 #include "jobs/builtin_jobs.h"
 #include "jobs/child_process.h"
+#include "jobs/nagios_perfdata.h"
 #include "config/command_line.h"
 
 namespace checker {
@@ -73,10 +75,23 @@ class ExecJob : public BuiltinJob {
     }
     // The command's own run time: the job's latency (the sandbox's cost is not in it).
     reportLatency(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+    reportPerformanceData(run);
     return judge(run.status, firstLine(run.output), details);
   }
 
  private:
+  // The output's Nagios performance data, as named numbers. Output cut at
+  // the cap is read to its last whole line: a number cut short
+  // ("time=1234" read as "time=12") would be a false figure.
+  void reportPerformanceData(const ChildRun& run) {
+    std::string_view output = run.output;
+    if (run.outputTruncated) {
+      size_t lastNewline = output.rfind('\n');
+      output = lastNewline == std::string_view::npos ? std::string_view() : output.substr(0, lastNewline);
+    }
+    for (JobMeasurement& m : parseNagiosOutput(output).measurements) reportMeasurement(std::move(m));
+  }
+
   bool judge(int status, const std::string& line, const std::string& details) {
     if (WIFSIGNALED(status)) {
       int sig = WTERMSIG(status);

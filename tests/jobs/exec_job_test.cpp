@@ -92,6 +92,37 @@ TEST_F(ExecJobTest, FirstLineIsTheMessageWithoutPerformanceData) {
   EXPECT_EQ(out.failureNotice->body, out.details);
 }
 
+// A plugin's performance data, on its first line and in its long output,
+// are the run's named numbers.
+TEST_F(ExecJobTest, PerformanceDataAreTheRunsNamedNumbers) {
+  JobRunOutcome out = run(script("perf", "echo \"DISK OK - free space: / 3326 MB (56%); | /=2643MB;5948;5958;0;5968\"\n"
+                                         "echo '/ 15272 MB (77%);'\n"
+                                         "echo \"/boot 68 MB (69%); | /boot=68MB;88;93;0;98\"\n"
+                                         "echo \"'time taken'=0.12s;1;2\"\nexit 0"));
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(out.message, "DISK OK - free space: / 3326 MB (56%);");
+  ASSERT_EQ(out.measurements.size(), 3u);
+  EXPECT_EQ(out.measurements[0].name, "/");
+  EXPECT_EQ(out.measurements[0].value, 2643);
+  EXPECT_EQ(out.measurements[0].unit, "MB");
+  EXPECT_EQ(out.measurements[0].crit, "5958");
+  EXPECT_EQ(out.measurements[0].max, "5968");
+  EXPECT_EQ(out.measurements[1].name, "/boot");
+  EXPECT_EQ(out.measurements[2].name, "time taken");
+  EXPECT_EQ(out.measurements[2].value, 0.12);
+  EXPECT_EQ(out.measurements[2].unit, "s");
+}
+
+// Output cut at the 64 KiB cap is read to its last whole line: a number
+// cut in two is no figure.
+TEST_F(ExecJobTest, PerformanceDataOfCutOutputStopAtTheLastWholeLine) {
+  JobRunOutcome out = run(script("cut", "echo 'OK | first=1'\nhead -c 65511 /dev/zero | tr '\\0' x\n"
+                                        "echo\necho '| second=123456789'\nexit 0"));
+  ASSERT_TRUE(out.ok) << out.message;
+  ASSERT_EQ(out.measurements.size(), 1u) << "the cut 'second=12...' is left out";
+  EXPECT_EQ(out.measurements[0].name, "first");
+}
+
 TEST_F(ExecJobTest, KilledBySignal) {
   JobRunOutcome out = run(script("term", "echo about to die\nkill -TERM $$"));
   EXPECT_FALSE(out.ok);
