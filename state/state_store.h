@@ -141,10 +141,12 @@ class StateStore {
   // 2: hourly aggregates, incidents and the history index (issue 17).
   static constexpr uint32_t kSchemaVersion = 2;
   // Address space reserved for the map. It is virtual memory, not disk: the
-  // file grows only as data is written. 1 GiB is far beyond what bounded
-  // history and an outbox need. When full, put() (rarely commit()) throws a
+  // file grows only as data is written. History at the default retention
+  // takes about 1.3 MB per job run once a minute (BENCHMARKS.md, "History
+  // growth"), so 1,000 such jobs pass 1 GiB; 8 GiB leaves room for ~6,000
+  // at the defaults, or longer retention. When full, put() (rarely commit()) throws a
   // StateError with code() MDB_MAP_FULL and the transaction must be dropped.
-  static constexpr size_t kMapSize = size_t{1} << 30;
+  static constexpr size_t kMapSize = size_t{8} << 30;
 
   // Creates DIR (0750) when absent, every named database, and meta
   // "schema_version" when new; frees reader slots of dead processes.

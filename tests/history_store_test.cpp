@@ -219,7 +219,7 @@ TEST(HistoryStore, ClosedIncidentsAreDroppedWithTheAggregates) {
 
 // A schema 1 store: the databases schema 2 added are dropped and the
 // version set back, as checker before issue 17 left it.
-void makeSchema1(const std::string& dir) {
+void makeSchema1(const std::string& dir, bool setVersion1 = true) {
   MDB_env* env = nullptr;
   ASSERT_EQ(mdb_env_create(&env), 0);
   mdb_env_set_maxdbs(env, 16);
@@ -235,7 +235,9 @@ void makeSchema1(const std::string& dir) {
   ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
   MDB_val key{14, const_cast<char*>("schema_version")};
   MDB_val value{1, const_cast<char*>("1")};
-  ASSERT_EQ(mdb_put(txn, meta, &key, &value, 0), 0);
+  if (setVersion1) {
+    ASSERT_EQ(mdb_put(txn, meta, &key, &value, 0), 0);
+  }
   ASSERT_EQ(mdb_txn_commit(txn), 0);
   mdb_env_close(env);
 }
@@ -287,6 +289,21 @@ TEST(HistoryStore, ASchema1StoreIsReadAndUpgradedKeepingItsData) {
   std::vector<JobIncident> closed = readIncidents(txn, "tcp:b", 0, INT64_MAX);
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].incident.endUnixMs, kT0 + 10 * kMinuteMs + 100);
+}
+
+// Only a store older than the database may lack it: a schema 2 store
+// without `hourly` is damaged, and a reader says so.
+TEST(HistoryStore, ASchema2StoreWithoutItsDatabasesIsRefusedByReaders) {
+  test::TempDir dir;
+  const std::string path = dir.file("state");
+  { StateStore::openForWriting(path); }
+  makeSchema1(path, /*setVersion1=*/false);
+  try {
+    StateStore::openReadOnly(path);
+    ADD_FAILURE() << "opened";
+  } catch (const StateError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("has no database 'hourly': not a checker state, or damaged"));
+  }
 }
 
 }  // namespace
