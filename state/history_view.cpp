@@ -33,20 +33,44 @@ bool overlaps(const Incident& incident, int64_t since, int64_t until) {
   return incident.startUnixMs < until && (incident.open() || incident.endUnixMs > since);
 }
 
-// Visits the incidents under PREFIX that overlap the range.
+void addIfOverlapping(std::string_view key, std::string_view value, int64_t since, int64_t until,
+                      std::vector<JobIncident>& out) {
+  try {
+    Incident incident = decodeIncident(value);
+    if (overlaps(incident, since, until)) out.push_back({std::string(key.substr(0, key.find('\0'))), std::move(incident)});
+  } catch (const ipc::FrameError&) {
+    // left out, as the header says
+  }
+}
+
+// The incidents under PREFIX that overlap the range. A job's episodes do
+// not overlap and are keyed by start, so of those that started before
+// since only the latest can reach into the range: the others are skipped
+// by key, undecoded (the views stay valid until the read ends).
 void scanIncidents(const StateReader& txn, std::string_view prefix, int64_t since, int64_t until,
                    std::vector<JobIncident>& out) {
+  std::string_view job, lastKey, lastValue;  // the job's latest incident started before since
+  auto flush = [&] {
+    if (!lastKey.empty()) addIfOverlapping(lastKey, lastValue, since, until, out);
+    lastKey = {};
+  };
   txn.forEachWithPrefix(StateDb::incidents, prefix, [&](std::string_view key, std::string_view value) {
-    try {
-      Incident incident = decodeIncident(value);
-      if (overlaps(incident, since, until)) {
-        out.push_back({std::string(key.substr(0, key.find('\0'))), std::move(incident)});
-      }
-    } catch (const ipc::FrameError&) {
-      // left out, as the header says
+    std::string_view keyJob = key.substr(0, key.find('\0'));
+    if (keyJob != job) {
+      flush();
+      job = keyJob;
+    }
+    const int64_t start = state_keys::keyTimeMs(key);
+    if (start < since) {
+      lastKey = key;
+      lastValue = value;
+    } else {
+      flush();
+      if (start < until) addIfOverlapping(key, value, since, until, out);
     }
     return true;
   });
+  flush();
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 // unreadable; an unreadable aggregate or incident is left out.
 //
 // Cost: each call seeks to the range's first key and reads only the range
-// (hourly and raw), or the job's incidents (a handful); readIncidents of
-// every job reads the whole `incidents` database, bounded by retention.
+// (hourly and raw); incidents are read by key and only those that can
+// overlap the range are decoded (readAllIncidents walks every key of the
+// `incidents` database, bounded by retention).
 #include <cstddef>
 #include <cstdint>
 #include <limits>

@@ -57,7 +57,8 @@ std::optional<int64_t> HourlyAggregate::latencyQuantileUs(double q) const {
   uint64_t seen = 0;
   for (const LatencyBucketCount& b : buckets) {
     seen += b.count;
-    if (seen >= rank) return std::clamp(bucketMiddleUs(b.index), latencyMinUs, latencyMaxUs);
+    // Not std::clamp: a damaged stored value may have min > max.
+    if (seen >= rank) return std::min(std::max(bucketMiddleUs(b.index), latencyMinUs), latencyMaxUs);
   }
   return latencyMaxUs;
 }

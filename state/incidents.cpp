@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "ipc/framing.h"
@@ -27,7 +28,7 @@ IncidentUpdate advanceIncident(std::optional<Incident> open, const IncidentRun& 
   // The policy's episode start; a state without one starts at this run.
   const int64_t episodeStart = run.after.firstFailureUnixMs != 0 ? run.after.firstFailureUnixMs : run.startedUnixMs;
   if (open && failing && open->startUnixMs != episodeStart) {
-    open->endUnixMs = run.startedUnixMs;  // another episode began: this one ended unseen
+    open->endUnixMs = std::max(run.startedUnixMs, open->startUnixMs + 1);  // another episode began: this one ended unseen
     update.closed = std::move(open);
     open.reset();
   } else if (open && !failing) {

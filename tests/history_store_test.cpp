@@ -217,6 +217,40 @@ TEST(HistoryStore, ClosedIncidentsAreDroppedWithTheAggregates) {
   EXPECT_EQ(readHourly(txn, "tcp:a", 0, INT64_MAX).size(), 1u);
 }
 
+// Incidents in a range: those that overlap it, including one that began
+// before it and one still open; of two jobs, each job's.
+TEST(HistoryStore, IncidentsAreReadByOverlapWithTheRange) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  auto incident = [](int64_t start, int64_t end) {
+    Incident i;
+    i.startUnixMs = start;
+    i.endUnixMs = end;
+    return i;
+  };
+  {
+    WriteTransaction txn = store.beginWrite();
+    for (const Incident& i : {incident(100, 200), incident(300, 600), incident(700, 800), incident(900, 1000),
+                              incident(1100, 0)}) {
+      txn.put(StateDb::incidents, state_keys::incidentKey("tcp:a", i.startUnixMs), encodeIncident(i));
+    }
+    txn.put(StateDb::incidents, state_keys::incidentKey("tcp:b", 50), encodeIncident(incident(50, 0)));
+    txn.put(StateDb::incidents, state_keys::incidentKey("tcp:c", 10), encodeIncident(incident(10, 20)));
+    txn.commit();
+  }
+  ReadTransaction txn = store.beginRead();
+  auto starts = [](const std::vector<JobIncident>& incidents) {
+    std::vector<std::string> out;
+    for (const JobIncident& i : incidents) out.push_back(i.jobId + "@" + std::to_string(i.incident.startUnixMs));
+    return out;
+  };
+  EXPECT_THAT(starts(readIncidents(txn, "tcp:a", 500, 900)), ::testing::ElementsAre("tcp:a@300", "tcp:a@700"));
+  EXPECT_THAT(starts(readIncidents(txn, "tcp:a", 1500, 2000)), ::testing::ElementsAre("tcp:a@1100"));
+  EXPECT_THAT(starts(readIncidents(txn, "tcp:a", 0, 100)), ::testing::ElementsAre());
+  EXPECT_THAT(starts(readAllIncidents(txn, 150, 350)),
+              ::testing::ElementsAre("tcp:a@100", "tcp:a@300", "tcp:b@50"));
+}
+
 // A schema 1 store: the databases schema 2 added are dropped and the
 // version set back, as checker before issue 17 left it.
 void makeSchema1(const std::string& dir, bool setVersion1 = true) {
