@@ -59,10 +59,15 @@ void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
     if (Result<Isolation> isolation = parseIsolation(e->value)) g.isolation = *isolation;
     else r.error(*e, isolation.error());
   }
+  r.count("history_runs", 1, 1'000'000, g.history.runs);
+  r.count("history_days", 1, 3650, g.history.days);
+  r.count("history_hours_days", 1, 3650, g.history.hourDays);
   g.logFile = resolveConfigPath(c, g.logFile);
   g.stateDir = resolveConfigPath(c, g.stateDir);
   g.pluginDir = resolveConfigPath(c, g.pluginDir);
-  r.rejectUntaken("servername, alertcontact, logfile, statefile, plugindir, isolation");
+  r.rejectUntaken(
+      "servername, alertcontact, logfile, statefile, plugindir, isolation, history_runs, history_days, "
+      "history_hours_days");
 }
 
 void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {

@@ -47,6 +47,19 @@ struct JobSection {
 enum class TlsMode { starttls, tls, none };
 const char* tlsModeName(TlsMode mode);
 
+// How much history checkerd keeps per job ([general] history_runs,
+// history_days, history_hours_days; state/run_history.h applies it). A raw
+// run is dropped once either of its limits is passed; hourly aggregates and
+// closed incidents once older than hourDays.
+struct HistoryRetention {
+  // A little over a day of one run a minute (1440), so the last 24 h of raw
+  // runs are there for the run bar and `checker history`: ~0.2 MB per such job.
+  uint32_t runs = 1500;
+  uint32_t days = 7;       // a job run every few hours still shows a week of runs
+  uint32_t hourDays = 90;  // uptime and latency by the hour for a quarter
+  bool operator==(const HistoryRetention&) const = default;
+};
+
 struct GeneralSettings {
   std::string serverName;
   std::vector<std::string> alertContacts;  // alertcontact, comma-separated
@@ -55,6 +68,7 @@ struct GeneralSettings {
   int stateDirLine = 0;
   std::string pluginDir = "/usr/lib/checker/plugins";
   Isolation isolation = Isolation::run;  // the default of built-in network jobs
+  HistoryRetention history;
   bool operator==(const GeneralSettings&) const = default;
 };
 

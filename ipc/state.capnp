@@ -2,7 +2,7 @@
 # strings; every value below is one Cap'n Proto message in flat-array form.
 #
 #   database  key                         value
-#   meta      "schema_version"            decimal text, e.g. "1"
+#   meta      "schema_version"            decimal text, now "2"
 #   meta      "heartbeat"                 Heartbeat
 #   meta      "reload"                    ReloadState
 #   meta      "job_list"                  RunningJobs
@@ -12,6 +12,17 @@
 #   outbox    16 hex digits of entry id   OutboxEntry
 #   email     "selfcheck"                 EmailState
 #   peers     peer name                   PeerState
+#   hourly    job id + "\0" + 16 hex      HourlyAggregate (the hour's start in
+#             digits of the hour start ms  UTC epoch ms, a multiple of 3600000)
+#   incidents job id + "\0" + 16 hex      Incident (the episode's start ms:
+#             digits of the episode start  the policy's firstFailureUnixMs)
+#   history_index  job id                 HistoryIndex (per job: how many
+#                                          history entries; its open incident)
+#
+# Schema 2 added hourly, incidents and history_index (state/schema_upgrade.h
+# upgrades a version 1 store in place, keeping its data). A version 1
+# checkerd must not write a version 2 store: its history writes would skip
+# the index, so the count the retention trusts would be wrong.
 #
 # Evolution: fields are only ever added at the end with new ordinals; a
 # change that old readers cannot ignore bumps the schema version.
@@ -131,4 +142,45 @@ struct RunningJob {
   section @3 :Text;                 # the [job NAME] it came from; "" for a system job
   schedule @4 :Text;                # as the config says it: "30s", "minute", ...
   system @5 :Bool;
+}
+
+# history_index: what the writer keeps per job to bound its history without
+# scanning it (state/run_history.h). Written in the same transaction as the
+# runs it counts, so it is exact after any restart.
+struct HistoryIndex {
+  runs @0 :UInt32;                  # entries of this job in `history`
+  openIncidentUnixMs @1 :Int64;     # the open incident's key (its start); 0: none
+}
+
+# hourly: one job's runs in one UTC hour (state/hourly_aggregate.h).
+struct HourlyAggregate {
+  hourStartUnixMs @0 :Int64;        # UTC epoch ms, a multiple of 3600000
+  runs @1 :UInt32;
+  failures @2 :UInt32;              # every outcome other than ok
+  latencyRuns @3 :UInt32;           # runs that measured a latency
+  latencyMinUs @4 :Int64;           # over latencyRuns; 0 when none
+  latencyMaxUs @5 :Int64;
+  latencySumUs @6 :Int64;           # for the mean
+  latencyBuckets @7 :List(LatencyBucket);  # the non-empty ones, by index
+}
+
+# Bucket i of the log-scale latency histogram holds latencies in
+# [2^(i/4), 2^((i+1)/4)) microseconds (0 us in bucket 0; 127: everything
+# from about 59 min up).
+struct LatencyBucket {
+  index @0 :UInt16;
+  count @1 :UInt32;
+}
+
+# incidents: one failing episode of a job, as the policy saw it: opened when
+# its health turned failing, closed when it recovered (state/incidents.h).
+struct Incident {
+  startUnixMs @0 :Int64;            # the episode's first failure
+  endUnixMs @1 :Int64;              # when the recovering run finished; 0 while open
+  durationMs @2 :Int64;             # end - start; 0 while open
+  firstMessage @3 :Text;            # the first failing run's message
+  lastMessage @4 :Text;             # the latest failing run's message
+  notices @5 :UInt32;               # notices sent in it (failure, reminders, recovery)
+  failures @6 :UInt32;              # failing runs in it
+  lastFailureUnixMs @7 :Int64;      # the latest failing run's start
 }

@@ -38,6 +38,25 @@ inline std::string historyKey(std::string_view jobId, int64_t startedUnixMs) {
   return historyPrefix(jobId) + hex16(static_cast<uint64_t>(startedUnixMs));
 }
 
+// hourly, incidents: job id, a NUL, then the hour's / the episode's start
+// ms as 16 hex digits (the same prefix as history).
+inline std::string hourlyKey(std::string_view jobId, int64_t hourStartUnixMs) {
+  return historyKey(jobId, hourStartUnixMs);
+}
+inline std::string incidentKey(std::string_view jobId, int64_t startUnixMs) {
+  return historyKey(jobId, startUnixMs);
+}
+// The time in a history, hourly or incident key: its last 16 hex digits.
+inline int64_t keyTimeMs(std::string_view key) {
+  uint64_t value = 0;
+  if (key.size() < 16) return 0;
+  for (char c : key.substr(key.size() - 16)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+    value = value << 4 | static_cast<uint64_t>(digit);
+  }
+  return static_cast<int64_t>(value);
+}
+
 // outbox: the entry id as 16 hex digits, so entries sort oldest first.
 inline std::string outboxKey(uint64_t id) { return hex16(id); }
 

@@ -16,13 +16,17 @@
 #include "common/log.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
+#include "state/schema_upgrade.h"
 
 namespace checker {
 
 namespace {
 
-constexpr std::array<const char*, kStateDbCount> kDbNames = {"meta",   "jobs",  "history",
-                                                             "outbox", "email", "peers"};
+constexpr std::array<const char*, kStateDbCount> kDbNames = {
+    "meta", "jobs", "history", "outbox", "email", "peers", "hourly", "incidents", "history_index"};
+// The schema version that added each database: a reader of an older store
+// finds it absent and reads it as empty.
+constexpr std::array<uint32_t, kStateDbCount> kDbSince = {1, 1, 1, 1, 1, 1, 2, 2, 2};
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kWriterLockFile = "/writer.lock";
 constexpr mdb_mode_t kFileMode = 0640;  // data.mdb and lock.mdb
@@ -187,6 +191,7 @@ struct Environment {
   std::unique_ptr<WriterLock> writerLock;  // a writer's; likewise released after the close
   std::unique_ptr<MDB_env, EnvClose> handle{nullptr, EnvClose{::getpid()}};
   std::array<MDB_dbi, kStateDbCount> dbis{};
+  std::array<bool, kStateDbCount> absent{};  // read-only, older schema: reads find nothing
   uint32_t schemaVersion = 0;
   size_t maxKeySize = 0;
 };
@@ -222,6 +227,7 @@ void checkKey(const Environment& env, StateDb db, std::string_view key) {
 std::optional<std::string_view> lookup(const Environment& env, MDB_txn* txn, StateDb db,
                                        std::string_view key) {
   checkKey(env, db, key);
+  if (env.absent[static_cast<size_t>(db)]) return std::nullopt;
   MDB_val k = toVal(key);
   MDB_val v{};
   int rc = mdb_get(txn, env.dbi(db), &k, &v);
@@ -242,16 +248,20 @@ struct CursorClose {
   void operator()(MDB_cursor* cursor) const noexcept { mdb_cursor_close(cursor); }
 };
 
-// Visits the keys starting with prefix (all keys when it is empty).
+// Visits the keys starting with prefix (all keys when it is empty) from the
+// first one >= from (from empty: from the first).
 void scan(const Environment& env, MDB_txn* txn, StateDb db, std::string_view prefix,
-          const StateReader::Visitor& fn) {
+          std::string_view from, const StateReader::Visitor& fn) {
   if (!prefix.empty()) checkKey(env, db, prefix);
+  if (from.size() < prefix.size()) from = prefix;
+  if (!from.empty()) checkKey(env, db, from);
+  if (env.absent[static_cast<size_t>(db)]) return;
   MDB_cursor* raw = nullptr;
   check(mdb_cursor_open(txn, env.dbi(db), &raw), "mdb_cursor_open", env.where(db));
   std::unique_ptr<MDB_cursor, CursorClose> cursor(raw);
-  MDB_val k = toVal(prefix);
+  MDB_val k = toVal(from);
   MDB_val v{};
-  int rc = mdb_cursor_get(raw, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  int rc = mdb_cursor_get(raw, &k, &v, from.empty() ? MDB_FIRST : MDB_SET_RANGE);
   while (rc == MDB_SUCCESS) {
     std::string_view key = toView(k);
     if (!key.starts_with(prefix) || !fn(key, toView(v))) return;
@@ -272,6 +282,10 @@ bool isEmpty(const Environment& env, MDB_txn* txn) {
 void openDatabases(Environment& env, MDB_txn* txn, unsigned flags) {
   for (size_t i = 0; i < kStateDbCount; ++i) {
     int rc = mdb_dbi_open(txn, kDbNames[i], flags, &env.dbis[i]);
+    if (rc == MDB_NOTFOUND && kDbSince[i] > 1) {
+      env.absent[i] = true;  // an older schema; checked against its version once read
+      continue;
+    }
     if (rc == MDB_NOTFOUND) {
       throw StateError("state at " + env.directory + " has no database '" + kDbNames[i] +
                            "': not a checker state, or damaged",
@@ -307,6 +321,17 @@ uint32_t parseSchemaVersion(const Environment& env, std::optional<std::string_vi
                      ": it was written by a newer checker; upgrade checker to use it");
   }
   return version;
+}
+
+// A database that a store of this version must have but lacks: damaged.
+void requireDatabasesOf(const Environment& env) {
+  for (size_t i = 0; i < kStateDbCount; ++i) {
+    if (env.absent[i] && kDbSince[i] <= env.schemaVersion) {
+      throw StateError("state at " + env.directory + " has no database '" + kDbNames[i] +
+                           "': not a checker state, or damaged",
+                       MDB_NOTFOUND);
+    }
+  }
 }
 
 std::unique_ptr<Environment> openEnvironment(const std::string& dir, bool readOnly,
@@ -378,14 +403,20 @@ std::optional<std::string_view> StateReader::get(StateDb db, std::string_view ke
 }
 
 void StateReader::forEach(StateDb db, const Visitor& fn) const {
-  scan(*env_, handle(), db, {}, fn);
+  scan(*env_, handle(), db, {}, {}, fn);
 }
 
 void StateReader::forEachWithPrefix(StateDb db, std::string_view prefix, const Visitor& fn) const {
-  scan(*env_, handle(), db, prefix, fn);
+  scan(*env_, handle(), db, prefix, prefix, fn);
+}
+
+void StateReader::forEachWithPrefixFrom(StateDb db, std::string_view prefix, std::string_view from,
+                                        const Visitor& fn) const {
+  scan(*env_, handle(), db, prefix, from, fn);
 }
 
 size_t StateReader::count(StateDb db) const {
+  if (env_->absent[static_cast<size_t>(db)]) return 0;
   MDB_stat st{};
   check(mdb_stat(handle(), env_->dbi(db), &st), "mdb_stat", env_->where(db));
   return st.ms_entries;
@@ -424,10 +455,18 @@ StateStore StateStore::openForWriting(const std::string& directory, size_t mapSi
   const bool fresh = isEmpty(*env, txn.get());
   openDatabases(*env, txn.get(), MDB_CREATE);
   if (fresh) store(*env, txn.get(), StateDb::meta, kSchemaKey, std::to_string(kSchemaVersion));
-  env->schemaVersion = parseSchemaVersion(*env, lookup(*env, txn.get(), StateDb::meta, kSchemaKey));
-  commitTxn(*env, std::move(txn));
+  const uint32_t found = parseSchemaVersion(*env, lookup(*env, txn.get(), StateDb::meta, kSchemaKey));
+  WriteTransaction write(env.get(), txn.release());
+  if (found < kSchemaVersion) {
+    upgradeSchema(write, found);  // in the same transaction: all of it or nothing
+    write.put(StateDb::meta, kSchemaKey, std::to_string(kSchemaVersion));
+  }
+  write.commit();
+  env->schemaVersion = kSchemaVersion;
   if (fresh) {
     CHECKER_LOG_INFO("state %s: created (schema version %u)", directory.c_str(), kSchemaVersion);
+  } else if (found < kSchemaVersion) {
+    CHECKER_LOG_INFO("state %s: upgraded from schema version %u to %u", directory.c_str(), found, kSchemaVersion);
   }
   return StateStore(std::move(env));
 }
@@ -439,6 +478,7 @@ StateStore StateStore::openReadOnly(const std::string& directory) {
   if (isEmpty(*env, txn.get())) throw noState(directory);  // checkerd is still creating it
   openDatabases(*env, txn.get(), 0);
   env->schemaVersion = parseSchemaVersion(*env, lookup(*env, txn.get(), StateDb::meta, kSchemaKey));
+  requireDatabasesOf(*env);
   commitTxn(*env, std::move(txn));  // a committed read keeps the database handles open
   return StateStore(std::move(env));
 }

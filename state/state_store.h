@@ -12,14 +12,18 @@
 //                  as decimal text, for messages only. The kernel drops the
 //                  lock when the process dies, however it dies.
 //   named databases, keys plain byte strings, values as in ipc/state.capnp:
-//     meta     "schema_version" -> decimal text, currently "1"; "heartbeat"
+//     meta     "schema_version" -> decimal text, currently "2"; "heartbeat"
 //     jobs     job id -> JobState
 //     history  job id + "\0" + 16 hex digits of start ms -> RunRecord
 //     outbox   16 hex digits of the entry id -> OutboxEntry
 //     email    "selfcheck" -> EmailState
 //     peers    peer name -> PeerState
+//     hourly, incidents, history_index (schema 2): see ipc/state.capnp
 //   A store whose schema_version is newer than kSchemaVersion is refused (by
 //   readers too: they could misread it); a store without one is not ours.
+//   An older one is upgraded in place when opened for writing
+//   (state/schema_upgrade.h); opened read-only (the CLI before checkerd
+//   restarted), the databases it lacks read as empty.
 //
 // Rules that LMDB imposes on callers:
 //   - One StateStore per directory per process (a second open in the same
@@ -48,8 +52,8 @@ struct MDB_txn;  // from <lmdb.h>, kept out of this header
 namespace checker {
 
 // The named databases of DESIGN.md, section "State (LMDB)".
-enum class StateDb { meta, jobs, history, outbox, email, peers };
-inline constexpr size_t kStateDbCount = 6;
+enum class StateDb { meta, jobs, history, outbox, email, peers, hourly, incidents, historyIndex };
+inline constexpr size_t kStateDbCount = 9;
 // The database's name inside the environment: "meta", "jobs", ...
 const char* stateDbName(StateDb db);
 
@@ -83,6 +87,8 @@ class StateReader {
   // Calls fn(key, value) in key order (bytewise); fn returns false to stop.
   void forEach(StateDb db, const Visitor& fn) const;
   void forEachWithPrefix(StateDb db, std::string_view prefix, const Visitor& fn) const;
+  // The keys starting with prefix that are >= from (from starts with prefix).
+  void forEachWithPrefixFrom(StateDb db, std::string_view prefix, std::string_view from, const Visitor& fn) const;
   size_t count(StateDb db) const;
 
  protected:
@@ -132,12 +138,15 @@ class WriteTransaction : public StateReader {
 
 class StateStore {
  public:
-  static constexpr uint32_t kSchemaVersion = 1;
+  // 2: hourly aggregates, incidents and the history index (issue 17).
+  static constexpr uint32_t kSchemaVersion = 2;
   // Address space reserved for the map. It is virtual memory, not disk: the
-  // file grows only as data is written. 1 GiB is far beyond what bounded
-  // history and an outbox need. When full, put() (rarely commit()) throws a
+  // file grows only as data is written. History at the default retention
+  // takes about 1.3 MB per job run once a minute (BENCHMARKS.md, "History
+  // growth"), so 1,000 such jobs pass 1 GiB; 8 GiB leaves room for ~6,000
+  // at the defaults, or longer retention. When full, put() (rarely commit()) throws a
   // StateError with code() MDB_MAP_FULL and the transaction must be dropped.
-  static constexpr size_t kMapSize = size_t{1} << 30;
+  static constexpr size_t kMapSize = size_t{8} << 30;
 
   // Creates DIR (0750) when absent, every named database, and meta
   // "schema_version" when new; frees reader slots of dead processes.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "state/run_history.h"
 #include "state/state_keys.h"
 #include "ipc/framing.h"
 
@@ -84,29 +85,6 @@ std::string encodeJobList(const std::vector<ListedJob>& jobs) {
   return ipc::encode(message);
 }
 
-std::string encodeHistory(const FinishedRun& run) {
-  capnp::MallocMessageBuilder message;
-  auto h = message.initRoot<ipc::RunRecord>();
-  h.setStartedUnixMs(run.startedUnixMs);
-  h.setDurationMs(run.durationMs);
-  h.setOutcome(run.outcome);
-  h.setSignal(run.signal);
-  h.setMessage(run.message);
-  h.setLatencyUs(run.measured.latencyUs);
-  auto list = h.initMeasurements(static_cast<unsigned>(run.measured.named.size()));
-  for (unsigned i = 0; i < list.size(); ++i) {
-    const RunMeasurement& m = run.measured.named[i];
-    list[i].setName(m.name);
-    list[i].setValue(m.value);
-    list[i].setUnit(m.unit);
-    list[i].setWarn(m.warn);
-    list[i].setCrit(m.crit);
-    list[i].setMin(m.min);
-    list[i].setMax(m.max);
-  }
-  return ipc::encode(message);
-}
-
 std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& mail, int64_t now) {
   capnp::MallocMessageBuilder message;
   auto e = message.initRoot<ipc::OutboxEntry>();
@@ -174,27 +152,9 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
   return records;
 }
 
-void StateWriter::trimHistory(WriteTransaction& txn, const std::string& jobId) {
-  std::string prefix = state_keys::historyPrefix(jobId);
-  size_t count = 0;
-  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view, std::string_view) {
-    ++count;
-    return true;
-  });
-  if (count <= kHistoryPerJob) return;
-  size_t excess = count - kHistoryPerJob;
-  std::vector<std::string> oldest;  // keys sort oldest first
-  txn.forEachWithPrefix(StateDb::history, prefix, [&](std::string_view key, std::string_view) {
-    oldest.emplace_back(key);
-    return oldest.size() < excess;
-  });
-  for (const std::string& key : oldest) txn.erase(StateDb::history, key);
-}
-
 uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
   txn.put(StateDb::jobs, run.jobId, encodeState(run));
-  txn.put(StateDb::history, state_keys::historyKey(run.jobId, run.startedUnixMs), encodeHistory(run));
-  trimHistory(txn, run.jobId);
+  recordRunHistory(txn, run, retention_, now);
   if (run.peer) txn.put(StateDb::peers, run.peer->name, encodePeer(*run.peer, run.startedUnixMs));
   if (!run.mail) return 0;
   uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps

@@ -1,8 +1,9 @@
 #pragma once
 // The supervisor's side of the LMDB state: it loads every job's record at
 // start and writes finished runs in batches. A batch is one write
-// transaction holding, for each finished run, the job's new state, a
-// history entry and, when the policy says so, an outbox entry; plus the
+// transaction holding, for each finished run, the job's new state, its
+// history (raw run, hourly aggregate, incident: state/run_history.h) and,
+// when the policy says so, an outbox entry; plus the
 // scheduler heartbeat and, at start and after a reload, the list of jobs
 // checkerd runs (for `checker status`). Batching all runs that finish in one loop turn keeps
 // one fsync per turn instead of one per run.
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.h"
 #include "ipc/state.capnp.h"
 #include "state/job_list.h"
 #include "state/policy.h"
@@ -76,9 +78,12 @@ std::string encodeState(const FinishedRun& run);
 
 class StateWriter {
  public:
-  static constexpr size_t kHistoryPerJob = 50;
-
   explicit StateWriter(StateStore& store) : store_(store) {}
+
+  // How much history each job keeps ([general] history_*); applied from the
+  // next flush on (a lower limit trims at each job's next run).
+  void setRetention(const HistoryRetention& retention) { retention_ = retention; }
+  const HistoryRetention& retention() const { return retention_; }
 
   // Every job's record by id, plus the next outbox id flush() needs. Entries
   // that cannot be decoded are logged and skipped: the job starts afresh
@@ -128,9 +133,6 @@ class StateWriter {
  private:
   // Returns the outbox id written for the run, or 0.
   uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
-  // Keeps the newest kHistoryPerJob runs of the job. Counted in the store at
-  // each write, not kept per job in memory: start reads no history at all.
-  void trimHistory(WriteTransaction& txn, const std::string& jobId);
 
   struct OutboxChange {
     OutboxStatus status;
@@ -140,6 +142,7 @@ class StateWriter {
   void applyOutboxChange(WriteTransaction& txn, const OutboxChange& change);
 
   StateStore& store_;
+  HistoryRetention retention_;
   std::vector<FinishedRun> batch_;
   std::vector<OutboxChange> outboxChanges_;
   std::vector<OutboxStatus> newOutbox_;

@@ -89,6 +89,7 @@ void Supervisor::start() {
     engine_.loadRecords(writer_.load());
   }
   writeJobList();
+  writer_.setRetention(config_.general.history);
   startChildren();
   initHandles();
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);

@@ -112,6 +112,7 @@ Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, Loa
   writeJobList();
   Config before = std::move(config_);
   config_ = std::move(loaded.config);
+  writer_.setRetention(config_.general.history);
   // Each reads the config file itself: a restart is how it sees the change.
   mail_.restartIfChanged(before);
   peers_.restartIfChanged(before);

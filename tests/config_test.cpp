@@ -138,6 +138,24 @@ TEST(Config, StatusPageAndMetricsAreLoopbackUnlessSaid) {
               HasSubstr("t.cfg:8: [peerd] metrics: expected yes, no or loopback, got '127.0.0.1'"));
 }
 
+// How much history each job keeps (issue 17): counts and ages, with their
+// bounds named at the key's line.
+TEST(Config, HistoryRetentionKeys) {
+  ConfigLoad defaults = parse(kMinimal);
+  ASSERT_TRUE(defaults.ok()) << ::testing::PrintToString(defaults.errors);
+  EXPECT_EQ(defaults.config.general.history, (HistoryRetention{1500, 7, 90}));
+  const std::string general = "[general]\nservername=s\nalertcontact=a@example.org\n";
+  ConfigLoad set = parse(general + "history_runs = 200\nhistory_days = 2\nhistory_hours_days = 30\n[email]\nnomail=1\n");
+  ASSERT_TRUE(set.ok()) << ::testing::PrintToString(set.errors);
+  EXPECT_EQ(set.config.general.history, (HistoryRetention{200, 2, 30}));
+  EXPECT_THAT(onlyError(general + "history_runs = 0\n[email]\nnomail=1\n"),
+              HasSubstr("t.cfg:4: [general] history_runs"));
+  EXPECT_THAT(onlyError(general + "history_days = 3651\n[email]\nnomail=1\n"),
+              HasSubstr("t.cfg:4: [general] history_days"));
+  EXPECT_THAT(onlyError(general + "history_hours_days = 90d\n[email]\nnomail=1\n"),
+              HasSubstr("t.cfg:4: [general] history_hours_days"));
+}
+
 TEST(Config, EmailTransportKeys) {
   ConfigLoad load = parse(std::string(kMinimal) +
                           "smtptls = tls\nimaptls = starttls\ncafile = ca.pem\nselfcheck_every = 2s\n"

@@ -31,8 +31,9 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-constexpr StateDb kAllDbs[] = {StateDb::meta,   StateDb::jobs,  StateDb::history,
-                               StateDb::outbox, StateDb::email, StateDb::peers};
+constexpr StateDb kAllDbs[] = {StateDb::meta,   StateDb::jobs,      StateDb::history,
+                               StateDb::outbox, StateDb::email,     StateDb::peers,
+                               StateDb::hourly, StateDb::incidents, StateDb::historyIndex};
 
 // A fresh directory from mkdtemp, removed with everything in it.
 struct TempDir {
@@ -210,7 +211,7 @@ TEST(StateStoreTest, PutGetEraseInEveryDatabase) {
   txn.commit();
   ReadTransaction after = store.beginRead();
   for (StateDb db : kAllDbs) EXPECT_EQ(after.get(db, "key"), std::nullopt) << stateDbName(db);
-  EXPECT_THAT(after.get(StateDb::meta, "schema_version"), Optional(std::string_view("1")));
+  EXPECT_THAT(after.get(StateDb::meta, "schema_version"), Optional(std::string_view("2")));
 }
 
 TEST(StateStoreTest, ForEachVisitsInKeyOrderAndStopsWhenAsked) {
@@ -347,7 +348,7 @@ TEST(StateStoreTest, SecondOpenInOneProcessIsRefused) {
     StateStore moved = std::move(store);  // a move keeps it open
     EXPECT_THAT(errorOf([&] { StateStore::openForWriting(dir); }), HasSubstr("already open"));
   }
-  EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 1u);
+  EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 2u);
 }
 
 // One writer per state across processes (DIR/writer.lock): a second
@@ -383,7 +384,7 @@ TEST(StateStoreTest, SecondWriterProcessIsRefusedUntilTheFirstIsGone) {
   EXPECT_EQ(code, StateStore::kWriterBusy);
   EXPECT_THAT(message, HasSubstr("state at " + dir + " is open for writing by another process (pid " +
                                  std::to_string(child.pid()) + ")"));
-  EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 1u);  // readers need no lock
+  EXPECT_EQ(StateStore::openReadOnly(dir).schemaVersion(), 2u);  // readers need no lock
   release.close(1);
   ASSERT_TRUE(exitedCleanly(child.wait()));
   StateStore store = StateStore::openForWriting(dir);  // free again
@@ -406,18 +407,18 @@ TEST(StateStoreTest, AKilledWriterLeavesNoLockBehind) {
   ASSERT_TRUE(readAll(opened.readEnd(), &byte, 1));
   ASSERT_EQ(::kill(child.pid(), SIGKILL), 0);
   child.wait();
-  EXPECT_EQ(StateStore::openForWriting(dir).schemaVersion(), 1u);
+  EXPECT_EQ(StateStore::openForWriting(dir).schemaVersion(), 2u);
 }
 
 // --- schema version ----------------------------------------------------
 
-TEST(StateStoreSchemaTest, NewStoreHasVersionOne) {
+TEST(StateStoreSchemaTest, NewStoreHasTheCurrentVersion) {
   TempDir tmp;
   StateStore store = StateStore::openForWriting(tmp.sub("state"));
-  EXPECT_EQ(store.schemaVersion(), 1u);
-  EXPECT_EQ(StateStore::kSchemaVersion, 1u);
+  EXPECT_EQ(store.schemaVersion(), 2u);
+  EXPECT_EQ(StateStore::kSchemaVersion, 2u);
   EXPECT_THAT(store.beginRead().get(StateDb::meta, "schema_version"),
-              Optional(std::string_view("1")));
+              Optional(std::string_view("2")));
 }
 
 TEST(StateStoreSchemaTest, NewerVersionIsRefusedInBothModes) {
@@ -431,7 +432,7 @@ TEST(StateStoreSchemaTest, NewerVersionIsRefusedInBothModes) {
                                      errorOf([&] { StateStore::openReadOnly(dir); })}) {
     EXPECT_THAT(message, HasSubstr(dir));
     EXPECT_THAT(message, HasSubstr("schema version 99"));
-    EXPECT_THAT(message, HasSubstr("checker's 1"));
+    EXPECT_THAT(message, HasSubstr("checker's 2"));
     EXPECT_THAT(message, HasSubstr("upgrade checker"));
   }
 }
@@ -482,7 +483,7 @@ TEST(StateStoreReadOnlyTest, BeginWriteThrows) {
   { StateStore::openForWriting(dir); }
   StateStore store = StateStore::openReadOnly(dir);
   EXPECT_TRUE(store.readOnly());
-  EXPECT_EQ(store.schemaVersion(), 1u);
+  EXPECT_EQ(store.schemaVersion(), 2u);
   EXPECT_THAT(errorOf([&] { store.beginWrite(); }), HasSubstr("read-only"));
 }
 
@@ -598,7 +599,7 @@ TEST(StateStoreProcessTest, CommittedTransactionsSurviveSigkill) {
   while (readAll(reports.readEnd(), &seq, sizeof seq)) reported.push_back(seq);  // in flight
 
   StateStore store = StateStore::openForWriting(dir);
-  EXPECT_EQ(store.schemaVersion(), 1u);
+  EXPECT_EQ(store.schemaVersion(), 2u);
   {
     ReadTransaction txn = store.beginRead();
     for (size_t i = 0; i < reported.size(); ++i) {

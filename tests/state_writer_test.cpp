@@ -77,9 +77,12 @@ TEST(StateWriter, TheJobStateHoldsTheRecordAndTheLastRunsFacts) {
 TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
   test::TempDir dir;
   StateStore store = StateStore::openForWriting(dir.file("state"));
-  constexpr int64_t kRuns = StateWriter::kHistoryPerJob + 7;
+  constexpr uint32_t kKept = 50;
+  const HistoryRetention retention{kKept, 7, 90};  // runs start in 1970: no age limit from a flush at ms 1..57
+  constexpr int64_t kRuns = kKept + 7;
   {
     StateWriter writer(store);
+    writer.setRetention(retention);
     for (int64_t start = 1; start <= kRuns - 3; ++start) {
       writer.add(runOf("tcp:h:1", start, ipc::Outcome::OK, ""));
       if (start % 10 == 0) writer.flush(start);
@@ -88,13 +91,14 @@ TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
     writer.flush(kRuns);
   }
   StateWriter restarted(store);  // counts nothing at start: the store does
+  restarted.setRetention(retention);
   restarted.load();
   for (int64_t start = kRuns - 2; start <= kRuns; ++start) restarted.add(runOf("tcp:h:1", start, ipc::Outcome::OK, ""));
   restarted.add(runOf("tcp:h:1", kRuns, ipc::Outcome::FAILED, "the same start again"));  // replaces, adds nothing
   restarted.flush(kRuns + 1);
   std::vector<std::string> keys = historyKeys(store, "tcp:h:1");
-  ASSERT_EQ(keys.size(), StateWriter::kHistoryPerJob);
-  const int64_t oldestKept = kRuns - static_cast<int64_t>(StateWriter::kHistoryPerJob) + 1;
+  ASSERT_EQ(keys.size(), kKept);
+  const int64_t oldestKept = kRuns - static_cast<int64_t>(kKept) + 1;
   EXPECT_EQ(keys.front(), state_keys::historyKey("tcp:h:1", oldestKept));
   EXPECT_EQ(keys.back(), state_keys::historyKey("tcp:h:1", kRuns));
   EXPECT_THAT(historyKeys(store, "tcp:h:2"), ::testing::ElementsAre(state_keys::historyKey("tcp:h:2", 5)));
