@@ -27,6 +27,7 @@ struct CommonOptions {
 int checkConfig(const CommonOptions& options);
 int runJob(const CommonOptions& options);
 int status(const CommonOptions& options);
+int history(const CommonOptions& options);
 int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);

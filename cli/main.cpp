@@ -68,6 +68,22 @@ const Command kCommands[] = {
                   "  2    bad usage or bad config\n"
                   "  3    checkerd is not running, or its heartbeat is stale (whatever the jobs say):\n"
                   "       nothing shown is current; the first line says which\n"},
+    {.name = "history",
+     .run = checker::cli::history,
+     .arguments = "NAME [--since 7d] [--runs N] [--json]",
+     .summary = "a job's uptime, latency, incidents and latest runs",
+     .description = "Reads the state (while checkerd runs, or not) and prints, for the jobs named\n"
+                    "NAME (a [job NAME] section, a job name, or a job id) over the last --since:\n"
+                    "the uptime (runs and failures), the latency's spread and a sparkline of it,\n"
+                    "the incidents (failing episodes: start, length, failed runs, notices, first\n"
+                    "message) and the latest runs. How much is kept: [general] history_runs,\n"
+                    "history_days, history_hours_days (docs/configuration.md).\n",
+     .options = "  --since DURATION   how far back (default 7d; e.g. 24h, 30d)\n"
+                "  --runs N           how many of the latest runs to list (default 20)\n"
+                "  --json             one JSON document for scripts (docs/api.md's keys)\n",
+     .exitCodes = "  0    the history was printed\n"
+                  "  1    the state could not be read\n"
+                  "  2    bad usage or bad config, or no job named NAME\n"},
     {.name = "reload",
      .run = checker::cli::reload,
      .arguments = "",

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "peerd/history_api.h"
 #include "peerd/metrics_text.h"
 #include "peerd/routes.h"
 #include "peering/status_document.h"
@@ -67,6 +68,9 @@ HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& cont
     case Route::metrics:
       if (!context.metricsBody) return textResponse(404, "Not Found\n");
       return HttpResponse{200, std::string(kMetricsContentType), context.metricsBody()};
+    case Route::api:
+      if (!context.apiAnswer) return textResponse(404, "Not Found\n");
+      return context.apiAnswer(request.url);
     case Route::signedStatus: {
       std::string_view url = request.url;
       size_t question = url.find('?');
@@ -103,7 +107,8 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
                                       config_.peerd.metrics,
                                       [this] { return renderedAt(page_, renderStatusPage); },
                                       [this] { return renderedAt(metrics_, renderMetrics); },
-                                      &directionKeys_};
+                                      &directionKeys_,
+                                      [this](std::string_view url) { return answerApiRequest(url); }};
                 return answerRequest(request, context);
               },
               limits),
@@ -204,6 +209,18 @@ StatusSnapshot PeerdService::snapshot() {
   s.noMail = config_.email.noMail;
   state_.read(config_, liveJobs_ ? &*liveJobs_ : nullptr, &s);
   return s;
+}
+
+HttpResponse PeerdService::answerApiRequest(std::string_view url) {
+  Result<ReadTransaction> txn = state_.beginRead();
+  if (!txn) return jsonError(503, "the state cannot be read: " + txn.error());
+  std::vector<LiveJob> jobs;
+  if (liveJobs_) {
+    jobs = *liveJobs_;
+  } else {  // before checkerd said which it runs: every stored job
+    for (const JobStatus& job : readAllJobStatus(*txn)) jobs.push_back({job.id, job.name});
+  }
+  return answerApi(url, *txn, jobs, wallClockNowMs());
 }
 
 const std::string& PeerdService::renderedAt(Rendered& rendered, std::string (*render)(const StatusSnapshot&)) {

@@ -46,6 +46,7 @@ struct AnswerContext {
   std::function<std::string()> metricsBody = nullptr;
   // The responder's keys per asker; nullptr: derived for each answer.
   DirectionKeys* directionKeys = nullptr;
+  std::function<HttpResponse(std::string_view url)> apiAnswer = nullptr;  // /api/v1/...
 };
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
 
@@ -72,6 +73,7 @@ class PeerdService {
     std::string body;
   };
   const std::string& renderedAt(Rendered& body, std::string (*render)(const StatusSnapshot&));
+  HttpResponse answerApiRequest(std::string_view url);
 
   uv_loop_t* loop_;
   const Config& config_;

@@ -80,6 +80,9 @@ Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure met
   if (path == kStatusPath) return Route::signedStatus;
   if (path == kRetiredStatusPath) return Route::retiredStatus;
   if (path == kMetricsPath) return exposedTo(metrics, request.clientAddress) ? Route::metrics : Route::notFound;
+  if (path.substr(0, kApiPath.size()) == kApiPath) {
+    return exposedTo(statusPage, request.clientAddress) ? Route::api : Route::notFound;
+  }
   if (path == "/" && acceptsHtml(request.accept) && exposedTo(statusPage, request.clientAddress)) {
     return Route::statusPage;
   }

@@ -8,6 +8,8 @@
 //   /v1/status                            410: the retired protocol 1
 //   /metrics                              Prometheus text, when metrics allows this
 //                                         client; else 404
+//   /api/v1/...                           the JSON API (peerd/history_api.h), when
+//                                         status_page allows this client; else 404
 //   /  with an Accept that takes text/html the HTML status page, when status_page
 //                                         allows this client; else the plain word
 //   any other request                     the original's plain word, byte for byte
@@ -25,8 +27,9 @@
 namespace checker::peerd {
 
 inline constexpr std::string_view kMetricsPath = "/metrics";
+inline constexpr std::string_view kApiPath = "/api/v1/";
 
-enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, metrics, notFound };
+enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, metrics, api, notFound };
 
 Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure metrics);
 

@@ -32,4 +32,13 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
   }
 }
 
+Result<ReadTransaction> StateSource::beginRead() {
+  try {
+    if (!store_) store_.emplace(StateStore::openReadOnly(dir_));
+    return store_->beginRead();
+  } catch (const StateError& e) {
+    return Error{e.what()};
+  }
+}
+
 }  // namespace checker::peerd

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "config/config.h"
 #include "state/state_store.h"
 #include "peerd/status_snapshot.h"
@@ -24,6 +25,10 @@ class StateSource {
   // nullptr before checkerd said (every stored job, in key order). On a
   // failure SNAPSHOT->stateError says why and the rest stays empty.
   void read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot);
+
+  // A read transaction (a consistent snapshot) for the JSON API and the job
+  // pages; an Error saying why when the state cannot be opened.
+  Result<ReadTransaction> beginRead();
 
  private:
   std::string dir_;

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 #include "peerd/status_instance.h"
 #include "support/prometheus_text.h"
 
@@ -137,6 +139,40 @@ TEST(StatusEndpoints, SwitchedOffThePageIsTheWordAndMetricsNotFound) {
   EXPECT_THAT(metrics, StartsWith("HTTP/1.1 404 Not Found\r\n"));
   EXPECT_EQ(StatusInstance::bodyOf(metrics), "Not Found\n");
   EXPECT_EQ(instance.exchange(urllibRequest(instance.port())), kPlainTrue);
+  EXPECT_THAT(instance.get("/api/v1/jobs"), StartsWith("HTTP/1.1 404 Not Found\r\n")) << "the API follows the page";
+}
+
+// The JSON API of a running checkerd: its jobs with their last run and
+// uptime, one job's history with the latency of each run, read while
+// checkerd writes.
+TEST(StatusEndpoints, TheJsonApiShowsTheJobsAndTheirHistory) {
+  StatusInstance instance;
+  ASSERT_TRUE(instance.start()) << ::testing::PrintToString(instance.daemon().lines());
+  ASSERT_TRUE(instance.waitForFailures(2));
+  std::string answer = instance.getUntil("/api/v1/jobs", "", [](const std::string& r) {
+    return r.find("\"name\": \"healthy web\"") != std::string::npos && r.find("\"name\": \"broken backup\"") != std::string::npos;
+  });
+  ASSERT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"));
+  nlohmann::json jobs = nlohmann::json::parse(StatusInstance::bodyOf(answer))["jobs"];
+  nlohmann::json web, backup;
+  for (const nlohmann::json& job : jobs) {
+    if (job["name"] == "healthy web") web = job;
+    if (job["name"] == "broken backup") backup = job;
+  }
+  ASSERT_FALSE(web.is_null()) << jobs.dump();
+  EXPECT_EQ(web["state"], "ok");
+  EXPECT_TRUE(web["last_run"]["latency_ms"].is_number()) << "an exec job's command time";
+  EXPECT_GE(web["uptime"]["24h"]["runs"].get<int>(), 1);
+  EXPECT_EQ(web["uptime"]["24h"]["ratio"], 1.0);
+  EXPECT_EQ(backup["uptime"]["24h"]["ratio"], 0.0);
+
+  std::string history = instance.get(web["links"]["history"].get<std::string>() + "?since=1h");
+  ASSERT_THAT(history, StartsWith("HTTP/1.1 200 OK\r\n"));
+  nlohmann::json h = nlohmann::json::parse(StatusInstance::bodyOf(history));
+  ASSERT_GE(h["runs"].size(), 1u);
+  EXPECT_EQ(h["runs"][0]["outcome"], "ok");
+  EXPECT_GE(h["runs"][0]["latency_ms"].get<double>(), 0.0);
+  EXPECT_EQ(h["hourly"].back()["failures"], 0);
 }
 
 }  // namespace
