@@ -1,5 +1,7 @@
 #include "state/history_view.h"
 
+#include <algorithm>
+
 #include "ipc/framing.h"
 #include "state/state_keys.h"
 
@@ -86,6 +88,18 @@ std::vector<HistoryRun> readRuns(const StateReader& txn, std::string_view jobId,
                               runs.push_back(decodeRun(key, value));
                               return runs.size() < limit;
                             });
+  return runs;
+}
+
+std::vector<HistoryRun> readLatestRuns(const StateReader& txn, std::string_view jobId, size_t count) {
+  std::vector<HistoryRun> runs;
+  if (count == 0) return runs;
+  txn.forEachWithPrefixBackward(StateDb::history, state_keys::historyPrefix(jobId),
+                                [&](std::string_view key, std::string_view value) {
+                                  runs.push_back(decodeRun(key, value));
+                                  return runs.size() < count;
+                                });
+  std::reverse(runs.begin(), runs.end());
   return runs;
 }
 

@@ -42,6 +42,9 @@ struct HistoryRun {
 std::vector<HistoryRun> readRuns(const StateReader& txn, std::string_view jobId, int64_t sinceUnixMs,
                                  int64_t untilUnixMs, size_t limit = std::numeric_limits<size_t>::max());
 
+// JOB's newest COUNT runs, oldest first; only those are read.
+std::vector<HistoryRun> readLatestRuns(const StateReader& txn, std::string_view jobId, size_t count);
+
 // JOB's hourly aggregates of the hours that overlap [since, until), oldest
 // first. Hours without runs have no aggregate (a gap, not zeros).
 std::vector<HourlyAggregate> readHourly(const StateReader& txn, std::string_view jobId, int64_t sinceUnixMs,

@@ -270,6 +270,35 @@ void scan(const Environment& env, MDB_txn* txn, StateDb db, std::string_view pre
   if (rc != MDB_NOTFOUND) fail("mdb_cursor_get", env.where(db), rc);
 }
 
+// The keys with PREFIX from the last one down: the cursor is set on the
+// first key past every key with the prefix, then stepped back.
+void scanBackward(const Environment& env, MDB_txn* txn, StateDb db, std::string_view prefix,
+                  const StateReader::Visitor& fn) {
+  checkKey(env, db, prefix);
+  if (env.absent[static_cast<size_t>(db)]) return;
+  MDB_cursor* raw = nullptr;
+  check(mdb_cursor_open(txn, env.dbi(db), &raw), "mdb_cursor_open", env.where(db));
+  std::unique_ptr<MDB_cursor, CursorClose> cursor(raw);
+  // The smallest key above all that start with PREFIX: its last byte below
+  // 0xff raised by one, what follows dropped; none when it is all 0xff.
+  std::string past(prefix);
+  while (!past.empty() && static_cast<unsigned char>(past.back()) == 0xff) past.pop_back();
+  MDB_val k{}, v{};
+  int rc = MDB_NOTFOUND;
+  if (!past.empty()) {
+    past.back() = static_cast<char>(static_cast<unsigned char>(past.back()) + 1);
+    k = toVal(past);
+    rc = mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE);
+  }
+  rc = rc == MDB_SUCCESS ? mdb_cursor_get(raw, &k, &v, MDB_PREV) : mdb_cursor_get(raw, &k, &v, MDB_LAST);
+  while (rc == MDB_SUCCESS) {
+    std::string_view key = toView(k);
+    if (!key.starts_with(prefix) || !fn(key, toView(v))) return;
+    rc = mdb_cursor_get(raw, &k, &v, MDB_PREV);
+  }
+  if (rc != MDB_NOTFOUND) fail("mdb_cursor_get", env.where(db), rc);
+}
+
 // True while the environment holds no named database yet: a new store.
 bool isEmpty(const Environment& env, MDB_txn* txn) {
   MDB_dbi main = 0;
@@ -413,6 +442,10 @@ void StateReader::forEachWithPrefix(StateDb db, std::string_view prefix, const V
 void StateReader::forEachWithPrefixFrom(StateDb db, std::string_view prefix, std::string_view from,
                                         const Visitor& fn) const {
   scan(*env_, handle(), db, prefix, from, fn);
+}
+
+void StateReader::forEachWithPrefixBackward(StateDb db, std::string_view prefix, const Visitor& fn) const {
+  scanBackward(*env_, handle(), db, prefix, fn);
 }
 
 size_t StateReader::count(StateDb db) const {

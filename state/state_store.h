@@ -89,6 +89,9 @@ class StateReader {
   void forEachWithPrefix(StateDb db, std::string_view prefix, const Visitor& fn) const;
   // The keys starting with prefix that are >= from (from starts with prefix).
   void forEachWithPrefixFrom(StateDb db, std::string_view prefix, std::string_view from, const Visitor& fn) const;
+  // The keys starting with prefix, in reverse key order (the newest first
+  // where keys end in a time): a "latest N" read that touches only N.
+  void forEachWithPrefixBackward(StateDb db, std::string_view prefix, const Visitor& fn) const;
   size_t count(StateDb db) const;
 
  protected:

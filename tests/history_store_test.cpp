@@ -63,6 +63,26 @@ TEST(HistoryStore, TheDefaultKeepsADayOfOneMinuteRuns) {
   EXPECT_EQ(allRuns(store, "tcp:a").size(), 24u * 60);
 }
 
+// The newest runs are read from the end of the job's keys, newest last;
+// another job's keys (before and after it) are never among them.
+TEST(HistoryStore, TheLatestRunsAreTheNewestOfTheJobAlone) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter writer(store);
+  writeMinutes(writer, "tcp:a", kT0, 5);
+  writeMinutes(writer, "tcp:b", kT0, 30);
+  writeMinutes(writer, "tcp:c", kT0, 3);
+  ReadTransaction txn = store.beginRead();
+  std::vector<HistoryRun> latest = readLatestRuns(txn, "tcp:b", 4);
+  ASSERT_EQ(latest.size(), 4u);
+  EXPECT_EQ(latest.front().startedUnixMs, kT0 + 26 * kMinuteMs);
+  EXPECT_EQ(latest.back().startedUnixMs, kT0 + 29 * kMinuteMs);
+  EXPECT_EQ(readLatestRuns(txn, "tcp:a", 100).size(), 5u);
+  EXPECT_EQ(readLatestRuns(txn, "tcp:c", 2).back().startedUnixMs, kT0 + 2 * kMinuteMs);
+  EXPECT_TRUE(readLatestRuns(txn, "tcp:", 10).empty()) << "a prefix of another id is no job";
+  EXPECT_TRUE(readLatestRuns(txn, "tcp:z", 10).empty());
+}
+
 TEST(HistoryStore, RawRunsAreKeptByCountAcrossRestarts) {
   test::TempDir dir;
   {
