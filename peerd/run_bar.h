@@ -1,9 +1,9 @@
 #pragma once
 // A job's recent runs as a bar of small blocks, oldest on the left, one
 // colour per outcome; hovering one shows its time, outcome and latency (a
-// title attribute: no script), and each block is labelled for a screen
-// reader. Fewer runs than slots leave the left end empty, so bars of
-// different jobs line up. Pure, like the page.
+// title attribute: no script, and the block's accessible name). Fewer runs
+// than slots leave the left end empty (the bar is right-aligned, its width
+// that of SLOTS blocks), so bars of different jobs line up. Pure.
 #include <cstddef>
 #include <cstdint>
 #include <string>

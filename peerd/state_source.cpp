@@ -1,6 +1,12 @@
 #include "peerd/state_source.h"
 
 namespace checker::peerd {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
 
 void StateSource::read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot) {
   try {
@@ -17,6 +23,13 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
         }
       }
     }
+    for (const JobStatus& job : snapshot->jobs) {
+      JobRecent& recent = snapshot->recent[job.id];
+      recent.day = readUptime(txn, job.id, snapshot->nowUnixMs - kDayMs, snapshot->nowUnixMs + 1);
+      for (const HistoryRun& run : readLatestRuns(txn, job.id, kRunsInTheBar)) {
+        recent.runs.push_back({run.startedUnixMs, run.outcome, run.measured.latencyUs});
+      }
+    }
     snapshot->selfCheck = readLastSelfCheck(txn);
     snapshot->outbox = readOutbox(txn);
     snapshot->mail = mailHealth(snapshot->selfCheck, snapshot->outbox.entries, snapshot->nowUnixMs);
@@ -24,6 +37,7 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
   } catch (const StateError& e) {
     snapshot->stateError = e.what();
     snapshot->jobs.clear();
+    snapshot->recent.clear();
     snapshot->notRunYet.clear();
     snapshot->selfCheck.reset();
     snapshot->mail = {};

@@ -16,6 +16,9 @@
 
 namespace checker::peerd {
 
+// The overview's bar shows this many of each job's newest runs.
+inline constexpr size_t kRunsInTheBar = 30;
+
 class StateSource {
  public:
   explicit StateSource(std::string stateDir) : dir_(std::move(stateDir)) {}

@@ -2,77 +2,35 @@
 
 #include <ctime>
 
+#include "peerd/history_api.h"
+#include "peerd/page_parts.h"
+#include "peerd/run_bar.h"
+#include "peerd/state_source.h"
 #include "peerd/text_escape.h"
 #include "state/run_outcome.h"
 
 namespace checker::peerd {
 namespace {
 
-constexpr const char* kStyle = R"(
-:root{color-scheme:light}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d2329;background:#f3f4f6}
-header{padding:14px 24px;color:#fff}
-header.ok{background:#1f7a3d}
-header.problem{background:#b42318}
-header h1{margin:0;font-size:22px}
-header p{margin:2px 0 0}
-main{padding:4px 24px 20px}
-section{background:#fff;border:1px solid #dde1e6;border-radius:6px;margin:14px 0;padding:10px 16px}
-h2{font-size:16px;margin:0 0 8px}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef1;vertical-align:top}
-th{white-space:nowrap;font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:#5b6670}
-tr.failing td{background:#fdecea}
-tr.failing td:first-child{box-shadow:inset 4px 0 #b42318}
-.badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
-.badge.ok{background:#dcf3e3;color:#1f6b37}
-.badge.failing{background:#b42318;color:#fff}
-.badge.other{background:#e6e8eb;color:#4b5560}
-.id{display:block;color:#6b7680;font:12px ui-monospace,"DejaVu Sans Mono",monospace}
-.msg{font:12px ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-word}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-.muted{color:#6b7680}
-.bad{color:#b42318;font-weight:600}
-footer{padding:0 24px 16px;color:#6b7680;font-size:12px}
-)";
-
-// "12 s", "5 min", "3 h", "2 d".
-std::string span(int64_t ms) {
-  int64_t s = ms < 0 ? 0 : ms / 1000;
-  if (s < 120) return std::to_string(s) + " s";
-  if (s < 2 * 3600) return std::to_string(s / 60) + " min";
-  if (s < 2 * 86400) return std::to_string(s / 3600) + " h";
-  return std::to_string(s / 86400) + " d";
-}
-
-// "2024-05-01 14:03:07 (3 min ago)", or "-".
-std::string when(int64_t unixMs, int64_t nowMs) {
-  if (unixMs <= 0) return "-";
-  return htmlEscape(localTime(unixMs)) + " <span class=\"muted\">(" + span(nowMs - unixMs) + " ago)</span>";
-}
-
-std::string badge(const char* kind, const std::string& text) {
-  return std::string("<span class=\"badge ") + kind + "\">" + htmlEscape(text) + "</span>";
-}
-
-std::string durationText(uint32_t ms) {
-  if (ms < 1000) return std::to_string(ms) + " ms";
-  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
-}
-
 bool isFailing(const JobStatus& job) { return job.unreadable || job.health == ipc::Health::FAILING; }
 
-void jobRow(std::string& out, const JobStatus& job, int64_t nowMs) {
+void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
   bool failing = isFailing(job);
   std::string state = job.unreadable ? "unreadable" : healthName(job.health);
   const char* kind = failing ? "failing" : job.health == ipc::Health::OK ? "ok" : "other";
+  auto recent = s.recent.find(job.id);
   out += std::string("<tr class=\"job ") + kind + "\" data-job=\"" + htmlEscape(job.name) + "\">";
-  out += "<td>" + htmlEscape(job.name) + "<span class=\"id\">" + htmlEscape(job.id) + "</span></td>";
+  out += "<td><a href=\"/job/" + percentEncode(job.id) + "\">" + htmlEscape(job.name) + "</a><span class=\"id\">" +
+         htmlEscape(job.id) + "</span></td>";
   out += "<td>" + badge(kind, state) + "</td>";
-  out += "<td>" + (failing ? when(job.firstFailureUnixMs, nowMs) : std::string("-")) + "</td>";
-  out += "<td class=\"num\">" + std::to_string(job.consecutiveFailures) + "</td>";
-  out += "<td>" + when(job.lastRunUnixMs, nowMs) + "</td>";
-  out += "<td>" + (job.runs > 0 ? std::string(outcomeName(job.lastOutcome)) + " <span class=\"muted\">in " +
+  out += "<td class=\"num\">" +
+         (recent != s.recent.end() ? uptimeText(recent->second.day.ratio().value_or(-1)) : std::string("-")) + "</td>";
+  out += "<td>" + renderRunBar(recent != s.recent.end() ? recent->second.runs : std::vector<BarRun>{}, kRunsInTheBar) +
+         "</td>";
+  out += "<td class=\"wide\">" + (failing ? when(job.firstFailureUnixMs, s.nowUnixMs) : std::string("-")) + "</td>";
+  out += "<td class=\"num wide\">" + std::to_string(job.consecutiveFailures) + "</td>";
+  out += "<td class=\"wide\">" + when(job.lastRunUnixMs, s.nowUnixMs) + "</td>";
+  out += "<td class=\"wide\">" + (job.runs > 0 ? std::string(outcomeName(job.lastOutcome)) + " <span class=\"muted\">in " +
                                       durationText(job.lastDurationMs) + "</span>"
                                 : std::string("-")) +
          "</td>";
@@ -84,10 +42,11 @@ void jobsSection(std::string& out, const StatusSnapshot& s) {
   if (s.jobs.empty() && s.notRunYet.empty()) {
     out += "<p class=\"muted\">No job has run yet.</p>";
   } else if (!s.jobs.empty()) {
-    out += "<table><thead><tr><th>Job</th><th>State</th><th>Failing since</th><th class=\"num\">Failures in a row</th>"
-           "<th>Last run</th><th>Outcome</th><th>Last message</th></tr></thead><tbody>\n";
+    out += "<table><thead><tr><th>Job</th><th>State</th><th class=\"num\">Up 24 h</th><th>Recent runs</th>"
+           "<th class=\"wide\">Failing since</th><th class=\"num wide\">Failures in a row</th>"
+           "<th class=\"wide\">Last run</th><th class=\"wide\">Outcome</th><th>Last message</th></tr></thead><tbody>\n";
     for (const JobStatus& job : s.jobs) {
-      if (isFailing(job)) jobRow(out, job, s.nowUnixMs);
+      if (isFailing(job)) jobRow(out, job, s);
     }
     size_t shown = 0, hidden = 0;
     for (const JobStatus& job : s.jobs) {
@@ -96,7 +55,7 @@ void jobsSection(std::string& out, const StatusSnapshot& s) {
         ++hidden;
         continue;
       }
-      jobRow(out, job, s.nowUnixMs);
+      jobRow(out, job, s);
       ++shown;
     }
     out += "</tbody></table>\n";
@@ -186,11 +145,8 @@ std::string renderStatusPage(const StatusSnapshot& s) {
                                     : "all " + std::to_string(total) + " jobs ok";
 
   std::string out;
-  out.reserve(8192 + s.jobs.size() * 600);
-  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta http-equiv=\"refresh\" content=\"30\">\n<title>checker " +
-         name + ": " + summary + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  out.reserve(8192 + s.jobs.size() * 2000);
+  out += pageHead("checker " + s.serverName + ": " + summary, 30);
   out += std::string("<header class=\"") + (problem ? "problem" : "ok") + "\">\n<h1>" + name + "</h1>\n<p>" + summary +
          " &middot; peers are told <b id=\"answer\">" + htmlEscape(s.answer) + "</b>";
   if (s.mail.problem) out += " &middot; mail path broken";
@@ -202,17 +158,7 @@ std::string renderStatusPage(const StatusSnapshot& s) {
   jobsSection(out, s);
   mailSection(out, s);
   peersSection(out, s);
-  out += "</main>\n<footer>";
-  out += "Page made " + htmlEscape(localTime(s.nowUnixMs));
-  char zone[16] = {};
-  time_t seconds = static_cast<time_t>(s.nowUnixMs / 1000);
-  tm local{};
-  localtime_r(&seconds, &local);
-  std::strftime(zone, sizeof zone, " %Z", &local);
-  out += htmlEscape(zone);
-  out += " by checker-peerd " CHECKER_VERSION " on " + name + ". Supervisor heartbeat: ";
-  out += s.heartbeatAgeMs ? span(*s.heartbeatAgeMs) + " ago" : std::string("none yet");
-  out += ". It reloads every 30 s.</footer>\n</body>\n</html>\n";
+  out += pageFoot(s.serverName, s.nowUnixMs, s.heartbeatAgeMs);
   return out;
 }
 

@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "peerd/run_bar.h"
+#include "state/history_view.h"
 #include "state/mail_health.h"
 #include "state/run_metrics.h"
 #include "state/state_view.h"
@@ -20,6 +23,13 @@ struct LiveJob {
   std::string id, name;
 };
 
+// A job's recent history as the overview shows it: its uptime over the
+// last 24 h and its newest runs (for the bar), oldest first.
+struct JobRecent {
+  Uptime day;
+  std::vector<BarRun> runs;
+};
+
 struct StatusSnapshot {
   std::string serverName;
   int64_t nowUnixMs = 0;
@@ -28,6 +38,7 @@ struct StatusSnapshot {
   std::optional<SupervisorCounters> counters;   // as of that heartbeat; nullopt: none yet
   std::string stateError;                       // not empty: the state could not be read (below is empty)
   std::vector<JobStatus> jobs;                  // the jobs checkerd runs that have a stored state, in its order
+  std::unordered_map<std::string, JobRecent> recent;  // by job id, for those jobs
   std::vector<std::string> notRunYet;           // names of those that have none yet
   bool noMail = false;                          // [email] nomail
   std::optional<SelfCheckState> selfCheck;      // nullopt: none ran yet
