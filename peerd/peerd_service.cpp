@@ -7,6 +7,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "peerd/history_api.h"
+#include "peerd/job_page.h"
+#include "peerd/text_escape.h"
 #include "peerd/metrics_text.h"
 #include "peerd/routes.h"
 #include "peering/status_document.h"
@@ -71,6 +73,9 @@ HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& cont
     case Route::api:
       if (!context.apiAnswer) return textResponse(404, "Not Found\n");
       return context.apiAnswer(request.url);
+    case Route::jobPage:
+      if (!context.jobPage) break;
+      return context.jobPage(request.url);
     case Route::signedStatus: {
       std::string_view url = request.url;
       size_t question = url.find('?');
@@ -108,7 +113,8 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
                                       [this] { return renderedAt(page_, renderStatusPage); },
                                       [this] { return renderedAt(metrics_, renderMetrics); },
                                       &directionKeys_,
-                                      [this](std::string_view url) { return answerApiRequest(url); }};
+                                      [this](std::string_view url) { return answerApiRequest(url); },
+                                      [this](std::string_view url) { return answerJobPage(url); }};
                 return answerRequest(request, context);
               },
               limits),
@@ -221,6 +227,43 @@ HttpResponse PeerdService::answerApiRequest(std::string_view url) {
     for (const JobStatus& job : readAllJobStatus(*txn)) jobs.push_back({job.id, job.name});
   }
   return answerApi(url, *txn, jobs, wallClockNowMs());
+}
+
+HttpResponse PeerdService::answerJobPage(std::string_view url) {
+  auto page = [](int status, const std::string& why) {
+    return HttpResponse{status, "text/html; charset=utf-8",
+                        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + htmlEscape(why) +
+                            "</title></head><body><p>" + htmlEscape(why) + "</p><p><a href=\"/\">All jobs</a></p></body></html>\n"};
+  };
+  size_t question = url.find('?');
+  std::string_view path = url.substr(kJobPagePath.size(), question == std::string_view::npos ? std::string_view::npos
+                                                                                              : question - kJobPagePath.size());
+  std::optional<std::string> id = percentDecode(path);
+  if (!id) return page(400, "The job id in the address is not percent-encoded properly.");
+  ChartSpan span = ChartSpan::day;
+  if (question != std::string_view::npos) {
+    std::string_view query = url.substr(question + 1);
+    if (query.substr(0, 6) == "range=") {
+      std::optional<ChartSpan> asked = chartSpanNamed(query.substr(6, query.find('&') == std::string_view::npos
+                                                                          ? std::string_view::npos
+                                                                          : query.find('&') - 6));
+      if (!asked) return page(400, "range is one of 24h, 7d, 30d.");
+      span = *asked;
+    }
+  }
+  Result<ReadTransaction> txn = state_.beginRead();
+  if (!txn) return page(503, "The state cannot be read: " + txn.error());
+  std::vector<LiveJob> jobs;
+  if (liveJobs_) jobs = *liveJobs_;
+  else for (const JobStatus& job : readAllJobStatus(*txn)) jobs.push_back({job.id, job.name});
+  for (const LiveJob& job : jobs) {
+    if (job.id != *id) continue;
+    JobPageData data = readJobPage(*txn, job.id, job.name, span, wallClockNowMs());
+    data.serverName = config_.general.serverName;
+    if (view_.heartbeatMs != 0) data.heartbeatAgeMs = static_cast<int64_t>(uv_now(loop_)) - (view_.heartbeatMs - 1);
+    return HttpResponse{200, "text/html; charset=utf-8", renderJobPage(data)};
+  }
+  return page(404, "checkerd runs no job with the id " + *id + ".");
 }
 
 const std::string& PeerdService::renderedAt(Rendered& rendered, std::string (*render)(const StatusSnapshot&)) {

@@ -47,6 +47,7 @@ struct AnswerContext {
   // The responder's keys per asker; nullptr: derived for each answer.
   DirectionKeys* directionKeys = nullptr;
   std::function<HttpResponse(std::string_view url)> apiAnswer = nullptr;  // /api/v1/...
+  std::function<HttpResponse(std::string_view url)> jobPage = nullptr;    // /job/ID
 };
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
 
@@ -74,6 +75,7 @@ class PeerdService {
   };
   const std::string& renderedAt(Rendered& body, std::string (*render)(const StatusSnapshot&));
   HttpResponse answerApiRequest(std::string_view url);
+  HttpResponse answerJobPage(std::string_view url);
 
   uv_loop_t* loop_;
   const Config& config_;

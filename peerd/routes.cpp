@@ -83,6 +83,9 @@ Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure met
   if (path.substr(0, kApiPath.size()) == kApiPath) {
     return exposedTo(statusPage, request.clientAddress) ? Route::api : Route::notFound;
   }
+  if (path.substr(0, kJobPagePath.size()) == kJobPagePath && exposedTo(statusPage, request.clientAddress)) {
+    return Route::jobPage;
+  }
   if (path == "/" && acceptsHtml(request.accept) && exposedTo(statusPage, request.clientAddress)) {
     return Route::statusPage;
   }

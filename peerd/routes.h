@@ -10,6 +10,8 @@
 //                                         client; else 404
 //   /api/v1/...                           the JSON API (peerd/history_api.h), when
 //                                         status_page allows this client; else 404
+//   /job/ID                               a job's page (peerd/job_page.h), when
+//                                         status_page allows this client; else the plain word
 //   /  with an Accept that takes text/html the HTML status page, when status_page
 //                                         allows this client; else the plain word
 //   any other request                     the original's plain word, byte for byte
@@ -28,8 +30,9 @@ namespace checker::peerd {
 
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kApiPath = "/api/v1/";
+inline constexpr std::string_view kJobPagePath = "/job/";
 
-enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, metrics, api, notFound };
+enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, jobPage, metrics, api, notFound };
 
 Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure metrics);
 

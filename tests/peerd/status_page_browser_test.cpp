@@ -196,5 +196,81 @@ TEST(StatusPageBrowser, ChromiumShowsTheFailingJobMarkedAndTakesAScreenshot) {
   std::printf("screenshot: %s (%ux%u, %zu colours sampled)\n", shot.c_str(), png.width, png.height, colours.size());
 }
 
+// How many times NEEDLE occurs in TEXT.
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// The number in ATTRIBUTE="N" of TEXT, -1 when absent.
+long attributeNumber(const std::string& text, const std::string& attribute) {
+  size_t at = text.find(attribute + "=\"");
+  return at == std::string::npos ? -1 : std::strtol(text.c_str() + at + attribute.size() + 2, nullptr, 10);
+}
+
+// A job's page in Chromium, at a desktop's width and a phone's (390 px):
+// the overview links to it; its chart is there with one point per run the
+// API listed (runs keep coming: between the counts before and after), the
+// failing job's incident is listed, and the screenshots are kept.
+TEST(StatusPageBrowser, AJobsPageShowsItsChartAndIncidentAtDesktopAndPhoneWidths) {
+  if (::access(kChromium.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << kChromium << " is not installed (apt-get install chromium, or packaging/install-deps --test)";
+  }
+  StatusInstance instance;
+  ASSERT_TRUE(instance.start()) << ::testing::PrintToString(instance.daemon().lines());
+  ASSERT_TRUE(instance.waitForFailures(3)) << ::testing::PrintToString(instance.daemon().lines());
+  const std::string web = "/job/exec%3A%2Fbin%2Ftrue", backup = "/job/exec%3A%2Fbin%2Ffalse";
+  std::string overview = instance.getUntil("/", "text/html", [&](const std::string& r) {
+    return r.find("href=\"" + web + "\"") != std::string::npos && r.find("href=\"" + backup + "\"") != std::string::npos;
+  });
+  ASSERT_THAT(overview, HasSubstr("<a href=\"" + web + "\">healthy web</a>"));
+  std::string incident = instance.getUntil(backup, "text/html", [](const std::string& r) {
+    return r.find("<tr class=\"incident failing\">") != std::string::npos;
+  });
+  ASSERT_THAT(incident, HasSubstr("<tr class=\"incident failing\">")) << "the failing job's open incident";
+
+  auto measuredRuns = [&] {
+    std::string answer = StatusInstance::bodyOf(instance.get("/api/v1/jobs/exec%3A%2Fbin%2Ftrue/history?since=24h"));
+    return occurrences(answer, "\"latency_ms\": ") - occurrences(answer, "\"latency_ms\": null");
+  };
+  std::string profile = instance.dir().file("chromium");
+  std::string log = instance.dir().file("chromium.log");
+  std::string artifacts = CHECKER_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  for (uint32_t width : {kWidth, 390u}) {
+    SCOPED_TRACE("width " + std::to_string(width));
+    std::string size = " --window-size=" + std::to_string(width) + "," + std::to_string(kHeight);
+    size_t before = measuredRuns();
+    CommandResult dom = chromium("--dump-dom" + size, instance.url(web), profile, log);
+    size_t after = measuredRuns();
+    ASSERT_EQ(dom.exitCode, 0) << dom.output << fileText(log);
+    EXPECT_THAT(dom.output, HasSubstr("<h1>healthy web</h1>"));
+    EXPECT_THAT(dom.output, HasSubstr("<svg class=\"chart\""));
+    long points = attributeNumber(dom.output, "data-points");
+    EXPECT_GE(points, static_cast<long>(before)) << dom.output;
+    EXPECT_LE(points, static_cast<long>(after));
+    EXPECT_EQ(occurrences(dom.output, "<circle class=\"pt\""), static_cast<size_t>(points)) << "a dot per point";
+    EXPECT_GE(occurrences(dom.output, "class=\"run ok\""), 2u) << "the bar of its latest runs";
+
+    CommandResult failing = chromium("--dump-dom" + size, instance.url(backup), profile, log);
+    ASSERT_EQ(failing.exitCode, 0) << failing.output << fileText(log);
+    EXPECT_THAT(failing.output, HasSubstr("<tr class=\"incident failing\">"));
+    EXPECT_THAT(failing.output, HasSubstr("<span class=\"bad\">ongoing</span>"));
+
+    for (const auto& [path, name] : {std::pair<std::string, std::string>{web, "job_page"}, {backup, "job_page_failing"},
+                                     {"/", "status_page"}}) {
+      std::string shot = artifacts + "/" + name + (width == kWidth ? "" : "_" + std::to_string(width)) + ".png";
+      std::filesystem::remove(shot);
+      CommandResult taken = chromium("--screenshot=" + shot + size, instance.url(path), profile, log);
+      ASSERT_EQ(taken.exitCode, 0) << taken.output << fileText(log);
+      Png png = readPng(fileText(shot));
+      ASSERT_EQ(png.error, "") << shot;
+      EXPECT_EQ(png.width, width) << shot;
+      std::printf("screenshot: %s (%ux%u)\n", shot.c_str(), png.width, png.height);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace checker::test

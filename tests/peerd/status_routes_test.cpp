@@ -85,6 +85,11 @@ TEST(RouteRequest, EveryPathAndSetting) {
                 pageShown ? Route::metrics : Route::notFound);
       EXPECT_EQ(routeRequest(request("GET", "/metrics?x", "*/*", client), Exposure::off, page),
                 pageShown ? Route::metrics : Route::notFound);
+      // A job's page and the JSON API follow the page's setting; metrics' is not theirs.
+      EXPECT_EQ(routeRequest(request("GET", "/job/tcp%3Ah%3A1?range=7d", kBrowserAccept, client), page, Exposure::off),
+                pageShown ? Route::jobPage : Route::plain);
+      EXPECT_EQ(routeRequest(request("GET", "/api/v1/jobs", "", client), page, Exposure::on),
+                pageShown ? Route::api : Route::notFound);
       EXPECT_EQ(routeRequest(request("GET", "/v2/status?nonce=00", "", client), page, page), Route::signedStatus);
       EXPECT_EQ(routeRequest(request("GET", "/v1/status?nonce=00", "", client), page, page), Route::retiredStatus);
       EXPECT_EQ(routeRequest(request("POST", "/metrics", "", client), page, page), Route::methodNotAllowed);
