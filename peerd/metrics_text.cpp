@@ -129,6 +129,14 @@ void jobFamilies(std::string& out, const StatusSnapshot& s) {
       latency.sample({{"id", job.id}, {"name", job.name}}, promNumber(static_cast<double>(job.lastLatencyUs) / 1e6));
     }
   }
+  // Longer windows are Prometheus' to compute (avg_over_time); none without runs.
+  Family uptime(out, "checker_job_uptime_ratio", "gauge",
+                "The share of the job's runs over the last 24 h (whole UTC hours) that were ok.");
+  for (const JobStatus& job : s.jobs) {
+    auto recent = s.recent.find(job.id);
+    if (job.unreadable || recent == s.recent.end() || !recent->second.day.ratio()) continue;
+    uptime.sample({{"id", job.id}, {"name", job.name}, {"window", "24h"}}, promNumber(*recent->second.day.ratio()));
+  }
 }
 
 void stateFamilies(std::string& out, const StatusSnapshot& s) {

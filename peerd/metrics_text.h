@@ -19,6 +19,8 @@
 //   checker_job_consecutive_failures              gauge      id, name        state
 //   checker_job_last_run_timestamp_seconds        gauge      id, name        state
 //   checker_job_last_duration_seconds             gauge      id, name        state
+//   checker_job_latency_seconds                   gauge      id, name        state (none: last run measured none)
+//   checker_job_uptime_ratio                      gauge      id, name, window  state (24h; none without runs)
 //   checker_outbox_pending                        gauge                      state
 //   checker_outbox_oldest_pending_age_seconds     gauge                      state (0 when none is pending)
 //   checker_outbox_refused                        gauge                      state

@@ -56,6 +56,7 @@ StatusSnapshot sample() {
   broken.name = "tcp:h:1";
   broken.unreadable = true;
   s.jobs = {ok, failing, broken};
+  s.recent[ok.id].day = Uptime{96, 1};
   s.notRunYet = {"later", "daily"};
   s.selfCheck = SelfCheckState{kNow - 60'000, false, "imap auth"};
   s.outbox.pending = 2;
@@ -110,6 +111,10 @@ TEST(MetricsText, ReadsBackUnderTheStrictReader) {
   EXPECT_EQ(p.value("checker_job_last_duration_seconds", bad), 2.5);
   EXPECT_EQ(p.value("checker_job_latency_seconds", good), 0.0015);
   EXPECT_FALSE(p.value("checker_job_latency_seconds", bad)) << "its last run measured nothing: no sample";
+  std::map<std::string, std::string> goodDay{{"id", "exec:/bin/true"}, {"name", "good"}, {"window", "24h"}};
+  EXPECT_EQ(p.value("checker_job_uptime_ratio", goodDay), 95.0 / 96.0);
+  EXPECT_FALSE(p.value("checker_job_uptime_ratio", {{"id", bad["id"]}, {"name", bad["name"]}, {"window", "24h"}}))
+      << "no runs known: no ratio";
   EXPECT_FALSE(p.value("checker_job_failing", {{"id", "tcp:h:1"}, {"name", "tcp:h:1"}})) << "unreadable: not a 0";
   EXPECT_EQ(p.value("checker_outbox_pending"), 2);
   EXPECT_EQ(p.value("checker_outbox_oldest_pending_age_seconds"), 90);
