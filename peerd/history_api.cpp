@@ -66,9 +66,8 @@ Result<Range> rangeOf(std::string_view query, int64_t now) {
 }
 
 Json uptimeWindows(const StateReader& txn, const std::string& id, int64_t now) {
-  return Json{{"24h", uptimeJson(readUptime(txn, id, now - kDayMs, now + 1))},
-              {"7d", uptimeJson(readUptime(txn, id, now - 7 * kDayMs, now + 1))},
-              {"30d", uptimeJson(readUptime(txn, id, now - 30 * kDayMs, now + 1))}};
+  std::vector<Uptime> u = readUptimes(txn, id, {now - kDayMs, now - 7 * kDayMs, now - 30 * kDayMs}, now + 1);
+  return Json{{"24h", uptimeJson(u[0])}, {"7d", uptimeJson(u[1])}, {"30d", uptimeJson(u[2])}};
 }
 
 Json jobJson(const StateReader& txn, const LiveJob& job, int64_t now) {

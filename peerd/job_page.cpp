@@ -163,9 +163,10 @@ JobPageData readJobPage(const StateReader& txn, const std::string& id, const std
       if (job.id == id) p.listed = job;
     }
   }
-  p.day = readUptime(txn, id, now - kDayMs, now + 1);
-  p.week = readUptime(txn, id, now - 7 * kDayMs, now + 1);
-  p.month = readUptime(txn, id, now - 30 * kDayMs, now + 1);
+  std::vector<Uptime> uptimes = readUptimes(txn, id, {now - kDayMs, now - 7 * kDayMs, now - 30 * kDayMs}, now + 1);
+  p.day = uptimes[0];
+  p.week = uptimes[1];
+  p.month = uptimes[2];
   std::vector<HistoryRun> latest = readLatestRuns(txn, id, kRunsOnTheJobPage);
   for (const HistoryRun& run : latest) p.latest.push_back({run.startedUnixMs, run.outcome, run.measured.latencyUs});
   if (!latest.empty()) p.lastMeasured = latest.back().measured.named;

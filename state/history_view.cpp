@@ -136,12 +136,31 @@ std::vector<JobIncident> readAllIncidents(const StateReader& txn, int64_t since,
 }
 
 Uptime readUptime(const StateReader& txn, std::string_view jobId, int64_t since, int64_t until) {
-  Uptime uptime;
-  for (const HourlyAggregate& hour : readHourly(txn, jobId, since, until)) {
-    uptime.runs += hour.runs;
-    uptime.failures += hour.failures;
-  }
-  return uptime;
+  return readUptimes(txn, jobId, {since}, until).front();
+}
+
+std::vector<Uptime> readUptimes(const StateReader& txn, std::string_view jobId, const std::vector<int64_t>& sinces,
+                                int64_t until) {
+  std::vector<Uptime> uptimes(sinces.size());
+  if (sinces.empty()) return uptimes;
+  std::vector<int64_t> firstHours;
+  for (int64_t since : sinces) firstHours.push_back(hourStartMs(since));
+  int64_t first = *std::min_element(firstHours.begin(), firstHours.end());
+  txn.forEachWithPrefixFrom(StateDb::hourly, state_keys::historyPrefix(jobId),
+                            state_keys::hourlyKey(jobId, first < 0 ? 0 : first),
+                            [&](std::string_view key, std::string_view value) {
+                              int64_t hour = state_keys::keyTimeMs(key);
+                              if (hour >= until) return false;
+                              std::optional<HourCounts> counts = readHourCounts(value);
+                              if (!counts) return true;  // left out, as for readHourly
+                              for (size_t i = 0; i < uptimes.size(); ++i) {
+                                if (hour < firstHours[i]) continue;
+                                uptimes[i].runs += counts->runs;
+                                uptimes[i].failures += std::min(counts->failures, counts->runs);
+                              }
+                              return true;
+                            });
+  return uptimes;
 }
 
 }  // namespace checker

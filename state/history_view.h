@@ -75,5 +75,9 @@ struct Uptime {
   }
 };
 Uptime readUptime(const StateReader& txn, std::string_view jobId, int64_t sinceUnixMs, int64_t untilUnixMs);
+// The same over several windows ending at UNTIL, in one pass over the
+// longest (each hour's counts read in place: readHourCounts).
+std::vector<Uptime> readUptimes(const StateReader& txn, std::string_view jobId, const std::vector<int64_t>& sinces,
+                                int64_t untilUnixMs);
 
 }  // namespace checker

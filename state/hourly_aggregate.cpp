@@ -1,9 +1,11 @@
 #include "state/hourly_aggregate.h"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "ipc/framing.h"
@@ -79,6 +81,24 @@ std::string encodeHourly(const HourlyAggregate& a) {
     list[i].setCount(a.buckets[i].count);
   }
   return ipc::encode(message);
+}
+
+std::optional<HourCounts> readHourCounts(std::string_view value) {
+  // Cap'n Proto reads words in place; a reader bounds-checks every access,
+  // so a damaged value throws (caught) rather than reads out of bounds.
+  thread_local std::vector<capnp::word> aligned;
+  if (value.empty() || value.size() % sizeof(capnp::word) != 0) return std::nullopt;
+  aligned.resize(value.size() / sizeof(capnp::word));
+  std::memcpy(aligned.data(), value.data(), value.size());
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = aligned.size() * 2;
+    capnp::FlatArrayMessageReader reader(kj::arrayPtr(aligned.data(), aligned.size()), options);
+    auto h = reader.getRoot<ipc::HourlyAggregate>();
+    return HourCounts{h.getRuns(), h.getFailures()};
+  } catch (const kj::Exception&) {
+    return std::nullopt;
+  }
 }
 
 HourlyAggregate decodeHourly(std::string_view value) {

@@ -52,6 +52,15 @@ struct HourlyAggregate {
   bool operator==(const HourlyAggregate&) const = default;
 };
 
+// Only the runs and failures of a stored aggregate: what an uptime needs,
+// read in place (one copy into aligned memory, no schema walk, no
+// histogram); nullopt when VALUE is malformed. For pages that add up
+// hundreds of hours per job.
+struct HourCounts {
+  uint32_t runs = 0, failures = 0;
+};
+std::optional<HourCounts> readHourCounts(std::string_view value);
+
 // As stored in the `hourly` database (ipc::HourlyAggregate). decode throws
 // ipc::FrameError on a malformed value.
 std::string encodeHourly(const HourlyAggregate& aggregate);

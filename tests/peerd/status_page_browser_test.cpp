@@ -21,6 +21,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "peerd/status_instance.h"
 #include "support/run_command.h"
 
@@ -232,7 +234,13 @@ TEST(StatusPageBrowser, AJobsPageShowsItsChartAndIncidentAtDesktopAndPhoneWidths
 
   auto measuredRuns = [&] {
     std::string answer = StatusInstance::bodyOf(instance.get("/api/v1/jobs/exec%3A%2Fbin%2Ftrue/history?since=24h"));
-    return occurrences(answer, "\"latency_ms\": ") - occurrences(answer, "\"latency_ms\": null");
+    nlohmann::json history = nlohmann::json::parse(answer, nullptr, false);
+    EXPECT_TRUE(history.is_object() && history.contains("runs")) << answer;
+    size_t measured = 0;
+    if (history.is_object() && history.contains("runs")) {
+      for (const nlohmann::json& run : history["runs"]) measured += !run["latency_ms"].is_null();
+    }
+    return measured;
   };
   std::string profile = instance.dir().file("chromium");
   std::string log = instance.dir().file("chromium.log");
