@@ -127,10 +127,18 @@ int main(int argc, char** argv) {
               jobs, static_cast<double>(std::filesystem::file_size(dir + "/data.mdb")) / (1 << 20), dir.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - filling).count());
 
-  StateStore store = StateStore::openReadOnly(dir);
+  // One environment per path per process (LMDB): every read goes through peerd's own source.
+  peerd::StateSource source(dir);
+  auto beginRead = [&] {
+    Result<ReadTransaction> txn = source.beginRead();
+    if (!txn) {
+      std::fprintf(stderr, "checker-bench-pages: %s\n", txn.error().c_str());
+      std::exit(1);
+    }
+    return std::move(*txn);
+  };
   std::vector<peerd::LiveJob> live;
   for (int j = 0; j < jobs; ++j) live.push_back({jobId(j), "service " + std::to_string(j)});
-  peerd::StateSource source(dir);
   Config config;
   size_t bytes = 0;
   auto line = [](const char* what, double ms, size_t size, double floorMs) {
@@ -143,11 +151,15 @@ int main(int argc, char** argv) {
     s.nowUnixMs = now;
     s.answer = "True";
     source.read(config, &live, &s);
+    if (!s.stateError.empty()) {
+      std::fprintf(stderr, "checker-bench-pages: %s\n", s.stateError.c_str());
+      std::exit(1);
+    }
     return peerd::renderStatusPage(s).size();
   }, &bytes);
   size_t overviewBytes = bytes;
   double overviewFloor = medianMs([&] {
-    ReadTransaction txn = store.beginRead();
+    ReadTransaction txn = beginRead();
     size_t read = 0;
     for (const peerd::LiveJob& job : live) {
       read += walk(txn, StateDb::hourly, state_keys::historyPrefix(job.id), state_keys::hourlyKey(job.id, hourStartMs(now - kDayMs)));
@@ -166,12 +178,12 @@ int main(int argc, char** argv) {
                             {peerd::ChartSpan::week, "job page, 7 d chart (hourly medians)"},
                             {peerd::ChartSpan::month, "job page, 30 d chart (hourly medians)"}}) {
     double ms = medianMs([&] {
-      ReadTransaction txn = store.beginRead();
+      ReadTransaction txn = beginRead();
       return peerd::renderJobPage(peerd::readJobPage(txn, jobId(jobs / 2), "service", span, now)).size();
     }, &bytes);
     size_t size = bytes;
     double floor = medianMs([&] {
-      ReadTransaction txn = store.beginRead();
+      ReadTransaction txn = beginRead();
       std::string prefix = state_keys::historyPrefix(jobId(jobs / 2));
       return walk(txn, StateDb::hourly, prefix, state_keys::hourlyKey(jobId(jobs / 2), now - 30 * kDayMs)) +
              walk(txn, StateDb::history, prefix, state_keys::historyKey(jobId(jobs / 2), now - kDayMs));
@@ -181,19 +193,19 @@ int main(int argc, char** argv) {
 
   std::string history = "/api/v1/jobs/" + peerd::percentEncode(jobId(jobs / 2)) + "/history?since=30d";
   double api = medianMs([&] {
-    ReadTransaction txn = store.beginRead();
+    ReadTransaction txn = beginRead();
     return peerd::answerApi(history, txn, live, now).body.size();
   }, &bytes);
   size_t apiBytes = bytes;
   double apiFloor = medianMs([&] {
-    ReadTransaction txn = store.beginRead();
+    ReadTransaction txn = beginRead();
     std::string prefix = state_keys::historyPrefix(jobId(jobs / 2));
     return walk(txn, StateDb::hourly, prefix, state_keys::hourlyKey(jobId(jobs / 2), now - 30 * kDayMs)) +
            walk(txn, StateDb::history, prefix, state_keys::historyKey(jobId(jobs / 2), now - 30 * kDayMs));
   }, &bytes);
   line("API: one job's history, 30 d (runs + hours)", api, apiBytes, apiFloor);
   double jobsApi = medianMs([&] {
-    ReadTransaction txn = store.beginRead();
+    ReadTransaction txn = beginRead();
     return peerd::answerApi("/api/v1/jobs", txn, live, now).body.size();
   }, &bytes);
   std::printf("%-54s %8.2f ms  %9zu bytes\n", "API: every job with uptime over 24 h, 7 d, 30 d", jobsApi, bytes);
