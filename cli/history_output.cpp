@@ -73,7 +73,7 @@ void jobText(std::string& text, const JobHistory& job, const HistoryReport& repo
     text += "  incidents:\n";
     for (const JobIncident& i : job.incidents) {
       const Incident& in = i.incident;
-      std::string span = in.open() ? paint("ongoing, " + spanText(now - in.startUnixMs), Style::bad, out.colour)
+      std::string span = in.open() ? paint("ongoing, " + spanText(in.lastedMs(now)), Style::bad, out.colour)
                                    : spanText(in.durationMs());
       std::string notices = in.notices == 0 ? "no notice" : in.notices == 1 ? "1 notice" : std::to_string(in.notices) + " notices";
       text += "    " + localTime(in.startUnixMs) + "  " + span + ", " + std::to_string(in.failures) + " failed runs, " +

@@ -34,11 +34,18 @@ std::optional<std::string_view> queryValue(std::string_view query, std::string_v
   return std::nullopt;
 }
 
+// Times outside [0, this] (the year 9999) are refused: the range's
+// arithmetic stays far from overflow.
+constexpr int64_t kLatestTimeMs = 253'402'300'799'999;
+
 // A point in time: Unix ms, or a duration before NOW.
 Result<int64_t> timeParameter(std::string_view text, int64_t now, const char* name) {
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return value;
+  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) {
+    if (value < 0 || value > kLatestTimeMs) return Error{std::string(name) + " '" + std::string(text) + "': not a time (0 to the year 9999)"};
+    return value;
+  }
   Result<Milliseconds> ago = parseDuration(text);
   if (ago && ago->count() >= 0) return now - ago->count();
   return Error{std::string(name) + " '" + std::string(text) + "': Unix time in ms, or a duration such as 24h or 7d"};

@@ -107,7 +107,7 @@ void incidentsSection(std::string& out, const JobPageData& p) {
   for (const JobIncident& j : p.incidents) {
     const Incident& i = j.incident;
     out += std::string("<tr class=\"incident") + (i.open() ? " failing" : "") + "\"><td>" + when(i.startUnixMs, p.nowUnixMs) +
-           "</td><td>" + (i.open() ? "<span class=\"bad\">ongoing</span>, " + span(p.nowUnixMs - i.startUnixMs) : span(i.durationMs())) +
+           "</td><td>" + (i.open() ? "<span class=\"bad\">ongoing</span>, " + span(i.lastedMs(p.nowUnixMs)) : span(i.durationMs())) +
            "</td><td class=\"num\">" + std::to_string(i.failures) + "</td><td class=\"num wide\">" +
            std::to_string(i.notices) + "</td><td class=\"msg\">" + htmlEscape(shortened(cleanUtf8(i.firstMessage), 400)) +
            "</td><td class=\"msg wide\">" + htmlEscape(shortened(cleanUtf8(i.lastMessage), 400)) + "</td></tr>\n";

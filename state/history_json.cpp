@@ -45,7 +45,7 @@ Json incidentJson(const JobIncident& job, int64_t nowUnixMs) {
               {"start_unix_ms", i.startUnixMs},
               {"end_unix_ms", i.open() ? Json(nullptr) : Json(i.endUnixMs)},
               {"open", i.open()},
-              {"duration_ms", i.open() ? std::max<int64_t>(0, nowUnixMs - i.startUnixMs) : i.durationMs()},
+              {"duration_ms", i.lastedMs(nowUnixMs)},
               {"first_message", i.firstMessage},
               {"last_message", i.lastMessage},
               {"failures", i.failures},

@@ -86,14 +86,17 @@ std::string encodeHourly(const HourlyAggregate& a) {
 std::optional<HourCounts> readHourCounts(std::string_view value) {
   // Cap'n Proto reads words in place; a reader bounds-checks every access,
   // so a damaged value throws (caught) rather than reads out of bounds.
-  thread_local std::vector<capnp::word> aligned;
+  // 64-bit words: capnp::word itself cannot live in a std::vector (no copy
+  // or move), and Cap'n Proto reads any 8-byte aligned words.
+  thread_local std::vector<uint64_t> aligned;
   if (value.empty() || value.size() % sizeof(capnp::word) != 0) return std::nullopt;
   aligned.resize(value.size() / sizeof(capnp::word));
   std::memcpy(aligned.data(), value.data(), value.size());
   try {
     capnp::ReaderOptions options;
     options.traversalLimitInWords = aligned.size() * 2;
-    capnp::FlatArrayMessageReader reader(kj::arrayPtr(aligned.data(), aligned.size()), options);
+    capnp::FlatArrayMessageReader reader(
+        kj::arrayPtr(reinterpret_cast<const capnp::word*>(aligned.data()), aligned.size()), options);
     auto h = reader.getRoot<ipc::HourlyAggregate>();
     return HourCounts{h.getRuns(), h.getFailures()};
   } catch (const kj::Exception&) {

@@ -24,8 +24,18 @@ struct Incident {
   uint32_t failures = 0;          // failing runs in it
   int64_t lastFailureUnixMs = 0;  // the latest failing run's start
   bool open() const { return endUnixMs == 0; }
-  int64_t durationMs() const { return open() ? 0 : endUnixMs - startUnixMs; }
+  // end - start; 0 while open. Times come from a file a reader does not
+  // control: a difference that would overflow, or a negative one, is 0.
+  int64_t durationMs() const { return open() ? 0 : difference(endUnixMs, startUnixMs); }
+  // How long it lasted, or has lasted at NOW while open.
+  int64_t lastedMs(int64_t nowUnixMs) const { return open() ? difference(nowUnixMs, startUnixMs) : durationMs(); }
   bool operator==(const Incident&) const = default;
+
+ private:
+  static int64_t difference(int64_t later, int64_t earlier) {
+    int64_t d = 0;
+    return __builtin_sub_overflow(later, earlier, &d) || d < 0 ? 0 : d;
+  }
 };
 
 // What one finished run tells the incident logic.

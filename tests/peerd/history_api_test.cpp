@@ -129,6 +129,10 @@ TEST_F(HistoryApiTest, BadRequestsSayWhatIsWrong) {
               HasSubstr("since 'yesterday'"));
   EXPECT_THAT(get("/api/v1/incidents?since=1h&until=2h", 400)["error"].get<std::string>(), HasSubstr("after since"));
   EXPECT_THAT(get("/api/v1/incidents?since=500d", 400)["error"].get<std::string>(), HasSubstr("400 days"));
+  EXPECT_THAT(get("/api/v1/incidents?since=-9223372036854775808", 400)["error"].get<std::string>(),
+              HasSubstr("not a time")) << "no overflow in the range's arithmetic";
+  EXPECT_THAT(get("/api/v1/incidents?since=0&until=9223372036854775807", 400)["error"].get<std::string>(),
+              HasSubstr("not a time"));
   get("/api/v1/jobs/" + percentEncode(kDb) + "/runs", 404);
   get("/api/v1/nothing", 404);
 }
