@@ -32,5 +32,6 @@ int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
 int importState(const CommonOptions& options);
+int hashPasswordCommand(const CommonOptions& options);
 
 }  // namespace checker::cli

@@ -26,6 +26,7 @@ struct Command {
   const char* description;  // `checker help NAME`: what it does
   const char* options;      // its own options, one "  --x  what" line each ("" for none)
   const char* exitCodes;    // "  0    when" lines: the codes it returns
+  bool readsConfig = true;  // false: runs without -c FILE
 };
 
 const Command kCommands[] = {
@@ -131,6 +132,19 @@ const Command kCommands[] = {
                   "  1    OLD_STATEFILE could not be read, or the state could not be written\n"
                   "  2    bad usage or bad config\n"
                   "  111  checkerd (or another import) has the state open: stop it, retry\n"},
+    {.name = "hash-password",
+     .run = checker::cli::hashPasswordCommand,
+     .arguments = "[--new-token]",
+     .summary = "print the [peerd] page_password line for a password or a new token",
+     .description = "Reads a password from stdin (on a terminal: asked twice, not echoed) and\n"
+                    "prints `page_password = HASH` for the [peerd] section: the status page, the\n"
+                    "job pages and the JSON API then ask for it (docs/configuration.md). Only\n"
+                    "the hash goes into the config. Needs no config file.\n",
+     .options = "  --new-token        make a random token instead, print it once (\"token: ...\")\n"
+                "                     and its hash; scripts send it as Authorization: Bearer\n",
+     .exitCodes = "  0    printed\n"
+                  "  2    bad usage, no password, or the two differ\n",
+     .readsConfig = false},
 };
 
 const Command* findCommand(const std::string& name) {
@@ -242,7 +256,7 @@ int main(int argc, char** argv) {
   }
   CommonOptions options;
   if (int code = parseCommon(argc, argv, *command, options); code >= 0) return code;
-  if (!options.configGiven && ::access(options.configPath.c_str(), F_OK) != 0 && errno == ENOENT) {
+  if (command->readsConfig && !options.configGiven && ::access(options.configPath.c_str(), F_OK) != 0 && errno == ENOENT) {
     // Not "open(/etc/checker/settings.cfg): No such file", which does not
     // say that the way out is an option.
     std::fprintf(stderr, "checker %s: missing -c FILE (the config; there is none at %s)\n", command->name,

@@ -179,9 +179,16 @@ void readPeerd(SectionReader& r, PeerdSettings& p) {
   readNotifySettings(r, p.notify, /*recoveryAlways=*/true);
   readExposure(r, "status_page", p.statusPage);
   readExposure(r, "metrics", p.metrics);
+  if (const IniEntry* e = r.take("page_password")) {
+    Result<PasswordHash> hash = parsePasswordHash(trimView(e->value));
+    if (!hash) r.error(*e, hash.error());
+    else if (p.statusPage == Exposure::off) r.error(*e, "status_page = no, so nothing would ask for it");
+    else p.pagePassword = std::move(*hash);
+  }
+  r.flag("page_password_over_plain_http", p.pagePasswordOverPlainHttp);
   r.rejectUntaken(
       "listen, check_every, timeout, jobproblem_after, notify, notify_recovery, "
-      "failures_before_notify, recover_after, status_page, metrics");
+      "failures_before_notify, recover_after, status_page, metrics, page_password, page_password_over_plain_http");
 }
 
 void readLimits(SectionReader& r, JobLimits& l) {

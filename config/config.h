@@ -5,10 +5,12 @@
 // every job shares; the keys of each job type are checked by
 // config/job_catalog.h, which also expands a section into jobs.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/password_hash.h"
 #include "config/config_values.h"
 #include "config/ini.h"
 
@@ -118,6 +120,11 @@ struct PeerdSettings {
   // these show job names, hosts, URLs, messages and addresses.
   Exposure statusPage = Exposure::loopback;
   Exposure metrics = Exposure::loopback;
+  // `page_password`: when set, the page, the job pages and the JSON API ask
+  // every client for this password or token (peerd/page_guard.h). Over
+  // plain HTTP from another host only with `page_password_over_plain_http`.
+  std::optional<PasswordHash> pagePassword;
+  bool pagePasswordOverPlainHttp = false;
   bool operator==(const PeerdSettings&) const = default;
 };
 

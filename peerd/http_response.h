@@ -5,8 +5,10 @@
 //   Content-Length: <bytes of the body>
 //   Connection: keep-alive | close
 //   Cache-Control: no-store
-// and the body, left out for HEAD (its Content-Length stays).
+// then its own headers (a 401's challenge, a 429's Retry-After), and the body, left out for HEAD (its Content-Length stays).
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "peerd/request_parser.h"
 
@@ -16,6 +18,8 @@ struct HttpResponse {
   int status = 200;
   std::string contentType = "text/html; charset=utf-8";  // ours: never a client's bytes
   std::string body;
+  // Name and value, both ours (never a client's bytes: no CR or LF).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 // "OK", "Bad Request", ...; "Unknown" for a status peerd does not send.

@@ -59,7 +59,11 @@ HttpResponse signedAnswer(std::string_view query, const AnswerContext& context, 
 
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context) {
   auto plain = [&] { return plainAnswer(context.view, context.nowMonoMs, context.jobProblemAfterMs); };
-  switch (routeRequest(request, context.statusPage, context.metrics)) {
+  Route route = routeRequest(request, context.statusPage, context.metrics);
+  if ((route == Route::statusPage || route == Route::jobPage || route == Route::api) && context.pageGuard) {
+    if (std::optional<HttpResponse> refused = context.pageGuard->refusal(request, context.nowMonoMs)) return *refused;
+  }
+  switch (route) {
     case Route::methodNotAllowed:
       return textResponse(405, "Method Not Allowed\n");
     case Route::notFound:
@@ -114,12 +118,15 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
                                       [this] { return renderedAt(metrics_, renderMetrics); },
                                       &directionKeys_,
                                       [this](std::string_view url) { return answerApiRequest(url); },
-                                      [this](std::string_view url) { return answerJobPage(url); }};
+                                      [this](std::string_view url) { return answerJobPage(url); },
+                                      &pageGuard_};
                 return answerRequest(request, context);
               },
               limits),
       state_(config.general.stateDir),
-      directionKeys_(config.general.serverName) {
+      directionKeys_(config.general.serverName),
+      pageGuard_(config.peerd.pagePassword, config.peerd.pagePasswordOverPlainHttp,
+                 "checker " + config.general.serverName) {
   for (const PeerSettings& peer : config.peers) {
     if (peer.secret.empty()) continue;
     if (Result<std::string> keyId = peerKeyId(peer.secret); keyId) {

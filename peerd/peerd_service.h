@@ -23,6 +23,7 @@
 #include "ipc/peerd.capnp.h"
 #include "peering/direction_keys.h"
 #include "peering/peer_client.h"
+#include "peerd/page_guard.h"
 #include "peerd/plain_answer.h"
 #include "peerd/state_source.h"
 #include "peerd/status_server.h"
@@ -48,6 +49,9 @@ struct AnswerContext {
   DirectionKeys* directionKeys = nullptr;
   std::function<HttpResponse(std::string_view url)> apiAnswer = nullptr;  // /api/v1/...
   std::function<HttpResponse(std::string_view url)> jobPage = nullptr;    // /job/ID
+  // The page's password (peerd/page_guard.h) for the page, job pages and
+  // API; nullptr: none asked.
+  PageGuard* pageGuard = nullptr;
 };
 HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& context);
 
@@ -91,6 +95,7 @@ class PeerdService {
   Rendered page_, metrics_;
   std::map<std::string, std::string> secretsByKeyId_;
   DirectionKeys directionKeys_;
+  PageGuard pageGuard_;
   std::string lastBindError_;
   bool stopping_ = false;
 };

@@ -66,7 +66,12 @@ int RequestParser::keep(std::string* to, const char* at, size_t n) {
 }
 
 void RequestParser::commitHeader() {
-  if (strcasecmp(field_.c_str(), "accept") == 0) request_.accept = value_;
+  if (strcasecmp(field_.c_str(), "accept") == 0) {
+    request_.accept = value_;
+  } else if (strcasecmp(field_.c_str(), "authorization") == 0) {
+    request_.authorizationRepeated = request_.authorizationRepeated || !request_.authorization.empty();
+    request_.authorization = value_;
+  }
   field_.clear();
   value_.clear();
 }

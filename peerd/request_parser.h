@@ -12,7 +12,8 @@
 // Keep-alive follows HTTP/1.0 and 1.1 rules (http_should_keep_alive); an
 // Upgrade or CONNECT request is answered as a plain one that closes. After
 // a refusal, or a request that closes, nothing more is read: feed() then
-// returns no events. Of the headers only Accept is kept. The client's
+// returns no events. Of the headers only Accept and Authorization are kept
+// (a repeated Authorization is flagged, never merged). The client's
 // address is not the parser's to know: the server fills it in.
 #include <http_parser.h>
 
@@ -30,6 +31,9 @@ struct HttpRequest {
   // The client's IP address as text ("127.0.0.1", "::1", "::ffff:10.0.0.5"),
   // set by the server from the connection; "" when unknown.
   std::string clientAddress;
+  // The Authorization header, "" when absent: a secret, never logged.
+  std::string authorization;
+  bool authorizationRepeated = false;  // sent twice: which one counts is ambiguous
 };
 
 struct RequestEvent {

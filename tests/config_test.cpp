@@ -138,6 +138,28 @@ TEST(Config, StatusPageAndMetricsAreLoopbackUnlessSaid) {
               HasSubstr("t.cfg:8: [peerd] metrics: expected yes, no or loopback, got '127.0.0.1'"));
 }
 
+// The page's password is only ever a hash; a password written in clear,
+// or one nothing would ask for, is an error at its line.
+TEST(Config, PagePasswordIsAHashAndNeedsThePage) {
+  const std::string hash = "pbkdf2-sha256$10000$c2FsdHNhbHQ=$8AsC4H/147lFlEEMCnL1JMziEIWaSGvXLB7jM4MIJaM=";
+  ConfigLoad defaults = parse(kMinimal);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults.config.peerd.pagePassword);
+  EXPECT_FALSE(defaults.config.peerd.pagePasswordOverPlainHttp);
+  ConfigLoad set =
+      parse(std::string(kMinimal) + "[peerd]\nstatus_page = yes\npage_password = " + hash + "\npage_password_over_plain_http = yes\n");
+  ASSERT_TRUE(set.ok()) << ::testing::PrintToString(set.errors);
+  ASSERT_TRUE(set.config.peerd.pagePassword);
+  EXPECT_EQ(set.config.peerd.pagePassword->iterations, 10000u);
+  EXPECT_TRUE(set.config.peerd.pagePasswordOverPlainHttp);
+  std::string clear = onlyError(std::string(kMinimal) + "[peerd]\npage_password = hunter2\n");
+  EXPECT_THAT(clear, HasSubstr("t.cfg:7: [peerd] page_password: not a password hash"));
+  EXPECT_THAT(clear, HasSubstr("checker hash-password"));
+  EXPECT_THAT(clear, ::testing::Not(HasSubstr("hunter2")));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[peerd]\nstatus_page = no\npage_password = " + hash + "\n"),
+              HasSubstr("t.cfg:8: [peerd] page_password: status_page = no, so nothing would ask for it"));
+}
+
 // How much history each job keeps (issue 17): counts and ages, with their
 // bounds named at the key's line.
 TEST(Config, HistoryRetentionKeys) {

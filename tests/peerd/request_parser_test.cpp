@@ -57,6 +57,26 @@ TEST(RequestParser, AGetWithItsAcceptHeader) {
             (Lines{"started", "GET / 1.1 [b c] keep"}));
 }
 
+// The page password's header is kept as sent; a second one is flagged,
+// not merged or silently preferred.
+TEST(RequestParser, KeepsTheAuthorizationHeaderAndFlagsASecond) {
+  RequestParser parser(8 * 1024);
+  std::string once = "GET / HTTP/1.1\r\nauthorization: Bearer  abc \r\n\r\n";
+  std::vector<RequestEvent> events = parser.feed(once.data(), once.size());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].request.authorization, "Bearer  abc ");  // trailing space: http-parser keeps it
+  EXPECT_FALSE(events[1].request.authorizationRepeated);
+  std::string twice = "GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n";
+  events = parser.feed(twice.data(), twice.size());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[1].request.authorizationRepeated);
+  std::string none = "GET / HTTP/1.1\r\n\r\n";  // nothing carried over from the last request
+  events = parser.feed(none.data(), none.size());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].request.authorization, "");
+  EXPECT_FALSE(events[1].request.authorizationRepeated);
+}
+
 TEST(RequestParser, KeepAliveFollowsHttpOneZeroAndOneOneRules) {
   EXPECT_EQ(parse("GET / HTTP/1.0\r\n\r\n")[1], "GET / 1.0 [] close");
   EXPECT_EQ(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")[1], "GET / 1.0 [] keep");
@@ -159,15 +179,25 @@ TEST(RequestParser, NoBytesAreNotTheEndOfTheStream) {
 }
 
 TEST(FormatResponse, StatusLineInTheRequestsVersionAndNoBodyForHead) {
-  HttpRequest get{"GET", "/", "", 1, 0, ""};
+  HttpRequest get;
+  get.method = "GET";
+  get.url = "/";
+  get.versionMinor = 0;
   HttpResponse response{200, "text/plain; charset=utf-8", "True"};
   EXPECT_EQ(formatResponse(response, get, false),
             "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n"
             "Connection: close\r\nCache-Control: no-store\r\n\r\nTrue");
-  HttpRequest head{"HEAD", "/", "", 1, 1, ""};
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = "/";
   EXPECT_EQ(formatResponse({431, "text/plain", "x"}, head, true),
             "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n"
             "Connection: keep-alive\r\nCache-Control: no-store\r\n\r\n");
+  HttpResponse challenge{401, "text/plain", "x", {{"WWW-Authenticate", "Basic realm=\"c\""}, {"Retry-After", "3"}}};
+  EXPECT_EQ(formatResponse(challenge, head, false),
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n"
+            "Connection: close\r\nCache-Control: no-store\r\nWWW-Authenticate: Basic realm=\"c\"\r\n"
+            "Retry-After: 3\r\n\r\n");
 }
 
 }  // namespace
