@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "peerd/history_api.h"
 #include "peerd/page_parts.h"
 #include "peerd/text_escape.h"
 #include "state/run_outcome.h"

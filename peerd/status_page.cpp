@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "peerd/history_api.h"
+#include "common/percent_encoding.h"
 #include "peerd/page_parts.h"
 #include "peerd/run_bar.h"
 #include "peerd/state_source.h"
