@@ -1,32 +1,14 @@
 #include "cli/history_output.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "state/history_json.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 #include "state/state_view.h"
 
 namespace checker::cli {
 namespace {
-
-std::string latencyText(double ms) {
-  char text[32];
-  if (ms >= 1000) std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
-  else if (ms >= 10) std::snprintf(text, sizeof text, "%.0f ms", ms);
-  else std::snprintf(text, sizeof text, "%.2f ms", ms);
-  return text;
-}
-
-// "99.95 %", never 100 when a run failed; "-" without runs.
-std::string uptimeText(const Uptime& uptime) {
-  std::optional<double> ratio = uptime.ratio();
-  if (!ratio) return "-";
-  if (uptime.failures == 0) return "100 %";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %%", std::min(*ratio * 100, 99.99));
-  return text;
-}
 
 std::string spanText(int64_t ms) {
   int64_t s = ms / 1000;

@@ -7,6 +7,7 @@
 #include "peerd/run_bar.h"
 #include "peerd/state_source.h"
 #include "peerd/text_escape.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 
 namespace checker::peerd {
@@ -24,7 +25,7 @@ void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
          htmlEscape(job.id) + "</span></td>";
   out += "<td>" + badge(kind, state) + "</td>";
   out += "<td class=\"num\">" +
-         (recent != s.recent.end() ? uptimeText(recent->second.day.ratio().value_or(-1)) : std::string("-")) + "</td>";
+         (recent != s.recent.end() ? uptimeText(recent->second.day) : std::string("-")) + "</td>";
   out += "<td>" + renderRunBar(recent != s.recent.end() ? recent->second.runs : std::vector<BarRun>{}, kRunsInTheBar) +
          "</td>";
   out += "<td class=\"wide\">" + (failing ? when(job.firstFailureUnixMs, s.nowUnixMs) : std::string("-")) + "</td>";
