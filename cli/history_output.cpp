@@ -21,19 +21,8 @@ std::string spanText(int64_t ms) {
 // min / p50 / p95 / max over the range, from the hourly histograms.
 std::string spreadText(const std::vector<HourlyAggregate>& hours) {
   HourlyAggregate all;
-  for (const HourlyAggregate& h : hours) {
-    if (h.latencyRuns == 0) continue;
-    all.latencyMinUs = all.latencyRuns == 0 ? h.latencyMinUs : std::min(all.latencyMinUs, h.latencyMinUs);
-    all.latencyMaxUs = std::max(all.latencyMaxUs, h.latencyMaxUs);
-    all.latencyRuns += h.latencyRuns;
-    for (const LatencyBucketCount& b : h.buckets) {
-      auto at = std::find_if(all.buckets.begin(), all.buckets.end(), [&](const LatencyBucketCount& x) { return x.index == b.index; });
-      if (at == all.buckets.end()) all.buckets.push_back(b);
-      else at->count += b.count;
-    }
-  }
+  for (const HourlyAggregate& h : hours) all.merge(h);
   if (all.latencyRuns == 0) return "no latency measured";
-  std::sort(all.buckets.begin(), all.buckets.end(), [](auto& a, auto& b) { return a.index < b.index; });
   auto ms = [](int64_t us) { return latencyText(static_cast<double>(us) / 1000.0); };
   return "min " + ms(all.latencyMinUs) + ", p50 " + ms(all.latencyQuantileUs(0.5).value_or(0)) + ", p95 " +
          ms(all.latencyQuantileUs(0.95).value_or(0)) + ", max " + ms(all.latencyMaxUs);
