@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/percent_encoding.h"
 #include "peerd/history_api.h"
 #include "peerd/job_page.h"
 #include "peerd/state_source.h"
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
     line(name, ms, size, floor);
   }
 
-  std::string history = "/api/v1/jobs/" + peerd::percentEncode(jobId(jobs / 2)) + "/history?since=30d";
+  std::string history = "/api/v1/jobs/" + percentEncode(jobId(jobs / 2)) + "/history?since=30d";
   double api = medianMs([&] {
     ReadTransaction txn = beginRead();
     return peerd::answerApi(history, txn, live, now).body.size();

@@ -1,32 +1,14 @@
 #include "cli/history_output.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "state/history_json.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 #include "state/state_view.h"
 
 namespace checker::cli {
 namespace {
-
-std::string latencyText(double ms) {
-  char text[32];
-  if (ms >= 1000) std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
-  else if (ms >= 10) std::snprintf(text, sizeof text, "%.0f ms", ms);
-  else std::snprintf(text, sizeof text, "%.2f ms", ms);
-  return text;
-}
-
-// "99.95 %", never 100 when a run failed; "-" without runs.
-std::string uptimeText(const Uptime& uptime) {
-  std::optional<double> ratio = uptime.ratio();
-  if (!ratio) return "-";
-  if (uptime.failures == 0) return "100 %";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %%", std::min(*ratio * 100, 99.99));
-  return text;
-}
 
 std::string spanText(int64_t ms) {
   int64_t s = ms / 1000;
@@ -39,19 +21,8 @@ std::string spanText(int64_t ms) {
 // min / p50 / p95 / max over the range, from the hourly histograms.
 std::string spreadText(const std::vector<HourlyAggregate>& hours) {
   HourlyAggregate all;
-  for (const HourlyAggregate& h : hours) {
-    if (h.latencyRuns == 0) continue;
-    all.latencyMinUs = all.latencyRuns == 0 ? h.latencyMinUs : std::min(all.latencyMinUs, h.latencyMinUs);
-    all.latencyMaxUs = std::max(all.latencyMaxUs, h.latencyMaxUs);
-    all.latencyRuns += h.latencyRuns;
-    for (const LatencyBucketCount& b : h.buckets) {
-      auto at = std::find_if(all.buckets.begin(), all.buckets.end(), [&](const LatencyBucketCount& x) { return x.index == b.index; });
-      if (at == all.buckets.end()) all.buckets.push_back(b);
-      else at->count += b.count;
-    }
-  }
+  for (const HourlyAggregate& h : hours) all.merge(h);
   if (all.latencyRuns == 0) return "no latency measured";
-  std::sort(all.buckets.begin(), all.buckets.end(), [](auto& a, auto& b) { return a.index < b.index; });
   auto ms = [](int64_t us) { return latencyText(static_cast<double>(us) / 1000.0); };
   return "min " + ms(all.latencyMinUs) + ", p50 " + ms(all.latencyQuantileUs(0.5).value_or(0)) + ", p95 " +
          ms(all.latencyQuantileUs(0.95).value_or(0)) + ", max " + ms(all.latencyMaxUs);

@@ -3,6 +3,8 @@
 #include <memory>
 #include <sstream>
 
+#include "common/percent_encoding.h"
+
 namespace checker::mailer {
 namespace {
 
@@ -18,24 +20,6 @@ size_t collect(char* data, size_t size, size_t count, void* call) {
   size_t bytes = size * count;
   if (c->response.size() < 1 << 20) c->response.append(data, bytes);  // a search answer is small
   return bytes;
-}
-
-// A mailbox name as a URL path segment.
-std::string escapePath(const std::string& mailbox) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : mailbox) {
-    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                 c == '.' || c == '~';
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -90,7 +74,7 @@ void ImapClient::command(const std::string& mailbox, const std::string& request,
   call->step = step;
   CURL* easy = curl_easy_init();
   std::string scheme = settings_.tls == TlsMode::tls ? "imaps://" : "imap://";
-  std::string url = scheme + settings_.host + ":" + std::to_string(settings_.port) + "/" + escapePath(mailbox);
+  std::string url = scheme + settings_.host + ":" + std::to_string(settings_.port) + "/" + percentEncode(mailbox);
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "imap,imaps");
   if (settings_.tls == TlsMode::starttls) curl_easy_setopt(easy, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));

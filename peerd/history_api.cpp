@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/json_text.h"
+#include "common/percent_encoding.h"
 #include "config/config_values.h"
 #include "state/history_json.h"
 #include "state/history_view.h"
@@ -132,46 +133,7 @@ HttpResponse historyOf(const StateReader& txn, const LiveJob& job, const ApiRequ
   return json(200, body, {"runs", "hourly", "incidents"});
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::optional<std::string> percentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int high = hexValue(text[i + 1]), low = hexValue(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
-
-std::string percentEncode(std::string_view text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t now) {
   size_t question = url.find('?');
@@ -191,7 +153,7 @@ std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t
       asked.kind = ApiRequest::Kind::history;
       path = path.substr(0, slash);
     }
-    std::optional<std::string> id = percentDecode(path);
+    Result<std::string> id = checker::percentDecode(path);
     if (!id) return ApiError{400, "the job id is not percent-encoded properly"};
     asked.jobId = std::move(*id);
     if (asked.kind == ApiRequest::Kind::job) return asked;

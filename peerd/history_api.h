@@ -19,9 +19,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "common/percent_encoding.h"
 #include "peerd/http_response.h"
 #include "peerd/status_snapshot.h"
 #include "state/state_store.h"
@@ -51,10 +53,13 @@ std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t
 HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::vector<LiveJob>& jobs,
                        int64_t nowUnixMs);
 
-// TEXT with each %XX decoded; nullopt when a % is not followed by two hex
-// digits.
-std::optional<std::string> percentDecode(std::string_view text);
-// TEXT with every byte but unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX.
-std::string percentEncode(std::string_view text);
+// The job id in a page's path (/job/ID), decoded by common/percent_encoding.h;
+// nullopt when an escape is malformed. (Only peerd_service.cpp still uses
+// this form; elsewhere call checker::percentDecode and its Result.)
+inline std::optional<std::string> percentDecode(std::string_view text) {
+  Result<std::string> decoded = checker::percentDecode(text);
+  if (!decoded) return std::nullopt;
+  return std::move(*decoded);
+}
 
 }  // namespace checker::peerd

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "peerd/history_api.h"
 #include "peerd/page_parts.h"
 #include "peerd/text_escape.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 
 namespace checker::peerd {
@@ -69,9 +69,9 @@ std::string figure(const char* label, const std::string& value) {
 void summarySection(std::string& out, const JobPageData& p) {
   const std::optional<JobStatus>& s = p.status;
   out += "<section id=\"now\"><h2>Now</h2><dl class=\"figures\">";
-  out += figure("Up 24 h", uptimeText(p.day.ratio().value_or(-1)));
-  out += figure("Up 7 d", uptimeText(p.week.ratio().value_or(-1)));
-  out += figure("Up 30 d", uptimeText(p.month.ratio().value_or(-1)));
+  out += figure("Up 24 h", uptimeText(p.day));
+  out += figure("Up 7 d", uptimeText(p.week));
+  out += figure("Up 30 d", uptimeText(p.month));
   out += figure("Latency", s && s->lastLatencyUs >= 0 ? latencyText(static_cast<double>(s->lastLatencyUs) / 1000.0) : "-");
   out += figure("Failures in a row", s ? std::to_string(s->consecutiveFailures) : "-");
   out += "</dl>\n";

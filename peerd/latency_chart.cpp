@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "peerd/text_escape.h"
+#include "state/history_text.h"
 #include "state/state_view.h"
 
 namespace checker::peerd {
@@ -30,14 +31,6 @@ double roundUp(double v) {
 }
 
 }  // namespace
-
-std::string latencyText(double ms) {
-  char text[32];
-  if (ms >= 1000) std::snprintf(text, sizeof text, "%.1f s", ms / 1000);
-  else if (ms >= 10 || ms == 0) std::snprintf(text, sizeof text, "%.0f ms", ms);
-  else std::snprintf(text, sizeof text, "%.1f ms", ms);
-  return text;
-}
 
 std::vector<LatencyPoint> chartVertices(const std::vector<LatencyPoint>& points, ChartRange range) {
   std::vector<LatencyPoint> inRange;

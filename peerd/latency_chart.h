@@ -39,9 +39,6 @@ inline constexpr size_t kMaxChartDots = 240;
 // dropped), after the merge above. Public so a test can count them.
 std::vector<LatencyPoint> chartVertices(const std::vector<LatencyPoint>& points, ChartRange range);
 
-// "0.5 ms", "12 ms", "1.2 s": an axis label or a figure in words.
-std::string latencyText(double ms);
-
 // The SVG. TITLE names what it shows ("Response time of web, last 24 h").
 std::string renderLatencyChart(const std::vector<LatencyPoint>& points, ChartRange range, std::string_view title);
 

@@ -1,10 +1,9 @@
 #include "peerd/run_bar.h"
 
 #include <algorithm>
-#include <cstdio>
 
-#include "peerd/latency_chart.h"
 #include "peerd/text_escape.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 #include "state/state_view.h"
 
@@ -26,16 +25,6 @@ std::string renderRunBar(const std::vector<BarRun>& runs, size_t slots) {
            htmlEscape(label) + "\"></span>";
   }
   return out + "</div>";
-}
-
-std::string uptimeText(double ratio) {
-  if (ratio < 0) return "-";
-  if (ratio >= 1) return "100 %";
-  // Never rounded up to 100: a job that failed once is not at 100 %.
-  double percent = ratio * 100;
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f %%", percent > 99.99 ? 99.99 : percent);
-  return text;
 }
 
 }  // namespace checker::peerd

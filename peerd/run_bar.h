@@ -22,8 +22,4 @@ struct BarRun {
 // The newest SLOTS of RUNS (oldest first) as the bar's HTML.
 std::string renderRunBar(const std::vector<BarRun>& runs, size_t slots);
 
-// "99.95 %" for a ratio of 0..1; "100 %" only when nothing failed; "-"
-// when there were no runs (a negative ratio).
-std::string uptimeText(double ratio);
-
 }  // namespace checker::peerd

@@ -1,12 +1,13 @@
 #include "peerd/state_source.h"
 
+#include "peerd/status_page.h"
+
 namespace checker::peerd {
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
 }  // namespace
-
 
 void StateSource::read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot) {
   try {
@@ -23,9 +24,14 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
         }
       }
     }
-    for (const JobStatus& job : snapshot->jobs) {
+    std::vector<bool> listed = listedOnPage(snapshot->jobs);
+    for (size_t i = 0; i < snapshot->jobs.size(); ++i) {
+      const JobStatus& job = snapshot->jobs[i];
       JobRecent& recent = snapshot->recent[job.id];
+      // Every job's uptime (/metrics has a series per job); the bar's runs
+      // only for the jobs the page lists.
       recent.day = readUptime(txn, job.id, snapshot->nowUnixMs - kDayMs, snapshot->nowUnixMs + 1);
+      if (!listed[i]) continue;
       for (const HistoryRun& run : readLatestRuns(txn, job.id, kRunsInTheBar)) {
         recent.runs.push_back({run.startedUnixMs, run.outcome, run.measured.latencyUs});
       }

@@ -25,7 +25,10 @@ class StateSource {
 
   // Fills SNAPSHOT's jobs, self-check, mail health, outbox and peers (peers
   // as CONFIG lists them). LIVE: the jobs checkerd runs now, in its order;
-  // nullptr before checkerd said (every stored job, in key order). On a
+  // nullptr before checkerd said (every stored job, in key order). Each
+  // job's uptime over 24 h is read; its newest runs (the bar) only for the
+  // jobs the page lists (listedOnPage, peerd/status_page.h), so a state of
+  // many jobs costs the bars of at most kMaxHealthyRows healthy ones. On a
   // failure SNAPSHOT->stateError says why and the rest stays empty.
   void read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot);
 

@@ -2,11 +2,12 @@
 
 #include <ctime>
 
-#include "peerd/history_api.h"
+#include "common/percent_encoding.h"
 #include "peerd/page_parts.h"
 #include "peerd/run_bar.h"
 #include "peerd/state_source.h"
 #include "peerd/text_escape.h"
+#include "state/history_text.h"
 #include "state/run_outcome.h"
 
 namespace checker::peerd {
@@ -24,7 +25,7 @@ void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
          htmlEscape(job.id) + "</span></td>";
   out += "<td>" + badge(kind, state) + "</td>";
   out += "<td class=\"num\">" +
-         (recent != s.recent.end() ? uptimeText(recent->second.day.ratio().value_or(-1)) : std::string("-")) + "</td>";
+         (recent != s.recent.end() ? uptimeText(recent->second.day) : std::string("-")) + "</td>";
   out += "<td>" + renderRunBar(recent != s.recent.end() ? recent->second.runs : std::vector<BarRun>{}, kRunsInTheBar) +
          "</td>";
   out += "<td class=\"wide\">" + (failing ? when(job.firstFailureUnixMs, s.nowUnixMs) : std::string("-")) + "</td>";
@@ -45,18 +46,15 @@ void jobsSection(std::string& out, const StatusSnapshot& s) {
     out += "<table><thead><tr><th>Job</th><th>State</th><th class=\"num\">Up 24 h</th><th>Recent runs</th>"
            "<th class=\"wide\">Failing since</th><th class=\"num wide\">Failures in a row</th>"
            "<th class=\"wide\">Last run</th><th class=\"wide\">Outcome</th><th>Last message</th></tr></thead><tbody>\n";
+    std::vector<bool> listed = listedOnPage(s.jobs);
     for (const JobStatus& job : s.jobs) {
       if (isFailing(job)) jobRow(out, job, s);
     }
-    size_t shown = 0, hidden = 0;
-    for (const JobStatus& job : s.jobs) {
-      if (isFailing(job)) continue;
-      if (shown == kMaxHealthyRows) {
-        ++hidden;
-        continue;
-      }
-      jobRow(out, job, s);
-      ++shown;
+    size_t hidden = 0;
+    for (size_t i = 0; i < s.jobs.size(); ++i) {
+      if (isFailing(s.jobs[i])) continue;
+      if (listed[i]) jobRow(out, s.jobs[i], s);
+      else ++hidden;
     }
     out += "</tbody></table>\n";
     if (hidden > 0) {
@@ -134,6 +132,15 @@ void peersSection(std::string& out, const StatusSnapshot& s) {
 }
 
 }  // namespace
+
+std::vector<bool> listedOnPage(const std::vector<JobStatus>& jobs) {
+  std::vector<bool> listed(jobs.size());
+  size_t healthy = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    listed[i] = isFailing(jobs[i]) || healthy++ < kMaxHealthyRows;
+  }
+  return listed;
+}
 
 std::string renderStatusPage(const StatusSnapshot& s) {
   size_t failing = 0;

@@ -16,6 +16,7 @@
 // Pure: the same snapshot gives the same bytes (times in the local zone).
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "peerd/status_snapshot.h"
 
@@ -26,6 +27,11 @@ namespace checker::peerd {
 inline constexpr size_t kMaxHealthyRows = 500;
 // A last message is cut to this many bytes on the page.
 inline constexpr size_t kMaxMessageBytes = 400;
+
+// Which of JOBS (in their order) the page lists: every failing one, and the
+// first kMaxHealthyRows of the others. The one rule for the page and for
+// StateSource, which reads the bar's runs only for these.
+std::vector<bool> listedOnPage(const std::vector<JobStatus>& jobs);
 
 std::string renderStatusPage(const StatusSnapshot& snapshot);
 

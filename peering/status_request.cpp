@@ -3,59 +3,16 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/percent_encoding.h"
+
 namespace checker::peerd {
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool isHex(std::string_view text) {
   for (char c : text) {
-    if (hexValue(c) < 0) return false;
+    if (hexDigitValue(c) < 0) return false;
   }
   return true;
-}
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
-std::string percentEncode(std::string_view text) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    if (unreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    }
-  }
-  return out;
-}
-
-// %XX escapes decoded; '+' stays '+' (we never write it for a space).
-Result<std::string> percentDecode(std::string_view text) {
-  const Error bad{"bad %-escape"};
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return bad;
-    int high = hexValue(text[i + 1]), low = hexValue(text[i + 2]);
-    if (high < 0 || low < 0) return bad;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
 }
 
 // The length of the UTF-8 sequence starting at TEXT[AT], 0 if invalid

@@ -37,8 +37,8 @@ struct StatusRequest {
   std::string requester;
 };
 
-// "nonce=N&key=K&from=R", each percent-encoded (%xx, lowercase as libcurl
-// writes it; all but A-Z a-z 0-9 - . _ ~).
+// "nonce=N&key=K&from=R", each percent-encoded (common/percent_encoding.h:
+// %XX for all but A-Z a-z 0-9 - . _ ~; either case of hex is read).
 std::string statusRequestQuery(const StatusRequest& request);
 
 // Reads QUERY (the part after '?'), or an Error saying what is wrong (a

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "ipc/framing.h"
 #include "ipc/state.capnp.h"
@@ -28,6 +29,9 @@ int latencyBucket(int64_t latencyUs) {
 namespace {
 
 uint32_t plusOne(uint32_t n) { return n == std::numeric_limits<uint32_t>::max() ? n : n + 1; }
+uint32_t plus(uint32_t a, uint32_t b) {
+  return a > std::numeric_limits<uint32_t>::max() - b ? std::numeric_limits<uint32_t>::max() : a + b;
+}
 
 // The geometric middle of bucket i: 2^((i + 0.5) / 4) microseconds.
 int64_t bucketMiddleUs(int index) {
@@ -49,6 +53,34 @@ void HourlyAggregate::add(bool failed, int64_t latencyUs) {
                              [](const LatencyBucketCount& b, uint16_t i) { return b.index < i; });
   if (at != buckets.end() && at->index == index) at->count = plusOne(at->count);
   else buckets.insert(at, LatencyBucketCount{index, 1});
+}
+
+void HourlyAggregate::merge(const HourlyAggregate& other) {
+  runs = plus(runs, other.runs);
+  failures = plus(failures, other.failures);
+  if (other.latencyRuns == 0) return;
+  latencyMinUs = latencyRuns == 0 ? other.latencyMinUs : std::min(latencyMinUs, other.latencyMinUs);
+  latencyMaxUs = latencyRuns == 0 ? other.latencyMaxUs : std::max(latencyMaxUs, other.latencyMaxUs);
+  if (other.latencySumUs >= 0 && latencySumUs <= std::numeric_limits<int64_t>::max() - other.latencySumUs) {
+    latencySumUs += other.latencySumUs;
+  }
+  latencyRuns = plus(latencyRuns, other.latencyRuns);
+  // Both sorted by index (add and decodeHourly keep them so): one pass.
+  std::vector<LatencyBucketCount> merged;
+  merged.reserve(buckets.size() + other.buckets.size());
+  auto mine = buckets.cbegin(), theirs = other.buckets.cbegin();
+  while (mine != buckets.cend() || theirs != other.buckets.cend()) {
+    if (theirs == other.buckets.end() || (mine != buckets.end() && mine->index < theirs->index)) {
+      merged.push_back(*mine++);
+    } else if (mine == buckets.end() || theirs->index < mine->index) {
+      merged.push_back(*theirs++);
+    } else {
+      merged.push_back({mine->index, plus(mine->count, theirs->count)});
+      ++mine;
+      ++theirs;
+    }
+  }
+  buckets = std::move(merged);
 }
 
 std::optional<int64_t> HourlyAggregate::latencyQuantileUs(double q) const {

@@ -46,6 +46,10 @@ struct HourlyAggregate {
 
   // Adds one run; latencyUs < 0: it measured none. Counts saturate.
   void add(bool failed, int64_t latencyUs);
+  // Adds OTHER's runs, failures and latencies (histograms bucket by
+  // bucket), as if its runs had been added here; counts saturate. The hour
+  // stays this one's: a merge over several hours gives a span's spread.
+  void merge(const HourlyAggregate& other);
   // The q-quantile (0 < q <= 1, nearest rank) of the measured latencies, in
   // microseconds; nullopt when none was measured.
   std::optional<int64_t> latencyQuantileUs(double q) const;

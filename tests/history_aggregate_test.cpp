@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <ctime>
 #include <map>
 #include <random>
@@ -146,6 +147,65 @@ TEST(HourlyAggregate, QuantilesAreWithinTheHistogramsRelativeError) {
     }
     EXPECT_LE(a.buckets.size(), 60u);
   }
+}
+
+// Merging aggregates is adding their runs to one: counts, min, max, sum and
+// the histogram (so its quantiles) come out the same, in any order.
+TEST(HourlyAggregate, MergeIsTheSameAsAddingEveryRunToOne) {
+  std::mt19937_64 random(7);
+  std::lognormal_distribution<double> latency(std::log(5'000.0), 2.5);
+  std::vector<HourlyAggregate> hours(5);
+  HourlyAggregate reference;  // every run of every hour added to one
+  for (size_t h = 0; h < hours.size(); ++h) {
+    hours[h].hourStartUnixMs = static_cast<int64_t>(h) * kHourMs;
+    // Hour 2 has no runs; hour 3 only runs that measured no latency.
+    int count = h == 2 ? 0 : 40;
+    for (int i = 0; i < count; ++i) {
+      bool failed = random() % 7 == 0;
+      bool measured = h != 3 && random() % 5 != 0;
+      int64_t us = measured ? std::clamp<int64_t>(static_cast<int64_t>(latency(random)), 1, 3'000'000'000) : -1;
+      hours[h].add(failed, us);
+      reference.add(failed, us);
+    }
+  }
+  HourlyAggregate merged, backwards;
+  for (const HourlyAggregate& h : hours) merged.merge(h);
+  for (auto h = hours.rbegin(); h != hours.rend(); ++h) backwards.merge(*h);
+  EXPECT_EQ(merged, reference);
+  EXPECT_EQ(backwards, reference);
+  EXPECT_GT(merged.buckets.size(), 5u);
+  EXPECT_EQ(merged.latencyQuantileUs(0.5), reference.latencyQuantileUs(0.5));
+  EXPECT_EQ(merged.latencyQuantileUs(0.95), reference.latencyQuantileUs(0.95));
+}
+
+TEST(HourlyAggregate, MergeKeepsItsHourAndSaturates) {
+  HourlyAggregate a, b;
+  a.hourStartUnixMs = kHourMs;
+  a.add(false, 800);
+  b.hourStartUnixMs = 5 * kHourMs;
+  b.add(true, 200);
+  a.merge(b);
+  EXPECT_EQ(a.hourStartUnixMs, kHourMs);
+  EXPECT_EQ(a.runs, 2u);
+  EXPECT_EQ(a.failures, 1u);
+  EXPECT_EQ(a.latencyMinUs, 200);
+  EXPECT_EQ(a.latencyMaxUs, 800);
+  EXPECT_EQ(a.latencySumUs, 1000);
+
+  HourlyAggregate nothing;  // no latency measured: min and max untouched
+  nothing.add(true, -1);
+  a.merge(nothing);
+  EXPECT_EQ(a.latencyMinUs, 200);
+  EXPECT_EQ(a.latencyRuns, 2u);
+
+  HourlyAggregate full = a;
+  full.runs = full.latencyRuns = full.buckets[0].count = std::numeric_limits<uint32_t>::max() - 1;
+  full.latencySumUs = std::numeric_limits<int64_t>::max() - 10;
+  full.merge(a);
+  EXPECT_EQ(full.runs, std::numeric_limits<uint32_t>::max());
+  EXPECT_EQ(full.latencyRuns, std::numeric_limits<uint32_t>::max());
+  EXPECT_EQ(full.buckets[0].count, std::numeric_limits<uint32_t>::max());
+  EXPECT_EQ(full.latencySumUs, std::numeric_limits<int64_t>::max() - 10) << "a sum that would overflow is left";
 }
 
 // ---- incidents ----

@@ -77,13 +77,6 @@ TEST(LatencyChart, NothingMeasuredIsSaidInWords) {
   EXPECT_THAT(svg, Not(HasSubstr("<path")));
 }
 
-TEST(LatencyChart, LatencyInWords) {
-  EXPECT_EQ(latencyText(0), "0 ms");
-  EXPECT_EQ(latencyText(0.42), "0.4 ms");
-  EXPECT_EQ(latencyText(12.4), "12 ms");
-  EXPECT_EQ(latencyText(1500), "1.5 s");
-}
-
 TEST(RunBar, TheNewestRunsRightAlignedEachLabelled) {
   std::vector<BarRun> runs = {{kStart, ipc::Outcome::OK, 1500},
                               {kStart + 60'000, ipc::Outcome::TIMED_OUT, -1},
@@ -101,13 +94,6 @@ TEST(RunBar, TheNewestRunsRightAlignedEachLabelled) {
   std::string two = renderRunBar(runs, 2);
   EXPECT_EQ(count(two, "role=\"listitem\""), 2u);
   EXPECT_THAT(two, Not(HasSubstr("1.5 ms"))) << "only the newest two";
-}
-
-TEST(RunBar, UptimeIsNeverRoundedUpToAHundred) {
-  EXPECT_EQ(uptimeText(1), "100 %");
-  EXPECT_EQ(uptimeText(0.99999), "99.99 %");
-  EXPECT_EQ(uptimeText(0.5), "50.00 %");
-  EXPECT_EQ(uptimeText(-1), "-");
 }
 
 }  // namespace

@@ -33,7 +33,11 @@ TEST(StatusRequest, WhatTheAskerWritesThePeerReads) {
     EXPECT_EQ(parsed->requester, asker);
   }
   EXPECT_EQ(statusRequestQuery(StatusRequest{kNonce, "k", "a b/\xc3\xa9"}),
-            "nonce=" + kNonce + "&key=k&from=a%20b%2f%c3%a9");
+            "nonce=" + kNonce + "&key=k&from=a%20b%2F%C3%A9");
+  // Older checkers wrote lowercase hex: still read.
+  auto older = parseStatusRequest("nonce=" + kNonce + "&key=k&from=a%20b%2f%c3%a9");
+  ASSERT_TRUE(older.ok()) << older.error();
+  EXPECT_EQ(older->requester, "a b/\xc3\xa9");
 }
 
 TEST(StatusRequest, UnknownParametersAreIgnoredInAnyOrder) {
