@@ -23,7 +23,6 @@
 #include <variant>
 #include <vector>
 
-#include "common/percent_encoding.h"
 #include "peerd/http_response.h"
 #include "peerd/status_snapshot.h"
 #include "state/state_store.h"
@@ -52,14 +51,5 @@ std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t
 // runs, in its order.
 HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::vector<LiveJob>& jobs,
                        int64_t nowUnixMs);
-
-// The job id in a page's path (/job/ID), decoded by common/percent_encoding.h;
-// nullopt when an escape is malformed. (Only peerd_service.cpp still uses
-// this form; elsewhere call checker::percentDecode and its Result.)
-inline std::optional<std::string> percentDecode(std::string_view text) {
-  Result<std::string> decoded = checker::percentDecode(text);
-  if (!decoded) return std::nullopt;
-  return std::move(*decoded);
-}
 
 }  // namespace checker::peerd

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/percent_encoding.h"
 #include "peerd/history_api.h"
 #include "peerd/job_page.h"
 #include "peerd/text_escape.h"
@@ -224,16 +225,17 @@ StatusSnapshot PeerdService::snapshot() {
   return s;
 }
 
+std::vector<LiveJob> PeerdService::jobsShown(ReadTransaction& txn) const {
+  if (liveJobs_) return *liveJobs_;
+  std::vector<LiveJob> jobs;  // before checkerd said which it runs: every stored job
+  for (const JobStatus& job : readAllJobStatus(txn)) jobs.push_back({job.id, job.name});
+  return jobs;
+}
+
 HttpResponse PeerdService::answerApiRequest(std::string_view url) {
   Result<ReadTransaction> txn = state_.beginRead();
   if (!txn) return jsonError(503, "the state cannot be read: " + txn.error());
-  std::vector<LiveJob> jobs;
-  if (liveJobs_) {
-    jobs = *liveJobs_;
-  } else {  // before checkerd said which it runs: every stored job
-    for (const JobStatus& job : readAllJobStatus(*txn)) jobs.push_back({job.id, job.name});
-  }
-  return answerApi(url, *txn, jobs, wallClockNowMs());
+  return answerApi(url, *txn, jobsShown(*txn), wallClockNowMs());
 }
 
 HttpResponse PeerdService::answerJobPage(std::string_view url) {
@@ -245,7 +247,7 @@ HttpResponse PeerdService::answerJobPage(std::string_view url) {
   size_t question = url.find('?');
   std::string_view path = url.substr(kJobPagePath.size(), question == std::string_view::npos ? std::string_view::npos
                                                                                               : question - kJobPagePath.size());
-  std::optional<std::string> id = percentDecode(path);
+  Result<std::string> id = percentDecode(path);
   if (!id) return page(400, "The job id in the address is not percent-encoded properly.");
   ChartSpan span = ChartSpan::day;
   if (question != std::string_view::npos) {
@@ -260,10 +262,7 @@ HttpResponse PeerdService::answerJobPage(std::string_view url) {
   }
   Result<ReadTransaction> txn = state_.beginRead();
   if (!txn) return page(503, "The state cannot be read: " + txn.error());
-  std::vector<LiveJob> jobs;
-  if (liveJobs_) jobs = *liveJobs_;
-  else for (const JobStatus& job : readAllJobStatus(*txn)) jobs.push_back({job.id, job.name});
-  for (const LiveJob& job : jobs) {
+  for (const LiveJob& job : jobsShown(*txn)) {
     if (job.id != *id) continue;
     JobPageData data = readJobPage(*txn, job.id, job.name, span, wallClockNowMs());
     data.serverName = config_.general.serverName;

@@ -78,6 +78,8 @@ class PeerdService {
     std::string body;
   };
   const std::string& renderedAt(Rendered& body, std::string (*render)(const StatusSnapshot&));
+  // The jobs checkerd runs, as it last said; before it has, every stored job.
+  std::vector<LiveJob> jobsShown(ReadTransaction& txn) const;
   HttpResponse answerApiRequest(std::string_view url);
   HttpResponse answerJobPage(std::string_view url);
 
