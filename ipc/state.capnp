@@ -142,6 +142,9 @@ struct RunningJob {
   section @3 :Text;                 # the [job NAME] it came from; "" for a system job
   schedule @4 :Text;                # as the config says it: "30s", "minute", ...
   system @5 :Bool;
+  timeoutMs @6 :Int64;              # a run's wall-clock limit
+  notify @7 :Text;                  # its policy in words (state/job_list.h)
+  isolation @8 :Text;               # "run" or "batch"
 }
 
 # history_index: what the writer keeps per job to bound its history without

@@ -136,6 +136,12 @@ void configSection(std::string& out, const JobPageData& p) {
     out += figure("Type", htmlEscape(p.listed->type));
     out += figure("Section", p.listed->system ? "(system job)" : "[job " + htmlEscape(p.listed->section) + "]");
     out += figure("Runs every", htmlEscape(p.listed->schedule));
+    if (p.listed->timeoutMs > 0) {
+      int64_t ms = p.listed->timeoutMs;
+      out += figure("Timeout", ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms");
+    }
+    if (!p.listed->isolation.empty()) out += figure("Isolation", htmlEscape(p.listed->isolation));
+    if (!p.listed->notify.empty()) out += figure("Notifies", htmlEscape(p.listed->notify));
   } else if (p.status) {
     out += figure("Type", htmlEscape(p.status->type));
   }

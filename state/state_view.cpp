@@ -62,8 +62,11 @@ Result<std::optional<std::vector<ListedJob>>> readJobList(const StateReader& txn
   try {
     auto decoded = ipc::decode(*value);
     for (auto j : decoded->root<ipc::RunningJobs>().getJobs()) {
-      jobs.push_back({j.getId().cStr(), cleanLine(j.getName().cStr()), j.getType().cStr(), j.getSection().cStr(),
-                      j.getSchedule().cStr(), j.getSystem()});
+      ListedJob& listed = jobs.emplace_back(ListedJob{j.getId().cStr(), cleanLine(j.getName().cStr()), j.getType().cStr(),
+                                                      j.getSection().cStr(), j.getSchedule().cStr(), j.getSystem()});
+      listed.timeoutMs = j.getTimeoutMs();
+      listed.notify = cleanLine(j.getNotify().cStr());
+      listed.isolation = cleanLine(j.getIsolation().cStr());
     }
   } catch (const ipc::FrameError& e) {
     return Error{"meta " + std::string(state_keys::kJobList) + ": unreadable job list: " + e.what()};

@@ -81,6 +81,9 @@ std::string encodeJobList(const std::vector<ListedJob>& jobs) {
     list[i].setSection(jobs[i].section);
     list[i].setSchedule(jobs[i].schedule);
     list[i].setSystem(jobs[i].system);
+    list[i].setTimeoutMs(jobs[i].timeoutMs);
+    list[i].setNotify(jobs[i].notify);
+    list[i].setIsolation(jobs[i].isolation);
   }
   return ipc::encode(message);
 }

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "config/job_catalog.h"
+#include "state/job_list.h"
 #include "support/temp_dir.h"
 
 #include <sys/stat.h>
@@ -353,6 +354,11 @@ TEST(JobCatalog, EachBuiltInTypeExpands) {
                                  "exec:echo hi | grep hi (shell)  type=exec  every=minute  notify=state_change  threshold=1",
                                  "system:email  type=email_selfcheck  every=hour  notify=every  threshold=1"));
   EXPECT_THAT(plan.jobs[0].params(), ::testing::Contains(std::pair<std::string, std::string>{"connect_timeout_ms", "2000"}));
+  // What a job's page shows of how checkerd runs it (state/job_list.h).
+  ListedJob listed = listedJob(plan.jobs[0]);
+  EXPECT_EQ(listed.timeoutMs, plan.jobs[0].limits().timeout.count());
+  EXPECT_EQ(listed.isolation, "run");
+  EXPECT_EQ(listed.notify, "state_change, after 1 failure; recovery notice; ok again after 1 run");
   EXPECT_THAT(plan.jobs[2].params(), ::testing::Contains(std::pair<std::string, std::string>{"expect_status", "204"}));
   EXPECT_THAT(plan.jobs[3].params(), ::testing::Contains(std::pair<std::string, std::string>{"warn_days", "21"}));
 }

@@ -122,7 +122,11 @@ TEST(StateWriter, TheJobListIsWrittenWithTheNextFlushAndReadBack) {
                      {"system:email", "email self-check", "email_selfcheck", "", "hour", true}});
   EXPECT_TRUE(writer.hasWork());
   writer.flush(1000);
-  writer.setJobList({{"exec:/bin/true", "t", "exec", "t", "minute", false}});
+  ListedJob listed{"exec:/bin/true", "t", "exec", "t", "minute", false};
+  listed.timeoutMs = 2500;
+  listed.notify = "hour, after 2 failures; recovery notice; ok again after 1 run";
+  listed.isolation = "run";
+  writer.setJobList({listed});
   writer.flush(2000);
   Result<std::optional<std::vector<ListedJob>>> read = readJobList(store.beginRead());
   ASSERT_TRUE(read.ok()) << read.error();
@@ -135,6 +139,9 @@ TEST(StateWriter, TheJobListIsWrittenWithTheNextFlushAndReadBack) {
   EXPECT_EQ(job.section, "t");
   EXPECT_EQ(job.schedule, "minute");
   EXPECT_FALSE(job.system);
+  EXPECT_EQ(job.timeoutMs, 2500);
+  EXPECT_EQ(job.notify, listed.notify);
+  EXPECT_EQ(job.isolation, "run");
   writer.beat();
   writer.flush(3000);
   EXPECT_EQ((*readJobList(store.beginRead()))->size(), 1u) << "a flush without a new list keeps the last";

@@ -47,6 +47,12 @@ class JobPageTest : public ::testing::Test {
       writer.add(std::move(run));
       writer.flush(first + i * kMinuteMs + 100);
     }
+    ListedJob listed{kId, "db <primary>", "exec", "db", "minute", false};
+    listed.timeoutMs = 2500;
+    listed.notify = "hour, after 2 failures; recovery notice; ok again after 1 run";
+    listed.isolation = "run";
+    writer.setJobList({listed});
+    writer.flush(kNow);
   }
 
   JobPageData read(ChartSpan span) {
@@ -89,6 +95,10 @@ TEST_F(JobPageTest, ShowsEverythingEscapedWithTheChartAndTheRangeLinks) {
   EXPECT_THAT(html, HasSubstr("CRITICAL - &lt;refused&gt;"));
   EXPECT_THAT(html, HasSubstr("<td>connections</td><td class=\"num\">12</td>"));
   EXPECT_THAT(html, HasSubstr("exec:/bin/check &quot;&lt;db&gt;&quot;"));
+  EXPECT_THAT(html, HasSubstr("<dt>Section</dt><dd>[job db]</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>Timeout</dt><dd>2500 ms</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>Isolation</dt><dd>run</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>Notifies</dt><dd>hour, after 2 failures; recovery notice; ok again after 1 run</dd>"));
   EXPECT_THAT(html, Not(HasSubstr("<db>")));
   EXPECT_THAT(html, Not(HasSubstr("<primary>")));
   // The only tags are the page's own (the SVG's included).
