@@ -232,6 +232,12 @@ int main(int argc, char** argv) {
     return peerd::answerApi("/api/v1/jobs", txn, live, now).body.size();
   }, &bytes);
   std::printf("%-54s %8.2f ms  %9zu bytes\n", "API: every job with uptime over 24 h, 7 d, 30 d", jobsApi, bytes);
+  peerd::UptimeCache uptimes;  // as peerd keeps them: warmed by the first answer
+  double jobsApiKept = medianMs([&] {
+    ReadTransaction txn = beginRead();
+    return peerd::answerApi("/api/v1/jobs", txn, live, now, &uptimes).body.size();
+  }, &bytes);
+  std::printf("%-54s %8.2f ms  %9zu bytes\n", "API: the same, uptimes kept (peerd: 1-2 min)", jobsApiKept, bytes);
   std::filesystem::remove_all(dir);
   passwordCosts();
   return 0;

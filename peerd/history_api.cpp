@@ -73,12 +73,12 @@ Result<Range> rangeOf(std::string_view query, int64_t now) {
   return r;
 }
 
-Json uptimeWindows(const StateReader& txn, const std::string& id, int64_t now) {
-  std::vector<Uptime> u = readUptimes(txn, id, {now - kDayMs, now - 7 * kDayMs, now - 30 * kDayMs}, now + 1);
+Json uptimeWindows(const std::vector<Uptime>& u) {
   return Json{{"24h", uptimeJson(u[0])}, {"7d", uptimeJson(u[1])}, {"30d", uptimeJson(u[2])}};
 }
 
-Json jobJson(const StateReader& txn, const LiveJob& job, int64_t now) {
+// UPTIMES: the cache to take them from; nullptr: read now.
+Json jobJson(const StateReader& txn, const LiveJob& job, int64_t now, UptimeCache* uptimes) {
   Json out{{"id", job.id}, {"name", job.name}};
   std::optional<JobStatus> s = readJobStatus(txn, job.id);
   if (!s) {
@@ -100,7 +100,7 @@ Json jobJson(const StateReader& txn, const LiveJob& job, int64_t now) {
                                                                               : Json(static_cast<double>(s->lastLatencyUs) / 1000.0)}};
     out["runs"] = s->runs;
   }
-  out["uptime"] = uptimeWindows(txn, job.id, now);
+  out["uptime"] = uptimeWindows(uptimes ? uptimes->windows(txn, job.id, now) : readUptimeWindows(txn, job.id, now));
   std::string self = std::string(kApiPrefix) + "jobs/" + percentEncode(job.id);
   out["links"] = Json{{"self", self}, {"history", self + "/history"}, {"page", "/job/" + percentEncode(job.id)}};
   return out;
@@ -167,13 +167,15 @@ std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t
   return asked;
 }
 
-HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::vector<LiveJob>& jobs, int64_t now) {
+HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::vector<LiveJob>& jobs, int64_t now,
+                       UptimeCache* uptimes) {
   std::variant<ApiRequest, ApiError> parsed = parseApiRequest(url, now);
   if (const ApiError* e = std::get_if<ApiError>(&parsed)) return error(e->status, e->what);
   const ApiRequest& asked = std::get<ApiRequest>(parsed);
   if (asked.kind == ApiRequest::Kind::jobs) {
     Json list = Json::array();
-    for (const LiveJob& job : jobs) list.push_back(jobJson(txn, job, now));
+    if (uptimes) uptimes->keepOnly(jobs);
+    for (const LiveJob& job : jobs) list.push_back(jobJson(txn, job, now, uptimes));
     return json(200, Json{{"jobs", std::move(list)}}, {"jobs"});
   }
   if (asked.kind == ApiRequest::Kind::incidents) {
@@ -186,7 +188,7 @@ HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::
   for (const LiveJob& job : jobs) {
     if (job.id != asked.jobId) continue;
     if (asked.kind == ApiRequest::Kind::history) return historyOf(txn, job, asked, now);
-    Json body = jobJson(txn, job, now);
+    Json body = jobJson(txn, job, now, nullptr);  // one job: read now
     body["incidents"] = incidentsJson(readIncidents(txn, job.id, now - 30 * kDayMs, now + 1), now);
     return json(200, body, {"incidents"});
   }

@@ -25,6 +25,7 @@
 
 #include "peerd/http_response.h"
 #include "peerd/status_snapshot.h"
+#include "peerd/uptime_cache.h"
 #include "state/state_store.h"
 
 namespace checker::peerd {
@@ -48,8 +49,10 @@ struct ApiError {
 std::variant<ApiRequest, ApiError> parseApiRequest(std::string_view url, int64_t nowUnixMs);
 
 // URL (path and query, as sent) under kApiPrefix. JOBS: the jobs checkerd
-// runs, in its order.
+// runs, in its order. UPTIMES: where /api/v1/jobs takes every job's uptime
+// windows from (peerd/uptime_cache.h); nullptr: read now. One job's own
+// answer always reads them now.
 HttpResponse answerApi(std::string_view url, const StateReader& txn, const std::vector<LiveJob>& jobs,
-                       int64_t nowUnixMs);
+                       int64_t nowUnixMs, UptimeCache* uptimes = nullptr);
 
 }  // namespace checker::peerd

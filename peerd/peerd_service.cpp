@@ -235,7 +235,7 @@ std::vector<LiveJob> PeerdService::jobsShown(ReadTransaction& txn) const {
 HttpResponse PeerdService::answerApiRequest(std::string_view url) {
   Result<ReadTransaction> txn = state_.beginRead();
   if (!txn) return jsonError(503, "the state cannot be read: " + txn.error());
-  return answerApi(url, *txn, jobsShown(*txn), wallClockNowMs());
+  return answerApi(url, *txn, jobsShown(*txn), wallClockNowMs(), &uptimes_);
 }
 
 HttpResponse PeerdService::answerJobPage(std::string_view url) {

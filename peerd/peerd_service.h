@@ -24,6 +24,7 @@
 #include "peering/direction_keys.h"
 #include "peering/peer_client.h"
 #include "peerd/page_guard.h"
+#include "peerd/uptime_cache.h"
 #include "peerd/plain_answer.h"
 #include "peerd/state_source.h"
 #include "peerd/status_server.h"
@@ -98,6 +99,7 @@ class PeerdService {
   std::map<std::string, std::string> secretsByKeyId_;
   DirectionKeys directionKeys_;
   PageGuard pageGuard_;
+  UptimeCache uptimes_;  // /api/v1/jobs's uptime windows
   std::string lastBindError_;
   bool stopping_ = false;
 };

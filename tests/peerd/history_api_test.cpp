@@ -72,6 +72,36 @@ class HistoryApiTest : public ::testing::Test {
   test::TempDir dir_;
 };
 
+// The job list's uptime windows come from a cache that keeps them one to
+// two minutes (peerd/uptime_cache.h): the same figures as read now, read
+// again only once stale, after the clock went back, or for a job it has
+// not seen; a job no longer listed is forgotten.
+TEST_F(HistoryApiTest, TheJobListsUptimesAreKeptAMinuteOrTwoAndMatchThoseReadNow) {
+  StateStore store = StateStore::openReadOnly(dir_.file("state"));
+  ReadTransaction txn = store.beginRead();
+  std::vector<LiveJob> both{{kWeb, "web"}, {kDb, "db"}};
+  UptimeCache cache;
+  auto list = [&](const std::vector<LiveJob>& jobs, int64_t at) {
+    return json::parse(answerApi("/api/v1/jobs", txn, jobs, at, &cache).body);
+  };
+  json cached = list(both, kNow);
+  EXPECT_EQ(cache.reads(), 2u);
+  EXPECT_EQ(cached, json::parse(answerApi("/api/v1/jobs", txn, both, kNow).body)) << "the same as uncached";
+  list(both, kNow + 59'000);
+  EXPECT_EQ(cache.reads(), 2u) << "fresh for at least a minute";
+  list(both, kNow + 120'001);
+  EXPECT_EQ(cache.reads(), 4u) << "stale after at most two minutes";
+  list(both, kNow);
+  EXPECT_EQ(cache.reads(), 6u) << "the clock went back: read again";
+  list({{kDb, "db"}}, kNow);
+  EXPECT_EQ(cache.size(), 1u) << "web is no longer listed";
+  // One job's own answer is never from the cache.
+  size_t before = cache.reads();
+  json one = json::parse(answerApi("/api/v1/jobs/" + percentEncode(kWeb), txn, both, kNow, &cache).body);
+  EXPECT_EQ(cache.reads(), before);
+  EXPECT_EQ(one["uptime"]["24h"]["failures"], 10);
+}
+
 TEST_F(HistoryApiTest, TheJobsWithTheirStateLatencyAndUptime) {
   json jobs = get("/api/v1/jobs")["jobs"];
   ASSERT_EQ(jobs.size(), 2u);
