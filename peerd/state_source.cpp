@@ -25,6 +25,7 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
       }
     }
     std::vector<bool> listed = listedOnPage(snapshot->jobs);
+    std::vector<std::string> listedIds;
     for (size_t i = 0; i < snapshot->jobs.size(); ++i) {
       const JobStatus& job = snapshot->jobs[i];
       JobRecent& recent = snapshot->recent[job.id];
@@ -32,10 +33,15 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
       // only for the jobs the page lists.
       recent.day = readUptime(txn, job.id, snapshot->nowUnixMs - kDayMs, snapshot->nowUnixMs + 1);
       if (!listed[i]) continue;
+      listedIds.push_back(job.id);
+      const std::vector<Uptime>& windows = longUptimes_.windows(txn, job.id, snapshot->nowUnixMs);
+      recent.week = windows[1];
+      recent.month = windows[2];
       for (const HistoryRun& run : readLatestRuns(txn, job.id, kRunsInTheBar)) {
         recent.runs.push_back({run.startedUnixMs, run.outcome, run.measured.latencyUs});
       }
     }
+    longUptimes_.keepOnly(listedIds);
     snapshot->selfCheck = readLastSelfCheck(txn);
     snapshot->outbox = readOutbox(txn);
     snapshot->mail = mailHealth(snapshot->selfCheck, snapshot->outbox.entries, snapshot->nowUnixMs);

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "state/state_store.h"
 #include "peerd/status_snapshot.h"
+#include "peerd/uptime_cache.h"
 
 namespace checker::peerd {
 
@@ -26,9 +27,10 @@ class StateSource {
   // Fills SNAPSHOT's jobs, self-check, mail health, outbox and peers (peers
   // as CONFIG lists them). LIVE: the jobs checkerd runs now, in its order;
   // nullptr before checkerd said (every stored job, in key order). Each
-  // job's uptime over 24 h is read; its newest runs (the bar) only for the
-  // jobs the page lists (listedOnPage, peerd/status_page.h), so a state of
-  // many jobs costs the bars of at most kMaxHealthyRows healthy ones. On a
+  // job's uptime over 24 h is read; its newest runs (the bar) and its
+  // uptime over 7 and 30 days (kept a minute or two: uptime_cache.h) only
+  // for the jobs the page lists (listedOnPage, peerd/status_page.h), so a
+  // state of many jobs costs those of at most kMaxHealthyRows healthy ones. On a
   // failure SNAPSHOT->stateError says why and the rest stays empty.
   void read(const Config& config, const std::vector<LiveJob>* live, StatusSnapshot* snapshot);
 
@@ -39,6 +41,7 @@ class StateSource {
  private:
   std::string dir_;
   std::optional<StateStore> store_;
+  UptimeCache longUptimes_;  // the listed jobs' 7 and 30 days
 };
 
 }  // namespace checker::peerd

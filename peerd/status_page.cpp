@@ -24,8 +24,13 @@ void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
   out += "<td><a href=\"/job/" + percentEncode(job.id) + "\">" + htmlEscape(job.name) + "</a><span class=\"id\">" +
          htmlEscape(job.id) + "</span></td>";
   out += "<td>" + badge(kind, state) + "</td>";
-  out += "<td class=\"num\">" +
-         (recent != s.recent.end() ? uptimeText(recent->second.day) : std::string("-")) + "</td>";
+  auto uptimeCell = [&](const std::optional<Uptime>& uptime, const char* cls) {
+    return std::string("<td class=\"") + cls + "\">" + (uptime ? uptimeText(*uptime) : std::string("-")) + "</td>";
+  };
+  bool known = recent != s.recent.end();
+  out += uptimeCell(known ? std::optional<Uptime>(recent->second.day) : std::nullopt, "num");
+  out += uptimeCell(known ? recent->second.week : std::nullopt, "num wide");
+  out += uptimeCell(known ? recent->second.month : std::nullopt, "num wide");
   out += "<td>" + renderRunBar(recent != s.recent.end() ? recent->second.runs : std::vector<BarRun>{}, kRunsInTheBar) +
          "</td>";
   out += "<td class=\"wide\">" + (failing ? when(job.firstFailureUnixMs, s.nowUnixMs) : std::string("-")) + "</td>";
@@ -43,7 +48,8 @@ void jobsSection(std::string& out, const StatusSnapshot& s) {
   if (s.jobs.empty() && s.notRunYet.empty()) {
     out += "<p class=\"muted\">No job has run yet.</p>";
   } else if (!s.jobs.empty()) {
-    out += "<table><thead><tr><th>Job</th><th>State</th><th class=\"num\">Up 24 h</th><th>Recent runs</th>"
+    out += "<table><thead><tr><th>Job</th><th>State</th><th class=\"num\">Up 24 h</th><th class=\"num wide\">7 d</th>"
+           "<th class=\"num wide\">30 d</th><th>Recent runs</th>"
            "<th class=\"wide\">Failing since</th><th class=\"num wide\">Failures in a row</th>"
            "<th class=\"wide\">Last run</th><th class=\"wide\">Outcome</th><th>Last message</th></tr></thead><tbody>\n";
     std::vector<bool> listed = listedOnPage(s.jobs);

@@ -27,6 +27,9 @@ struct LiveJob {
 // last 24 h and its newest runs (for the bar), oldest first.
 struct JobRecent {
   Uptime day;
+  // Over 7 and 30 days: for the jobs the page lists, at most two minutes
+  // old (peerd/uptime_cache.h); empty for the others.
+  std::optional<Uptime> week, month;
   std::vector<BarRun> runs;
 };
 

@@ -24,9 +24,14 @@ const std::vector<Uptime>& UptimeCache::windows(const StateReader& txn, const st
 }
 
 void UptimeCache::keepOnly(const std::vector<LiveJob>& jobs) {
-  std::unordered_set<std::string> ids;
-  for (const LiveJob& job : jobs) ids.insert(job.id);
-  std::erase_if(entries_, [&](const auto& entry) { return !ids.count(entry.first); });
+  std::vector<std::string> ids;
+  for (const LiveJob& job : jobs) ids.push_back(job.id);
+  keepOnly(ids);
+}
+
+void UptimeCache::keepOnly(const std::vector<std::string>& ids) {
+  std::unordered_set<std::string> kept(ids.begin(), ids.end());
+  std::erase_if(entries_, [&](const auto& entry) { return !kept.count(entry.first); });
 }
 
 }  // namespace checker::peerd

@@ -26,8 +26,9 @@ class UptimeCache {
 
   // JOB_ID's windows at NOW (unix ms): kept ones while fresh, else read from TXN.
   const std::vector<Uptime>& windows(const StateReader& txn, const std::string& jobId, int64_t nowUnixMs);
-  // Forgets every job but JOBS.
+  // Forgets every job but JOBS (or those with IDS).
   void keepOnly(const std::vector<LiveJob>& jobs);
+  void keepOnly(const std::vector<std::string>& ids);
 
   size_t reads() const { return reads_; }  // windows read from the state so far
   size_t size() const { return entries_.size(); }

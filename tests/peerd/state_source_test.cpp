@@ -80,6 +80,12 @@ TEST(StateSource, MoreJobsThanThePageListsReadsOnlyTheListedBars) {
     barRuns += recent.runs.size();
     bool listed = i < kMaxHealthyRows || failingJob(i);
     EXPECT_EQ(recent.runs.size(), listed ? 2u : 0u) << idOf(i);
+    // 7 and 30 days only for the listed (kept, peerd/uptime_cache.h).
+    EXPECT_EQ(recent.week.has_value(), listed) << idOf(i);
+    EXPECT_EQ(recent.month.has_value(), listed) << idOf(i);
+    if (listed) {
+      EXPECT_EQ(recent.month->runs, 2u) << idOf(i);
+    }
   }
   // Bounded by the page's cap, not by the number of jobs.
   EXPECT_EQ(withBars, kMaxHealthyRows + 3);
@@ -97,6 +103,7 @@ TEST(StateSource, MoreJobsThanThePageListsReadsOnlyTheListedBars) {
   EXPECT_EQ(bars, 2 * kMaxHealthyRows) << "each listed healthy job's bar has its two runs";
   EXPECT_THAT(page, HasSubstr(std::to_string(kHealthyBeyondTheCap - 3) + " more healthy jobs are not listed here"));
   EXPECT_THAT(page, HasSubstr("data-job=\"job" + std::to_string(kJobs - 1) + "\""));
+  EXPECT_THAT(page, HasSubstr("<th class=\"num\">Up 24 h</th><th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th>"));
 }
 
 TEST(StatusPage, ListedOnPageIsEveryFailingJobAndTheFirstHealthyOnes) {
