@@ -83,6 +83,13 @@ TEST(PagePassword, ThePageJobPagesAndApiAskForItThePeersWordDoesNot) {
 
   // The peers' question and the original's plain word: no password.
   EXPECT_EQ(StatusInstance::bodyOf(instance.get("/")), "True");
+
+  // A new token by reload: the old one no longer opens anything.
+  NewToken rotated = newToken();
+  ASSERT_FALSE(rotated.token.empty());
+  ASSERT_TRUE(instance.reloadWithPeerd(rotated.configLine + "\n")) << ::testing::PrintToString(instance.daemon().lines());
+  EXPECT_THAT(withAuthorization(instance, "/api/v1/jobs", "Bearer " + made.token), StartsWith("HTTP/1.1 401 "));
+  EXPECT_THAT(withAuthorization(instance, "/api/v1/jobs", "Bearer " + rotated.token), StartsWith("HTTP/1.1 200 OK"));
 }
 
 }  // namespace

@@ -34,14 +34,24 @@ class StatusInstance {
       "[job healthy web]\ntype = exec\ncommand = /bin/true\nevery = 1s\n"
       "[job broken backup]\ntype = exec\ncommand = /bin/false\nevery = 1s\n";
 
-  explicit StatusInstance(const std::string& extraPeerd = "", const std::string& name = "status-test") {
+  explicit StatusInstance(const std::string& extraPeerd = "", const std::string& name = "status-test") : name_(name) {
     ::chmod(dir_.path().c_str(), 0755);
-    head_ = "[general]\nservername = " + name + "\nalertcontact = admin@example.org\nstatefile = " +
-            dir_.file("state") +
-            "\n[email]\nnomail = yes\n"
-            "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\ncheck_every = day\n" +
-            extraPeerd + "[peers]\nbackup = http://127.0.0.1:1/,backup-admin@example.org\n";
+    head_ = headWith(extraPeerd);
     config_ = dir_.write("settings.cfg", head_ + kJobs);
+  }
+
+  // Writes the config again with EXTRA_PEERD as the [peerd] lines and sends
+  // checkerd SIGHUP: a [peerd] change restarts peerd, which takes a new
+  // port (listen is port 0). False when peerd did not say its new port.
+  bool reloadWithPeerd(const std::string& extraPeerd) {
+    head_ = headWith(extraPeerd);
+    dir_.write("settings.cfg", head_ + kJobs);
+    size_t from = daemon_->lines().size();
+    ::kill(daemon_->pid(), SIGHUP);
+    std::string line = daemon_->waitForLine("peerd: answering peers on 127.0.0.1:", std::chrono::seconds(20), from);
+    if (line.empty()) return false;
+    port_ = std::stoi(line.substr(line.rfind(':') + 1));
+    return true;
   }
 
   // Writes the config again with JOBS as its job sections and sends
@@ -120,6 +130,15 @@ class StatusInstance {
 
  private:
   TempDir dir_;
+  std::string headWith(const std::string& extraPeerd) const {
+    return "[general]\nservername = " + name_ + "\nalertcontact = admin@example.org\nstatefile = " +
+           dir_.file("state") +
+           "\n[email]\nnomail = yes\n"
+           "[peerd]\nlisten = 127.0.0.1:0\njobproblem_after = 4s\ncheck_every = day\n" +
+           extraPeerd + "[peers]\nbackup = http://127.0.0.1:1/,backup-admin@example.org\n";
+  }
+
+  std::string name_;
   std::string head_;  // the config but its jobs
   std::string config_;
   std::unique_ptr<DaemonProcess> daemon_;
