@@ -1,0 +1,138 @@
+#include "channels/slack_payload.h"
+
+#include <algorithm>
+
+#include "channels/payload_json.h"
+
+namespace checker::channels {
+namespace {
+
+constexpr std::string_view kEllipsis = "\xe2\x80\xa6";       // U+2026
+constexpr std::string_view kWordJoiner = "\xe2\x81\xa0";     // U+2060
+
+// Bytes of the UTF-8 sequence that LEAD starts (1 for a stray byte: the
+// JSON writer replaces it).
+size_t sequenceLength(unsigned char lead) {
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  return 1;
+}
+
+bool isNameCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The escaped form of the code point at TEXT[I..I+N).
+std::string_view escapedPiece(std::string_view text, size_t i, size_t n, std::string& scratch) {
+  switch (text[i]) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '\n':
+    case '\r':
+    case '\t':
+      return " ";
+    case '@':
+      if (i + 1 < text.size() && isNameCharacter(text[i + 1])) {
+        scratch = "@";
+        scratch += kWordJoiner;
+        return scratch;
+      }
+      return "@";
+    default:
+      return text.substr(i, n);
+  }
+}
+
+// TEXT escaped, stopping before the first piece that would pass LIMIT
+// bytes; *COMPLETE says whether all of TEXT fit.
+std::string escapeUpTo(std::string_view text, size_t limit, bool* complete) {
+  std::string out, scratch;
+  *complete = true;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = std::min(sequenceLength(static_cast<unsigned char>(text[i])), text.size() - i);
+    std::string_view piece = escapedPiece(text, i, n, scratch);
+    if (piece.size() > limit - out.size()) {
+      *complete = false;
+      break;
+    }
+    out += piece;
+    i += n;
+  }
+  return out;
+}
+
+std::string summaryLine(const NoticeFacts& facts) {
+  std::string line = "[" + slackEscaped(facts.instance) + "] ";
+  std::string name = slackEscaped(facts.jobName);
+  switch (facts.state) {
+    case NoticeState::failing:
+      line += "job " + name + " is failing";
+      break;
+    case NoticeState::recovered:
+      line += "job " + name + " recovered";
+      break;
+    case NoticeState::test:
+      line += "test notice for job " + name;
+      break;
+  }
+  std::string_view message = facts.message.empty() ? std::string_view(facts.outcome) : facts.message;
+  if (!message.empty()) line += ": " + slackEscaped(message, kSlackMessageMaxBytes);
+  return line;
+}
+
+const char* colour(NoticeState state) {
+  switch (state) {
+    case NoticeState::failing:
+      return "danger";
+    case NoticeState::recovered:
+      return "good";
+    case NoticeState::test:
+      return "#439FE0";  // Slack's own blue for information
+  }
+  return "danger";
+}
+
+PayloadJson field(std::string_view title, std::string value) {
+  return {{"title", title}, {"value", std::move(value)}, {"short", true}};
+}
+
+PayloadJson attachment(const NoticeFacts& facts, const std::string& text) {
+  PayloadJson fields = PayloadJson::array();
+  fields.push_back(field("Job", slackEscaped(facts.jobName)));
+  fields.push_back(field("Job id", slackEscaped(facts.jobId)));
+  fields.push_back(field("State", noticeStateName(facts.state)));
+  fields.push_back(field("Outcome", slackEscaped(facts.outcome)));
+  if (facts.sinceUnixMs != 0) fields.push_back(field("Failing since", utcTimestamp(facts.sinceUnixMs)));
+  if (facts.failures != 0) fields.push_back(field("Consecutive failures", std::to_string(facts.failures)));
+  PayloadJson one = {{"color", colour(facts.state)}, {"fallback", text}, {"title", slackEscaped(facts.jobName)}};
+  // A link the notice's text cannot have made: the configured page URL and
+  // a percent-encoded id.
+  if (std::string page = jobPageLink(facts); !page.empty()) one["title_link"] = page;
+  one["fields"] = std::move(fields);
+  one["footer"] = "checker on " + slackEscaped(facts.instance);
+  one["ts"] = facts.atUnixMs / 1000;
+  return one;
+}
+
+}  // namespace
+
+std::string slackEscaped(std::string_view text, size_t maxBytes) {
+  bool complete = false;
+  std::string whole = escapeUpTo(text, maxBytes, &complete);
+  if (complete) return whole;
+  if (maxBytes < kEllipsis.size()) return whole;
+  return escapeUpTo(text, maxBytes - kEllipsis.size(), &complete).append(kEllipsis);
+}
+
+std::string slackBody(const NoticeFacts& facts) {
+  std::string text = summaryLine(facts);
+  PayloadJson body = {{"text", text}, {"attachments", PayloadJson::array({attachment(facts, text)})}};
+  return payloadText(body);
+}
+
+}  // namespace checker::channels
