@@ -8,7 +8,7 @@
 set -u
 source_dir=${1:?usage: program_includes_test.sh SOURCE_DIR}
 programs=(supervisor worker mailer peerd cli)
-libraries=(common config state process worker_runs peering ipc jobs)
+libraries=(common config state process worker_runs peering ipc jobs channels)
 broken=0
 
 # report FOLDER INCLUDED WHY: every include of INCLUDED/ in FOLDER/.
