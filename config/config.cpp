@@ -62,12 +62,13 @@ void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
   r.count("history_runs", 1, 1'000'000, g.history.runs);
   r.count("history_days", 1, 3650, g.history.days);
   r.count("history_hours_days", 1, 3650, g.history.hourDays);
+  if (const IniEntry* e = r.take("notify_to")) g.notifyTo = readNotifyTo(r, *e);
   g.logFile = resolveConfigPath(c, g.logFile);
   g.stateDir = resolveConfigPath(c, g.stateDir);
   g.pluginDir = resolveConfigPath(c, g.pluginDir);
   r.rejectUntaken(
       "servername, alertcontact, logfile, statefile, plugindir, isolation, history_runs, history_days, "
-      "history_hours_days");
+      "history_hours_days, notify_to");
 }
 
 void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {
@@ -221,6 +222,7 @@ void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, 
   }
   r.schedule("every", job.schedule);
   readNotifySettings(r, job.notify, /*recoveryAlways=*/false);
+  if (const IniEntry* e = r.take("notify_to")) job.notify.to = readNotifyTo(r, *e);
   readLimits(r, job.limits);
   job.params = r.untaken();  // the job type's own keys, checked by the catalog
   c.jobs.push_back(std::move(job));
@@ -240,9 +242,34 @@ void readSection(const IniSection& s, ConfigReporter& rep, Config& c) {
     std::string name(trimView(std::string_view(s.name).substr(3)));
     if (name.empty()) rep.error(s.line, "[job] needs a name: [job NAME]");
     else readJob(s, name, rep, c);
+  } else if (s.name.rfind("channel", 0) == 0 && (s.name.size() == 7 || s.name[7] == ' ' || s.name[7] == '\t')) {
+    std::string name(trimView(std::string_view(s.name).substr(7)));
+    if (name.empty()) rep.error(s.line, "[channel] needs a name: [channel NAME]");
+    else if (name == kBuiltInEmailChannel) rep.error(s.line, "[channel email]: 'email' is the built-in channel (the mail to alertcontact); name yours otherwise");
+    else {
+      c.channels.push_back(readChannel(r, name));
+      c.channels.back().caFile = resolveConfigPath(c, c.channels.back().caFile);
+    }
   } else {
-    rep.error(s.line, "unknown section [" + s.name + "]: expected [general], [email], [peers], [peerd] or [job NAME]");
+    rep.error(s.line,
+              "unknown section [" + s.name + "]: expected [general], [email], [peers], [peerd], [channel NAME] or [job NAME]");
   }
+}
+
+// Every notify_to names the built-in 'email' or a [channel NAME].
+void checkNotifyTo(const IniDocument& doc, ConfigReporter& rep, const Config& c) {
+  auto check = [&](const std::vector<std::string>& names, const IniSection* section) {
+    const IniEntry* entry = section ? section->find("notify_to") : nullptr;
+    int line = entry ? entry->line : section ? section->line : 1;
+    std::string where = section ? "[" + section->name + "] notify_to: " : "notify_to: ";
+    for (const std::string& name : names) {
+      if (name != kBuiltInEmailChannel && findChannel(c, name) == nullptr) {
+        rep.error(line, where + "no [channel " + name + "] (the built-in one is 'email')");
+      }
+    }
+  };
+  check(c.general.notifyTo, doc.find("general"));
+  for (const JobSection& job : c.jobs) check(job.notify.to, doc.find("job " + job.name));
 }
 
 // The original's start-up rules: servername and alertcontact always; the
@@ -321,6 +348,13 @@ std::string resolveConfigPath(const Config& config, const std::string& value) {
   return base == "/" ? "/" + std::string(rest) : base + "/" + std::string(rest);
 }
 
+const ChannelSettings* findChannel(const Config& config, const std::string& name) {
+  for (const ChannelSettings& channel : config.channels) {
+    if (channel.name == name) return &channel;
+  }
+  return nullptr;
+}
+
 ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
   ConfigLoad load;
   load.config.path = absolutePath(path);
@@ -331,6 +365,7 @@ ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
   for (const Diagnostic& d : syntax) rep.error(d.line, d.message);
   for (const IniSection& s : doc.sections) readSection(s, rep, load.config);
   checkRequired(doc, rep, load.config);
+  checkNotifyTo(doc, rep, load.config);
   load.errors = rep.takeErrors();
   load.warnings = rep.takeWarnings();
   return load;

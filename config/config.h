@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/password_hash.h"
+#include "config/channel_config.h"
 #include "config/config_values.h"
 #include "config/ini.h"
 
@@ -23,6 +24,9 @@ struct NotifySettings {
   uint32_t failuresBeforeNotify = 1;  // the original's minimum count before notifying
   bool notifyRecovery = true;         // default: on for state_change, off otherwise
   uint32_t recoverAfter = 1;          // successes before a failing job counts as recovered
+  // notify_to: the channels its notices go to ("email": the mail to
+  // [general] alertcontact); empty: [general] notify_to.
+  std::vector<std::string> to = {};
   bool operator==(const NotifySettings&) const = default;
 };
 
@@ -71,6 +75,8 @@ struct GeneralSettings {
   std::string pluginDir = "/usr/lib/checker/plugins";
   Isolation isolation = Isolation::run;  // the default of built-in network jobs
   HistoryRetention history;
+  // Where notices go unless a job says (notify_to): channel names.
+  std::vector<std::string> notifyTo{kBuiltInEmailChannel};
   bool operator==(const GeneralSettings&) const = default;
 };
 
@@ -135,8 +141,12 @@ struct Config {
   EmailSettings email;
   std::vector<PeerSettings> peers;
   PeerdSettings peerd;
+  std::vector<ChannelSettings> channels;  // [channel NAME], in file order
   std::vector<JobSection> jobs;
 };
+
+// The [channel NAME] named NAME; nullptr for the built-in "email" or none.
+const ChannelSettings* findChannel(const Config& config, const std::string& name);
 
 // Why the email self-check is not scheduled ("nomail is set", "no
 // imapserver"), or "" when it is: checkerd and `checker status` must agree.

@@ -87,6 +87,26 @@ struct OutboxEntry {
   nextAttemptUnixMs @8 :Int64;
   lastError @9 :Text;
   permanentFailure @10 :Bool;       # 5xx: kept visible, not retried
+  # "" : a mail (to, subject, body). Else the [channel NAME] it goes to:
+  # `notice` holds the facts its payload is made of when it is sent
+  # (channels/), `to` and `subject` what `checker status` shows of it.
+  channel @11 :Text;
+  notice @12 :ChannelNotice;
+}
+
+# The facts of one notice, for a channel other than mail (channels/notice.h).
+struct ChannelNotice {
+  instance @0 :Text;
+  jobId @1 :Text;
+  jobName @2 :Text;
+  jobType @3 :Text;
+  state @4 :Text;                   # failing, recovered, test
+  outcome @5 :Text;
+  message @6 :Text;
+  sinceUnixMs @7 :Int64;
+  atUnixMs @8 :Int64;
+  failures @9 :UInt32;
+  pageUrl @10 :Text;
 }
 
 struct EmailState {

@@ -139,6 +139,56 @@ TEST(Config, StatusPageAndMetricsAreLoopbackUnlessSaid) {
               HasSubstr("t.cfg:8: [peerd] metrics: expected yes, no or loopback, got '127.0.0.1'"));
 }
 
+// [channel NAME] sections and notify_to (issue 18): each type's keys, the
+// built-in 'email', and every name checked against the channels defined,
+// wherever they are in the file.
+TEST(Config, ChannelsAndNotifyTo) {
+  ConfigLoad defaults = parse(kMinimal);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.general.notifyTo, std::vector<std::string>{"email"});
+  EXPECT_TRUE(defaults.config.channels.empty());
+  std::string text = std::string("[general]\nservername=s\nalertcontact=a@example.org\nnotify_to = email, hooks\n"
+                                 "[email]\nnomail=true\n"
+                                 "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nnotify_to = phone\n"
+                                 "[channel hooks]\ntype = webhook\nurl = https://hooks.example.org/in\nsecret = k\n"
+                                 "header.X-Api-Key = abc\ntimeout = 3s\n"
+                                 "[channel phone]\ntype = ntfy\nurl = https://ntfy.example.org\ntopic = ops\ntags = web, prod\n"
+                                 "[channel chat]\ntype = slack\nurl = https://chat.example.org/hooks/x\n"
+                                 "[channel team]\ntype = email\nto = b@example.org, c@example.org\n");
+  ConfigLoad load = parse(text);
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  EXPECT_EQ(load.config.general.notifyTo, (std::vector<std::string>{"email", "hooks"}));
+  ASSERT_EQ(load.config.jobs.size(), 1u);
+  EXPECT_EQ(load.config.jobs[0].notify.to, std::vector<std::string>{"phone"});
+  ASSERT_EQ(load.config.channels.size(), 4u);
+  const ChannelSettings* hooks = findChannel(load.config, "hooks");
+  ASSERT_NE(hooks, nullptr);
+  EXPECT_EQ(hooks->type, ChannelType::webhook);
+  EXPECT_EQ(hooks->secret, "k");
+  EXPECT_EQ(hooks->timeout, Milliseconds(3000));
+  EXPECT_EQ(hooks->headers, (std::vector<std::pair<std::string, std::string>>{{"x-api-key", "abc"}}));
+  EXPECT_EQ(findChannel(load.config, "phone")->tags, (std::vector<std::string>{"web", "prod"}));
+  EXPECT_EQ(findChannel(load.config, "team")->to, (std::vector<std::string>{"b@example.org", "c@example.org"}));
+  EXPECT_EQ(findChannel(load.config, "email"), nullptr) << "the built-in one has no section";
+
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nnotify_to = nope\n"),
+              HasSubstr("t.cfg:9: [job web] notify_to: no [channel nope] (the built-in one is 'email')"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = pager\nurl = https://p.example.org\n"),
+              HasSubstr("t.cfg:7: [channel x] type: unknown channel type 'pager'"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = alertmanager\nurl = https://am.example.org\n"),
+              HasSubstr("type alertmanager is not available yet"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = webhook\n"), HasSubstr("missing 'url'"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = webhook\nurl = ftp://h/\n"), HasSubstr("[channel x] url"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = email\nto = nobody\n"),
+              HasSubstr("'nobody' is not an e-mail address"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = slack\nurl = https://s.example.org/\nsecret = k\n"),
+              HasSubstr("secret: unknown key"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel email]\ntype = email\nto = b@example.org\n"),
+              HasSubstr("'email' is the built-in channel"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nnotify_to = email, email\n"),
+              HasSubstr("'email' named twice"));
+}
+
 // The page's password is only ever a hash; a password written in clear,
 // or one nothing would ask for, is an error at its line.
 TEST(Config, PagePasswordIsAHashAndNeedsThePage) {
