@@ -74,7 +74,7 @@ class Simulation {
       job.record.policy = d.next;
       ++job.record.runs;
       run.record = job.record;
-      if (d.notice != NoticeKind::none) run.mail = OutboxMail{ipc::MailKind::ALERT, {"ops@example.org"}, "s", "b"};
+      if (d.notice != NoticeKind::none) run.notices.push_back(OutboxMail{ipc::MailKind::ALERT, {"ops@example.org"}, "s", "b"});
       writer.add(std::move(run));
     }
   }

@@ -23,7 +23,8 @@ MailHealth mailHealth(const std::optional<SelfCheckState>& lastSelfCheck, const 
     return {true, "the last email self-check failed: " + lastSelfCheck->message};
   }
   for (const OutboxStatus& entry : outbox) {
-    if (entry.permanentFailure) continue;
+    // A webhook or chat receiver that is down says nothing of the mail path.
+    if (entry.permanentFailure || !entry.channel.empty()) continue;
     int64_t waited = nowUnixMs - entry.createdUnixMs;
     if (entry.attempts > 0 && waited > kOutboxRetryWindowMs) {
       return {true, "outbox entry " + std::to_string(entry.id) + " undelivered for " + std::to_string(waited / 60'000) +

@@ -85,7 +85,7 @@ void updateIncident(WriteTransaction& txn, const FinishedRun& run, HistoryIndex&
   step.durationMs = run.durationMs;
   step.failed = run.outcome != ipc::Outcome::OK;
   step.message = run.message;
-  step.noticeSent = run.mail.has_value();
+  step.noticeSent = !run.notices.empty();
   step.after = run.record.policy;
   IncidentUpdate update = advanceIncident(readIncident(txn, run.jobId, index.openIncidentUnixMs), step);
   for (const std::optional<Incident>* incident : {&update.closed, &update.open}) {

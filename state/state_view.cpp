@@ -97,7 +97,8 @@ OutboxSummary readOutbox(const StateReader& txn) {
       auto decoded = ipc::decode(value);
       auto entry = decoded->root<ipc::OutboxEntry>();
       summary.entries.push_back({entry.getId(), entry.getAttempts(), entry.getCreatedUnixMs(),
-                                 entry.getNextAttemptUnixMs(), entry.getPermanentFailure()});
+                                 entry.getNextAttemptUnixMs(), entry.getPermanentFailure(),
+                                 cleanLine(entry.getChannel().cStr())});
       if (entry.getPermanentFailure()) {
         summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? cleanLine(entry.getTo()[0].cStr()) : "",
                                    cleanLine(entry.getSubject().cStr()), cleanLine(entry.getLastError().cStr())});

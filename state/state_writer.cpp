@@ -100,6 +100,22 @@ std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& 
   e.setSubject(mail.subject);
   e.setBody(mail.body);
   e.setNextAttemptUnixMs(now);
+  e.setChannel(mail.channel);
+  if (mail.facts) {
+    const ChannelNoticeFacts& f = *mail.facts;
+    auto n = e.initNotice();
+    n.setInstance(f.instance);
+    n.setJobId(f.jobId);
+    n.setJobName(f.jobName);
+    n.setJobType(f.jobType);
+    n.setState(f.state);
+    n.setOutcome(f.outcome);
+    n.setMessage(f.message);
+    n.setSinceUnixMs(f.sinceUnixMs);
+    n.setAtUnixMs(f.atUnixMs);
+    n.setFailures(f.failures);
+    n.setPageUrl(f.pageUrl);
+  }
   return ipc::encode(message);
 }
 
@@ -145,7 +161,7 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
       auto decoded = ipc::decode(value);  // owns what entry reads
       auto entry = decoded->root<ipc::OutboxEntry>();
       newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
-                            entry.getPermanentFailure()});
+                            entry.getPermanentFailure(), entry.getChannel().cStr()});
     } catch (const ipc::FrameError& e) {
       CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
                         static_cast<unsigned long long>(id), e.what());
@@ -155,14 +171,17 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
   return records;
 }
 
-uint64_t StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
+std::vector<uint64_t> StateWriter::writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t now) {
   txn.put(StateDb::jobs, run.jobId, encodeState(run));
   recordRunHistory(txn, run, retention_, now);
   if (run.peer) txn.put(StateDb::peers, run.peer->name, encodePeer(*run.peer, run.startedUnixMs));
-  if (!run.mail) return 0;
-  uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
-  txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, *run.mail, now));
-  return id;
+  std::vector<uint64_t> ids;
+  for (const OutboxMail& notice : run.notices) {
+    uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
+    txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, notice, now));
+    ids.push_back(id);
+  }
+  return ids;
 }
 
 std::optional<std::string> StateWriter::readOutboxEntry(uint64_t id) {
@@ -243,7 +262,7 @@ void StateWriter::writeSelfCheck(WriteTransaction& txn) {
 
 void StateWriter::flush(int64_t nowUnixMs) {
   if (!hasWork()) return;
-  std::vector<uint64_t> outboxIds;
+  std::vector<std::vector<uint64_t>> outboxIds;
   {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
@@ -264,14 +283,17 @@ void StateWriter::flush(int64_t nowUnixMs) {
   }
   for (size_t i = 0; i < batch_.size(); ++i) {
     const FinishedRun& run = batch_[i];
-    if (outboxIds[i] == 0) continue;
-    ++outboxWritten_;
-    newOutbox_.push_back({outboxIds[i], 0, nowUnixMs, nowUnixMs, false});
-    CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu: %s", run.jobName.c_str(),
-                     run.mail->kind == ipc::MailKind::RECOVERY || run.mail->kind == ipc::MailKind::PEER_RECOVERY
-                         ? "recovery notice"
-                         : "failure notice",
-                     static_cast<unsigned long long>(outboxIds[i]), run.mail->subject.c_str());
+    for (size_t k = 0; k < outboxIds[i].size(); ++k) {
+      const OutboxMail& notice = run.notices[k];
+      ++outboxWritten_;
+      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel});
+      CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu%s%s: %s", run.jobName.c_str(),
+                       notice.kind == ipc::MailKind::RECOVERY || notice.kind == ipc::MailKind::PEER_RECOVERY
+                           ? "recovery notice"
+                           : "failure notice",
+                       static_cast<unsigned long long>(outboxIds[i][k]), notice.channel.empty() ? "" : " for channel ",
+                       notice.channel.c_str(), notice.subject.c_str());
+    }
   }
   batch_.clear();
   outboxChanges_.clear();

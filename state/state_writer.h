@@ -32,11 +32,27 @@ struct JobRecord {
   uint64_t overruns = 0;
 };
 
+// The facts of a notice for a channel other than mail (ipc ChannelNotice;
+// the payload is made of them when it is sent: channels/).
+struct ChannelNoticeFacts {
+  std::string instance, jobId, jobName, jobType;
+  std::string state;  // failing, recovered, test
+  std::string outcome, message;
+  int64_t sinceUnixMs = 0, atUnixMs = 0;
+  uint32_t failures = 0;
+  std::string pageUrl;
+};
+
+// One notice as an outbox entry. A mail (CHANNEL empty): to, subject, body.
+// For a [channel NAME]: its name and the facts; `to` and `subject` are what
+// `checker status` shows of it ("webhook hooks", the summary).
 struct OutboxMail {
   ipc::MailKind kind = ipc::MailKind::ALERT;
   std::vector<std::string> to;
   std::string subject;
   std::string body;
+  std::string channel = {};
+  std::optional<ChannelNoticeFacts> facts = {};
 };
 
 // A peer check's answer, kept in the `peers` database for `checker status`.
@@ -55,7 +71,7 @@ struct FinishedRun {
   ipc::Outcome outcome = ipc::Outcome::OK;
   int signal = 0;
   std::string message;
-  std::optional<OutboxMail> mail;
+  std::vector<OutboxMail> notices;  // one outbox entry each, in one transaction with the run
   std::optional<PeerRecord> peer;  // a peer check's answer
   RunMeasurements measured;        // the probe's latency and the job's named numbers
 };
@@ -68,6 +84,7 @@ struct OutboxStatus {
   int64_t createdUnixMs = 0;
   int64_t nextAttemptUnixMs = 0;
   bool permanentFailure = false;
+  std::string channel = {};  // "" : a mail; else the [channel NAME] it goes to
 };
 
 // RUN's job state as stored in the `jobs` database (an ipc::JobState): its
@@ -132,7 +149,8 @@ class StateWriter {
 
  private:
   // Returns the outbox id written for the run, or 0.
-  uint64_t writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
+  // The ids of the outbox entries it wrote (one per notice).
+  std::vector<uint64_t> writeRun(WriteTransaction& txn, const FinishedRun& run, int64_t nowUnixMs);
 
   struct OutboxChange {
     OutboxStatus status;

@@ -12,6 +12,47 @@ std::vector<std::string> Alerting::recipientsOf(const JobDefinition& job) const 
   return config_.general.alertContacts;
 }
 
+std::vector<std::string> Alerting::channelsOf(const JobDefinition& job) const {
+  if (job.system() && job.type() == "peer") return {kBuiltInEmailChannel};
+  return job.notify().to.empty() ? config_.general.notifyTo : job.notify().to;
+}
+
+std::vector<OutboxMail> Alerting::noticesFor(const JobDefinition& job, const OutboxMail& mail, const JobRecord& before,
+                                             const JobRecord& after, const ClassifiedRun& run, int64_t now) const {
+  bool recovery = mail.kind == ipc::MailKind::RECOVERY || mail.kind == ipc::MailKind::PEER_RECOVERY;
+  std::vector<OutboxMail> notices;
+  for (const std::string& name : channelsOf(job)) {
+    const ChannelSettings* channel = findChannel(config_, name);
+    if (channel == nullptr) {  // the built-in one (a name the config does not know is refused at load)
+      notices.push_back(mail);
+      continue;
+    }
+    OutboxMail notice = mail;
+    if (channel->type == ChannelType::email) {
+      notice.to = channel->to;
+      notices.push_back(std::move(notice));
+      continue;
+    }
+    notice.to = {std::string(channelTypeName(channel->type)) + " " + channel->name};
+    notice.body.clear();
+    notice.channel = channel->name;
+    ChannelNoticeFacts facts;
+    facts.instance = config_.general.serverName;
+    facts.jobId = job.id();
+    facts.jobName = job.name();
+    facts.jobType = job.type();
+    facts.state = recovery ? "recovered" : "failing";
+    facts.outcome = outcomeName(run.outcome);
+    facts.message = run.message;
+    facts.sinceUnixMs = recovery ? before.policy.firstFailureUnixMs : after.policy.firstFailureUnixMs;
+    facts.atUnixMs = now;
+    facts.failures = recovery ? before.policy.consecutiveFailures : after.policy.consecutiveFailures;
+    notice.facts = std::move(facts);
+    notices.push_back(std::move(notice));
+  }
+  return notices;
+}
+
 void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResult& result) {
   const ClassifiedRun& run = result.run;
   int64_t now = clock_.wallMs();
@@ -20,21 +61,20 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   after.policy = decision.next;
   ++after.runs;
   FinishedRun finished{job.id(),  job.name(),  job.type(),  after,          result.startedUnixMs, result.durationMs,
-                       run.outcome, run.signal, run.message, std::nullopt, result.peer, result.facts.measured};
+                       run.outcome, run.signal, run.message, {}, result.peer, result.facts.measured};
+  std::optional<OutboxMail> mail;
   if (decision.notice == NoticeKind::failure) {
-    finished.mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
-                                       recipientsOf(job));
+    mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
+                              recipientsOf(job));
   } else if (decision.notice == NoticeKind::recovery) {
-    finished.mail = composeRecoveryMail(job, before, run, result.facts.recoveryNotice, config_.general.serverName,
-                                        recipientsOf(job), now);
+    mail = composeRecoveryMail(job, before, run, result.facts.recoveryNotice, config_.general.serverName,
+                               recipientsOf(job), now);
   }
   if (finished.peer) {
     finished.peer->sinceUnixMs = after.policy.firstFailureUnixMs;
-    if (finished.mail) {
-      finished.mail->kind = finished.mail->kind == ipc::MailKind::RECOVERY ? ipc::MailKind::PEER_RECOVERY
-                                                                          : ipc::MailKind::PEER_ALERT;
-    }
+    if (mail) mail->kind = mail->kind == ipc::MailKind::RECOVERY ? ipc::MailKind::PEER_RECOVERY : ipc::MailKind::PEER_ALERT;
   }
+  if (mail) finished.notices = noticesFor(job, *mail, before, after, run, now);
   if (run.outcome != ipc::Outcome::OK) {
     CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.name().c_str(), outcomeName(run.outcome), result.durationMs,
                      run.message.c_str());

@@ -26,6 +26,14 @@ class Alerting final : public RunRecorder {
 
   // Who is told about JOB: a peer check's admin, else [general] alert contacts.
   std::vector<std::string> recipientsOf(const JobDefinition& job) const;
+  // The channels JOB's notices go to: its notify_to, else [general]'s; a
+  // peer check's go to its admin by mail only (the original's rule).
+  std::vector<std::string> channelsOf(const JobDefinition& job) const;
+  // MAIL (composed for the built-in email channel) as the notice each of
+  // JOB's channels gets: a mail for `email` and email channels, the facts
+  // for the others. BEFORE/AFTER: the job's record around this run.
+  std::vector<OutboxMail> noticesFor(const JobDefinition& job, const OutboxMail& mail, const JobRecord& before,
+                                     const JobRecord& after, const ClassifiedRun& run, int64_t now) const;
 
  private:
   Clock& clock_;

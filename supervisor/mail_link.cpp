@@ -138,8 +138,9 @@ MailHealth MailLink::health(int64_t nowUnixMs) const {
 
 void MailLink::restartIfChanged(const Config& before) {
   // The outbox resends what the mailer had not answered (at least once).
-  if (mailer_ && (!(before.general == config_.general) || !(before.email == config_.email))) {
-    CHECKER_LOG_INFO("reload: [email] or [general] changed: restarting the mailer");
+  if (mailer_ && (!(before.general == config_.general) || !(before.email == config_.email) ||
+                  before.channels != config_.channels)) {
+    CHECKER_LOG_INFO("reload: [email], [general] or a [channel] changed: restarting the mailer");
     mailer_->restart();
   }
 }

@@ -51,9 +51,10 @@ void OutboxDelivery::takeNew() {
 void OutboxDelivery::dispatch() {
   if (stopped_ || mailer_ == nullptr || !mailer_->ready()) return;
   int64_t now = wallClockNowMs();
-  for (auto it = entries_.begin(); it != entries_.end() && inFlight_ < kMaxInFlight;) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
     auto& [id, entry] = *it;
-    if (entry.inFlight || entry.status.nextAttemptUnixMs > now) {
+    if (entry.inFlight || entry.status.nextAttemptUnixMs > now ||
+        inFlightByChannel_[entry.status.channel] >= kMaxInFlightPerChannel) {
       ++it;
       continue;
     }
@@ -77,6 +78,7 @@ void OutboxDelivery::dispatch() {
     if (!mailer_->send(message)) break;
     entry.inFlight = true;
     ++inFlight_;
+    ++inFlightByChannel_[entry.status.channel];
     ++it;
   }
   armTimer();
@@ -86,16 +88,18 @@ void OutboxDelivery::armTimer() {
   if (stopped_) return;
   int64_t next = INT64_MAX;
   for (const auto& [id, entry] : entries_) {
-    if (!entry.inFlight) next = std::min(next, entry.status.nextAttemptUnixMs);
+    // An entry whose channel is full waits for a result, which dispatches again.
+    auto channel = inFlightByChannel_.find(entry.status.channel);
+    bool full = channel != inFlightByChannel_.end() && channel->second >= kMaxInFlightPerChannel;
+    if (!entry.inFlight && !full) next = std::min(next, entry.status.nextAttemptUnixMs);
   }
   if (next == INT64_MAX) {
     uv_timer_stop(&timer_);
     return;
   }
   int64_t delay = std::max<int64_t>(next - wallClockNowMs(), 0);
-  // Capped so a stepped wall clock is not waited out; a full mailer queue
-  // is tried again soon.
-  delay = std::min<int64_t>(inFlight_ >= kMaxInFlight ? 100 : delay, 1000);
+  // Capped so a stepped wall clock is not waited out.
+  delay = std::min<int64_t>(delay, 1000);
   uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<OutboxDelivery*>(t->data)->dispatch(); },
                  static_cast<uint64_t>(delay), 0);
 }
@@ -115,6 +119,7 @@ void OutboxDelivery::onSendResult(ipc::SendResult::Reader result) {
   Entry& entry = found->second;
   entry.inFlight = false;
   --inFlight_;
+  --inFlightByChannel_[entry.status.channel];
   std::string reply(result.getServerReply().cStr(), result.getServerReply().size());
   uint64_t id = found->first;
   if (result.getAccepted()) {
@@ -150,6 +155,7 @@ void OutboxDelivery::onMailerLost() {
     ++lost;
   }
   inFlight_ = 0;
+  inFlightByChannel_.clear();
   if (lost > 0) CHECKER_LOG_WARN("outbox: mailer gone with %zu entr%s unanswered; they are sent again", lost, lost == 1 ? "y" : "ies");
   armTimer();
 }

@@ -27,7 +27,10 @@ int64_t outboxRetryDelayMs(uint32_t failedAttempts);
 
 class OutboxDelivery {
  public:
-  static constexpr size_t kMaxInFlight = 16;
+  // At most this many entries of one channel with the mailer at once (mail
+  // is one channel): a receiver that hangs until its timeout holds up its
+  // own entries only, never mail's or another channel's.
+  static constexpr size_t kMaxInFlightPerChannel = 16;
 
   // REQUEST_FLUSH: called when a delivery result was queued in WRITER.
   OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::function<void()> requestFlush);
@@ -63,6 +66,7 @@ class OutboxDelivery {
   HelperChannel* mailer_ = nullptr;
   std::map<uint64_t, Entry> entries_;  // by id: oldest first
   size_t inFlight_ = 0;
+  std::map<std::string, size_t> inFlightByChannel_;  // "" : mail
   uv_timer_t timer_{};
   bool stopped_ = false;
 };

@@ -192,7 +192,7 @@ TEST(HistoryStore, IncidentsFollowThePolicyAcrossARestart) {
     writer.add(runOf("tcp:a", kT0, true));
     writer.add(runOf("tcp:a", kT0 + kMinuteMs, false, failing));
     FinishedRun noticed = runOf("tcp:a", kT0 + 2 * kMinuteMs, false, failing);
-    noticed.mail = OutboxMail{};
+    noticed.notices.push_back(OutboxMail{});
     writer.add(noticed);
     writer.add(runOf("tcp:a", kT0 + 3 * kMinuteMs, true, failing));  // a success, still failing
     writer.flush(kT0 + 4 * kMinuteMs);

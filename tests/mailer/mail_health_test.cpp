@@ -33,6 +33,16 @@ TEST(MailHealth, AnAlertStuckLongerThanTheRetryWindowIsAProblem) {
   EXPECT_EQ(health.why, "outbox entry 7 undelivered for 61 min after 12 attempt(s)");
 }
 
+// A webhook or chat receiver that is down (issue 18's channels) is that
+// channel's trouble, not the mail path's: peers are not told MailProblem.
+TEST(MailHealth, AStuckChannelEntryIsNotTheMailPathsProblem) {
+  OutboxStatus hook = entry(3, kOutboxRetryWindowMs + 60'000, 20);
+  hook.channel = "hooks";
+  EXPECT_FALSE(mailHealth(SelfCheckState{kNow, true, ""}, {hook}, kNow).problem);
+  hook.channel = "";
+  EXPECT_TRUE(mailHealth(SelfCheckState{kNow, true, ""}, {hook}, kNow).problem) << "the same entry as a mail is";
+}
+
 TEST(MailHealth, NotYetTriedOrRefusedForGoodIsNotTheMailPathsProblem) {
   // Never tried: nothing has failed yet (checkerd was down, say).
   EXPECT_FALSE(mailHealth(std::nullopt, {entry(1, 2 * kOutboxRetryWindowMs, 0)}, kNow).problem);
