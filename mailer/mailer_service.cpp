@@ -23,13 +23,13 @@ std::string text(capnp::Text::Reader value) { return std::string(value.cStr(), v
 }  // namespace
 
 MailerService::MailerService(uv_loop_t* loop, const Config& config, int controlFd)
-    : loop_(loop),
-      config_(config),
+    : config_(config),
       control_(loop, controlFd, kMaxControlBytes,
                [this](ipc::DecodedMessage& message) { handle(message.root<ipc::ToMailer>()); },
                [this](const char* why) { stop(why); }),
       curl_(loop, kMaxConnectionsPerServer),
       smtp_(curl_, smtpSettingsFrom(config)),
+      channels_(curl_, config),
       imap_(curl_, imapSettingsFrom(config)),
       selfCheck_(loop, config, smtp_, imap_) {}
 
@@ -56,6 +56,12 @@ void MailerService::handle(ipc::ToMailer::Reader message) {
 
 void MailerService::send(ipc::OutboxEntry::Reader entry) {
   uint64_t id = entry.getId();
+  // A webhook, Slack or ntfy notice: no recipients, and nomail (which is
+  // about mail) does not hold it back.
+  std::string channel = text(entry.getChannel());
+  if (!channel.empty() && !isMailChannel(config_, channel)) {
+    return channels_.send(entry, [this, id](SmtpOutcome outcome) { answer(id, outcome); });
+  }
   std::vector<std::string> to;
   for (auto address : entry.getTo()) {
     std::string one = text(address);

@@ -1,9 +1,11 @@
 #pragma once
 // checker-mailer's loop: reads ToMailer messages from the supervisor on the
 // control socket, sends each outbox entry over SMTP (libcurl multi on
-// libuv, mailer/smtp_sender.h) and answers with one SendResult per entry,
-// after the server's answer; never before. With `nomail` it logs what it
-// would send and answers "not sent (nomail)" as accepted, sending nothing.
+// libuv, mailer/smtp_sender.h) or to its webhook, Slack or ntfy channel on
+// the same loop (mailer/channel_sender.h), and answers with one SendResult
+// per entry, after the receiver's answer; never before. With `nomail` it
+// logs what mail it would send and answers "not sent (nomail)" as
+// accepted, sending no mail (channels other than email are still sent).
 // It also runs the email self-check when asked (mailer/self_check.h).
 #include <uv.h>
 
@@ -14,6 +16,7 @@
 #include "process/child_control.h"
 #include "ipc/mailer.capnp.h"
 #include "common/curl_on_uv.h"
+#include "mailer/channel_sender.h"
 #include "mailer/imap_client.h"
 #include "mailer/self_check.h"
 #include "mailer/smtp_sender.h"
@@ -36,11 +39,11 @@ class MailerService {
   void write(std::string bytes);
   void stop(const char* why);
 
-  uv_loop_t* loop_;
   const Config& config_;
   ipc::ChildControl control_;
   CurlOnUv curl_;
   SmtpSender smtp_;
+  ChannelSender channels_;
   ImapClient imap_;
   SelfCheck selfCheck_;
   bool stopping_ = false;

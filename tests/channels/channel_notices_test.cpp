@@ -1,0 +1,121 @@
+// Notices to channels through a real checkerd and its real mailer (issue
+// 18): a tcp job that fails (its port closed) and then recovers (a
+// listener opened on that port), with notify_to naming the built-in email
+// (nomail: accepted without sending), a webhook whose receiver answers 503
+// twice before it takes the notice, and a webhook whose receiver refuses
+// it with 400. The failure arrives signed after the retries, nothing is
+// lost; the 400 is kept for good and shown by `checker status`; the
+// recovery arrives too; and peers are still told the mail path is healthy.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "channels/webhook_payload.h"
+#include "common/unique_fd.h"
+#include "support/daemon_process.h"
+#include "support/http_receiver.h"
+#include "support/loopback_http.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace checker::test {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+const std::string kBin = CHECKER_BIN_DIR;
+
+// A loopback port nothing listens on now (bound, then closed).
+uint16_t closedPort() {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len);
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// A listener on PORT (the job's target), from now on.
+UniqueFd listenOn(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd.get(), 64) != 0) return UniqueFd();
+  return fd;
+}
+
+TEST(ChannelNotices, AFailureReachesEachChannelOnceAcceptedAndARefusalIsKeptVisible) {
+  TempDir dir;
+  HttpReceiver hooks, refusing;
+  hooks.answerWith({503, 503});
+  refusing.answerWith({400});
+  uint16_t target = closedPort();
+  std::string config = dir.write(
+      "settings.cfg",
+      "[general]\nservername = chan-test\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
+          "\nnotify_to = email, hooks, refusing\n"
+          "[email]\nnomail = yes\n"
+          "[peerd]\nlisten = 127.0.0.1:0\ncheck_every = day\n"
+          "[channel hooks]\ntype = webhook\nurl = " + hooks.url("/hook") + "\nsecret = s3cret\nheader.X-Team = ops\n"
+          "[channel refusing]\ntype = webhook\nurl = " + refusing.url("/in") + "\n"
+          "[job db]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(target) + "\nevery = 1s\n");
+  DaemonProcess checkerd({kBin + "/checkerd", "-c", config});
+  std::string listening = checkerd.waitForLine("peerd: answering peers on 127.0.0.1:", 20s);
+  ASSERT_FALSE(listening.empty()) << ::testing::PrintToString(checkerd.lines());
+  int peerdPort = std::stoi(listening.substr(listening.rfind(':') + 1));
+
+  // Twice 503 (retried after 1 s, then 2 s), then accepted: three POSTs of the same notice.
+  std::vector<ReceivedRequest> got = hooks.waitFor(3, 30s);
+  checkerd.drain();
+  ASSERT_EQ(got.size(), 3u) << ::testing::PrintToString(checkerd.lines());
+  EXPECT_EQ(got[0].answeredStatus, 503);
+  EXPECT_EQ(got[2].answeredStatus, 200);
+  EXPECT_EQ(got[0].body, got[2].body) << "the same entry sent again";
+  const ReceivedRequest& failure = got[2];
+  EXPECT_EQ(failure.method, "POST");
+  EXPECT_EQ(failure.target, "/hook");
+  EXPECT_EQ(failure.header("x-team"), "ops");
+  std::string timestamp = failure.header("x-checker-timestamp");
+  EXPECT_EQ(failure.header("x-checker-signature"), channels::webhookSignature("s3cret", timestamp, failure.body));
+  EXPECT_NE(failure.header("x-checker-signature"), channels::webhookSignature("guess", timestamp, failure.body));
+  nlohmann::json payload = nlohmann::json::parse(failure.body);
+  EXPECT_EQ(payload["version"], 1);
+  EXPECT_EQ(payload["instance"], "chan-test");
+  EXPECT_EQ(payload["job"]["name"], "db");
+  EXPECT_EQ(payload["state"], "failing");
+
+  // The 400 is not retried, and is shown as refused for good.
+  ASSERT_EQ(refusing.waitFor(1, 20s).size(), 1u);
+  ASSERT_FALSE(checkerd.waitForLine("REFUSED for good", 20s).empty());
+  CommandResult status = runCommand(kBin + "/checker status -c " + config);
+  EXPECT_THAT(status.output, HasSubstr("to webhook refusing"));
+  EXPECT_THAT(status.output, HasSubstr("REFUSED for good"));
+  EXPECT_THAT(status.output, HasSubstr("HTTP 400"));
+  // A channel's trouble is not the mail path's: peers still hear True or JobProblem, never MailProblem.
+  std::string word = loopbackExchange(peerdPort, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(word, ::testing::Not(HasSubstr("MailProblem")));
+
+  // The job recovers: the recovery reaches the webhook too.
+  UniqueFd listener = listenOn(target);
+  ASSERT_TRUE(listener.valid());
+  got = hooks.waitFor(4, 30s);
+  ASSERT_EQ(got.size(), 4u) << ::testing::PrintToString(checkerd.lines());
+  EXPECT_EQ(nlohmann::json::parse(got[3].body)["state"], "recovered");
+  EXPECT_EQ(refusing.waitFor(2, 20s).size(), 2u) << "the refusing one gets the recovery too";
+  for (const std::string& line : checkerd.lines()) EXPECT_THAT(line, ::testing::Not(HasSubstr("s3cret")));
+}
+
+}  // namespace
+}  // namespace checker::test
