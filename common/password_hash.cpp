@@ -1,5 +1,7 @@
 #include "common/password_hash.h"
 
+#include "common/base64.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -13,10 +15,6 @@ constexpr size_t kKeyBytes = 32;
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kMinSaltBytes = 8;
 
-bool isBase64Character(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
 Result<std::string> derive(std::string_view password, std::string_view salt, uint32_t iterations) {
   std::string key(kKeyBytes, '\0');
   if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
@@ -29,29 +27,6 @@ Result<std::string> derive(std::string_view password, std::string_view salt, uin
 }
 
 }  // namespace
-
-std::string base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-Result<std::string> base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return Error{"base64 of a length that is not a multiple of 4"};
-  size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
-  for (size_t i = 0; i < text.size() - padding; ++i) {
-    if (!isBase64Character(text[i])) return Error{"not base64 (a character outside A-Z a-z 0-9 + / =)"};
-  }
-  std::string out(3 * (text.size() / 4) + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return Error{"not base64"};
-  out.resize(static_cast<size_t>(n) - padding);  // EVP_DecodeBlock counts the padding as zero bytes
-  return out;
-}
 
 Result<PasswordHash> parsePasswordHash(std::string_view text) {
   auto field = [&text]() {

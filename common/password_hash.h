@@ -46,9 +46,4 @@ bool passwordMatches(const PasswordHash& hash, std::string_view password);
 // without padding (32 characters: safe in a header, a URL, a shell word).
 Result<std::string> newRandomToken();
 
-// Standard base64 (with padding) of BYTES; the decoding is strict: no
-// whitespace, padding only at the end, length a multiple of 4.
-std::string base64Encode(std::string_view bytes);
-Result<std::string> base64Decode(std::string_view text);
-
 }  // namespace checker

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "common/base64.h"
 #include "common/utf8_text.h"
 
 namespace checker::mailer {
@@ -62,21 +63,6 @@ std::string foldedHeader(const std::string& name, const std::string& value) {
   return out + line + std::string(kCrlf);
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
-
 // Plain ASCII goes out as it is (folded); anything else, or text that a
 // reader would take for an encoded-word ("=?"), or a word too long to fold
 // under 998, goes out as RFC 2047 encoded-words.
@@ -103,7 +89,7 @@ std::string encodedWordsHeader(const std::string& name, const std::string& text)
     for (size_t back = 0; back < 3 && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80; ++back)
       --end;
     if (i > 0) out += kCrlf;
-    out += " =?UTF-8?B?" + base64(std::string_view(text).substr(i, end - i)) + "?=";
+    out += " =?UTF-8?B?" + base64Encode(std::string_view(text).substr(i, end - i)) + "?=";
     i = end;
   }
   return out + std::string(kCrlf);

@@ -2,7 +2,7 @@
 
 #include <strings.h>
 
-#include "common/password_hash.h"
+#include "common/base64.h"
 
 namespace checker::peerd {
 namespace {

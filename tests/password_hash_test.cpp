@@ -1,6 +1,7 @@
 // The page password's stored form (common/password_hash.h): what the config
 // accepts, what it refuses with a reason, and that only the right password
 // matches. Few iterations: the cost is not what is tested here.
+#include "common/base64.h"
 #include "common/password_hash.h"
 
 #include <gtest/gtest.h>

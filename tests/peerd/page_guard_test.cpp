@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/password_hash.h"
 #include "peerd/authorization.h"
 

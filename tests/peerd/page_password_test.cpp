@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/password_hash.h"
 #include "peerd/status_instance.h"
 #include "support/run_command.h"
