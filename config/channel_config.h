@@ -8,6 +8,9 @@
 //   [channel hooks]      type = webhook       url, secret (HMAC-SHA256 key), header.NAME = value
 //   [channel chat]       type = slack         url (an incoming-webhook URL)
 //   [channel phone]      type = ntfy          url (the server), topic, token, tags
+//   [channel am]         type = alertmanager  url = BASE[, BASE] (a cluster: each one gets
+//                                              every alert), resend, label.NAME = value,
+//                                              header.NAME = value
 // Each HTTP type also takes timeout (default 10s) and cafile.
 //
 // The name `email` is built in: the mail to [general] alertcontact, which
@@ -23,7 +26,11 @@ namespace checker {
 
 inline constexpr const char* kBuiltInEmailChannel = "email";
 
-enum class ChannelType { email, webhook, slack, ntfy };
+// An Alertmanager channel's shortest re-send interval: each re-send of
+// every failing job is a POST to every cluster member.
+inline constexpr Milliseconds kMinAlertmanagerResend{5'000};
+
+enum class ChannelType { email, webhook, slack, ntfy, alertmanager };
 const char* channelTypeName(ChannelType type);
 
 struct ChannelSettings {
@@ -31,15 +38,22 @@ struct ChannelSettings {
   ChannelType type = ChannelType::webhook;
   int line = 0;
   std::vector<std::string> to;  // email
-  std::string url;              // webhook, slack, ntfy
+  std::string url;              // webhook, slack, ntfy; alertmanager: the first of urls
+  std::vector<std::string> urls;  // alertmanager: each member's POST /api/v2/alerts URL
   std::string secret;           // webhook: the HMAC key; never logged
-  std::vector<std::pair<std::string, std::string>> headers;  // webhook: header.NAME
+  std::vector<std::pair<std::string, std::string>> headers;  // webhook, alertmanager: header.NAME
+  std::vector<std::pair<std::string, std::string>> labels;   // alertmanager: label.NAME
+  Milliseconds resendEvery{60'000};  // alertmanager: a failing job's alert is sent again this often
   std::string topic, token;     // ntfy
   std::vector<std::string> tags;  // ntfy
   Milliseconds timeout{10'000};
   std::string caFile;           // empty: the system's trust store
   bool operator==(const ChannelSettings&) const = default;
 };
+
+// "webhook hooks": the channel as the outbox, `checker status` and the
+// logs name it.
+std::string channelLabel(const ChannelSettings& channel);
 
 // Reads [channel NAME] (NAME already checked non-empty) into OUT.
 ChannelSettings readChannel(SectionReader& r, const std::string& name);

@@ -63,12 +63,18 @@ void readGeneral(SectionReader& r, GeneralSettings& g, const Config& c) {
   r.count("history_days", 1, 3650, g.history.days);
   r.count("history_hours_days", 1, 3650, g.history.hourDays);
   if (const IniEntry* e = r.take("notify_to")) g.notifyTo = readNotifyTo(r, *e);
+  if (const IniEntry* e = r.take("page_url")) {
+    Result<HttpUrl> url = parseHttpUrl(trimView(e->value));
+    if (!url) r.error(*e, url.error());
+    else if (url->target.find_first_of("?#") != std::string::npos) r.error(*e, "a page URL has no query or fragment");
+    else g.pageUrl = std::string(trimView(e->value));
+  }
   g.logFile = resolveConfigPath(c, g.logFile);
   g.stateDir = resolveConfigPath(c, g.stateDir);
   g.pluginDir = resolveConfigPath(c, g.pluginDir);
   r.rejectUntaken(
       "servername, alertcontact, logfile, statefile, plugindir, isolation, history_runs, history_days, "
-      "history_hours_days, notify_to");
+      "history_hours_days, notify_to, page_url");
 }
 
 void readTlsMode(SectionReader& r, const std::string& key, TlsMode& out) {

@@ -77,6 +77,9 @@ struct GeneralSettings {
   HistoryRetention history;
   // Where notices go unless a job says (notify_to): channel names.
   std::vector<std::string> notifyTo{kBuiltInEmailChannel};
+  // page_url: the status page as people reach it (behind a proxy, a name),
+  // for the links in notices; empty: notices carry no link.
+  std::string pageUrl;
   bool operator==(const GeneralSettings&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "channels/alertmanager_alerts.h"
 #include "channels/ntfy_request.h"
 #include "channels/slack_payload.h"
 #include "channels/webhook_payload.h"
@@ -60,6 +61,12 @@ std::string firstLine(const std::string& body) {
 
 bool retriedClientError(long status) { return status == 408 || status == 425 || status == 429; }
 
+void addChannelHeaders(const ChannelSettings& channel, std::vector<std::string>& headers) {
+  for (const auto& [name, value] : channel.headers) {
+    if (!reservedHeader(name)) headers.push_back(name + ": " + value);
+  }
+}
+
 }  // namespace
 
 Result<channels::NoticeFacts> noticeFactsFrom(ipc::ChannelNotice::Reader notice) {
@@ -85,7 +92,7 @@ Result<channels::NoticeFacts> noticeFactsFrom(ipc::ChannelNotice::Reader notice)
 Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const channels::NoticeFacts& facts,
                                            int64_t nowSeconds) {
   ChannelRequest request;
-  request.url = channel.url;
+  request.urls = {channel.url};
   request.headers = {"Content-Type: application/json", "Expect:"};
   switch (channel.type) {
     case ChannelType::webhook: {
@@ -96,9 +103,14 @@ Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const
         request.headers.push_back(std::string(channels::kWebhookSignatureHeader) + ": " +
                                   channels::webhookSignature(channel.secret, timestamp, request.body));
       }
-      for (const auto& [name, value] : channel.headers) {
-        if (!reservedHeader(name)) request.headers.push_back(name + ": " + value);
-      }
+      addChannelHeaders(channel, request.headers);
+      return request;
+    }
+    case ChannelType::alertmanager: {
+      std::map<std::string, std::string> labels(channel.labels.begin(), channel.labels.end());
+      request.urls = channel.urls;
+      request.body = channels::alertmanagerBody(facts, labels, channel.resendEvery.count());
+      addChannelHeaders(channel, request.headers);
       return request;
     }
     case ChannelType::slack:
@@ -114,15 +126,38 @@ Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const
   return Error{"channel " + channel.name + " is of type email: it is sent as mail"};
 }
 
-std::string channelLabel(const ChannelSettings& channel) {
-  return std::string(channelTypeName(channel.type)) + " " + channel.name;
+SmtpOutcome combineChannelOutcomes(const ChannelSettings& channel, const std::vector<SmtpOutcome>& outcomes) {
+  if (outcomes.size() == 1) return outcomes.front();
+  SmtpOutcome combined;
+  combined.permanent = !outcomes.empty();
+  std::string prefix = channelLabel(channel) + ": ";
+  combined.serverReply = prefix;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const SmtpOutcome& one = outcomes[i];
+    if (one.accepted && !combined.accepted) {
+      combined.accepted = true;
+      combined.replyCode = one.replyCode;
+    }
+    combined.permanent = combined.permanent && one.permanent;
+    if (!one.accepted && combined.step.empty()) combined.step = one.step;
+    std::string_view reply = one.serverReply;
+    if (reply.rfind(prefix, 0) == 0) reply.remove_prefix(prefix.size());
+    combined.serverReply += (i == 0 ? "" : "; ") + std::string(reply);
+  }
+  if (combined.accepted) {
+    combined.permanent = false;
+    combined.step.clear();
+  } else if (!outcomes.empty() && combined.replyCode == 0) {
+    combined.replyCode = outcomes.front().replyCode;
+  }
+  return combined;
 }
 
 SmtpOutcome classifyChannelAnswer(const ChannelSettings& channel, const ChannelAnswer& answer) {
   SmtpOutcome outcome;
   outcome.replyCode = answer.httpStatus;
   std::string prefix = channelLabel(channel) + ": ";
-  std::string host = hostOf(channel.url);
+  std::string host = hostOf(answer.url.empty() ? channel.url : answer.url);
   if (answer.curlCode != CURLE_OK) {
     std::string what = answer.curlError.empty() ? curl_easy_strerror(static_cast<CURLcode>(answer.curlCode))
                                                 : answer.curlError;

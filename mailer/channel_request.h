@@ -1,5 +1,5 @@
 #pragma once
-// What the mailer sends to a webhook, Slack or ntfy channel for one outbox
+// What the mailer sends to a webhook, Slack, ntfy or Alertmanager channel for one outbox
 // entry, and what the receiver's answer means for the outbox. Pure (no
 // I/O), so the tests pin the request and the classification without a
 // server; mailer/channel_sender.h does the transfer.
@@ -20,14 +20,15 @@ namespace checker::mailer {
 // newer checkerd: not retried, it would never get better).
 Result<channels::NoticeFacts> noticeFactsFrom(ipc::ChannelNotice::Reader notice);
 
-// One POST: the URL, the body and the header lines ("Name: value").
+// One POST to each URL (one but for an Alertmanager cluster): the body and
+// the header lines ("Name: value") are the same for each.
 struct ChannelRequest {
-  std::string url;
+  std::vector<std::string> urls;
   std::string body;
   std::vector<std::string> headers;
 };
 
-// The request for CHANNEL (webhook, slack or ntfy; an error for email):
+// The request for CHANNEL (an error for email):
 //   webhook  channels::webhookBody to url; X-Checker-Timestamp (NOWSECONDS)
 //            always, X-Checker-Signature when the channel has a secret,
 //            then the channel's header.NAME lines (not one of those two,
@@ -35,7 +36,11 @@ struct ChannelRequest {
 //   slack    channels::slackBody to url;
 //   ntfy     channels::ntfyBody(topic, tags) to url (ntfy's JSON publish
 //            goes to the server's root URL), Authorization: Bearer TOKEN
-//            when the channel has a token.
+//            when the channel has a token;
+//   alertmanager  channels::alertmanagerBody(labels, resend) to each of
+//            urls (every cluster member gets every alert: Alertmanager's
+//            members share silences and what they notified, not alerts),
+//            then the channel's header.NAME lines.
 // Every one is Content-Type: application/json, without "Expect:
 // 100-continue" (a round trip for nothing with bodies this small).
 Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const channels::NoticeFacts& facts,
@@ -43,6 +48,7 @@ Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const
 
 // How a transfer ended, as libcurl tells it.
 struct ChannelAnswer {
+  std::string url;           // where it went; "": the channel's url
   int curlCode = 0;          // CURLcode
   std::string curlError;     // CURLOPT_ERRORBUFFER, may be empty
   long httpStatus = 0;       // 0 when no answer came
@@ -58,7 +64,10 @@ struct ChannelAnswer {
 // "webhook hooks: HTTP 503 from hooks.example.org: <its answer's first line>".
 SmtpOutcome classifyChannelAnswer(const ChannelSettings& channel, const ChannelAnswer& answer);
 
-// "webhook hooks": the channel as serverReply and the log name it.
-std::string channelLabel(const ChannelSettings& channel);
+// The entry's outcome from each URL's (in order): accepted when one
+// member accepted it, refused for good only when every member refused it
+// for good, else retried. serverReply: each member's, the channel named
+// once ("alertmanager am: HTTP 200 from a; no answer from b: ...").
+SmtpOutcome combineChannelOutcomes(const ChannelSettings& channel, const std::vector<SmtpOutcome>& outcomes);
 
 }  // namespace checker::mailer

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "common/clock.h"
@@ -14,14 +15,23 @@ namespace {
 // no more than this of its body.
 constexpr size_t kAnswerBodyMaxBytes = 512;
 
-// What one transfer owns until curl is done with it.
-struct Transfer {
+// One entry's POSTs (one per URL) until the last is answered: the
+// channel's answer is theirs together (combineChannelOutcomes).
+struct Fanout {
   const ChannelSettings* channel = nullptr;
   ChannelRequest request;
+  std::vector<SmtpOutcome> outcomes;  // by URL
+  size_t unanswered = 0;
+  ChannelSender::Done done;
+};
+
+// What one transfer owns until curl is done with it.
+struct Transfer {
+  std::shared_ptr<Fanout> fanout;
+  size_t index = 0;  // of the URL in fanout->request.urls
   curl_slist* headers = nullptr;
   std::string answerBody;
   char error[CURL_ERROR_SIZE] = {};
-  ChannelSender::Done done;
   ~Transfer() { curl_slist_free_all(headers); }
 };
 
@@ -42,17 +52,18 @@ SmtpOutcome refused(std::string why) {
 }
 
 CURL* easyFor(Transfer& transfer) {
-  const ChannelSettings& channel = *transfer.channel;
-  for (const std::string& line : transfer.request.headers) transfer.headers = curl_slist_append(transfer.headers, line.c_str());
+  const ChannelSettings& channel = *transfer.fanout->channel;
+  const ChannelRequest& request = transfer.fanout->request;
+  for (const std::string& line : request.headers) transfer.headers = curl_slist_append(transfer.headers, line.c_str());
   CURL* easy = curl_easy_init();
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_URL, request.urls[transfer.index].c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_PROXY, "");  // the URL as configured, never a proxy from the environment
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer.request.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.request.body.size()));
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "checker/" CHECKER_VERSION);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(channel.timeout.count()));
@@ -66,6 +77,7 @@ CURL* easyFor(Transfer& transfer) {
 
 ChannelAnswer answerOf(CURL* easy, CURLcode result, const Transfer& transfer) {
   ChannelAnswer answer;
+  answer.url = transfer.fanout->request.urls[transfer.index];
   answer.curlCode = result;
   answer.curlError = transfer.error;
   answer.body = transfer.answerBody;
@@ -96,18 +108,28 @@ void ChannelSender::send(ipc::OutboxEntry::Reader entry, Done done) {
   Result<ChannelRequest> request = buildChannelRequest(*channel, *facts, wallClockNowMs() / 1000);
   if (!request) return done(refused("not sent: " + request.error()));
 
-  auto transfer = std::make_unique<Transfer>();
-  transfer->channel = channel;
-  transfer->request = std::move(*request);
-  transfer->done = std::move(done);
-  CURL* easy = easyFor(*transfer);
-  Transfer* owned = transfer.release();
-  curl_.add(easy, [owned](CURL* handle, CURLcode result) {
-    std::unique_ptr<Transfer> finished(owned);
-    SmtpOutcome outcome = classifyChannelAnswer(*finished->channel, answerOf(handle, result, *finished));
-    curl_easy_cleanup(handle);
-    finished->done(std::move(outcome));
-  });
+  if (request->urls.empty()) return done(refused("not sent: " + channelLabel(*channel) + ": no URL"));
+
+  auto fanout = std::make_shared<Fanout>();
+  fanout->channel = channel;
+  fanout->request = std::move(*request);
+  fanout->outcomes.resize(fanout->request.urls.size());
+  fanout->unanswered = fanout->request.urls.size();
+  fanout->done = std::move(done);
+  for (size_t i = 0; i < fanout->request.urls.size(); ++i) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->fanout = fanout;
+    transfer->index = i;
+    CURL* easy = easyFor(*transfer);
+    Transfer* owned = transfer.release();
+    curl_.add(easy, [owned](CURL* handle, CURLcode result) {
+      std::unique_ptr<Transfer> finished(owned);
+      Fanout& all = *finished->fanout;
+      all.outcomes[finished->index] = classifyChannelAnswer(*all.channel, answerOf(handle, result, *finished));
+      curl_easy_cleanup(handle);
+      if (--all.unanswered == 0) all.done(combineChannelOutcomes(*all.channel, all.outcomes));
+    });
+  }
 }
 
 }  // namespace checker::mailer

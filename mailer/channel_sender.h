@@ -1,5 +1,6 @@
 #pragma once
-// One outbox entry to a webhook, Slack or ntfy channel: a POST with
+// One outbox entry to a webhook, Slack, ntfy or Alertmanager channel: a
+// POST (one to each member of an Alertmanager cluster, at once) with
 // libcurl on the mailer's loop (CurlOnUv, shared with SMTP: no thread, no
 // blocking call), and what the receiver's answer means for the outbox
 // (mailer/channel_request.h). The channel is looked up by name in the

@@ -40,6 +40,8 @@ JobRecord readRecord(ipc::JobState::Reader s) {
   r.policy.notifiedFailure = s.getNotifiedFailure();
   r.runs = s.getRuns();
   r.overruns = s.getOverruns();
+  r.lastOutcome = s.getLastOutcome();
+  r.lastMessage = s.getLastMessage();
   return r;
 }
 
@@ -88,13 +90,13 @@ std::string encodeJobList(const std::vector<ListedJob>& jobs) {
   return ipc::encode(message);
 }
 
-std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& mail, int64_t now) {
+std::string encodeOutbox(uint64_t id, const std::string& jobId, const OutboxMail& mail, int64_t now) {
   capnp::MallocMessageBuilder message;
   auto e = message.initRoot<ipc::OutboxEntry>();
   e.setId(id);
   e.setCreatedUnixMs(now);
   e.setKind(mail.kind);
-  e.setJobId(run.jobId);
+  e.setJobId(jobId);
   auto to = e.initTo(static_cast<unsigned>(mail.to.size()));
   for (unsigned i = 0; i < mail.to.size(); ++i) to.set(i, mail.to[i]);
   e.setSubject(mail.subject);
@@ -161,7 +163,7 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
       auto decoded = ipc::decode(value);  // owns what entry reads
       auto entry = decoded->root<ipc::OutboxEntry>();
       newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
-                            entry.getPermanentFailure(), entry.getChannel().cStr()});
+                            entry.getPermanentFailure(), entry.getChannel().cStr(), entry.getJobId().cStr()});
     } catch (const ipc::FrameError& e) {
       CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
                         static_cast<unsigned long long>(id), e.what());
@@ -178,7 +180,7 @@ std::vector<uint64_t> StateWriter::writeRun(WriteTransaction& txn, const Finishe
   std::vector<uint64_t> ids;
   for (const OutboxMail& notice : run.notices) {
     uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
-    txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, notice, now));
+    txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run.jobId, notice, now));
     ids.push_back(id);
   }
   return ids;
@@ -263,10 +265,16 @@ void StateWriter::writeSelfCheck(WriteTransaction& txn) {
 void StateWriter::flush(int64_t nowUnixMs) {
   if (!hasWork()) return;
   std::vector<std::vector<uint64_t>> outboxIds;
+  std::vector<uint64_t> noticeIds;  // notices_'s
   {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    for (const auto& [jobId, notice] : notices_) {
+      noticeIds.push_back(nextOutboxId_++);
+      txn.put(StateDb::outbox, state_keys::outboxKey(noticeIds.back()),
+              encodeOutbox(noticeIds.back(), jobId, notice, nowUnixMs));
+    }
     for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
     if (selfCheck_) writeSelfCheck(txn);
     if (reload_) {
@@ -286,7 +294,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
     for (size_t k = 0; k < outboxIds[i].size(); ++k) {
       const OutboxMail& notice = run.notices[k];
       ++outboxWritten_;
-      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel});
+      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel, run.jobId});
       CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu%s%s: %s", run.jobName.c_str(),
                        notice.kind == ipc::MailKind::RECOVERY || notice.kind == ipc::MailKind::PEER_RECOVERY
                            ? "recovery notice"
@@ -295,7 +303,15 @@ void StateWriter::flush(int64_t nowUnixMs) {
                        notice.channel.c_str(), notice.subject.c_str());
     }
   }
+  for (size_t i = 0; i < notices_.size(); ++i) {
+    const auto& [jobId, notice] = notices_[i];
+    ++outboxWritten_;
+    newOutbox_.push_back({noticeIds[i], 0, nowUnixMs, nowUnixMs, false, notice.channel, jobId});
+    CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu for channel %s", jobId.c_str(), notice.subject.c_str(),
+                     static_cast<unsigned long long>(noticeIds[i]), notice.channel.c_str());
+  }
   batch_.clear();
+  notices_.clear();
   outboxChanges_.clear();
   selfCheck_.reset();
   reload_.reset();

@@ -30,6 +30,10 @@ struct JobRecord {
   PolicyState policy;
   uint64_t runs = 0;
   uint64_t overruns = 0;
+  // The last run's (for what is said of a failing job between its runs:
+  // an Alertmanager re-send).
+  ipc::Outcome lastOutcome = ipc::Outcome::OK;
+  std::string lastMessage = {};
 };
 
 // The facts of a notice for a channel other than mail (ipc ChannelNotice;
@@ -85,6 +89,7 @@ struct OutboxStatus {
   int64_t nextAttemptUnixMs = 0;
   bool permanentFailure = false;
   std::string channel = {};  // "" : a mail; else the [channel NAME] it goes to
+  std::string jobId = {};    // the job or peer it is about
 };
 
 // RUN's job state as stored in the `jobs` database (an ipc::JobState): its
@@ -108,6 +113,9 @@ class StateWriter {
   std::unordered_map<std::string, JobRecord> load();
 
   void add(FinishedRun run) { batch_.push_back(std::move(run)); }
+  // A notice about job JOBID that no run made (an Alertmanager re-send),
+  // queued for the next flush.
+  void addNotice(std::string jobId, OutboxMail notice) { notices_.emplace_back(std::move(jobId), std::move(notice)); }
   size_t pending() const { return batch_.size(); }
 
   // Writes the batch and the heartbeat in one transaction. On failure the
@@ -143,8 +151,8 @@ class StateWriter {
   // run finished (state_keys::kHeartbeatEveryMs).
   void beat() { beat_ = true; }
   bool hasWork() const {
-    return beat_ || !batch_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() || reload_.has_value() ||
-           jobList_.has_value();
+    return beat_ || !batch_.empty() || !notices_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() ||
+           reload_.has_value() || jobList_.has_value();
   }
 
  private:
@@ -162,6 +170,7 @@ class StateWriter {
   StateStore& store_;
   HistoryRetention retention_;
   std::vector<FinishedRun> batch_;
+  std::vector<std::pair<std::string, OutboxMail>> notices_;  // addNotice's: (job id, notice)
   std::vector<OutboxChange> outboxChanges_;
   std::vector<OutboxStatus> newOutbox_;
   struct SelfCheckRecord {

@@ -7,6 +7,24 @@
 
 namespace checker {
 
+ChannelNoticeFacts channelNoticeFacts(const Config& config, const JobDefinition& job, const char* state,
+                                      ipc::Outcome outcome, const std::string& message, int64_t sinceUnixMs,
+                                      uint32_t failures, int64_t nowUnixMs) {
+  ChannelNoticeFacts facts;
+  facts.instance = config.general.serverName;
+  facts.jobId = job.id();
+  facts.jobName = job.name();
+  facts.jobType = job.type();
+  facts.state = state;
+  facts.outcome = outcomeName(outcome);
+  facts.message = message;
+  facts.sinceUnixMs = sinceUnixMs;
+  facts.atUnixMs = nowUnixMs;
+  facts.failures = failures;
+  facts.pageUrl = config.general.pageUrl;
+  return facts;
+}
+
 std::vector<std::string> Alerting::recipientsOf(const JobDefinition& job) const {
   if (job.system() && job.type() == "peer") return {job.param("admin")};
   return config_.general.alertContacts;
@@ -33,21 +51,13 @@ std::vector<OutboxMail> Alerting::noticesFor(const JobDefinition& job, const Out
       notices.push_back(std::move(notice));
       continue;
     }
-    notice.to = {std::string(channelTypeName(channel->type)) + " " + channel->name};
+    notice.to = {channelLabel(*channel)};
     notice.body.clear();
     notice.channel = channel->name;
-    ChannelNoticeFacts facts;
-    facts.instance = config_.general.serverName;
-    facts.jobId = job.id();
-    facts.jobName = job.name();
-    facts.jobType = job.type();
-    facts.state = recovery ? "recovered" : "failing";
-    facts.outcome = outcomeName(run.outcome);
-    facts.message = run.message;
-    facts.sinceUnixMs = recovery ? before.policy.firstFailureUnixMs : after.policy.firstFailureUnixMs;
-    facts.atUnixMs = now;
-    facts.failures = recovery ? before.policy.consecutiveFailures : after.policy.consecutiveFailures;
-    notice.facts = std::move(facts);
+    notice.facts = channelNoticeFacts(
+        config_, job, recovery ? "recovered" : "failing", run.outcome, run.message,
+        recovery ? before.policy.firstFailureUnixMs : after.policy.firstFailureUnixMs,
+        recovery ? before.policy.consecutiveFailures : after.policy.consecutiveFailures, now);
     notices.push_back(std::move(notice));
   }
   return notices;
@@ -60,6 +70,8 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.notify());
   after.policy = decision.next;
   ++after.runs;
+  after.lastOutcome = run.outcome;
+  after.lastMessage = run.message;
   FinishedRun finished{job.id(),  job.name(),  job.type(),  after,          result.startedUnixMs, result.durationMs,
                        run.outcome, run.signal, run.message, {}, result.peer, result.facts.measured};
   std::optional<OutboxMail> mail;

@@ -15,6 +15,13 @@
 
 namespace checker {
 
+// What a channel's notice about JOB says (channels/notice.h), from
+// CONFIG's [general]: STATE failing or recovered, the episode's start
+// SINCE, its FAILURES and the run's OUTCOME and MESSAGE, made at NOW.
+ChannelNoticeFacts channelNoticeFacts(const Config& config, const JobDefinition& job, const char* state,
+                                      ipc::Outcome outcome, const std::string& message, int64_t sinceUnixMs,
+                                      uint32_t failures, int64_t nowUnixMs);
+
 class Alerting final : public RunRecorder {
  public:
   // CONFIG is the supervisor's, replaced in place by a reload.

@@ -132,8 +132,12 @@ void MailLink::takeNewOutbox() {
   }
 }
 
+std::vector<OutboxStatus> MailLink::outboxStatuses() const {
+  return outbox_ ? outbox_->statuses() : std::vector<OutboxStatus>{};
+}
+
 MailHealth MailLink::health(int64_t nowUnixMs) const {
-  return mailHealth(lastSelfCheck_, outbox_ ? outbox_->statuses() : std::vector<OutboxStatus>{}, nowUnixMs);
+  return mailHealth(lastSelfCheck_, outboxStatuses(), nowUnixMs);
 }
 
 void MailLink::restartIfChanged(const Config& before) {

@@ -53,6 +53,8 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   // Outbox entries the last state flush committed: to be delivered.
   void takeNewOutbox();
   MailHealth health(int64_t nowUnixMs) const;
+  // Where each outbox entry stands (empty without a mailer).
+  std::vector<OutboxStatus> outboxStatuses() const;
   // After a reload: the mailer reads the config itself, so a change to
   // [email] or [general] restarts it.
   void restartIfChanged(const Config& before);

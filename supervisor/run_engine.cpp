@@ -217,6 +217,12 @@ void RunEngine::forEachLiveJob(const std::function<void(const JobDefinition&)>& 
   }
 }
 
+void RunEngine::forEachLiveRecord(const std::function<void(const JobDefinition&, const JobRecord&)>& visit) const {
+  for (const Job& job : jobs_) {
+    if (!job.retired) visit(job.def, job.record);
+  }
+}
+
 RunEngine::Reconciled RunEngine::replaceJobs(std::vector<JobDefinition> jobs, const StoredRecord& stored) {
   std::unordered_map<std::string, size_t> live;
   for (size_t i = 0; i < jobs_.size(); ++i) {

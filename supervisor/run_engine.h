@@ -119,6 +119,8 @@ class RunEngine final : public RunSink {
   std::vector<std::pair<std::string, std::string>> liveJobs() const;
   // Calls VISIT with every job not retired, in order.
   void forEachLiveJob(const std::function<void(const JobDefinition&)>& visit) const;
+  // Calls VISIT with every job not retired and its record, in order.
+  void forEachLiveRecord(const std::function<void(const JobDefinition&, const JobRecord&)>& visit) const;
 
  private:
   struct Job {

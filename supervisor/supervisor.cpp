@@ -67,6 +67,13 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
       batch_(loop, clock_, config_, launcher_, engine_, [this] { finishStopIfIdle(); }),
       mail_(loop, clock_, config_, writer_, engine_, options_.mailerPath,
             MailLink::Hooks{[this] { scheduleFlush(); }, [this] { peers_.pushHealth(); }}),
+      alertResend_(loop, clock_, config_, writer_,
+                   AlertResend::Sources{
+                       [this](const auto& visit) { engine_.forEachLiveRecord(visit); },
+                       [this] { return mail_.outboxStatuses(); },
+                       [this](const JobDefinition& job) { return alerting_.channelsOf(job); },
+                       [this] { scheduleFlush(); },
+                   }),
       peers_(loop, clock_, config_, engine_, options_.peerdPath,
              PeerLink::Sources{
                  [this](int64_t now) { return mail_.health(now); },
@@ -95,6 +102,7 @@ void Supervisor::start() {
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
   listenForControl();
   startWatchdog();
+  alertResend_.start();
   uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGTERM"); }, SIGTERM);
   uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
   engine_.chooseRunners([this](const JobDefinition& job) { return runnerFor(job); });
@@ -200,6 +208,7 @@ void Supervisor::beginStop(const char* why) {
   CHECKER_LOG_INFO("stopping (%s): %zu run(s) in progress get %u ms", why, engine_.running(), options_.stopGraceMs);
   options_.systemd.stopping(std::string("stopping (") + why + ")");
   uv_timer_stop(&tick_);
+  alertResend_.stop();
   engine_.stop();
   uv_timer_start(&stopGrace_, [](uv_timer_t* t) {
     Supervisor* self = owner(t);
@@ -239,6 +248,7 @@ void Supervisor::closeHandles() {
   });
   if (control_) control_->close();
   launcher_.stop();
+  alertResend_.close();
   mail_.close();
   peers_.close();
 }

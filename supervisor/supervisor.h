@@ -16,6 +16,7 @@
 #include "config/job_catalog.h"
 #include "state/state_store.h"
 #include "state/state_writer.h"
+#include "supervisor/alert_resend.h"
 #include "supervisor/alerting.h"
 #include "supervisor/mail_link.h"
 #include "supervisor/peer_link.h"
@@ -122,6 +123,7 @@ class Supervisor final {
   RunEngine engine_;
   BatchRunner batch_;  // isolation = batch jobs: probes in a probe worker
   MailLink mail_;
+  AlertResend alertResend_;  // keeps failing jobs' Alertmanager alerts active
   PeerLink peers_;
   bool launcherWasReady_ = false;
   bool notifiedReady_ = false;

@@ -175,8 +175,6 @@ TEST(Config, ChannelsAndNotifyTo) {
               HasSubstr("t.cfg:9: [job web] notify_to: no [channel nope] (the built-in one is 'email')"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = pager\nurl = https://p.example.org\n"),
               HasSubstr("t.cfg:7: [channel x] type: unknown channel type 'pager'"));
-  EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = alertmanager\nurl = https://am.example.org\n"),
-              HasSubstr("type alertmanager is not available yet"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = webhook\n"), HasSubstr("missing 'url'"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = webhook\nurl = ftp://h/\n"), HasSubstr("[channel x] url"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[channel x]\ntype = email\nto = nobody\n"),
@@ -187,6 +185,47 @@ TEST(Config, ChannelsAndNotifyTo) {
               HasSubstr("'email' is the built-in channel"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nnotify_to = email, email\n"),
               HasSubstr("'email' named twice"));
+}
+
+// [channel NAME] type = alertmanager: each member's API URL, the re-send
+// interval, labels; and [general] page_url for the notices' links.
+TEST(Config, AlertmanagerChannelAndPageUrl) {
+  std::string text = std::string(kMinimal) +
+                     "[channel am]\ntype = alertmanager\n"
+                     "url = http://am-1.example.org:9093, https://am-2.example.org/prefix/, http://am-3:9093/api/v2/alerts\n"
+                     "resend = 30s\nlabel.team = ops\nlabel.env = prod\nheader.Authorization = Bearer t\n";
+  ConfigLoad load = parse(text);
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  const ChannelSettings* am = findChannel(load.config, "am");
+  ASSERT_NE(am, nullptr);
+  EXPECT_EQ(am->type, ChannelType::alertmanager);
+  EXPECT_EQ(am->urls, (std::vector<std::string>{"http://am-1.example.org:9093/api/v2/alerts",
+                                                "https://am-2.example.org/prefix/api/v2/alerts",
+                                                "http://am-3:9093/api/v2/alerts"}));
+  EXPECT_EQ(am->url, am->urls.front());
+  EXPECT_EQ(am->resendEvery, Milliseconds(30'000));
+  EXPECT_EQ(am->labels, (std::vector<std::pair<std::string, std::string>>{{"team", "ops"}, {"env", "prod"}}));
+  EXPECT_EQ(am->headers, (std::vector<std::pair<std::string, std::string>>{{"authorization", "Bearer t"}}));
+  EXPECT_EQ(findChannel(parse(std::string(kMinimal) + "[channel am]\ntype = alertmanager\nurl = http://a:9093\n")
+                            .config, "am")->resendEvery, Milliseconds(60'000)) << "Prometheus' resend delay";
+
+  auto channel = [](const std::string& keys) { return std::string(kMinimal) + "[channel am]\ntype = alertmanager\n" + keys; };
+  EXPECT_THAT(onlyError(channel("")), HasSubstr("missing 'url'"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093, ftp://b/\n")), HasSubstr("'ftp://b/'"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093/?x=1\n")), HasSubstr("no query or fragment"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093, http://a:9093/\n")), HasSubstr("named twice"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093\nresend = 1s\n")), HasSubstr("resend: at least 5s"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093\nlabel.9lives = x\n")), HasSubstr("not a label name: '9lives'"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093\nlabel.__name = x\n")), HasSubstr("not a label name"));
+  EXPECT_THAT(onlyError(channel("url = http://a:9093\nsecret = k\n")), HasSubstr("secret: unknown key"));
+
+  ConfigLoad page = parse("[general]\nservername=s\nalertcontact=a@example.org\npage_url = https://status.example.org/\n"
+                          "[email]\nnomail=true\n");
+  ASSERT_TRUE(page.ok()) << ::testing::PrintToString(page.errors);
+  EXPECT_EQ(page.config.general.pageUrl, "https://status.example.org/");
+  EXPECT_TRUE(parse(kMinimal).config.general.pageUrl.empty());
+  EXPECT_THAT(onlyError("[general]\nservername=s\nalertcontact=a@example.org\npage_url = status.example.org\n"
+                        "[email]\nnomail=true\n"), HasSubstr("page_url"));
 }
 
 // The page's password is only ever a hash; a password written in clear,

@@ -6,20 +6,17 @@
 // it with 400. The failure arrives signed after the retries, nothing is
 // lost; the 400 is kept for good and shown by `checker status`; the
 // recovery arrives too; and peers are still told the mail path is healthy.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "channels/webhook_payload.h"
-#include "common/unique_fd.h"
 #include "support/daemon_process.h"
 #include "support/http_receiver.h"
 #include "support/loopback_http.h"
+#include "support/loopback_ports.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -31,37 +28,12 @@ using namespace std::chrono_literals;
 
 const std::string kBin = CHECKER_BIN_DIR;
 
-// A loopback port nothing listens on now (bound, then closed).
-uint16_t closedPort() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len);
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
-// A listener on PORT (the job's target), from now on.
-UniqueFd listenOn(uint16_t port) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd.get(), 64) != 0) return UniqueFd();
-  return fd;
-}
-
 TEST(ChannelNotices, AFailureReachesEachChannelOnceAcceptedAndARefusalIsKeptVisible) {
   TempDir dir;
   HttpReceiver hooks, refusing;
   hooks.answerWith({503, 503});
   refusing.answerWith({400});
-  uint16_t target = closedPort();
+  uint16_t target = closedLoopbackPort();
   std::string config = dir.write(
       "settings.cfg",
       "[general]\nservername = chan-test\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
@@ -108,7 +80,7 @@ TEST(ChannelNotices, AFailureReachesEachChannelOnceAcceptedAndARefusalIsKeptVisi
   EXPECT_THAT(word, ::testing::Not(HasSubstr("MailProblem")));
 
   // The job recovers: the recovery reaches the webhook too.
-  UniqueFd listener = listenOn(target);
+  UniqueFd listener = listenOnLoopback(target);
   ASSERT_TRUE(listener.valid());
   got = hooks.waitFor(4, 30s);
   ASSERT_EQ(got.size(), 4u) << ::testing::PrintToString(checkerd.lines());

@@ -1,10 +1,13 @@
-// The request the mailer POSTs to a webhook, Slack or ntfy channel, and
+// The request the mailer POSTs to a webhook, Slack, ntfy or Alertmanager channel, and
 // what each way a transfer can end means for the outbox (pure: no server).
 #include <capnp/message.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "channels/notice.h"
 #include "channels/webhook_payload.h"
 #include "mailer/channel_request.h"
 
@@ -40,7 +43,7 @@ channels::NoticeFacts facts() {
 TEST(ChannelRequest, AWebhookIsSignedAndKeepsCheckersOwnHeaders) {
   Result<ChannelRequest> request = buildChannelRequest(webhook(), facts(), 123);
   ASSERT_TRUE(request) << request.error();
-  EXPECT_EQ(request->url, webhook().url);
+  EXPECT_EQ(request->urls, std::vector<std::string>{webhook().url});
   EXPECT_EQ(request->body, channels::webhookBody(facts()));
   EXPECT_THAT(request->headers, Contains("Content-Type: application/json"));
   EXPECT_THAT(request->headers, Contains("X-Checker-Timestamp: 123"));
@@ -69,7 +72,7 @@ TEST(ChannelRequest, NtfyCarriesItsTokenAndAnEmailChannelIsNoRequest) {
   c.token = "tk";
   Result<ChannelRequest> request = buildChannelRequest(c, facts(), 5);
   ASSERT_TRUE(request);
-  EXPECT_EQ(request->url, "https://ntfy.sh");
+  EXPECT_EQ(request->urls, std::vector<std::string>{"https://ntfy.sh"});
   EXPECT_THAT(request->headers, Contains("Authorization: Bearer tk"));
   EXPECT_THAT(request->body, HasSubstr("\"topic\":\"alerts\""));
   c.type = ChannelType::email;
@@ -133,6 +136,67 @@ TEST(ChannelAnswerClass, TheReplyIsTheAnswersFirstLineCleanedNeverTheUrlsSecrets
             "webhook hooks: HTTP 302 from hooks.example.org: redirect to https://x.example/ next not followed: fix url");
   std::string longLine(2000, 'x');
   EXPECT_LT(classified(500, longLine).serverReply.size(), 300u);
+}
+
+ChannelSettings alertmanager() {
+  ChannelSettings c;
+  c.name = "am";
+  c.type = ChannelType::alertmanager;
+  c.urls = {"http://am-1.example.org:9093/api/v2/alerts", "http://am-2.example.org:9093/api/v2/alerts"};
+  c.url = c.urls.front();
+  c.labels = {{"team", "ops"}};
+  c.headers = {{"authorization", "Bearer t"}};
+  c.resendEvery = Milliseconds(30'000);
+  return c;
+}
+
+TEST(ChannelRequest, AnAlertmanagerAlertGoesToEveryMemberWithItsLabelsAndEndsFourResendsAhead) {
+  channels::NoticeFacts f = facts();
+  f.state = channels::NoticeState::failing;
+  f.sinceUnixMs = f.atUnixMs - 60'000;
+  Result<ChannelRequest> request = buildChannelRequest(alertmanager(), f, 5);
+  ASSERT_TRUE(request) << request.error();
+  EXPECT_EQ(request->urls, alertmanager().urls);
+  EXPECT_THAT(request->headers, Contains("authorization: Bearer t")) << "as the config spells it; case does not matter in HTTP";
+  nlohmann::json alerts = nlohmann::json::parse(request->body);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["labels"]["team"], "ops");
+  EXPECT_EQ(alerts[0]["labels"]["job"], "Database");
+  EXPECT_EQ(alerts[0]["startsAt"], channels::utcTimestamp(f.sinceUnixMs));
+  EXPECT_EQ(alerts[0]["endsAt"], channels::utcTimestamp(f.atUnixMs + 4 * 30'000));
+}
+
+SmtpOutcome member(bool accepted, bool permanent, const std::string& reply) {
+  SmtpOutcome o;
+  o.accepted = accepted;
+  o.permanent = permanent;
+  o.step = accepted ? "" : "send";
+  o.serverReply = "alertmanager am: " + reply;
+  return o;
+}
+
+TEST(ChannelAnswerClass, AClusterAcceptsWhenOneMemberDoesAndRefusesForGoodOnlyWhenAllDo) {
+  SmtpOutcome down = member(false, false, "no answer from am-1: Connection refused");
+  SmtpOutcome took = member(true, false, "HTTP 200 from am-2");
+  SmtpOutcome bad = member(false, true, "HTTP 400 from am-2: bad alert");
+  SmtpOutcome one = combineChannelOutcomes(alertmanager(), {down, took});
+  EXPECT_TRUE(one.accepted);
+  EXPECT_FALSE(one.permanent);
+  EXPECT_EQ(one.serverReply, "alertmanager am: no answer from am-1: Connection refused; HTTP 200 from am-2");
+  SmtpOutcome retried = combineChannelOutcomes(alertmanager(), {down, bad});
+  EXPECT_FALSE(retried.accepted);
+  EXPECT_FALSE(retried.permanent) << "a member that was down may take it later";
+  SmtpOutcome refusedByAll = combineChannelOutcomes(alertmanager(), {bad, bad});
+  EXPECT_FALSE(refusedByAll.accepted);
+  EXPECT_TRUE(refusedByAll.permanent);
+  EXPECT_EQ(combineChannelOutcomes(alertmanager(), {took}).serverReply, took.serverReply);
+}
+
+TEST(ChannelAnswerClass, AMembersReplyNamesItsOwnHost) {
+  ChannelAnswer answer;
+  answer.url = alertmanager().urls[1];
+  answer.httpStatus = 200;
+  EXPECT_EQ(classifyChannelAnswer(alertmanager(), answer).serverReply, "alertmanager am: HTTP 200 from am-2.example.org");
 }
 
 TEST(NoticeFacts, AnUnknownStateIsAnError) {
