@@ -317,6 +317,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   reload_.reset();
   jobList_.reset();
   beat_ = false;
+  noticeWaiting_ = false;
 }
 
 }  // namespace checker

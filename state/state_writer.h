@@ -112,10 +112,18 @@ class StateWriter {
   // rather than the supervisor stopping.
   std::unordered_map<std::string, JobRecord> load();
 
-  void add(FinishedRun run) { batch_.push_back(std::move(run)); }
+  void add(FinishedRun run) {
+    noticeWaiting_ = noticeWaiting_ || !run.notices.empty();
+    batch_.push_back(std::move(run));
+  }
   // A notice about job JOBID that no run made (an Alertmanager re-send),
   // queued for the next flush.
-  void addNotice(std::string jobId, OutboxMail notice) { notices_.emplace_back(std::move(jobId), std::move(notice)); }
+  void addNotice(std::string jobId, OutboxMail notice) {
+    noticeWaiting_ = true;
+    notices_.emplace_back(std::move(jobId), std::move(notice));
+  }
+  // Does the next flush hold a notice (someone waits for it to be sent)?
+  bool noticeWaiting() const { return noticeWaiting_; }
   size_t pending() const { return batch_.size(); }
 
   // Writes the batch and the heartbeat in one transaction. On failure the
@@ -185,6 +193,7 @@ class StateWriter {
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;
   bool beat_ = false;
+  bool noticeWaiting_ = false;
 };
 
 }  // namespace checker

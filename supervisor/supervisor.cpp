@@ -273,19 +273,26 @@ void Supervisor::scheduleFlush() {
   // Runs that finish within kFlushDelayMs share one transaction (one fsync,
   // which blocks the loop): under load that is the difference between a
   // commit per finished run and twenty a second. A run's state is durable
-  // within that delay of its end.
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_))) {
-    uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, kFlushDelayMs, 0);
+  // within that delay of its end. A notice is not kept waiting for it: it
+  // is committed on the loop's next turn, together with whatever finished
+  // meanwhile (in a storm of failures, runs pile up during each commit's
+  // fsync, so commits stay one at a time however many fail).
+  uint64_t delay = writer_.noticeWaiting() && !flushRetrying_ ? 0 : kFlushDelayMs;
+  bool active = uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_));
+  if (!active || (delay == 0 && uv_timer_get_due_in(&flush_) > 0)) {
+    uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, delay, 0);
   }
 }
 
 void Supervisor::flushState() {
   try {
     writer_.flush(clock_.wallMs());
+    flushRetrying_ = false;
     engine_.stats().outboxEntries = writer_.outboxEntriesWritten();
     mail_.takeNewOutbox();
   } catch (const std::exception& e) {
     CHECKER_LOG_ERROR("state: could not write %zu finished run(s), retrying in 1 s: %s", writer_.pending(), e.what());
+    flushRetrying_ = true;  // not sooner for a notice: the disk is the trouble
     if (!closed_) uv_timer_start(&flush_, [](uv_timer_t* t) { owner(t)->flushState(); }, 1000, 0);
   }
 }

@@ -130,6 +130,7 @@ class Supervisor final {
   bool stopping_ = false;
   bool closed_ = false;
   bool loggedIdleFds_ = false;
+  bool flushRetrying_ = false;  // the last flush failed: the next is in 1 s
   uv_timer_t tick_{};
   uv_timer_t flush_{};
   uv_timer_t stateBeat_{};  // writes the state's heartbeat when nothing else does
