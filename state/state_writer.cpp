@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "state/channel_health.h"
 #include "state/run_history.h"
 #include "state/state_keys.h"
 #include "ipc/framing.h"
@@ -88,13 +89,13 @@ std::string encodeJobList(const std::vector<ListedJob>& jobs) {
   return ipc::encode(message);
 }
 
-std::string encodeOutbox(uint64_t id, const FinishedRun& run, const OutboxMail& mail, int64_t now) {
+std::string encodeOutbox(uint64_t id, const std::string& jobId, const OutboxMail& mail, int64_t now) {
   capnp::MallocMessageBuilder message;
   auto e = message.initRoot<ipc::OutboxEntry>();
   e.setId(id);
   e.setCreatedUnixMs(now);
   e.setKind(mail.kind);
-  e.setJobId(run.jobId);
+  e.setJobId(jobId);
   auto to = e.initTo(static_cast<unsigned>(mail.to.size()));
   for (unsigned i = 0; i < mail.to.size(); ++i) to.set(i, mail.to[i]);
   e.setSubject(mail.subject);
@@ -161,7 +162,8 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
       auto decoded = ipc::decode(value);  // owns what entry reads
       auto entry = decoded->root<ipc::OutboxEntry>();
       newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
-                            entry.getPermanentFailure(), entry.getChannel().cStr()});
+                            entry.getPermanentFailure(), entry.getChannel().cStr(), !entry.hasNotice(),
+                            entry.getKind() == ipc::MailKind::TEST});
     } catch (const ipc::FrameError& e) {
       CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
                         static_cast<unsigned long long>(id), e.what());
@@ -178,7 +180,7 @@ std::vector<uint64_t> StateWriter::writeRun(WriteTransaction& txn, const Finishe
   std::vector<uint64_t> ids;
   for (const OutboxMail& notice : run.notices) {
     uint64_t id = nextOutboxId_++;  // ids lost to a failed batch leave harmless gaps
-    txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run, notice, now));
+    txn.put(StateDb::outbox, state_keys::outboxKey(id), encodeOutbox(id, run.jobId, notice, now));
     ids.push_back(id);
   }
   return ids;
@@ -191,20 +193,56 @@ std::optional<std::string> StateWriter::readOutboxEntry(uint64_t id) {
   return std::string(*value);
 }
 
-void StateWriter::outboxDelivered(uint64_t id) {
+void StateWriter::outboxDelivered(const OutboxStatus& status, std::string reply, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, true, true, true, std::move(reply), atUnixMs});
+}
+
+void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, false, true, false, std::move(error), atUnixMs});
+}
+
+void StateWriter::outboxTestAnswered(const OutboxStatus& status, bool accepted, std::string reply, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, true, true, accepted, std::move(reply), atUnixMs});
+}
+
+void StateWriter::outboxRemoved(uint64_t id) {
   OutboxChange change;
   change.status.id = id;
-  change.delivered = true;
+  change.erase = true;
+  change.answered = false;
   outboxChanges_.push_back(std::move(change));
 }
 
-void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error) {
-  outboxChanges_.push_back({status, false, std::move(error)});
+uint64_t StateWriter::queueNotice(std::string jobId, OutboxMail notice) {
+  uint64_t id = nextOutboxId_++;  // kept if a flush fails: the retry writes the same entry
+  notices_.push_back({id, std::move(jobId), std::move(notice)});
+  return id;
+}
+
+void StateWriter::writeNotices(WriteTransaction& txn, int64_t now) {
+  for (const QueuedNotice& queued : notices_) {
+    txn.put(StateDb::outbox, state_keys::outboxKey(queued.id), encodeOutbox(queued.id, queued.jobId, queued.notice, now));
+  }
+}
+
+void StateWriter::takeWrittenNotices(int64_t now) {
+  for (QueuedNotice& queued : notices_) {
+    const OutboxMail& notice = queued.notice;
+    ++outboxWritten_;
+    newOutbox_.push_back({queued.id, 0, now, now, false, notice.channel, !notice.facts.has_value(),
+                          notice.kind == ipc::MailKind::TEST});
+    CHECKER_LOG_INFO("%s queued as outbox entry %llu for channel %s", notice.subject.c_str(),
+                     static_cast<unsigned long long>(queued.id), channelOfEntry(notice.channel).c_str());
+  }
+  notices_.clear();
 }
 
 void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& change) {
   std::string key = state_keys::outboxKey(change.status.id);
-  if (change.delivered) {
+  if (change.answered) {
+    recordChannelResult(txn, channelOfEntry(change.status.channel), change.accepted, change.atUnixMs, change.reply);
+  }
+  if (change.erase) {
     txn.erase(StateDb::outbox, key);
     return;
   }
@@ -217,7 +255,7 @@ void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& c
   entry.setAttempts(change.status.attempts);
   entry.setNextAttemptUnixMs(change.status.nextAttemptUnixMs);
   entry.setPermanentFailure(change.status.permanentFailure);
-  entry.setLastError(change.error);
+  entry.setLastError(change.reply);
   txn.put(StateDb::outbox, key, ipc::encode(message));
 }
 
@@ -267,6 +305,9 @@ void StateWriter::flush(int64_t nowUnixMs) {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    writeNotices(txn, nowUnixMs);
+    // The channel rows first: a result recorded below finds its channel's row.
+    if (channels_) writeChannelList(txn, *channels_);
     for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
     if (selfCheck_) writeSelfCheck(txn);
     if (reload_) {
@@ -286,7 +327,8 @@ void StateWriter::flush(int64_t nowUnixMs) {
     for (size_t k = 0; k < outboxIds[i].size(); ++k) {
       const OutboxMail& notice = run.notices[k];
       ++outboxWritten_;
-      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel});
+      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel, !notice.facts.has_value(),
+                            notice.kind == ipc::MailKind::TEST});
       CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu%s%s: %s", run.jobName.c_str(),
                        notice.kind == ipc::MailKind::RECOVERY || notice.kind == ipc::MailKind::PEER_RECOVERY
                            ? "recovery notice"
@@ -295,8 +337,10 @@ void StateWriter::flush(int64_t nowUnixMs) {
                        notice.channel.c_str(), notice.subject.c_str());
     }
   }
+  takeWrittenNotices(nowUnixMs);
   batch_.clear();
   outboxChanges_.clear();
+  channels_.reset();
   selfCheck_.reset();
   reload_.reset();
   jobList_.reset();

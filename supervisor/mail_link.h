@@ -21,6 +21,7 @@
 #include "state/state_store.h"
 #include "state/state_writer.h"
 #include "supervisor/helper_channel.h"
+#include "supervisor/channel_tester.h"
 #include "supervisor/job_runner.h"
 #include "supervisor/outbox_delivery.h"
 #include "supervisor/run_clock.h"
@@ -53,6 +54,8 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   // Outbox entries the last state flush committed: to be delivered.
   void takeNewOutbox();
   MailHealth health(int64_t nowUnixMs) const;
+  // `checker test-channel NAME` (supervisor/channel_tester.h).
+  void testChannel(const std::string& channel, ChannelTester::Done done);
   // After a reload: the mailer reads the config itself, so a change to
   // [email] or [general] restarts it.
   void restartIfChanged(const Config& before);
@@ -86,6 +89,7 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   std::string mailerPath_;
   Hooks hooks_;
   std::unique_ptr<OutboxDelivery> outbox_;  // hands the outbox to the mailer
+  std::unique_ptr<ChannelTester> tester_;
   std::unique_ptr<HelperChannel> mailer_;
   SelfCheckRun selfCheck_;
   uv_timer_t guard_{};  // a mailer that never answers fails the check
