@@ -248,7 +248,6 @@ std::string statusJson(const StatusReport& report) {
            {"outbox", outboxJson(report)},
            {"mail_problem", report.mailProblem},
            {"mail_problem_why", report.mailProblemWhy},
-           {"channels", channelsJson(report)},
            {"peers", peersJson(report)},
            {"last_reload",
             Json{{"unix_ms", report.lastReload.unixMs},
@@ -256,6 +255,7 @@ std::string statusJson(const StatusReport& report) {
                  {"message", report.lastReload.message}}}};
   Json& jobs = doc["jobs"] = Json::array();
   for (const JobRow& job : report.jobs) jobs.push_back(jobJson(job));
+  doc["channels"] = channelsJson(report);  // added after the keys scripts match on in order
   return jsonText(doc, {"jobs"}) + "\n";
 }
 
