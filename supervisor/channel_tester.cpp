@@ -47,10 +47,10 @@ Result<OutboxMail> testNotice(const Config& config, const std::string& channel, 
 
 }  // namespace
 
-int64_t testDeadlineMs(const Config& config, const std::string& channel) {
+int64_t testDeadlineMs(const Config& config, const std::string& channel, int64_t marginMs) {
   const ChannelSettings* settings = findChannel(config, channel);
   if (settings == nullptr || settings->type == ChannelType::email) return kTestMailDeadlineMs;
-  return settings->timeout.count() + kTestAnswerMarginMs;
+  return settings->timeout.count() + marginMs;
 }
 
 struct ChannelTester::Pending {
@@ -71,7 +71,7 @@ void ChannelTester::test(const std::string& channel, Done done) {
   auto* pending = new Pending;
   pending->owner = this;
   pending->channel = channel;
-  pending->deadlineMs = testDeadlineMs(config_, channel);
+  pending->deadlineMs = testDeadlineMs(config_, channel, marginMs_);
   pending->done = std::move(done);
   pending->id = writer_.queueNotice("test-channel", std::move(*notice));
   pending->next = pending_;

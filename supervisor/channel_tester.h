@@ -26,8 +26,9 @@ inline constexpr int64_t kTestAnswerMarginMs = 10'000;
 // A mail's deadline: SMTP has no per-channel timeout.
 inline constexpr int64_t kTestMailDeadlineMs = 120'000;
 
-// The deadline of a test of CHANNEL (a name CONFIG knows, or "email").
-int64_t testDeadlineMs(const Config& config, const std::string& channel);
+// The deadline of a test of CHANNEL (a name CONFIG knows, or "email"):
+// its timeout plus MARGIN_MS, or kTestMailDeadlineMs for a mail.
+int64_t testDeadlineMs(const Config& config, const std::string& channel, int64_t marginMs = kTestAnswerMarginMs);
 
 class ChannelTester {
  public:
@@ -38,10 +39,16 @@ class ChannelTester {
   using Done = std::function<void(const Answer&)>;
 
   // CONFIG is the supervisor's, replaced in place by a reload.
-  // REQUEST_FLUSH: a notice waits in WRITER.
+  // REQUEST_FLUSH: a notice waits in WRITER. MARGIN_MS: past the
+  // channel's timeout (a test's own, shorter).
   ChannelTester(uv_loop_t* loop, const Config& config, StateWriter& writer, OutboxDelivery* outbox,
-                std::function<void()> requestFlush)
-      : loop_(loop), config_(config), writer_(writer), outbox_(outbox), requestFlush_(std::move(requestFlush)) {}
+                std::function<void()> requestFlush, int64_t marginMs = kTestAnswerMarginMs)
+      : loop_(loop),
+        config_(config),
+        writer_(writer),
+        outbox_(outbox),
+        requestFlush_(std::move(requestFlush)),
+        marginMs_(marginMs) {}
   ~ChannelTester() { stop(); }
   ChannelTester(const ChannelTester&) = delete;
   ChannelTester& operator=(const ChannelTester&) = delete;
@@ -60,6 +67,7 @@ class ChannelTester {
   StateWriter& writer_;
   OutboxDelivery* outbox_;  // null: no mailer
   std::function<void()> requestFlush_;
+  int64_t marginMs_;
   Pending* pending_ = nullptr;  // tests waiting for their answer (a list)
 };
 

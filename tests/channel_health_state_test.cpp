@@ -13,6 +13,7 @@
 #include "state/state_keys.h"
 #include "state/state_view.h"
 #include "state/state_writer.h"
+#include "supervisor/channel_tester.h"
 #include "supervisor/outbox_delivery.h"
 #include "support/temp_dir.h"
 
@@ -172,6 +173,45 @@ TEST(ChannelHealthState, ATestNoticeLeftFromBeforeIsDeletedAtStartUnsent) {
   ReadTransaction txn = store.beginRead();
   EXPECT_EQ(txn.count(StateDb::outbox), 1u);
   EXPECT_FALSE(txn.get(StateDb::outbox, state_keys::outboxKey(1)).has_value()) << "the test notice is gone";
+}
+
+// `checker test-channel` when no result comes (here: no mailer takes the
+// entry) within the channel's timeout plus the margin: answered, and the
+// test notice deleted unsent. A name checkerd does not run is refused.
+TEST(ChannelTester, ATestWithoutAnAnswerByItsDeadlineIsDeletedUnsent) {
+  test::TempDir dir;
+  Config config = configWith({channel("hooks", ChannelType::webhook)});
+  config.channels[0].timeout = Milliseconds{0};
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter writer(store);
+  writer.load();
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::optional<ChannelTester::Answer> answer, unknown;
+  {
+    OutboxDelivery outbox(&loop, writer, [] {});
+    outbox.start();
+    ChannelTester tester(&loop, config, writer, &outbox, [] {}, /*marginMs=*/20);
+    tester.test("nope", [&](const ChannelTester::Answer& a) { unknown = a; });
+    tester.test("hooks", [&](const ChannelTester::Answer& a) { answer = a; });
+    writer.flush(kT);  // what the supervisor's flush does
+    outbox.takeNew();
+    EXPECT_EQ(outbox.pending(), 1u);
+    uv_run(&loop, UV_RUN_DEFAULT);  // until the deadline's timer is closed
+    EXPECT_EQ(outbox.pending(), 0u);
+    outbox.stop();
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->accepted);
+  EXPECT_THAT(unknown->message, ::testing::HasSubstr("checkerd runs no channel 'nope'"));
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_FALSE(answer->accepted);
+  EXPECT_THAT(answer->message, ::testing::StartsWith("no answer within "));
+  EXPECT_EQ(store.beginRead().count(StateDb::outbox), 1u) << "until the next flush";
+  writer.flush(kT + 1);
+  EXPECT_EQ(store.beginRead().count(StateDb::outbox), 0u) << "deleted, never to be sent";
 }
 
 // A store as a checkerd before the `channels` database left it: the
