@@ -31,6 +31,7 @@ int history(const CommonOptions& options);
 int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
+int testChannel(const CommonOptions& options);
 int importState(const CommonOptions& options);
 int hashPasswordCommand(const CommonOptions& options);
 

@@ -56,13 +56,14 @@ const Command kCommands[] = {
     {.name = "status",
      .run = checker::cli::status,
      .arguments = "[--json]",
-     .summary = "every job's state, the mail health, the outbox and the peers",
+     .summary = "every job's state, the mail health, the outbox, the channels and the peers",
      .description = "Reads the state (while checkerd runs, or not) and prints whether checkerd\n"
                     "runs (first line), the scheduler's heartbeat, the mail health, the outbox,\n"
                     "a table of jobs (state, consecutive failures, last run, failing since,\n"
-                    "message) and one of peers. On a terminal: colour (unless NO_COLOR is set)\n"
-                    "and messages cut to its width. checkerd runs when a process holds the\n"
-                    "state's writer lock and its heartbeat is at most 60 s old.\n",
+                    "message), one of alert channels (type, last success, pending, last error;\n"
+                    "never a URL or secret) and one of peers. On a terminal: colour (unless\n"
+                    "NO_COLOR is set) and messages cut to its width. checkerd runs when a\n"
+                    "process holds the state's writer lock and its heartbeat is at most 60 s old.\n",
      .options = "  --json             one JSON document for scripts (docs/cli.md)\n",
      .exitCodes = "  0    every job ok or not run yet, and mail healthy\n"
                   "  1    a job or peer is failing, mail has a problem, or the state is unreadable\n"
@@ -117,6 +118,22 @@ const Command kCommands[] = {
      .exitCodes = "  0    the server accepted it\n"
                   "  1    it did not, or the mailer could not be started\n"
                   "  2    bad usage or bad config\n"},
+    {.name = "test-channel",
+     .run = checker::cli::testChannel,
+     .arguments = "NAME",
+     .summary = "send a test notice to channel NAME through the running checkerd; print the answer",
+     .description = "Asks the running checkerd (its control socket) to put a test notice for channel\n"
+                    "NAME (`email`, or a [channel NAME] section) into its outbox; its mailer sends it\n"
+                    "like any notice, and the receiver's answer is printed. A test notice gets one\n"
+                    "attempt and is then deleted, whatever the answer: it is never retried later.\n"
+                    "`email` and email channels get a test mail to their recipients (with nomail:\n"
+                    "not sent, accepted). Waits at most the channel's timeout plus 10 s (a mail:\n"
+                    "2 min) for the answer; a test notice still unsent then is deleted unsent.\n",
+     .options = "",
+     .exitCodes = "  0    the receiver accepted it\n"
+                  "  1    it did not (the answer is printed), or no answer came in time\n"
+                  "  2    bad usage or bad config, or no channel named NAME\n"
+                  "  111  no checkerd answered on the control socket\n"},
     {.name = "import-state",
      .run = checker::cli::importState,
      .arguments = "OLD_STATEFILE [--dry-run] [--force]",

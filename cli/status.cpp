@@ -1,5 +1,5 @@
 // checker status -c FILE [--json]: every job's state, the mail health, the
-// outbox and the peers, read-only from the LMDB state while checkerd runs
+// outbox, each alert channel's health and the peers, read-only from the LMDB state while checkerd runs
 // (LMDB readers never block its writer). Exit codes: statusExitCode().
 // The jobs are those checkerd wrote into the state as the ones it runs, so
 // status never runs plugin code to expand a plugin section; only before
@@ -140,6 +140,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
     MailHealth health = mailHealth(readLastSelfCheck(txn), report.outbox.entries, wallClockNowMs());
     report.mailProblem = health.problem;
     report.mailProblemWhy = health.why;
+    report.channels = readChannels(loaded.config, &txn, report.outbox.entries);
     report.peers = readPeers(loaded.config, &txn);
     report.lastReload = readReload(txn);
     heartbeatKnown = true;
@@ -148,6 +149,7 @@ StatusReport readReport(const LoadedConfig& loaded) {
     report.stateMissing = e.code() == ENOENT;
     report.jobs.clear();
     for (const ListedRow& row : rowsOfConfig(loaded)) report.jobs.push_back(rowFor(row, loaded.config, nullptr));
+    report.channels = readChannels(loaded.config, nullptr, {});
     report.peers = readPeers(loaded.config, nullptr);
   }
   report.daemon = daemonState(writer.held, heartbeatKnown, report.heartbeatUnixMs, wallClockNowMs());

@@ -56,6 +56,25 @@ std::string peersTable(const StatusReport& report, const TerminalOutput& out, in
   return table.render(out);
 }
 
+// Each channel: never its URL or secret, which the state does not hold.
+std::string channelsTable(const StatusReport& report, const TerminalOutput& out, int64_t now) {
+  Table table({{"CHANNEL"}, {"TYPE"}, {"LAST SUCCESS"}, {"PENDING"}, {"LAST ERROR"}});
+  for (const ChannelRow& c : report.channels) {
+    std::string pending = std::to_string(c.pending);
+    if (c.pending > 0) pending += " (oldest " + ageOf(c.oldestPendingUnixMs, now) + ")";
+    if (c.refused > 0) pending += ", " + std::to_string(c.refused) + " refused";
+    std::string error = c.lastErrorUnixMs == 0 ? "-" : ageOf(c.lastErrorUnixMs, now) + ": " + oneLine(c.lastError);
+    // Red while the latest result is an error, or something was refused for good.
+    bool bad = c.refused > 0 || c.lastErrorUnixMs > c.lastSuccessUnixMs;
+    table.add({{c.name},
+               {c.type},
+               {ageOf(c.lastSuccessUnixMs, now), c.lastSuccessUnixMs > 0 ? Style::good : Style::dim},
+               {pending, c.pending > 0 || c.refused > 0 ? Style::bad : Style::plain},
+               {error, bad ? Style::bad : Style::dim}});
+  }
+  return table.render(out);
+}
+
 std::string outboxLines(const StatusReport& report, const TerminalOutput& out, int64_t now) {
   const OutboxSummary& outbox = report.outbox;
   std::string text;
@@ -144,6 +163,22 @@ Json outboxJson(const StatusReport& report) {
               {"refused", std::move(refused)}};
 }
 
+Json channelsJson(const StatusReport& report) {
+  Json channels = Json::array();
+  for (const ChannelRow& c : report.channels) {
+    channels.push_back(Json{{"name", c.name},
+                            {"type", c.type},
+                            {"last_success_unix_ms", c.lastSuccessUnixMs},
+                            {"last_success_reply", c.lastSuccessReply},
+                            {"pending", c.pending},
+                            {"oldest_pending_unix_ms", c.oldestPendingUnixMs},
+                            {"refused", c.refused},
+                            {"last_error_unix_ms", c.lastErrorUnixMs},
+                            {"last_error", c.lastError}});
+  }
+  return channels;
+}
+
 Json peersJson(const StatusReport& report) {
   Json peers = Json::array();
   for (const PeerRow& p : report.peers) {
@@ -197,6 +232,7 @@ std::string statusText(const StatusReport& report, const TerminalOutput& out, in
   }
   text += outboxLines(report, out, now);
   text += "\n" + jobsTable(report, out, now);
+  if (!report.channels.empty()) text += "\n" + channelsTable(report, out, now);
   if (!report.peers.empty()) text += "\n" + peersTable(report, out, now);
   text += "\n" + summary(report, out);
   return text;
@@ -219,6 +255,7 @@ std::string statusJson(const StatusReport& report) {
                  {"message", report.lastReload.message}}}};
   Json& jobs = doc["jobs"] = Json::array();
   for (const JobRow& job : report.jobs) jobs.push_back(jobJson(job));
+  doc["channels"] = channelsJson(report);  // added after the keys scripts match on in order
   return jsonText(doc, {"jobs"}) + "\n";
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/terminal.h"
+#include "state/channel_health.h"
 #include "state/state_view.h"
 
 namespace checker::cli {
@@ -33,7 +34,7 @@ struct JobRow {
   bool notifiedFailure = false;
 };
 
-// RefusedMail, OutboxSummary and PeerRow are the state's own, as
+// RefusedMail, OutboxSummary, ChannelRow and PeerRow are the state's own, as
 // state/state_view.h reads them for peerd's status page too.
 
 // The last config reload checkerd tried (meta "reload"); unixMs 0: none.
@@ -61,6 +62,7 @@ struct StatusReport {
   bool mailProblem = false;
   std::string mailProblemWhy;
   OutboxSummary outbox;
+  std::vector<ChannelRow> channels;  // "email" and each [channel NAME]: their health
   std::vector<PeerRow> peers;
   std::vector<JobRow> jobs;
   ReloadRow lastReload;

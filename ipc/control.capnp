@@ -9,6 +9,8 @@ struct ControlRequest {
   union {
     reload @0 :Void;    # re-read the config file (as SIGHUP)
     ping @1 :Void;      # is a checkerd there? (answers its pid and config file)
+    testChannel @2 :Text;  # send a test notice to this channel; ok: its receiver
+                           # accepted it; message: its answer (checker test-channel)
   }
 }
 

@@ -18,6 +18,8 @@
 #             digits of the episode start  the policy's firstFailureUnixMs)
 #   history_index  job id                 HistoryIndex (per job: how many
 #                                          history entries; its open incident)
+#   channels  channel name ("email": the  ChannelHealth (optional, added without
+#             built-in one)                a schema bump: see state/channel_health.h)
 #
 # Schema 2 added hourly, incidents and history_index (state/schema_upgrade.h
 # upgrades a version 1 store in place, keeping its data). A version 1
@@ -206,4 +208,19 @@ struct Incident {
   notices @5 :UInt32;               # notices sent in it (failure, reminders, recovery)
   failures @6 :UInt32;              # failing runs in it
   lastFailureUnixMs @7 :Int64;      # the latest failing run's start
+}
+
+# channels: one row per channel checkerd runs now ("email", the built-in
+# mail to alertcontact, and each [channel NAME]), written at start and after
+# each reload it applied (rows of channels no longer configured are
+# deleted), and on each delivery result of that channel's outbox entries,
+# in the same transaction (state/channel_health.h). Never the channel's URL,
+# token, secret or headers: only its name (the key) and type.
+struct ChannelHealth {
+  type @0 :Text;                    # email, webhook, slack, ntfy, ...
+  position @1 :UInt32;              # its place in the config ("email" first)
+  lastSuccessUnixMs @2 :Int64;      # its receiver last accepted an entry; 0: never
+  lastSuccessReply @3 :Text;        # what the receiver said then
+  lastErrorUnixMs @4 :Int64;        # an entry was last not accepted; 0: never
+  lastError @5 :Text;               # what was said then (the serverReply)
 }

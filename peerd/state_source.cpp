@@ -45,6 +45,7 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
     snapshot->selfCheck = readLastSelfCheck(txn);
     snapshot->outbox = readOutbox(txn);
     snapshot->mail = mailHealth(snapshot->selfCheck, snapshot->outbox.entries, snapshot->nowUnixMs);
+    snapshot->channels = readChannels(config, &txn, snapshot->outbox.entries);
     snapshot->peers = readPeers(config, &txn);
   } catch (const StateError& e) {
     snapshot->stateError = e.what();
@@ -54,6 +55,7 @@ void StateSource::read(const Config& config, const std::vector<LiveJob>* live, S
     snapshot->selfCheck.reset();
     snapshot->mail = {};
     snapshot->outbox = {};
+    snapshot->channels = readChannels(config, nullptr, {});
     snapshot->peers = readPeers(config, nullptr);
   }
 }

@@ -24,8 +24,9 @@ class StateSource {
  public:
   explicit StateSource(std::string stateDir) : dir_(std::move(stateDir)) {}
 
-  // Fills SNAPSHOT's jobs, self-check, mail health, outbox and peers (peers
-  // as CONFIG lists them). LIVE: the jobs checkerd runs now, in its order;
+  // Fills SNAPSHOT's jobs, self-check, mail health, outbox, channels (as
+  // checkerd wrote them, else as CONFIG lists them) and peers (as CONFIG
+  // lists them). LIVE: the jobs checkerd runs now, in its order;
   // nullptr before checkerd said (every stored job, in key order). Each
   // job's uptime over 24 h is read; its newest runs (the bar) and its
   // uptime over 7 and 30 days (kept a minute or two: uptime_cache.h) only

@@ -117,6 +117,27 @@ void mailSection(std::string& out, const StatusSnapshot& s) {
   out += "</section>\n";
 }
 
+void channelsSection(std::string& out, const StatusSnapshot& s) {
+  if (s.channels.empty()) return;
+  out += "<section id=\"channels\"><h2>Channels</h2>\n<table><thead><tr><th>Channel</th><th>Type</th>"
+         "<th>Last success</th><th>Pending</th><th>Last error</th></tr></thead><tbody>\n";
+  for (const ChannelRow& c : s.channels) {
+    bool bad = c.refused > 0 || c.lastErrorUnixMs > c.lastSuccessUnixMs;
+    const char* kind = bad ? "failing" : c.lastSuccessUnixMs > 0 ? "ok" : "other";
+    std::string pending = std::to_string(c.pending);
+    if (c.pending > 0) pending += ", the oldest " + span(s.nowUnixMs - c.oldestPendingUnixMs) + " old";
+    if (c.refused > 0) pending += "; " + std::to_string(c.refused) + " refused for good";
+    out += std::string("<tr class=\"channel ") + kind + "\" data-channel=\"" + htmlEscape(c.name) + "\"><td>" +
+           htmlEscape(c.name) + "</td><td>" + htmlEscape(c.type) + "</td><td>" + when(c.lastSuccessUnixMs, s.nowUnixMs) +
+           "</td><td" + (c.pending > 0 || c.refused > 0 ? " class=\"bad\"" : "") + ">" + pending + "</td><td>" +
+           (c.lastErrorUnixMs == 0 ? std::string("-")
+                                   : when(c.lastErrorUnixMs, s.nowUnixMs) + "<br><span class=\"msg\">" +
+                                         htmlEscape(shortened(cleanUtf8(c.lastError), kMaxMessageBytes)) + "</span>") +
+           "</td></tr>\n";
+  }
+  out += "</tbody></table></section>\n";
+}
+
 void peersSection(std::string& out, const StatusSnapshot& s) {
   out += "<section id=\"peers\"><h2>Peers</h2>\n";
   if (s.peers.empty()) {
@@ -170,6 +191,7 @@ std::string renderStatusPage(const StatusSnapshot& s) {
   }
   jobsSection(out, s);
   mailSection(out, s);
+  channelsSection(out, s);
   peersSection(out, s);
   out += pageFoot(s.serverName, s.nowUnixMs, s.heartbeatAgeMs);
   return out;

@@ -9,6 +9,8 @@
 //   - the email self-check: last result and when, and the mail health;
 //   - the outbox: pending, the oldest's age, the last error, mail refused
 //     for good;
+//   - each alert channel: its type, last success, pending, last error
+//     (never its URL or secret: the state does not hold them);
 //   - each peer's last answer;
 //   - the instance's name and when the page was made.
 // Every text from the state or the config is escaped (peerd/text_escape.h).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "peerd/run_bar.h"
+#include "state/channel_health.h"
 #include "state/history_view.h"
 #include "state/mail_health.h"
 #include "state/run_metrics.h"
@@ -47,6 +48,7 @@ struct StatusSnapshot {
   std::optional<SelfCheckState> selfCheck;      // nullopt: none ran yet
   MailHealth mail;
   OutboxSummary outbox;
+  std::vector<ChannelRow> channels;             // "email" and each [channel NAME]: their health
   std::vector<PeerRow> peers;
 };
 

@@ -23,8 +23,9 @@ MailHealth mailHealth(const std::optional<SelfCheckState>& lastSelfCheck, const 
     return {true, "the last email self-check failed: " + lastSelfCheck->message};
   }
   for (const OutboxStatus& entry : outbox) {
-    // A webhook or chat receiver that is down says nothing of the mail path.
-    if (entry.permanentFailure || !entry.channel.empty()) continue;
+    // A webhook or chat receiver that is down says nothing of the mail path;
+    // an email channel's mail does (it goes through the same server).
+    if (entry.permanentFailure || !(entry.channel.empty() || entry.mail)) continue;
     int64_t waited = nowUnixMs - entry.createdUnixMs;
     if (entry.attempts > 0 && waited > kOutboxRetryWindowMs) {
       return {true, "outbox entry " + std::to_string(entry.id) + " undelivered for " + std::to_string(waited / 60'000) +

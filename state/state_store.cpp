@@ -23,10 +23,15 @@ namespace checker {
 namespace {
 
 constexpr std::array<const char*, kStateDbCount> kDbNames = {
-    "meta", "jobs", "history", "outbox", "email", "peers", "hourly", "incidents", "history_index"};
+    "meta", "jobs", "history", "outbox", "email", "peers", "hourly", "incidents", "history_index", "channels"};
+// A database that may be absent from a store of any version: added without
+// a schema bump because a checkerd that does not know it loses nothing by
+// leaving it alone (it opens only the databases it names). Read as empty
+// when absent; created by the next checkerd that opens the store for writing.
+constexpr uint32_t kOptional = 0;
 // The schema version that added each database: a reader of an older store
 // finds it absent and reads it as empty.
-constexpr std::array<uint32_t, kStateDbCount> kDbSince = {1, 1, 1, 1, 1, 1, 2, 2, 2};
+constexpr std::array<uint32_t, kStateDbCount> kDbSince = {1, 1, 1, 1, 1, 1, 2, 2, 2, kOptional};
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kWriterLockFile = "/writer.lock";
 constexpr mdb_mode_t kFileMode = 0640;  // data.mdb and lock.mdb
@@ -311,7 +316,7 @@ bool isEmpty(const Environment& env, MDB_txn* txn) {
 void openDatabases(Environment& env, MDB_txn* txn, unsigned flags) {
   for (size_t i = 0; i < kStateDbCount; ++i) {
     int rc = mdb_dbi_open(txn, kDbNames[i], flags, &env.dbis[i]);
-    if (rc == MDB_NOTFOUND && kDbSince[i] > 1) {
+    if (rc == MDB_NOTFOUND && kDbSince[i] != 1) {
       env.absent[i] = true;  // an older schema; checked against its version once read
       continue;
     }
@@ -355,7 +360,7 @@ uint32_t parseSchemaVersion(const Environment& env, std::optional<std::string_vi
 // A database that a store of this version must have but lacks: damaged.
 void requireDatabasesOf(const Environment& env) {
   for (size_t i = 0; i < kStateDbCount; ++i) {
-    if (env.absent[i] && kDbSince[i] <= env.schemaVersion) {
+    if (env.absent[i] && kDbSince[i] != kOptional && kDbSince[i] <= env.schemaVersion) {
       throw StateError("state at " + env.directory + " has no database '" + kDbNames[i] +
                            "': not a checker state, or damaged",
                        MDB_NOTFOUND);

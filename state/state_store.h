@@ -19,6 +19,8 @@
 //     email    "selfcheck" -> EmailState
 //     peers    peer name -> PeerState
 //     hourly, incidents, history_index (schema 2): see ipc/state.capnp
+//     channels channel name -> ChannelHealth (optional at every schema
+//              version: added without a bump, state/channel_health.h)
 //   A store whose schema_version is newer than kSchemaVersion is refused (by
 //   readers too: they could misread it); a store without one is not ours.
 //   An older one is upgraded in place when opened for writing
@@ -52,8 +54,8 @@ struct MDB_txn;  // from <lmdb.h>, kept out of this header
 namespace checker {
 
 // The named databases of DESIGN.md, section "State (LMDB)".
-enum class StateDb { meta, jobs, history, outbox, email, peers, hourly, incidents, historyIndex };
-inline constexpr size_t kStateDbCount = 9;
+enum class StateDb { meta, jobs, history, outbox, email, peers, hourly, incidents, historyIndex, channels };
+inline constexpr size_t kStateDbCount = 10;
 // The database's name inside the environment: "meta", "jobs", ...
 const char* stateDbName(StateDb db);
 

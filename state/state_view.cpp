@@ -98,7 +98,8 @@ OutboxSummary readOutbox(const StateReader& txn) {
       auto entry = decoded->root<ipc::OutboxEntry>();
       summary.entries.push_back({entry.getId(), entry.getAttempts(), entry.getCreatedUnixMs(),
                                  entry.getNextAttemptUnixMs(), entry.getPermanentFailure(),
-                                 cleanLine(entry.getChannel().cStr())});
+                                 cleanLine(entry.getChannel().cStr()), !entry.hasNotice(),
+                                 entry.getKind() == ipc::MailKind::TEST});
       if (entry.getPermanentFailure()) {
         summary.refused.push_back({entry.getId(), entry.getTo().size() > 0 ? cleanLine(entry.getTo()[0].cStr()) : "",
                                    cleanLine(entry.getSubject().cStr()), cleanLine(entry.getLastError().cStr())});

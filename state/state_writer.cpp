@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "state/channel_health.h"
 #include "state/run_history.h"
 #include "state/state_keys.h"
 #include "ipc/framing.h"
@@ -163,7 +164,8 @@ std::unordered_map<std::string, JobRecord> StateWriter::load() {
       auto decoded = ipc::decode(value);  // owns what entry reads
       auto entry = decoded->root<ipc::OutboxEntry>();
       newOutbox_.push_back({id, entry.getAttempts(), entry.getCreatedUnixMs(), entry.getNextAttemptUnixMs(),
-                            entry.getPermanentFailure(), entry.getChannel().cStr(), entry.getJobId().cStr()});
+                            entry.getPermanentFailure(), entry.getChannel().cStr(), !entry.hasNotice(),
+                            entry.getKind() == ipc::MailKind::TEST, entry.getJobId().cStr()});
     } catch (const ipc::FrameError& e) {
       CHECKER_LOG_ERROR("state: outbox entry %llu is unreadable (%s); it stays, unsent",
                         static_cast<unsigned long long>(id), e.what());
@@ -193,20 +195,57 @@ std::optional<std::string> StateWriter::readOutboxEntry(uint64_t id) {
   return std::string(*value);
 }
 
-void StateWriter::outboxDelivered(uint64_t id) {
+void StateWriter::outboxDelivered(const OutboxStatus& status, std::string reply, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, true, true, true, std::move(reply), atUnixMs});
+}
+
+void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, false, true, false, std::move(error), atUnixMs});
+}
+
+void StateWriter::outboxTestAnswered(const OutboxStatus& status, bool accepted, std::string reply, int64_t atUnixMs) {
+  outboxChanges_.push_back({status, true, true, accepted, std::move(reply), atUnixMs});
+}
+
+void StateWriter::outboxRemoved(uint64_t id) {
   OutboxChange change;
   change.status.id = id;
-  change.delivered = true;
+  change.erase = true;
+  change.answered = false;
   outboxChanges_.push_back(std::move(change));
 }
 
-void StateWriter::outboxAttemptFailed(const OutboxStatus& status, std::string error) {
-  outboxChanges_.push_back({status, false, std::move(error)});
+uint64_t StateWriter::queueNotice(std::string jobId, OutboxMail notice) {
+  uint64_t id = nextOutboxId_++;  // kept if a flush fails: the retry writes the same entry
+  noticeWaiting_ = true;
+  notices_.push_back({id, std::move(jobId), std::move(notice)});
+  return id;
+}
+
+void StateWriter::writeNotices(WriteTransaction& txn, int64_t now) {
+  for (const QueuedNotice& queued : notices_) {
+    txn.put(StateDb::outbox, state_keys::outboxKey(queued.id), encodeOutbox(queued.id, queued.jobId, queued.notice, now));
+  }
+}
+
+void StateWriter::takeWrittenNotices(int64_t now) {
+  for (QueuedNotice& queued : notices_) {
+    const OutboxMail& notice = queued.notice;
+    ++outboxWritten_;
+    newOutbox_.push_back({queued.id, 0, now, now, false, notice.channel, !notice.facts.has_value(),
+                          notice.kind == ipc::MailKind::TEST, queued.jobId});
+    CHECKER_LOG_INFO("%s queued as outbox entry %llu for channel %s", notice.subject.c_str(),
+                     static_cast<unsigned long long>(queued.id), channelOfEntry(notice.channel).c_str());
+  }
+  notices_.clear();
 }
 
 void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& change) {
   std::string key = state_keys::outboxKey(change.status.id);
-  if (change.delivered) {
+  if (change.answered) {
+    recordChannelResult(txn, channelOfEntry(change.status.channel), change.accepted, change.atUnixMs, change.reply);
+  }
+  if (change.erase) {
     txn.erase(StateDb::outbox, key);
     return;
   }
@@ -219,7 +258,7 @@ void StateWriter::applyOutboxChange(WriteTransaction& txn, const OutboxChange& c
   entry.setAttempts(change.status.attempts);
   entry.setNextAttemptUnixMs(change.status.nextAttemptUnixMs);
   entry.setPermanentFailure(change.status.permanentFailure);
-  entry.setLastError(change.error);
+  entry.setLastError(change.reply);
   txn.put(StateDb::outbox, key, ipc::encode(message));
 }
 
@@ -265,16 +304,13 @@ void StateWriter::writeSelfCheck(WriteTransaction& txn) {
 void StateWriter::flush(int64_t nowUnixMs) {
   if (!hasWork()) return;
   std::vector<std::vector<uint64_t>> outboxIds;
-  std::vector<uint64_t> noticeIds;  // notices_'s
   {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
-    for (const auto& [jobId, notice] : notices_) {
-      noticeIds.push_back(nextOutboxId_++);
-      txn.put(StateDb::outbox, state_keys::outboxKey(noticeIds.back()),
-              encodeOutbox(noticeIds.back(), jobId, notice, nowUnixMs));
-    }
+    writeNotices(txn, nowUnixMs);
+    // The channel rows first: a result recorded below finds its channel's row.
+    if (channels_) writeChannelList(txn, *channels_);
     for (const OutboxChange& change : outboxChanges_) applyOutboxChange(txn, change);
     if (selfCheck_) writeSelfCheck(txn);
     if (reload_) {
@@ -294,7 +330,8 @@ void StateWriter::flush(int64_t nowUnixMs) {
     for (size_t k = 0; k < outboxIds[i].size(); ++k) {
       const OutboxMail& notice = run.notices[k];
       ++outboxWritten_;
-      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel, run.jobId});
+      newOutbox_.push_back({outboxIds[i][k], 0, nowUnixMs, nowUnixMs, false, notice.channel, !notice.facts.has_value(),
+                            notice.kind == ipc::MailKind::TEST, run.jobId});
       CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu%s%s: %s", run.jobName.c_str(),
                        notice.kind == ipc::MailKind::RECOVERY || notice.kind == ipc::MailKind::PEER_RECOVERY
                            ? "recovery notice"
@@ -303,16 +340,10 @@ void StateWriter::flush(int64_t nowUnixMs) {
                        notice.channel.c_str(), notice.subject.c_str());
     }
   }
-  for (size_t i = 0; i < notices_.size(); ++i) {
-    const auto& [jobId, notice] = notices_[i];
-    ++outboxWritten_;
-    newOutbox_.push_back({noticeIds[i], 0, nowUnixMs, nowUnixMs, false, notice.channel, jobId});
-    CHECKER_LOG_INFO("job %s: %s queued as outbox entry %llu for channel %s", jobId.c_str(), notice.subject.c_str(),
-                     static_cast<unsigned long long>(noticeIds[i]), notice.channel.c_str());
-  }
+  takeWrittenNotices(nowUnixMs);
   batch_.clear();
-  notices_.clear();
   outboxChanges_.clear();
+  channels_.reset();
   selfCheck_.reset();
   reload_.reset();
   jobList_.reset();

@@ -47,8 +47,9 @@ struct ChannelNoticeFacts {
   std::string pageUrl;
 };
 
-// One notice as an outbox entry. A mail (CHANNEL empty): to, subject, body.
-// For a [channel NAME]: its name and the facts; `to` and `subject` are what
+// One notice as an outbox entry. A mail (no facts; CHANNEL empty for the
+// mail to alertcontact, else an email channel's name): to, subject, body.
+// For another [channel NAME]: its name and the facts; `to` and `subject` are what
 // `checker status` shows of it ("webhook hooks", the summary).
 struct OutboxMail {
   ipc::MailKind kind = ipc::MailKind::ALERT;
@@ -88,8 +89,17 @@ struct OutboxStatus {
   int64_t createdUnixMs = 0;
   int64_t nextAttemptUnixMs = 0;
   bool permanentFailure = false;
-  std::string channel = {};  // "" : a mail; else the [channel NAME] it goes to
+  std::string channel = {};  // "" : a mail to alertcontact; else the [channel NAME] it goes to
+  bool mail = false;         // a mail (channel "" or an email channel's), not a channel notice
+  bool test = false;         // a test notice (`checker test-channel`): one attempt only
   std::string jobId = {};    // the job or peer it is about
+};
+
+// A channel checkerd runs ("email" and each [channel NAME]) as the
+// `channels` database names it (state/channel_health.h).
+struct ChannelListing {
+  std::string name, type;
+  bool operator==(const ChannelListing&) const = default;
 };
 
 // RUN's job state as stored in the `jobs` database (an ipc::JobState): its
@@ -116,12 +126,6 @@ class StateWriter {
     noticeWaiting_ = noticeWaiting_ || !run.notices.empty();
     batch_.push_back(std::move(run));
   }
-  // A notice about job JOBID that no run made (an Alertmanager re-send),
-  // queued for the next flush.
-  void addNotice(std::string jobId, OutboxMail notice) {
-    noticeWaiting_ = true;
-    notices_.emplace_back(std::move(jobId), std::move(notice));
-  }
   // Does the next flush hold a notice (someone waits for it to be sent)?
   bool noticeWaiting() const { return noticeWaiting_; }
   size_t pending() const { return batch_.size(); }
@@ -138,11 +142,23 @@ class StateWriter {
   std::vector<OutboxStatus> takeNewOutbox() { return std::exchange(newOutbox_, {}); }
   // The framed OutboxEntry ID as stored, for the mailer; nullopt when gone.
   std::optional<std::string> readOutboxEntry(uint64_t id);
-  // Queued for the next flush: the server accepted entry ID (it is
+  // Queued for the next flush, each with its channel's health (its last
+  // success or last error, REPLY at AT_UNIX_MS; state/channel_health.h) in
+  // the same transaction: the receiver accepted entry STATUS (it is
   // deleted); or it did not (its attempt count, next attempt and last error
-  // are recorded, and a permanent refusal is kept, visible, not retried).
-  void outboxDelivered(uint64_t id);
-  void outboxAttemptFailed(const OutboxStatus& status, std::string error);
+  // are recorded, and a permanent refusal is kept, visible, not retried);
+  // or a test notice had its one attempt (deleted, whatever the answer).
+  void outboxDelivered(const OutboxStatus& status, std::string reply, int64_t atUnixMs);
+  void outboxAttemptFailed(const OutboxStatus& status, std::string error, int64_t atUnixMs);
+  void outboxTestAnswered(const OutboxStatus& status, bool accepted, std::string reply, int64_t atUnixMs);
+  // Entry ID deleted unsent, nothing recorded (a test notice nobody waits for).
+  void outboxRemoved(uint64_t id);
+  // A notice of no run (`checker test-channel`), about JOB_ID: written at
+  // the next flush and handed out by takeNewOutbox() like a run's. Its id.
+  uint64_t queueNotice(std::string jobId, OutboxMail notice);
+  // The channels checkerd runs, for the next flush (the `channels` rows):
+  // at start and after each reload it applied.
+  void setChannels(std::vector<ChannelListing> channels) { channels_ = std::move(channels); }
   // The email self-check's last result (the `email` database, for peering's
   // mail health), queued for the next flush.
   void recordSelfCheck(int64_t checkedUnixMs, bool ok, std::string message);
@@ -159,8 +175,8 @@ class StateWriter {
   // run finished (state_keys::kHeartbeatEveryMs).
   void beat() { beat_ = true; }
   bool hasWork() const {
-    return beat_ || !batch_.empty() || !notices_.empty() || !outboxChanges_.empty() || selfCheck_.has_value() ||
-           reload_.has_value() || jobList_.has_value();
+    return beat_ || !batch_.empty() || !outboxChanges_.empty() || !notices_.empty() || selfCheck_.has_value() ||
+           reload_.has_value() || jobList_.has_value() || channels_.has_value();
   }
 
  private:
@@ -170,15 +186,24 @@ class StateWriter {
 
   struct OutboxChange {
     OutboxStatus status;
-    bool delivered = false;
-    std::string error;
+    bool erase = false;      // else: the failed attempt is recorded in the entry
+    bool answered = true;    // false: nothing to record of the channel
+    bool accepted = false;
+    std::string reply;
+    int64_t atUnixMs = 0;
   };
   void applyOutboxChange(WriteTransaction& txn, const OutboxChange& change);
+  struct QueuedNotice {
+    uint64_t id;
+    std::string jobId;
+    OutboxMail notice;
+  };
+  void writeNotices(WriteTransaction& txn, int64_t nowUnixMs);
+  void takeWrittenNotices(int64_t nowUnixMs);
 
   StateStore& store_;
   HistoryRetention retention_;
   std::vector<FinishedRun> batch_;
-  std::vector<std::pair<std::string, OutboxMail>> notices_;  // addNotice's: (job id, notice)
   std::vector<OutboxChange> outboxChanges_;
   std::vector<OutboxStatus> newOutbox_;
   struct SelfCheckRecord {
@@ -189,6 +214,8 @@ class StateWriter {
   std::optional<SelfCheckRecord> selfCheck_;
   std::optional<SelfCheckRecord> reload_;  // the same three facts
   std::optional<std::vector<ListedJob>> jobList_;
+  std::optional<std::vector<ChannelListing>> channels_;
+  std::vector<QueuedNotice> notices_;
   void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;

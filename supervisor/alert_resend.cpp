@@ -81,7 +81,7 @@ size_t AlertResend::queueDue(int64_t nowUnixMs) {
       notice.facts = channelNoticeFacts(config_, *view->job, "failing", view->record->lastOutcome,
                                         view->record->lastMessage, policy.firstFailureUnixMs,
                                         policy.consecutiveFailures, nowUnixMs);
-      writer_.addNotice(view->job->id(), std::move(notice));
+      writer_.queueNotice(view->job->id(), std::move(notice));
       ++queued;
     }
   }

@@ -4,7 +4,7 @@
 // alertmanager_alerts.h), so it resolves by itself when checker stops
 // saying it fires, as Prometheus' alerts do; while a job stays failing its
 // alert is therefore queued again every `resend` of the channel, as an
-// outbox entry like any notice (durable, retried). Only when no entry of
+// outbox entry like any notice (StateWriter::queueNotice: durable, retried). Only when no entry of
 // the same job for the same channel is still waiting: an Alertmanager that
 // is down for a day gets one entry per failing job, not 1,440. A job that
 // recovers gets its recovery notice from the policy as usual; a job that a

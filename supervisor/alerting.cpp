@@ -48,6 +48,7 @@ std::vector<OutboxMail> Alerting::noticesFor(const JobDefinition& job, const Out
     OutboxMail notice = mail;
     if (channel->type == ChannelType::email) {
       notice.to = channel->to;
+      notice.channel = channel->name;  // still a mail (the mailer knows it), counted as that channel's
       notices.push_back(std::move(notice));
       continue;
     }

@@ -40,6 +40,7 @@ Result<> MailLink::open(StateStore& store) {
   uv_timer_init(loop_, &guard_);
   guard_.data = this;
   outbox_->setMailer(mailer_.get());
+  tester_ = std::make_unique<ChannelTester>(loop_, config_, writer_, outbox_.get(), hooks_.requestFlush);
   if (Result<> started = mailer_->start(); !started) return started;
   outbox_->start();
   return {};
@@ -140,6 +141,11 @@ MailHealth MailLink::health(int64_t nowUnixMs) const {
   return mailHealth(lastSelfCheck_, outboxStatuses(), nowUnixMs);
 }
 
+void MailLink::testChannel(const std::string& channel, ChannelTester::Done done) {
+  if (!tester_) return done({false, "checkerd runs without a mailer: nothing is sent"});
+  tester_->test(channel, std::move(done));
+}
+
 void MailLink::restartIfChanged(const Config& before) {
   // The outbox resends what the mailer had not answered (at least once).
   if (mailer_ && (!(before.general == config_.general) || !(before.email == config_.email) ||
@@ -152,6 +158,7 @@ void MailLink::restartIfChanged(const Config& before) {
 void MailLink::close() {
   // Entries the mailer has not answered stay in the outbox: sent again at
   // the next start.
+  if (tester_) tester_->stop();
   if (outbox_) outbox_->stop();
   if (!mailer_) return;
   endRunUnrecorded("the supervisor stops");

@@ -21,6 +21,7 @@
 #include "state/state_store.h"
 #include "state/state_writer.h"
 #include "supervisor/helper_channel.h"
+#include "supervisor/channel_tester.h"
 #include "supervisor/job_runner.h"
 #include "supervisor/outbox_delivery.h"
 #include "supervisor/run_clock.h"
@@ -55,6 +56,8 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   MailHealth health(int64_t nowUnixMs) const;
   // Where each outbox entry stands (empty without a mailer).
   std::vector<OutboxStatus> outboxStatuses() const;
+  // `checker test-channel NAME` (supervisor/channel_tester.h).
+  void testChannel(const std::string& channel, ChannelTester::Done done);
   // After a reload: the mailer reads the config itself, so a change to
   // [email] or [general] restarts it.
   void restartIfChanged(const Config& before);
@@ -88,6 +91,7 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   std::string mailerPath_;
   Hooks hooks_;
   std::unique_ptr<OutboxDelivery> outbox_;  // hands the outbox to the mailer
+  std::unique_ptr<ChannelTester> tester_;
   std::unique_ptr<HelperChannel> mailer_;
   SelfCheckRun selfCheck_;
   uv_timer_t guard_{};  // a mailer that never answers fails the check

@@ -30,14 +30,26 @@ OutboxDelivery::OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::functi
 }
 
 void OutboxDelivery::start() {
-  takeNew();
+  // A test notice from before: the operator who asked for it is gone. The
+  // supervisor's first flush (its heartbeat, at once) deletes it.
+  std::vector<OutboxStatus> loaded = writer_.takeNewOutbox();
+  for (const OutboxStatus& status : loaded) {
+    if (status.test) {
+      CHECKER_LOG_INFO("outbox entry %llu: a test notice for channel %s from before; deleted unsent",
+                       static_cast<unsigned long long>(status.id), status.channel.empty() ? "email" : status.channel.c_str());
+      writer_.outboxRemoved(status.id);
+    } else if (!status.permanentFailure) {
+      entries_[status.id] = Entry{status, false};
+    }
+  }
   size_t refused = 0;
-  for (const auto& [id, entry] : entries_) refused += entry.status.permanentFailure ? 1 : 0;
-  if (!entries_.empty()) {
-    CHECKER_LOG_INFO("outbox: %zu entr%s to deliver from before%s", entries_.size() - refused,
-                     entries_.size() - refused == 1 ? "y" : "ies",
+  for (const OutboxStatus& status : loaded) refused += status.permanentFailure ? 1 : 0;
+  if (!entries_.empty() || refused > 0) {
+    CHECKER_LOG_INFO("outbox: %zu entr%s to deliver from before%s", entries_.size(),
+                     entries_.size() == 1 ? "y" : "ies",
                      refused > 0 ? (", " + std::to_string(refused) + " refused for good (see checker status)").c_str() : "");
   }
+  dispatch();
 }
 
 void OutboxDelivery::takeNew() {
@@ -121,29 +133,52 @@ void OutboxDelivery::onSendResult(ipc::SendResult::Reader result) {
   --inFlight_;
   --inFlightByChannel_[entry.status.channel];
   std::string reply(result.getServerReply().cStr(), result.getServerReply().size());
-  uint64_t id = found->first;
-  if (result.getAccepted()) {
+  applyResult(found->first, entry, result.getAccepted(), result.getPermanent(), reply);
+  requestFlush_();
+  dispatch();
+}
+
+void OutboxDelivery::applyResult(uint64_t id, Entry& entry, bool accepted, bool permanent, const std::string& reply) {
+  int64_t now = wallClockNowMs();
+  if (auto watcher = watchers_.find(id); watcher != watchers_.end()) {
+    Watcher told = std::move(watcher->second);
+    watchers_.erase(watcher);
+    told(accepted, permanent, reply);
+  }
+  if (entry.status.test) {
+    CHECKER_LOG_INFO("outbox entry %llu (a test notice) %s, deleted: %s", static_cast<unsigned long long>(id),
+                     accepted ? "accepted" : "not accepted", reply.c_str());
+    writer_.outboxTestAnswered(entry.status, accepted, reply, now);
+    entries_.erase(id);
+  } else if (accepted) {
     CHECKER_LOG_INFO("outbox entry %llu delivered: %s", static_cast<unsigned long long>(id), reply.c_str());
-    writer_.outboxDelivered(id);
-    entries_.erase(found);
-  } else if (result.getPermanent()) {
+    writer_.outboxDelivered(entry.status, reply, now);
+    entries_.erase(id);
+  } else if (permanent) {
     ++entry.status.attempts;
     entry.status.permanentFailure = true;
     CHECKER_LOG_ERROR("outbox entry %llu REFUSED for good after %u attempt(s), kept in the state (checker status): %s",
                       static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str());
-    writer_.outboxAttemptFailed(entry.status, reply);
-    entries_.erase(found);
+    writer_.outboxAttemptFailed(entry.status, reply, now);
+    entries_.erase(id);
   } else {
     ++entry.status.attempts;
     int64_t delay = outboxRetryDelayMs(entry.status.attempts);
-    entry.status.nextAttemptUnixMs = wallClockNowMs() + delay;
+    entry.status.nextAttemptUnixMs = now + delay;
     CHECKER_LOG_WARN("outbox entry %llu not delivered (attempt %u): %s; next attempt in %lld ms",
                      static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str(),
                      static_cast<long long>(delay));
-    writer_.outboxAttemptFailed(entry.status, reply);
+    writer_.outboxAttemptFailed(entry.status, reply, now);
   }
+}
+
+void OutboxDelivery::abandon(uint64_t id) {
+  watchers_.erase(id);
+  auto found = entries_.find(id);
+  if (found != entries_.end() && found->second.inFlight) return;  // its answer deletes it
+  if (found != entries_.end()) entries_.erase(found);
+  writer_.outboxRemoved(id);
   requestFlush_();
-  dispatch();
 }
 
 void OutboxDelivery::onMailerLost() {

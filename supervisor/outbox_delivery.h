@@ -7,6 +7,12 @@
 // for good, visible in `checker status`, when the server refused it with a
 // 5xx. Nothing is dropped: an entry the mailer did not answer (it died, or
 // the supervisor did) is sent again. Delivery is at least once.
+//
+// Each result is also its channel's health (state/channel_health.h: last
+// success, last error), written in the same transaction. A test notice
+// (`checker test-channel`, OutboxStatus::test) gets one attempt: it is
+// deleted whatever the answer, which goes to whoever watches it; one
+// found at start (its checkerd stopped while it waited) is deleted unsent.
 #include <uv.h>
 
 #include <cstdint>
@@ -47,6 +53,15 @@ class OutboxDelivery {
   std::vector<OutboxStatus> statuses() const;
   size_t inFlight() const { return inFlight_; }
 
+  // The first delivery result of entry ID (a test notice), once: accepted,
+  // refused for good, and the receiver's answer.
+  using Watcher = std::function<void(bool accepted, bool permanent, const std::string& reply)>;
+  void watch(uint64_t id, Watcher watcher) { watchers_[id] = std::move(watcher); }
+  void unwatch(uint64_t id) { watchers_.erase(id); }
+  // Nobody waits for entry ID any more: its watcher is dropped, and the
+  // entry deleted unsent unless the mailer has it (then its answer deletes it).
+  void abandon(uint64_t id);
+
   // What the mailer says, passed on by the supervisor.
   void onMailerReady();
   void onSendResult(ipc::SendResult::Reader result);
@@ -59,6 +74,7 @@ class OutboxDelivery {
   };
   void dispatch();
   void armTimer();
+  void applyResult(uint64_t id, Entry& entry, bool accepted, bool permanent, const std::string& reply);
 
   uv_loop_t* loop_;
   StateWriter& writer_;
@@ -67,6 +83,7 @@ class OutboxDelivery {
   std::map<uint64_t, Entry> entries_;  // by id: oldest first
   size_t inFlight_ = 0;
   std::map<std::string, size_t> inFlightByChannel_;  // "" : mail
+  std::map<uint64_t, Watcher> watchers_;             // by entry id
   uv_timer_t timer_{};
   bool stopped_ = false;
 };

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "common/log.h"
+#include "state/channel_health.h"
 #include "state/job_list.h"
 #include "state/state_keys.h"
 #include "supervisor/control_server.h"
@@ -148,6 +149,11 @@ void Supervisor::listenForControl() {
                                                              ControlServer::Respond respond) {
     if (request.isReload()) {
       reload("checker reload", [respond](const ReloadResult& result) { respond({result.ok, result.message}); });
+    } else if (request.isTestChannel()) {
+      std::string channel = request.getTestChannel();
+      mail_.testChannel(channel, [respond](const ChannelTester::Answer& answer) {
+        respond({answer.accepted, answer.message});
+      });
     } else if (request.isPing()) {
       respond({true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path});
     } else {
@@ -267,6 +273,7 @@ void Supervisor::writeJobList() {
   std::vector<ListedJob> listed;
   engine_.forEachLiveJob([&](const JobDefinition& job) { listed.push_back(listedJob(job)); });
   writer_.setJobList(std::move(listed));
+  writer_.setChannels(configuredChannels(config_));
 }
 
 void Supervisor::scheduleFlush() {

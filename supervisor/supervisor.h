@@ -98,8 +98,9 @@ class Supervisor final {
   // READY=1 once the worker launcher is ready and peerd has reported its
   // listening socket (or failure to get one): the children are up.
   void notifyReadyIfUp();
-  // The jobs run from now on into the next flush: `checker status` lists
-  // them from the state (state/job_list.h).
+  // The jobs and channels run from now on into the next flush: `checker
+  // status` and the page list them from the state (state/job_list.h,
+  // state/channel_health.h).
   void writeJobList();
   void scheduleFlush();
   void flushState();

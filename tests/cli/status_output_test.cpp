@@ -226,6 +226,8 @@ TEST(StatusJson, KeysScriptsRelyOn) {
   r.jobs[0].notifiedFailure = true;
   r.peers = {PeerRow{"friend", "http://f/", "no answer", "refused", 7, 6}};
   r.lastReload = ReloadRow{8, false, "the running config stays: s.cfg:3: bad"};
+  r.channels = {ChannelRow{"hooks", "webhook", 9, "webhook hooks: HTTP 200 from h", 10, "webhook hooks: HTTP 500 from h",
+                           2, 11, 1}};
   std::string json = statusJson(r);
   EXPECT_THAT(json, ::testing::StartsWith("{\"schema\": 1, \"servername\": \"alpha\", \"healthy\": false, "
                                           "\"daemon\": \"running\", "
@@ -242,7 +244,21 @@ TEST(StatusJson, KeysScriptsRelyOn) {
                               "\"system\": false, \"first_failure_unix_ms\": " + std::to_string(kNow - 3'600'000) +
                               ", \"last_notify_unix_ms\": " + std::to_string(kNow - 1'000) +
                               ", \"notified_failure\": true, \"consecutive_successes\": 0}"));
-  EXPECT_THAT(json, ::testing::EndsWith("}\n]}\n"));
+  // Added after "jobs" (keys are only added): each channel, never a URL.
+  EXPECT_THAT(json, ::testing::EndsWith("}\n], \"channels\": [{\"name\": \"hooks\", \"type\": \"webhook\", "
+                                        "\"last_success_unix_ms\": 9, \"last_success_reply\": \"webhook hooks: HTTP 200 "
+                                        "from h\", \"pending\": 2, \"oldest_pending_unix_ms\": 11, \"refused\": 1, "
+                                        "\"last_error_unix_ms\": 10, \"last_error\": \"webhook hooks: HTTP 500 from h\"}]}\n"));
+}
+
+TEST(StatusText, EachChannelsHealthInATable) {
+  StatusReport r;
+  r.channels = {ChannelRow{"email", "email", kNow - 5'000, "250 ok", 0, "", 0, 0, 0},
+                ChannelRow{"hooks", "webhook", 0, "", kNow - 3'000, "webhook hooks: HTTP 500 from h", 2, kNow - 60'000, 1}};
+  std::string text = statusText(r, kPipe, kNow);
+  EXPECT_THAT(text, HasSubstr("CHANNEL  TYPE     LAST SUCCESS  PENDING                        LAST ERROR\n"
+                              "email    email    5s ago        0                              -\n"
+                              "hooks    webhook  -             2 (oldest 60s ago), 1 refused  3s ago: webhook hooks: HTTP 500 from h\n"));
 }
 
 TEST(StatusTime, AgesAndLocalTimes) {

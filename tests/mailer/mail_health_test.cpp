@@ -43,6 +43,15 @@ TEST(MailHealth, AStuckChannelEntryIsNotTheMailPathsProblem) {
   EXPECT_TRUE(mailHealth(SelfCheckState{kNow, true, ""}, {hook}, kNow).problem) << "the same entry as a mail is";
 }
 
+// An email channel's mail carries its channel's name (so it counts as that
+// channel's), but it goes through the same mail server: it is the mail path's.
+TEST(MailHealth, AStuckMailOfAnEmailChannelIsTheMailPathsProblem) {
+  OutboxStatus mail = entry(4, kOutboxRetryWindowMs + 60'000, 20);
+  mail.channel = "ops-mail";
+  mail.mail = true;
+  EXPECT_TRUE(mailHealth(SelfCheckState{kNow, true, ""}, {mail}, kNow).problem);
+}
+
 TEST(MailHealth, NotYetTriedOrRefusedForGoodIsNotTheMailPathsProblem) {
   // Never tried: nothing has failed yet (checkerd was down, say).
   EXPECT_FALSE(mailHealth(std::nullopt, {entry(1, 2 * kOutboxRetryWindowMs, 0)}, kNow).problem);

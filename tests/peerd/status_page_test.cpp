@@ -159,6 +159,22 @@ TEST(StatusPage, MailOutboxPeersAndWhenItWasMade) {
   EXPECT_THAT(page, Not(HasSubstr("<script")));
 }
 
+TEST(StatusPage, EachChannelsHealthIsARowWithItsNameEscaped) {
+  StatusSnapshot s = sample();
+  s.channels = {ChannelRow{"email", "email", kNow - 60'000, "250 ok", 0, "", 0, 0, 0},
+                ChannelRow{"<hooks>", "webhook", 0, "", kNow - 2'000, "webhook <hooks>: HTTP 503 from h", 2,
+                           kNow - 300'000, 1}};
+  std::string page = renderStatusPage(s);
+  EXPECT_THAT(page, HasSubstr("<section id=\"channels\"><h2>Channels</h2>"));
+  EXPECT_THAT(page, HasSubstr("<tr class=\"channel ok\" data-channel=\"email\"><td>email</td><td>email</td>"));
+  EXPECT_THAT(page, HasSubstr("<tr class=\"channel failing\" data-channel=\"&lt;hooks&gt;\"><td>&lt;hooks&gt;</td>"
+                              "<td>webhook</td><td>-</td><td class=\"bad\">2, the oldest 5 min old; 1 refused for good"
+                              "</td>"));
+  EXPECT_THAT(page, HasSubstr("webhook &lt;hooks&gt;: HTTP 503 from h"));
+  s.channels.clear();
+  EXPECT_THAT(renderStatusPage(s), Not(HasSubstr("id=\"channels\"")));
+}
+
 TEST(StatusPage, AHealthyInstanceIsGreenAndQuiet) {
   StatusSnapshot s;
   s.serverName = "quiet";
