@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "channels/payload_json.h"
+#include "channels/payload_objects.h"
 
 namespace checker::channels {
 namespace {
@@ -66,25 +66,6 @@ std::string escapeUpTo(std::string_view text, size_t limit, bool* complete) {
   return out;
 }
 
-std::string summaryLine(const NoticeFacts& facts) {
-  std::string line = "[" + slackEscaped(facts.instance) + "] ";
-  std::string name = slackEscaped(facts.jobName);
-  switch (facts.state) {
-    case NoticeState::failing:
-      line += "job " + name + " is failing";
-      break;
-    case NoticeState::recovered:
-      line += "job " + name + " recovered";
-      break;
-    case NoticeState::test:
-      line += "test notice for job " + name;
-      break;
-  }
-  std::string_view message = facts.message.empty() ? std::string_view(facts.outcome) : facts.message;
-  if (!message.empty()) line += ": " + slackEscaped(message, kSlackMessageMaxBytes);
-  return line;
-}
-
 const char* colour(NoticeState state) {
   switch (state) {
     case NoticeState::failing:
@@ -101,24 +82,6 @@ PayloadJson field(std::string_view title, std::string value) {
   return {{"title", title}, {"value", std::move(value)}, {"short", true}};
 }
 
-PayloadJson attachment(const NoticeFacts& facts, const std::string& text) {
-  PayloadJson fields = PayloadJson::array();
-  fields.push_back(field("Job", slackEscaped(facts.jobName)));
-  fields.push_back(field("Job id", slackEscaped(facts.jobId)));
-  fields.push_back(field("State", noticeStateName(facts.state)));
-  fields.push_back(field("Outcome", slackEscaped(facts.outcome)));
-  if (facts.sinceUnixMs != 0) fields.push_back(field("Failing since", utcTimestamp(facts.sinceUnixMs)));
-  if (facts.failures != 0) fields.push_back(field("Consecutive failures", std::to_string(facts.failures)));
-  PayloadJson one = {{"color", colour(facts.state)}, {"fallback", text}, {"title", slackEscaped(facts.jobName)}};
-  // A link the notice's text cannot have made: the configured page URL and
-  // a percent-encoded id.
-  if (std::string page = jobPageLink(facts); !page.empty()) one["title_link"] = page;
-  one["fields"] = std::move(fields);
-  one["footer"] = "checker on " + slackEscaped(facts.instance);
-  one["ts"] = facts.atUnixMs / 1000;
-  return one;
-}
-
 }  // namespace
 
 std::string slackEscaped(std::string_view text, size_t maxBytes) {
@@ -129,9 +92,46 @@ std::string slackEscaped(std::string_view text, size_t maxBytes) {
   return escapeUpTo(text, maxBytes - kEllipsis.size(), &complete).append(kEllipsis);
 }
 
+std::string slackNoticeLine(const NoticeFacts& facts, size_t maxMessageBytes) {
+  std::string line = "[" + slackEscaped(facts.instance) + "] ";
+  std::string name = slackEscaped(facts.jobName);
+  switch (facts.state) {
+    case NoticeState::failing:
+      line += "job " + name + " is failing";
+      break;
+    case NoticeState::recovered:
+      line += "job " + name + " recovered";
+      break;
+    case NoticeState::test:
+      line += "test notice for job " + name;
+      break;
+  }
+  std::string_view message = facts.message.empty() ? std::string_view(facts.outcome) : facts.message;
+  if (!message.empty()) line += ": " + slackEscaped(message, maxMessageBytes);
+  return line;
+}
+
+PayloadJson slackAttachment(const NoticeFacts& facts, const std::string& fallback) {
+  PayloadJson fields = PayloadJson::array();
+  fields.push_back(field("Job", slackEscaped(facts.jobName)));
+  fields.push_back(field("Job id", slackEscaped(facts.jobId)));
+  fields.push_back(field("State", noticeStateName(facts.state)));
+  fields.push_back(field("Outcome", slackEscaped(facts.outcome)));
+  if (facts.sinceUnixMs != 0) fields.push_back(field("Failing since", utcTimestamp(facts.sinceUnixMs)));
+  if (facts.failures != 0) fields.push_back(field("Consecutive failures", std::to_string(facts.failures)));
+  PayloadJson one = {{"color", colour(facts.state)}, {"fallback", fallback}, {"title", slackEscaped(facts.jobName)}};
+  // A link the notice's text cannot have made: the configured page URL and
+  // a percent-encoded id.
+  if (std::string page = jobPageLink(facts); !page.empty()) one["title_link"] = page;
+  one["fields"] = std::move(fields);
+  one["footer"] = "checker on " + slackEscaped(facts.instance);
+  one["ts"] = facts.atUnixMs / 1000;
+  return one;
+}
+
 std::string slackBody(const NoticeFacts& facts) {
-  std::string text = summaryLine(facts);
-  PayloadJson body = {{"text", text}, {"attachments", PayloadJson::array({attachment(facts, text)})}};
+  std::string text = slackNoticeLine(facts, kSlackMessageMaxBytes);
+  PayloadJson body = {{"text", text}, {"attachments", PayloadJson::array({slackAttachment(facts, text)})}};
   return payloadText(body);
 }
 
