@@ -10,6 +10,12 @@ constexpr std::string_view kEllipsis = "\xe2\x80\xa6";  // U+2026
 
 }  // namespace
 
+std::string cutWithEllipsis(std::string_view text, size_t maxBytes) {
+  if (text.size() <= maxBytes) return std::string(text);
+  if (maxBytes < kEllipsis.size()) return std::string(text.substr(0, utf8CutAt(text, maxBytes)));
+  return std::string(text.substr(0, utf8CutAt(text, maxBytes - kEllipsis.size()))).append(kEllipsis);
+}
+
 std::string ntfyHeadline(const NoticeFacts& facts) {
   switch (facts.state) {
     case NoticeState::failing:
@@ -25,11 +31,7 @@ std::string ntfyHeadline(const NoticeFacts& facts) {
 // The outcome when the run left no message: ntfy would write "triggered"
 // for an empty one.
 std::string ntfyMessage(const NoticeFacts& facts, size_t maxBytes) {
-  const std::string& text = facts.message.empty() ? facts.outcome : facts.message;
-  if (text.size() <= maxBytes) return text;
-  if (maxBytes < kEllipsis.size()) return text.substr(0, utf8CutAt(text, maxBytes));
-  size_t cut = utf8CutAt(text, maxBytes - kEllipsis.size());
-  return text.substr(0, cut).append(kEllipsis);
+  return cutWithEllipsis(facts.message.empty() ? facts.outcome : facts.message, maxBytes);
 }
 
 int ntfyPriority(NoticeState state) {

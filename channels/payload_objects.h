@@ -25,6 +25,10 @@ PayloadJson webhookObject(const NoticeFacts& facts);
 std::string slackNoticeLine(const NoticeFacts& facts, size_t maxMessageBytes);
 PayloadJson slackAttachment(const NoticeFacts& facts, const std::string& fallback);
 
+// TEXT (valid UTF-8) whole when it fits MAXBYTES, else cut between code
+// points to end in "…" within MAXBYTES (ntfy_request.cpp).
+std::string cutWithEllipsis(std::string_view text, size_t maxBytes);
+
 // ntfy_request.cpp: "Disk /var is failing" ("recovered", "test notice for
 // ..."), the title without the instance; the message or else the outcome,
 // cut to MAXBYTES with "…"; the priority and the tags (TAGS, then one for
