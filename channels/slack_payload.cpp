@@ -1,7 +1,5 @@
 #include "channels/slack_payload.h"
 
-#include <algorithm>
-
 #include "channels/payload_objects.h"
 
 namespace checker::channels {
@@ -10,13 +8,21 @@ namespace {
 constexpr std::string_view kEllipsis = "\xe2\x80\xa6";       // U+2026
 constexpr std::string_view kWordJoiner = "\xe2\x81\xa0";     // U+2060
 
-// Bytes of the UTF-8 sequence that LEAD starts (1 for a stray byte: the
-// JSON writer replaces it).
-size_t sequenceLength(unsigned char lead) {
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  return 1;
+// Bytes of the UTF-8 sequence that starts at TEXT[I]: its lead byte's
+// length when that many continuation bytes follow, else 1 (a stray byte,
+// which the JSON writer replaces), so a broken sequence can never swallow
+// a '<' or '@' after it past the escaping.
+size_t sequenceLength(std::string_view text, size_t i) {
+  auto lead = static_cast<unsigned char>(text[i]);
+  size_t length = 1;
+  if (lead >= 0xf0 && lead <= 0xf4) length = 4;
+  if (lead >= 0xe0 && lead <= 0xef) length = 3;
+  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+  if (length > text.size() - i) return 1;
+  for (size_t k = 1; k < length; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 1;
+  }
+  return length;
 }
 
 bool isNameCharacter(char c) {
@@ -54,7 +60,7 @@ std::string escapeUpTo(std::string_view text, size_t limit, bool* complete) {
   std::string out, scratch;
   *complete = true;
   for (size_t i = 0; i < text.size();) {
-    size_t n = std::min(sequenceLength(static_cast<unsigned char>(text[i])), text.size() - i);
+    size_t n = sequenceLength(text, i);
     std::string_view piece = escapedPiece(text, i, n, scratch);
     if (piece.size() > limit - out.size()) {
       *complete = false;
