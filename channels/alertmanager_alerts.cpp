@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "channels/payload_json.h"
+#include "channels/payload_objects.h"
 
 namespace checker::channels {
 namespace {
@@ -37,8 +37,8 @@ std::string summary(const NoticeFacts& facts) {
 
 }  // namespace
 
-std::string alertmanagerBody(const NoticeFacts& facts, const std::map<std::string, std::string>& extraLabels,
-                             int64_t resendEveryMs) {
+PayloadJson alertmanagerAlert(const NoticeFacts& facts, const std::map<std::string, std::string>& extraLabels,
+                              int64_t resendEveryMs) {
   int64_t startsAt = facts.sinceUnixMs != 0 ? facts.sinceUnixMs : facts.atUnixMs;
   int64_t endsAt = facts.state == NoticeState::recovered
                        ? facts.atUnixMs
@@ -54,7 +54,12 @@ std::string alertmanagerBody(const NoticeFacts& facts, const std::map<std::strin
   };
   // Omitted rather than "": the API declares generatorURL a URI.
   if (std::string page = jobPageLink(facts); !page.empty()) alert["generatorURL"] = page;
-  return payloadText(PayloadJson::array({alert}));
+  return alert;
+}
+
+std::string alertmanagerBody(const NoticeFacts& facts, const std::map<std::string, std::string>& extraLabels,
+                             int64_t resendEveryMs) {
+  return payloadText(PayloadJson::array({alertmanagerAlert(facts, extraLabels, resendEveryMs)}));
 }
 
 }  // namespace checker::channels

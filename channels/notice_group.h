@@ -14,9 +14,10 @@
 
 namespace checker::channels {
 
-// "3 jobs failing, 1 recovered on web-1": counts by state, then the
-// instance (every notice of a group is of one instance); for a title or a
-// mail's subject.
+// "3 jobs failing, 1 recovered on web-1": counts by state (failing,
+// recovered, then "2 test notices"), then the instance (every notice of a
+// group is of one instance; the first's is taken); for a title or a mail's
+// subject.
 std::string groupSummary(const std::vector<NoticeFacts>& notices);
 
 // {"version": 1, "instance", "group": true, "summary": groupSummary,
@@ -25,18 +26,24 @@ std::string groupSummary(const std::vector<NoticeFacts>& notices);
 std::string webhookGroupBody(const std::vector<NoticeFacts>& notices);
 
 // One message: the summary as its text, one attachment per notice (as
-// slackBody's), at most kSlackMessageMaxBytes in all: notices that do not
-// fit are counted in a last line ("… and 12 more").
+// slackBody's, its message cut to 200 bytes and also given as the
+// attachment's "text", which Slack shows where it does not show the
+// fallback), the whole body at most kSlackMessageMaxBytes: notices that do
+// not fit are counted in a last attachment ("… and 12 more"). Escaped as
+// slackBody is, so no notice can make a mention or a link.
 std::string slackGroupBody(const std::vector<NoticeFacts>& notices);
 
-// One ntfy message: the summary as title, one line per notice (job, state,
-// message cut to a line) as message within kNtfyMessageMaxBytes (the rest
-// counted, "… and 12 more"), priority urgent when any is failing, tags
-// TAGS then rotating_light when any is failing else white_check_mark.
+// One ntfy message: the summary as title, one line per notice ("Disk /var
+// is failing: MESSAGE", at most 256 bytes) as message within
+// kNtfyMessageMaxBytes (the rest counted, "… and 12 more"), priority
+// urgent when any is failing, tags TAGS then rotating_light when any is
+// failing, else white_check_mark when any recovered; click: the status
+// page (the page URL) when there is one.
 std::string ntfyGroupBody(const std::vector<NoticeFacts>& notices, std::string_view topic,
                           const std::vector<std::string>& tags);
 
-// One array holding each notice's alert (alertmanagerBody's element).
+// One array holding each notice's alert (alertmanagerBody's element), in
+// order: Alertmanager groups them by its own route.
 std::string alertmanagerGroupBody(const std::vector<NoticeFacts>& notices,
                                   const std::map<std::string, std::string>& extraLabels, int64_t resendEveryMs);
 

@@ -5,11 +5,11 @@
 
 #include <new>
 
-#include "channels/payload_json.h"
+#include "channels/payload_objects.h"
 
 namespace checker::channels {
 
-std::string webhookBody(const NoticeFacts& facts) {
+PayloadJson webhookObject(const NoticeFacts& facts) {
   std::string page = jobPageLink(facts);
   PayloadJson body = {
       {"version", kWebhookPayloadVersion},
@@ -23,8 +23,10 @@ std::string webhookBody(const NoticeFacts& facts) {
       {"failures", facts.failures},
       {"links", {{"page", page.empty() ? PayloadJson(nullptr) : PayloadJson(page)}}},
   };
-  return payloadText(body);
+  return body;
 }
+
+std::string webhookBody(const NoticeFacts& facts) { return payloadText(webhookObject(facts)); }
 
 std::string webhookSignature(std::string_view secret, std::string_view timestamp, std::string_view body) {
   std::string signedText;

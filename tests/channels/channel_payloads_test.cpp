@@ -296,5 +296,18 @@ TEST(ChannelPayloads, InvalidUtf8NeverThrowsAndStillParses) {
   }
 }
 
+TEST(SlackPayload, ABrokenSequenceCannotCarryMarkupPastTheEscaping) {
+  // A lead byte of a 4-byte sequence followed by ASCII (text that was not
+  // cleaned as it should have been): the '<' and '@' after it are escaped
+  // all the same. Found by notice_group_fuzz.
+  NoticeFacts facts = failingFacts();
+  facts.message = "a\xf2<!channel> \xe2@here \xc3<@U1> \xf0\x9f<b";
+  std::string body = slackBody(facts);
+  EXPECT_EQ(body.find('<'), std::string::npos) << body;
+  EXPECT_EQ(body.find("@here"), std::string::npos) << body;
+  EXPECT_EQ(slackEscaped("\xf2<!channel>"), "\xf2&lt;!channel&gt;");
+  EXPECT_EQ(slackEscaped("\xf0\x9f\x98\x80<"), "\xf0\x9f\x98\x80&lt;");  // a whole emoji is still one piece
+}
+
 }  // namespace
 }  // namespace checker::channels
