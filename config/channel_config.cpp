@@ -140,11 +140,18 @@ ChannelSettings readChannel(SectionReader& r, const std::string& name) {
       r.errorAtHeader("missing 'to' (the addresses)");
     }
   } else {
-    known += ", url, timeout, cafile";
+    known += ", url, timeout, cafile, group_wait";
     if (c.type == ChannelType::alertmanager) readAlertmanagerUrls(r, c);
     else readUrl(r, c);
     r.duration("timeout", c.timeout);
     r.text("cafile", c.caFile);
+    if (const IniEntry* e = r.take("group_wait")) {
+      std::string_view value = trimView(e->value);
+      Result<Milliseconds> wait = value == "0" || value == "off" ? Result<Milliseconds>(Milliseconds(0)) : parseDuration(value);
+      if (!wait) r.error(*e, wait.error() + " (or 0: no grouping)");
+      else if (*wait > kMaxGroupWait) r.error(*e, "at most " + formatDuration(kMaxGroupWait));
+      else c.groupWait = *wait;
+    }
   }
   if (c.type == ChannelType::webhook) {
     known += ", secret, header.NAME";

@@ -17,6 +17,9 @@ struct ToMailer {
     send @0 :State.OutboxEntry;
     selfCheck @1 :SelfCheckRequest;
     shutdown @2 :Void;
+    # Entries of one channel (not mail) sent as one notice (the channel's
+    # group_wait); one SendResult comes back for each.
+    sendGroup @3 :List(State.OutboxEntry);
   }
 }
 

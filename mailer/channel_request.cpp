@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "channels/alertmanager_alerts.h"
+#include "channels/notice_group.h"
 #include "channels/ntfy_request.h"
 #include "channels/slack_payload.h"
 #include "channels/webhook_payload.h"
@@ -67,6 +68,38 @@ void addChannelHeaders(const ChannelSettings& channel, std::vector<std::string>&
   }
 }
 
+// The request for CHANNEL around BODY (made by the caller for the type):
+// the URLs, and the type's headers.
+ChannelRequest requestAround(const ChannelSettings& channel, std::string body, int64_t nowSeconds) {
+  ChannelRequest request;
+  request.urls = channel.type == ChannelType::alertmanager ? channel.urls : std::vector<std::string>{channel.url};
+  request.headers = {"Content-Type: application/json", "Expect:"};
+  request.body = std::move(body);
+  if (channel.type == ChannelType::webhook) {
+    std::string timestamp = std::to_string(nowSeconds);
+    request.headers.push_back(std::string(channels::kWebhookTimestampHeader) + ": " + timestamp);
+    if (!channel.secret.empty()) {
+      request.headers.push_back(std::string(channels::kWebhookSignatureHeader) + ": " +
+                                channels::webhookSignature(channel.secret, timestamp, request.body));
+    }
+  }
+  if (channel.type == ChannelType::ntfy && !channel.token.empty()) {
+    request.headers.push_back("Authorization: Bearer " + channel.token);
+  }
+  if (channel.type == ChannelType::webhook || channel.type == ChannelType::alertmanager) {
+    addChannelHeaders(channel, request.headers);
+  }
+  return request;
+}
+
+std::map<std::string, std::string> labelsOf(const ChannelSettings& channel) {
+  return {channel.labels.begin(), channel.labels.end()};
+}
+
+Error sentAsMail(const ChannelSettings& channel) {
+  return Error{"channel " + channel.name + " is of type email: it is sent as mail"};
+}
+
 }  // namespace
 
 Result<channels::NoticeFacts> noticeFactsFrom(ipc::ChannelNotice::Reader notice) {
@@ -91,66 +124,34 @@ Result<channels::NoticeFacts> noticeFactsFrom(ipc::ChannelNotice::Reader notice)
 
 Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const channels::NoticeFacts& facts,
                                            int64_t nowSeconds) {
-  ChannelRequest request;
-  request.urls = {channel.url};
-  request.headers = {"Content-Type: application/json", "Expect:"};
   switch (channel.type) {
-    case ChannelType::webhook: {
-      request.body = channels::webhookBody(facts);
-      std::string timestamp = std::to_string(nowSeconds);
-      request.headers.push_back(std::string(channels::kWebhookTimestampHeader) + ": " + timestamp);
-      if (!channel.secret.empty()) {
-        request.headers.push_back(std::string(channels::kWebhookSignatureHeader) + ": " +
-                                  channels::webhookSignature(channel.secret, timestamp, request.body));
-      }
-      addChannelHeaders(channel, request.headers);
-      return request;
-    }
-    case ChannelType::alertmanager: {
-      std::map<std::string, std::string> labels(channel.labels.begin(), channel.labels.end());
-      request.urls = channel.urls;
-      request.body = channels::alertmanagerBody(facts, labels, channel.resendEvery.count());
-      addChannelHeaders(channel, request.headers);
-      return request;
-    }
-    case ChannelType::slack:
-      request.body = channels::slackBody(facts);
-      return request;
+    case ChannelType::webhook: return requestAround(channel, channels::webhookBody(facts), nowSeconds);
+    case ChannelType::slack: return requestAround(channel, channels::slackBody(facts), nowSeconds);
     case ChannelType::ntfy:
-      request.body = channels::ntfyBody(facts, channel.topic, channel.tags);
-      if (!channel.token.empty()) request.headers.push_back("Authorization: Bearer " + channel.token);
-      return request;
-    case ChannelType::email:
-      break;
+      return requestAround(channel, channels::ntfyBody(facts, channel.topic, channel.tags), nowSeconds);
+    case ChannelType::alertmanager:
+      return requestAround(channel, channels::alertmanagerBody(facts, labelsOf(channel), channel.resendEvery.count()),
+                           nowSeconds);
+    case ChannelType::email: break;
   }
-  return Error{"channel " + channel.name + " is of type email: it is sent as mail"};
+  return sentAsMail(channel);
 }
 
-SmtpOutcome combineChannelOutcomes(const ChannelSettings& channel, const std::vector<SmtpOutcome>& outcomes) {
-  if (outcomes.size() == 1) return outcomes.front();
-  SmtpOutcome combined;
-  combined.permanent = !outcomes.empty();
-  std::string prefix = channelLabel(channel) + ": ";
-  combined.serverReply = prefix;
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const SmtpOutcome& one = outcomes[i];
-    if (one.accepted && !combined.accepted) {
-      combined.accepted = true;
-      combined.replyCode = one.replyCode;
-    }
-    combined.permanent = combined.permanent && one.permanent;
-    if (!one.accepted && combined.step.empty()) combined.step = one.step;
-    std::string_view reply = one.serverReply;
-    if (reply.rfind(prefix, 0) == 0) reply.remove_prefix(prefix.size());
-    combined.serverReply += (i == 0 ? "" : "; ") + std::string(reply);
+Result<ChannelRequest> buildChannelGroupRequest(const ChannelSettings& channel,
+                                                const std::vector<channels::NoticeFacts>& facts, int64_t nowSeconds) {
+  if (facts.size() == 1) return buildChannelRequest(channel, facts.front(), nowSeconds);
+  switch (channel.type) {
+    case ChannelType::webhook: return requestAround(channel, channels::webhookGroupBody(facts), nowSeconds);
+    case ChannelType::slack: return requestAround(channel, channels::slackGroupBody(facts), nowSeconds);
+    case ChannelType::ntfy:
+      return requestAround(channel, channels::ntfyGroupBody(facts, channel.topic, channel.tags), nowSeconds);
+    case ChannelType::alertmanager:
+      return requestAround(channel,
+                           channels::alertmanagerGroupBody(facts, labelsOf(channel), channel.resendEvery.count()),
+                           nowSeconds);
+    case ChannelType::email: break;
   }
-  if (combined.accepted) {
-    combined.permanent = false;
-    combined.step.clear();
-  } else if (!outcomes.empty() && combined.replyCode == 0) {
-    combined.replyCode = outcomes.front().replyCode;
-  }
-  return combined;
+  return sentAsMail(channel);
 }
 
 SmtpOutcome classifyChannelAnswer(const ChannelSettings& channel, const ChannelAnswer& answer) {
@@ -183,6 +184,33 @@ SmtpOutcome classifyChannelAnswer(const ChannelSettings& channel, const ChannelA
   std::string said = firstLine(answer.body);
   if (!said.empty()) outcome.serverReply += ": " + said;
   return outcome;
+}
+
+SmtpOutcome combineChannelOutcomes(const ChannelSettings& channel, const std::vector<SmtpOutcome>& outcomes) {
+  if (outcomes.size() == 1) return outcomes.front();
+  SmtpOutcome combined;
+  combined.permanent = !outcomes.empty();
+  std::string prefix = channelLabel(channel) + ": ";
+  combined.serverReply = prefix;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const SmtpOutcome& one = outcomes[i];
+    if (one.accepted && !combined.accepted) {
+      combined.accepted = true;
+      combined.replyCode = one.replyCode;
+    }
+    combined.permanent = combined.permanent && one.permanent;
+    if (!one.accepted && combined.step.empty()) combined.step = one.step;
+    std::string_view reply = one.serverReply;
+    if (reply.rfind(prefix, 0) == 0) reply.remove_prefix(prefix.size());
+    combined.serverReply += (i == 0 ? "" : "; ") + std::string(reply);
+  }
+  if (combined.accepted) {
+    combined.permanent = false;
+    combined.step.clear();
+  } else if (!outcomes.empty() && combined.replyCode == 0) {
+    combined.replyCode = outcomes.front().replyCode;
+  }
+  return combined;
 }
 
 }  // namespace checker::mailer

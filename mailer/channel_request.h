@@ -46,6 +46,12 @@ struct ChannelRequest {
 Result<ChannelRequest> buildChannelRequest(const ChannelSettings& channel, const channels::NoticeFacts& facts,
                                            int64_t nowSeconds);
 
+// The request for several notices of CHANNEL sent as one (its
+// group_wait; FACTS holds two or more): the same URLs and headers as one
+// notice's, the body channels/notice_group.h's for the type.
+Result<ChannelRequest> buildChannelGroupRequest(const ChannelSettings& channel,
+                                                const std::vector<channels::NoticeFacts>& facts, int64_t nowSeconds);
+
 // How a transfer ended, as libcurl tells it.
 struct ChannelAnswer {
   std::string url;           // where it went; "": the channel's url

@@ -105,13 +105,36 @@ void ChannelSender::send(ipc::OutboxEntry::Reader entry, Done done) {
   }
   Result<channels::NoticeFacts> facts = noticeFactsFrom(entry.getNotice());
   if (!facts) return done(refused("not sent: " + channelLabel(*channel) + ": " + facts.error()));
-  Result<ChannelRequest> request = buildChannelRequest(*channel, *facts, wallClockNowMs() / 1000);
-  if (!request) return done(refused("not sent: " + request.error()));
+  post(*channel, buildChannelRequest(*channel, *facts, wallClockNowMs() / 1000), std::move(done));
+}
 
-  if (request->urls.empty()) return done(refused("not sent: " + channelLabel(*channel) + ": no URL"));
+void ChannelSender::sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries, const RefuseOne& refuseOne, Done done) {
+  std::string name(entries[0].getChannel().cStr(), entries[0].getChannel().size());
+  const ChannelSettings* channel = findChannel(config_, name);
+  if (channel == nullptr) {
+    return done(refused("not sent: channel '" + name + "' is not in " + config_.path + " (any more)"));
+  }
+  std::vector<channels::NoticeFacts> notices;
+  for (ipc::OutboxEntry::Reader entry : entries) {
+    Result<channels::NoticeFacts> facts = noticeFactsFrom(entry.getNotice());
+    if (std::string_view(entry.getChannel().cStr()) != name) {
+      refuseOne(entry.getId(), refused("not sent: a group of channel " + name + " held an entry of another"));
+    } else if (!facts) {
+      refuseOne(entry.getId(), refused("not sent: " + channelLabel(*channel) + ": " + facts.error()));
+    } else {
+      notices.push_back(std::move(*facts));
+    }
+  }
+  if (notices.empty()) return done(refused("not sent: " + channelLabel(*channel) + ": no notice in the group"));
+  post(*channel, buildChannelGroupRequest(*channel, notices, wallClockNowMs() / 1000), std::move(done));
+}
+
+void ChannelSender::post(const ChannelSettings& channel, Result<ChannelRequest> request, Done done) {
+  if (!request) return done(refused("not sent: " + request.error()));
+  if (request->urls.empty()) return done(refused("not sent: " + channelLabel(channel) + ": no URL"));
 
   auto fanout = std::make_shared<Fanout>();
-  fanout->channel = channel;
+  fanout->channel = &channel;
   fanout->request = std::move(*request);
   fanout->outcomes.resize(fanout->request.urls.size());
   fanout->unanswered = fanout->request.urls.size();

@@ -12,6 +12,7 @@
 #include "common/curl_on_uv.h"
 #include "config/config.h"
 #include "ipc/state.capnp.h"
+#include "mailer/channel_request.h"
 #include "mailer/smtp_sender.h"
 
 namespace checker::mailer {
@@ -28,7 +29,16 @@ class ChannelSender {
   // be sent at all (unknown channel, bad notice).
   void send(ipc::OutboxEntry::Reader entry, Done done);
 
+  // Sends ENTRIES (two or more, of one channel) as one notice; DONE as for
+  // send, its outcome each entry's. An entry whose notice cannot be read
+  // is answered on its own through REFUSEONE (entry id, why) and left out.
+  using RefuseOne = std::function<void(uint64_t entryId, SmtpOutcome)>;
+  void sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries, const RefuseOne& refuseOne, Done done);
+
  private:
+  // POSTs REQUEST (or refuses, when it could not be made) to each of its URLs.
+  void post(const ChannelSettings& channel, Result<ChannelRequest> request, Done done);
+
   CurlOnUv& curl_;
   const Config& config_;
 };

@@ -2,6 +2,9 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/random_token.h"
@@ -51,6 +54,8 @@ void MailerService::handle(ipc::ToMailer::Reader message) {
       return selfCheck(message.getSelfCheck());
     case ipc::ToMailer::SHUTDOWN:
       return stop("asked to shut down");
+    case ipc::ToMailer::SEND_GROUP:
+      return sendGroup(message.getSendGroup());
   }
 }
 
@@ -98,6 +103,25 @@ void MailerService::send(ipc::OutboxEntry::Reader entry) {
   input.uniqueToken = randomHex(8);
   input.bustGmailThreading = config_.email.bustGmailThreading;
   smtp_.send(to, composeMessage(input), [this, id](SmtpOutcome outcome) { answer(id, outcome); });
+}
+
+void MailerService::sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries) {
+  auto ids = std::make_shared<std::vector<uint64_t>>();  // answered together
+  for (ipc::OutboxEntry::Reader entry : entries) ids->push_back(entry.getId());
+  if (ids->empty()) return;
+  std::string channel = text(entries[0].getChannel());
+  if (channel.empty() || isMailChannel(config_, channel)) {
+    // checkerd groups only channels that are not mail: each goes alone.
+    for (ipc::OutboxEntry::Reader entry : entries) send(entry);
+    return;
+  }
+  auto refuseOne = [this, ids](uint64_t id, SmtpOutcome outcome) {
+    ids->erase(std::remove(ids->begin(), ids->end(), id), ids->end());
+    answer(id, outcome);
+  };
+  channels_.sendGroup(entries, refuseOne, [this, ids](SmtpOutcome outcome) {
+    for (uint64_t id : *ids) answer(id, outcome);
+  });
 }
 
 void MailerService::answer(uint64_t entryId, const SmtpOutcome& outcome) {

@@ -34,6 +34,8 @@ class MailerService {
  private:
   void handle(ipc::ToMailer::Reader message);
   void send(ipc::OutboxEntry::Reader entry);
+  // Entries of one channel as one notice (checkerd's group); each answered.
+  void sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries);
   void answer(uint64_t entryId, const SmtpOutcome& outcome);
   void selfCheck(ipc::SelfCheckRequest::Reader request);
   void write(std::string bytes);

@@ -41,6 +41,10 @@ Result<> MailLink::open(StateStore& store) {
   guard_.data = this;
   outbox_->setMailer(mailer_.get());
   tester_ = std::make_unique<ChannelTester>(loop_, config_, writer_, outbox_.get(), hooks_.requestFlush);
+  outbox_->setGroupWait([this](const std::string& name) -> int64_t {
+    const ChannelSettings* channel = findChannel(config_, name);
+    return channel == nullptr ? 0 : channel->groupWait.count();
+  });
   if (Result<> started = mailer_->start(); !started) return started;
   outbox_->start();
   return {};

@@ -4,6 +4,8 @@
 #include <capnp/serialize.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -60,40 +62,89 @@ void OutboxDelivery::takeNew() {
   dispatch();
 }
 
+int64_t OutboxDelivery::groupWaitOf(const OutboxStatus& status) const {
+  // Mail is never grouped; a test notice's sender waits for its answer.
+  return status.channel.empty() || status.mail || status.test || !groupWait_ ? 0 : groupWait_(status.channel);
+}
+
 void OutboxDelivery::dispatch() {
   if (stopped_ || mailer_ == nullptr || !mailer_->ready()) return;
   int64_t now = wallClockNowMs();
-  for (auto it = entries_.begin(); it != entries_.end();) {
+  std::set<std::string> holding;  // grouped channels whose oldest due entry waits out group_wait
+  std::vector<uint64_t> forget;    // gone from the state, or unreadable there
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     auto& [id, entry] = *it;
-    if (entry.inFlight || entry.status.nextAttemptUnixMs > now ||
-        inFlightByChannel_[entry.status.channel] >= kMaxInFlightPerChannel) {
-      ++it;
+    const std::string& channel = entry.status.channel;
+    if (entry.inFlight || entry.status.nextAttemptUnixMs > now || (holding.count(channel) != 0 && !entry.status.test) ||
+        inFlightByChannel_[channel] >= kMaxInFlightPerChannel) {
       continue;
     }
-    // An entry gone from the state, or unreadable there, has nothing to send:
-    // forgotten here (an unreadable one stays in the state, as load() leaves it).
-    std::optional<std::string> stored = writer_.readOutboxEntry(id);
-    capnp::MallocMessageBuilder message;
-    try {
-      if (!stored) {
-        it = entries_.erase(it);
+    std::vector<uint64_t> ids{id};
+    if (int64_t wait = groupWaitOf(entry.status); wait > 0) {
+      if (entry.status.createdUnixMs + wait > now && entry.status.attempts == 0) {
+        holding.insert(channel);  // the channel's group starts with this one
         continue;
       }
-      auto decoded = ipc::decode(*stored);
-      message.initRoot<ipc::ToMailer>().setSend(decoded->root<ipc::OutboxEntry>());
-    } catch (const ipc::FrameError& e) {
-      CHECKER_LOG_ERROR("outbox entry %llu is unreadable (%s); it stays, unsent", static_cast<unsigned long long>(id),
-                        e.what());
-      it = entries_.erase(it);
-      continue;
+      ids = groupFrom(it, now);
     }
-    if (!mailer_->send(message)) break;
+    if (!send(ids, forget)) break;
+  }
+  for (uint64_t id : forget) entries_.erase(id);
+  armTimer();
+}
+
+std::vector<uint64_t> OutboxDelivery::groupFrom(std::map<uint64_t, Entry>::iterator at, int64_t now) {
+  const std::string channel = at->second.status.channel;
+  std::vector<uint64_t> ids;
+  for (auto it = at; it != entries_.end() && ids.size() < kMaxGroupEntries; ++it) {
+    const OutboxStatus& status = it->second.status;
+    if (!it->second.inFlight && status.channel == channel && !status.test && status.nextAttemptUnixMs <= now) {
+      ids.push_back(it->first);
+    }
+  }
+  return ids;
+}
+
+bool OutboxDelivery::send(const std::vector<uint64_t>& ids, std::vector<uint64_t>& forget) {
+  std::vector<uint64_t> sent;
+  std::vector<std::unique_ptr<ipc::DecodedMessage>> decoded;  // own what the message refers to
+  size_t bytes = 0;
+  for (uint64_t id : ids) {
+    std::optional<std::string> stored = writer_.readOutboxEntry(id);
+    try {
+      if (!stored) throw ipc::FrameError("gone from the state");
+      if (!sent.empty() && bytes + stored->size() > kMaxGroupBytes) break;  // the rest: the next group
+      decoded.push_back(ipc::decode(*stored));
+      bytes += stored->size();
+      sent.push_back(id);
+    } catch (const ipc::FrameError& e) {
+      if (stored) {
+        CHECKER_LOG_ERROR("outbox entry %llu is unreadable (%s); it stays, unsent", static_cast<unsigned long long>(id),
+                          e.what());
+      }
+      forget.push_back(id);
+    }
+  }
+  if (sent.empty()) return true;
+  capnp::MallocMessageBuilder message;
+  if (sent.size() == 1) {
+    message.initRoot<ipc::ToMailer>().setSend(decoded.front()->root<ipc::OutboxEntry>());
+  } else {
+    auto group = message.initRoot<ipc::ToMailer>().initSendGroup(static_cast<unsigned>(sent.size()));
+    for (unsigned i = 0; i < sent.size(); ++i) group.setWithCaveats(i, decoded[i]->root<ipc::OutboxEntry>());
+  }
+  if (!mailer_->send(message)) return false;
+  for (uint64_t id : sent) {
+    Entry& entry = entries_.at(id);
     entry.inFlight = true;
     ++inFlight_;
     ++inFlightByChannel_[entry.status.channel];
-    ++it;
   }
-  armTimer();
+  if (sent.size() > 1) {
+    CHECKER_LOG_INFO("outbox: %zu entries for channel %s sent as one notice", sent.size(),
+                     entries_.at(sent.front()).status.channel.c_str());
+  }
+  return true;
 }
 
 void OutboxDelivery::armTimer() {
@@ -103,7 +154,10 @@ void OutboxDelivery::armTimer() {
     // An entry whose channel is full waits for a result, which dispatches again.
     auto channel = inFlightByChannel_.find(entry.status.channel);
     bool full = channel != inFlightByChannel_.end() && channel->second >= kMaxInFlightPerChannel;
-    if (!entry.inFlight && !full) next = std::min(next, entry.status.nextAttemptUnixMs);
+    if (entry.inFlight || full) continue;
+    int64_t due = entry.status.nextAttemptUnixMs;
+    if (entry.status.attempts == 0) due = std::max(due, entry.status.createdUnixMs + groupWaitOf(entry.status));
+    next = std::min(next, due);
   }
   if (next == INT64_MAX) {
     uv_timer_stop(&timer_);

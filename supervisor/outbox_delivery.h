@@ -38,10 +38,21 @@ class OutboxDelivery {
   // own entries only, never mail's or another channel's.
   static constexpr size_t kMaxInFlightPerChannel = 16;
 
+  // A channel's entries sent as one notice (its group_wait): at most this
+  // many, and this many bytes of them, so a group fits the mailer's
+  // control message.
+  static constexpr size_t kMaxGroupEntries = 50;
+  static constexpr size_t kMaxGroupBytes = 256 << 10;
+
+  // How long CHANNEL's notices wait, from the oldest, to go as one (ms);
+  // 0: each alone. Mail ("") is never grouped.
+  using GroupWait = std::function<int64_t(const std::string& channel)>;
+
   // REQUEST_FLUSH: called when a delivery result was queued in WRITER.
   OutboxDelivery(uv_loop_t* loop, StateWriter& writer, std::function<void()> requestFlush);
   // The mailer to send through (set before start()).
   void setMailer(HelperChannel* mailer) { mailer_ = mailer; }
+  void setGroupWait(GroupWait groupWait) { groupWait_ = std::move(groupWait); }
   // Takes the entries the writer has (from its load at first) and starts.
   void start();
   // Entries the last flush committed.
@@ -73,6 +84,15 @@ class OutboxDelivery {
     bool inFlight = false;
   };
   void dispatch();
+  // Sends the entries IDS (one, or a group of one channel); false when the
+  // mailer's channel is full. Entries gone from the state, or unreadable
+  // there, go into FORGET, to be forgotten here (an unreadable one stays in
+  // the state).
+  bool send(const std::vector<uint64_t>& ids, std::vector<uint64_t>& forget);
+  // The group that entry AT (due, of a grouped channel) starts at NOW:
+  // it and every later entry of its channel that is due, within the limits.
+  std::vector<uint64_t> groupFrom(std::map<uint64_t, Entry>::iterator at, int64_t now);
+  int64_t groupWaitOf(const OutboxStatus& status) const;
   void armTimer();
   void applyResult(uint64_t id, Entry& entry, bool accepted, bool permanent, const std::string& reply);
 
@@ -80,6 +100,7 @@ class OutboxDelivery {
   StateWriter& writer_;
   std::function<void()> requestFlush_;
   HelperChannel* mailer_ = nullptr;
+  GroupWait groupWait_;
   std::map<uint64_t, Entry> entries_;  // by id: oldest first
   size_t inFlight_ = 0;
   std::map<std::string, size_t> inFlightByChannel_;  // "" : mail

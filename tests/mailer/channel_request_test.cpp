@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/notice.h"
+#include "channels/notice_group.h"
 #include "channels/webhook_payload.h"
 #include "mailer/channel_request.h"
 
@@ -164,6 +165,24 @@ TEST(ChannelRequest, AnAlertmanagerAlertGoesToEveryMemberWithItsLabelsAndEndsFou
   EXPECT_EQ(alerts[0]["labels"]["job"], "Database");
   EXPECT_EQ(alerts[0]["startsAt"], channels::utcTimestamp(f.sinceUnixMs));
   EXPECT_EQ(alerts[0]["endsAt"], channels::utcTimestamp(f.atUnixMs + 4 * 30'000));
+}
+
+TEST(ChannelRequest, AGroupIsOneSignedRequestWithTheTypesGroupBodyAndOneNoticeIsSingle) {
+  channels::NoticeFacts second = facts();
+  second.jobName = "Cache";
+  Result<ChannelRequest> group = buildChannelGroupRequest(webhook(), {facts(), second}, 77);
+  ASSERT_TRUE(group) << group.error();
+  EXPECT_EQ(group->urls, std::vector<std::string>{webhook().url});
+  EXPECT_EQ(group->body, channels::webhookGroupBody({facts(), second}));
+  EXPECT_THAT(group->headers, Contains(std::string(channels::kWebhookSignatureHeader) + ": " +
+                                       channels::webhookSignature("k", "77", group->body)));
+  Result<ChannelRequest> alone = buildChannelGroupRequest(webhook(), {facts()}, 77);
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->body, channels::webhookBody(facts())) << "a group of one is the single payload";
+  Result<ChannelRequest> alerts = buildChannelGroupRequest(alertmanager(), {facts(), second}, 77);
+  ASSERT_TRUE(alerts);
+  EXPECT_EQ(alerts->urls, alertmanager().urls);
+  EXPECT_EQ(nlohmann::json::parse(alerts->body).size(), 2u);
 }
 
 SmtpOutcome member(bool accepted, bool permanent, const std::string& reply) {
