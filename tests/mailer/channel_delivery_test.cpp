@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/unique_fd.h"
 #include "mailer/mailer_child.h"
+#include "jobs/job_test_support.h"
 #include "support/http_receiver.h"
 #include "support/temp_dir.h"
 
@@ -199,6 +200,38 @@ TEST_F(ChannelDelivery, AReceiverThatIsNotListeningIsRetried) {
   bool logged = false;
   for (const std::string& line : mailer.lines()) logged |= line.find("entry 3: not sent now: webhook down-hook") != std::string::npos;
   EXPECT_TRUE(logged) << ::testing::PrintToString(mailer.lines());
+}
+
+// https:// receivers are verified as mail servers are: a receiver whose
+// certificate the channel's cafile vouches for gets the notice; the same
+// receiver on a channel that trusts only the system's CAs is refused at
+// the handshake, and that is retried (the certificate may be mended), not
+// refused for good.
+TEST_F(ChannelDelivery, AnHttpsReceiverIsTrustedThroughCafileAndUntrustedOtherwise) {
+  TempDir pkiDir;
+  TestPki pki(pkiDir);
+  TestPki::Cert cert = pki.issue("receiver", 2, "IP:127.0.0.1");
+  HttpReceiver https(TlsIdentity{cert.certFile, cert.keyFile});
+  MailerChild mailer(kMailer, config("[channel trusted]\ntype = webhook\nurl = " + https.url("/hook") +
+                                     "\ncafile = " + pki.caFile() + "\n[channel untrusted]\ntype = webhook\nurl = " +
+                                     https.url("/hook") + "\n"));
+  sendEntry(mailer, 1, "untrusted");
+  std::optional<MailerSendResult> refused = mailer.nextResult(kWait);
+  ASSERT_TRUE(refused.has_value()) << ::testing::PrintToString(mailer.lines());
+  EXPECT_FALSE(refused->accepted);
+  EXPECT_FALSE(refused->permanent) << refused->serverReply;
+  EXPECT_THAT(refused->serverReply, StartsWith("webhook untrusted: no answer from 127.0.0.1: "));
+  EXPECT_EQ(https.waitForFailedHandshakes(1, kWait), 1u);
+  EXPECT_TRUE(https.received().empty()) << "nothing was sent to an unverified receiver";
+
+  sendEntry(mailer, 2, "trusted");
+  std::optional<MailerSendResult> accepted = mailer.nextResult(kWait);
+  ASSERT_TRUE(accepted.has_value()) << ::testing::PrintToString(mailer.lines());
+  EXPECT_TRUE(accepted->accepted) << accepted->serverReply;
+  std::vector<ReceivedRequest> got = https.waitFor(1, kWait);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(got[0].body)["job"]["name"], "Disk /var");
+  finish(mailer);
 }
 
 TEST_F(ChannelDelivery, AReceiverThatNeverAnswersTimesOutWithoutHoldingUpAnother) {

@@ -5,12 +5,16 @@
 // each with the next status of a script (then 200), closing the
 // connection after each answer. Tests wait for requests with waitFor(), an
 // event, never a sleep. Bodies come with Content-Length (chunked is refused
-// with 411); "Expect: 100-continue" is honoured.
+// with 411); "Expect: 100-continue" is honoured. Given a certificate and
+// key, it speaks HTTPS (OpenSSL) instead, and counts the handshakes that
+// failed (a client that did not trust it).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +23,9 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -39,9 +45,21 @@ struct ReceivedRequest {
   }
 };
 
+// The certificate (PEM, its chain) and key an HTTPS receiver presents.
+struct TlsIdentity {
+  std::string certFile, keyFile;
+};
+
 class HttpReceiver {
  public:
-  HttpReceiver() {
+  explicit HttpReceiver(std::optional<TlsIdentity> tls = std::nullopt) {
+    if (tls) {
+      tls_.reset(SSL_CTX_new(TLS_server_method()));
+      if (!tls_ || SSL_CTX_use_certificate_chain_file(tls_.get(), tls->certFile.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_.get(), tls->keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+        throw std::runtime_error("http receiver: cannot load " + tls->certFile + " / " + tls->keyFile);
+      }
+    }
     listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -81,7 +99,20 @@ class HttpReceiver {
     return received_;
   }
   uint16_t port() const { return port_; }
-  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path = "/") const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + path;
+  }
+  // TLS handshakes that failed (the client refused the certificate, or spoke plain HTTP).
+  size_t failedHandshakes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failedHandshakes_;
+  }
+  // Waits (bounded by TIMEOUT) until COUNT handshakes failed; how many did.
+  size_t waitForFailedHandshakes(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    arrived_.wait_for(lock, timeout, [&] { return failedHandshakes_ >= count; });
+    return failedHandshakes_;
+  }
 
  private:
   void serve() {
@@ -90,24 +121,58 @@ class HttpReceiver {
       if (::poll(p, 2, -1) < 0) continue;
       if (p[1].revents != 0) return;
       UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (client.valid()) handle(client.get());
+      if (!client.valid()) continue;
+      timeval fiveSeconds{5, 0};  // a client that stalls the handshake cannot hold the thread
+      ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &fiveSeconds, sizeof fiveSeconds);
+      ::setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &fiveSeconds, sizeof fiveSeconds);
+      Connection connection{client.get(), nullptr};
+      std::unique_ptr<SSL, decltype(&SSL_free)> ssl(nullptr, SSL_free);
+      if (tls_) {
+        ssl.reset(SSL_new(tls_.get()));
+        SSL_set_fd(ssl.get(), client.get());
+        if (SSL_accept(ssl.get()) != 1) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          ++failedHandshakes_;
+          arrived_.notify_all();
+          continue;
+        }
+        connection.ssl = ssl.get();
+      }
+      handle(connection);
+      if (connection.ssl != nullptr) SSL_shutdown(connection.ssl);
     }
   }
 
+  // One accepted connection: plain, or TLS when SSL is set.
+  struct Connection {
+    int fd;
+    SSL* ssl;
+    ssize_t receive(char* buffer, size_t size) const {
+      if (ssl == nullptr) return ::recv(fd, buffer, size, 0);
+      int n = SSL_read(ssl, buffer, static_cast<int>(size));
+      return n > 0 ? n : -1;
+    }
+    void sendAll(const std::string& bytes) const {
+      if (ssl == nullptr) (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      else (void)!SSL_write(ssl, bytes.data(), static_cast<int>(bytes.size()));
+    }
+  };
+
   // Reads until BYTES holds WANTED bytes, 5 s at most without one.
-  static bool readUntil(int fd, std::string& bytes, size_t wanted) {
+  static bool readUntil(const Connection& connection, std::string& bytes, size_t wanted) {
     char buffer[16384];
     while (bytes.size() < wanted) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return false;
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      bool buffered = connection.ssl != nullptr && SSL_pending(connection.ssl) > 0;
+      pollfd p{connection.fd, POLLIN, 0};
+      if (!buffered && ::poll(&p, 1, 5000) <= 0) return false;
+      ssize_t n = connection.receive(buffer, sizeof buffer);
       if (n <= 0) return false;
       bytes.append(buffer, static_cast<size_t>(n));
     }
     return true;
   }
 
-  void handle(int fd) {
+  void handle(const Connection& fd) {
     std::string bytes;
     size_t end;
     while ((end = bytes.find("\r\n\r\n")) == std::string::npos) {
@@ -135,7 +200,7 @@ class HttpReceiver {
     size_t length = request.header("content-length").empty() ? 0 : std::stoul(request.header("content-length"));
     if (request.header("expect") == "100-continue") {
       std::string go = "HTTP/1.1 100 Continue\r\n\r\n";
-      (void)!::send(fd, go.data(), go.size(), MSG_NOSIGNAL);
+      fd.sendAll(go);
     }
     request.body = bytes.substr(end + 4);
     if (!readUntil(fd, request.body, length)) return;
@@ -151,17 +216,19 @@ class HttpReceiver {
     answer(fd, request, status);
   }
 
-  void answer(int fd, ReceivedRequest& request, int status) {
+  void answer(const Connection& fd, ReceivedRequest& request, int status) {
     std::string body = status < 300 ? "ok\n" : "refused\n";
     std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: text/plain\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+    fd.sendAll(out);
     request.answeredStatus = status;
     std::lock_guard<std::mutex> lock(mutex_);
     received_.push_back(std::move(request));
     arrived_.notify_all();
   }
 
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls_{nullptr, SSL_CTX_free};
+  size_t failedHandshakes_ = 0;
   UniqueFd listener_, stopRead_, stopWrite_;
   uint16_t port_ = 0;
   std::thread thread_;
