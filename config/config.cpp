@@ -116,10 +116,11 @@ void readEmail(SectionReader& r, EmailSettings& m, const Config& c) {
   r.flag("bustgmailthreading", m.bustGmailThreading);
   r.schedule("selfcheck_every", m.selfCheckEvery);
   r.duration("selfcheck_deadline", m.selfCheckDeadline);
+  if (const IniEntry* e = r.take("notify_to")) m.selfCheckNotifyTo = readNotifyTo(r, *e);
   r.rejectUntaken(
       "nomail, user, pass, smtpserver, smtpport, smtptls, imapserver, imapport, imaptls, cafile, "
       "ideletesentmessagesautomatically, trashfolder, bustgmailthreading, selfcheck_every, "
-      "selfcheck_deadline");
+      "selfcheck_deadline, notify_to");
 }
 
 // A peer line: name = URL,admin@address[,secret=...]
@@ -184,6 +185,7 @@ void readPeerd(SectionReader& r, PeerdSettings& p) {
   r.duration("timeout", p.timeout);
   r.duration("jobproblem_after", p.jobProblemAfter);
   readNotifySettings(r, p.notify, /*recoveryAlways=*/true);
+  if (const IniEntry* e = r.take("notify_to")) p.notify.to = readNotifyTo(r, *e);
   readExposure(r, "status_page", p.statusPage);
   readExposure(r, "metrics", p.metrics);
   if (const IniEntry* e = r.take("page_password")) {
@@ -195,7 +197,8 @@ void readPeerd(SectionReader& r, PeerdSettings& p) {
   r.flag("page_password_over_plain_http", p.pagePasswordOverPlainHttp);
   r.rejectUntaken(
       "listen, check_every, timeout, jobproblem_after, notify, notify_recovery, "
-      "failures_before_notify, recover_after, status_page, metrics, page_password, page_password_over_plain_http");
+      "failures_before_notify, recover_after, notify_to, status_page, metrics, page_password, "
+      "page_password_over_plain_http");
 }
 
 void readLimits(SectionReader& r, JobLimits& l) {
@@ -275,6 +278,8 @@ void checkNotifyTo(const IniDocument& doc, ConfigReporter& rep, const Config& c)
     }
   };
   check(c.general.notifyTo, doc.find("general"));
+  check(c.email.selfCheckNotifyTo, doc.find("email"));
+  check(c.peerd.notify.to, doc.find("peerd"));
   for (const JobSection& job : c.jobs) check(job.notify.to, doc.find("job " + job.name));
 }
 

@@ -101,6 +101,8 @@ struct EmailSettings {
   bool bustGmailThreading = false;
   Schedule selfCheckEvery{Schedule::Kind::hour, {}};
   Milliseconds selfCheckDeadline{5 * 60'000};
+  // notify_to of the email self-check's notices; empty: [general]'s.
+  std::vector<std::string> selfCheckNotifyTo = {};
   bool operator==(const EmailSettings&) const = default;
 };
 

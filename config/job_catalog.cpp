@@ -271,6 +271,7 @@ void addSystemJobs(const Config& c, std::vector<JobDefinition>& out) {
   email.schedule = c.email.selfCheckEvery;
   // The original's EmailChecker: notify every time, after one failure.
   email.notify = NotifySettings{NotifyMode::every, 1, true, 1};
+  email.notify.to = c.email.selfCheckNotifyTo;
   email.limits.timeout = c.email.selfCheckDeadline + Milliseconds(30'000);
   out.emplace_back("system:email", std::make_shared<const JobSectionSettings>(std::move(email)));
   for (const PeerSettings& p : c.peers) {

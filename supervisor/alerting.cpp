@@ -31,7 +31,14 @@ std::vector<std::string> Alerting::recipientsOf(const JobDefinition& job) const 
 }
 
 std::vector<std::string> Alerting::channelsOf(const JobDefinition& job) const {
-  if (job.system() && job.type() == "peer") return {kBuiltInEmailChannel};
+  if (job.system() && job.type() == "peer") {
+    // Always the peer's admin, by mail (the original's rule); then [peerd] notify_to's.
+    std::vector<std::string> channels{kBuiltInEmailChannel};
+    for (const std::string& name : job.notify().to) {
+      if (name != kBuiltInEmailChannel) channels.push_back(name);
+    }
+    return channels;
+  }
   return job.notify().to.empty() ? config_.general.notifyTo : job.notify().to;
 }
 

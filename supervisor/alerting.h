@@ -33,8 +33,9 @@ class Alerting final : public RunRecorder {
 
   // Who is told about JOB: a peer check's admin, else [general] alert contacts.
   std::vector<std::string> recipientsOf(const JobDefinition& job) const;
-  // The channels JOB's notices go to: its notify_to, else [general]'s; a
-  // peer check's go to its admin by mail only (the original's rule).
+  // The channels JOB's notices go to: its notify_to, else [general]'s (the
+  // self-check's: [email] notify_to); a peer check's go to the peer's admin
+  // by mail (the original's rule), and to [peerd] notify_to's channels.
   std::vector<std::string> channelsOf(const JobDefinition& job) const;
   // MAIL (composed for the built-in email channel) as the notice each of
   // JOB's channels gets: a mail for `email` and email channels, the facts

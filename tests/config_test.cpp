@@ -185,6 +185,20 @@ TEST(Config, ChannelsAndNotifyTo) {
               HasSubstr("'email' is the built-in channel"));
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[job web]\ntype = tcp\ntarget = 127.0.0.1:1\nnotify_to = email, email\n"),
               HasSubstr("'email' named twice"));
+
+  // The self-check's and the peer checks' own notify_to.
+  ConfigLoad system = parse("[general]\nservername=s\nalertcontact=a@example.org\n"
+                            "[email]\nnomail=true\nnotify_to = hooks\n[peerd]\nnotify_to = hooks\n"
+                            "[peers]\nb = http://127.0.0.1:5001,b@example.org\n"
+                            "[channel hooks]\ntype = webhook\nurl = https://hooks.example.org/in\n");
+  ASSERT_TRUE(system.ok()) << ::testing::PrintToString(system.errors);
+  EXPECT_EQ(system.config.email.selfCheckNotifyTo, std::vector<std::string>{"hooks"});
+  EXPECT_EQ(system.config.peerd.notify.to, std::vector<std::string>{"hooks"});
+  EXPECT_THAT(onlyError("[general]\nservername=s\nalertcontact=a@example.org\n[email]\nnomail=true\nnotify_to = gone\n"),
+              HasSubstr("[email] notify_to: no [channel gone]"));
+  EXPECT_THAT(onlyError("[general]\nservername=s\nalertcontact=a@example.org\n[email]\nnomail=true\n"
+                        "[peerd]\nnotify_to = gone\n"),
+              HasSubstr("[peerd] notify_to: no [channel gone]"));
 }
 
 // [channel NAME] type = alertmanager: each member's API URL, the re-send

@@ -91,3 +91,37 @@ TEST(ChannelNotices, AFailureReachesEachChannelOnceAcceptedAndARefusalIsKeptVisi
 
 }  // namespace
 }  // namespace checker::test
+
+namespace checker::test {
+namespace {
+
+// A peer that does not answer: its admin is mailed (nomail: accepted
+// without sending), and [peerd] notify_to's webhook gets the notice too;
+// the email self-check's notices would go to [email] notify_to's.
+TEST(ChannelNotices, APeerChecksNoticeReachesPeerdsChannelsBesideTheAdminsMail) {
+  TempDir dir;
+  HttpReceiver hooks;
+  uint16_t silentPeer = closedLoopbackPort();
+  std::string config = dir.write(
+      "settings.cfg",
+      "[general]\nservername = peer-chan\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") + "\n"
+      "[email]\nnomail = yes\n"
+      "[peerd]\nlisten = 127.0.0.1:0\ncheck_every = 1s\ntimeout = 1s\nnotify = every\nfailures_before_notify = 1\n"
+      "notify_to = hooks\n"
+      "[peers]\nb = http://127.0.0.1:" + std::to_string(silentPeer) + ",b-admin@example.org\n"
+      "[channel hooks]\ntype = webhook\nurl = " + hooks.url("/hook") + "\n");
+  DaemonProcess checkerd({kBin + "/checkerd", "-c", config});
+  std::vector<ReceivedRequest> got = hooks.waitFor(1, 30s);
+  checkerd.drain();
+  ASSERT_FALSE(got.empty()) << ::testing::PrintToString(checkerd.lines());
+  nlohmann::json payload = nlohmann::json::parse(got[0].body);
+  EXPECT_EQ(payload["job"]["type"], "peer");
+  EXPECT_EQ(payload["state"], "failing");
+  EXPECT_FALSE(checkerd.waitForLine("would send entry", 20s).empty()) << "the admin's mail still goes (nomail logs it)";
+  bool toAdmin = false;
+  for (const std::string& line : checkerd.lines()) toAdmin |= line.find("b-admin@example.org") != std::string::npos;
+  EXPECT_TRUE(toAdmin) << ::testing::PrintToString(checkerd.lines());
+}
+
+}  // namespace
+}  // namespace checker::test
