@@ -135,14 +135,14 @@ std::string slackGroupBody(const std::vector<NoticeFacts>& notices) {
   std::vector<PayloadJson> attachments;
   std::vector<size_t> sizes;
   // Built and measured only until they are sure not to fit.
-  for (size_t i = 0, sum = 0; i < notices.size() && sum <= kSlackMessageMaxBytes; ++i) {
+  for (size_t i = 0, sum = 0; i < notices.size() && sum <= kSlackGroupBodyMaxBytes; ++i) {
     attachments.push_back(slackGroupAttachment(notices[i]));
     sizes.push_back(payloadText(attachments.back()).size());
     sum += sizes.back();
   }
   auto moreSize = [](size_t left) { return payloadText(slackMoreAttachment(left)).size(); };
   size_t shown =
-      fittingPrefix(sizes, notices.size(), payloadText(body).size(), 1, kSlackMessageMaxBytes, moreSize);
+      fittingPrefix(sizes, notices.size(), payloadText(body).size(), 1, kSlackGroupBodyMaxBytes, moreSize);
   for (size_t i = 0; i < shown; ++i) body["attachments"].push_back(std::move(attachments[i]));
   if (shown < notices.size()) body["attachments"].push_back(slackMoreAttachment(notices.size() - shown));
   return payloadText(body);

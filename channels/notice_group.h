@@ -4,6 +4,7 @@
 // type's group payload, built from the same facts as the single ones;
 // pure, no I/O. NOTICES holds at least two notices, in the order they were
 // made; a caller with one uses the single payload instead.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,6 +14,11 @@
 #include "channels/notice.h"
 
 namespace checker::channels {
+
+// The most a Slack group body may hold: under Mattermost's post limit
+// (16,383 characters; Slack and Rocket.Chat take more), so a storm of
+// failures shows about twenty of them by name, not three.
+inline constexpr size_t kSlackGroupBodyMaxBytes = 16'000;
 
 // "3 jobs failing, 1 recovered on web-1": counts by state (failing,
 // recovered, then "2 test notices"), then the instance (every notice of a
@@ -28,7 +34,7 @@ std::string webhookGroupBody(const std::vector<NoticeFacts>& notices);
 // One message: the summary as its text, one attachment per notice (as
 // slackBody's, its message cut to 200 bytes and also given as the
 // attachment's "text", which Slack shows where it does not show the
-// fallback), the whole body at most kSlackMessageMaxBytes: notices that do
+// fallback), the whole body at most kSlackGroupBodyMaxBytes: notices that do
 // not fit are counted in a last attachment ("… and 12 more"). Escaped as
 // slackBody is, so no notice can make a mention or a link.
 std::string slackGroupBody(const std::vector<NoticeFacts>& notices);

@@ -116,7 +116,7 @@ TEST(SlackGroup, SummaryThenOneAttachmentPerNoticeAsSlackBodys) {
 
 TEST(SlackGroup, TwoHundredHostileNoticesStayWithinTheLimitAndTheRestAreCounted) {
   std::string text = slackGroupBody(hostileGroup(200));
-  EXPECT_LE(text.size(), kSlackMessageMaxBytes);
+  EXPECT_LE(text.size(), kSlackGroupBodyMaxBytes);
   json body = json::parse(text);
   EXPECT_EQ(body["text"], "133 jobs failing, 67 recovered on web1");
   const json& attachments = body["attachments"];
@@ -142,9 +142,9 @@ TEST(SlackGroup, TwoHundredHostileNoticesStayWithinTheLimitAndTheRestAreCounted)
 TEST(SlackGroup, NoticesThatCannotFitAreAllCounted) {
   // A job name so long that no attachment fits: still one message, counted.
   std::vector<NoticeFacts> notices = hostileGroup(3);
-  for (NoticeFacts& facts : notices) facts.jobName = std::string(4000, 'n');
+  for (NoticeFacts& facts : notices) facts.jobName = std::string(20000, 'n');
   std::string text = slackGroupBody(notices);
-  EXPECT_LE(text.size(), kSlackMessageMaxBytes);
+  EXPECT_LE(text.size(), kSlackGroupBodyMaxBytes);
   json body = json::parse(text);
   ASSERT_EQ(body["attachments"].size(), 1u);
   EXPECT_EQ(body["attachments"][0]["text"], kEllipsis + " and 3 more");

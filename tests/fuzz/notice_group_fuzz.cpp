@@ -6,7 +6,7 @@
 //
 // What must hold, whatever the bytes:
 //   - every body is JSON that nlohmann::json's reader accepts;
-//   - the Slack body is at most kSlackMessageMaxBytes and holds no '<'
+//   - the Slack body is at most kSlackGroupBodyMaxBytes and holds no '<'
 //     (no notice can make a mention, a link or a command), and it shows or
 //     counts every notice;
 //   - ntfy's message is at most kNtfyMessageMaxBytes and counts the rest;
@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<NoticeFacts> notices = noticesFrom(std::string_view(reinterpret_cast<const char*>(data), size));
 
   std::string slack = checker::channels::slackGroupBody(notices);
-  require(slack.size() <= checker::channels::kSlackMessageMaxBytes, "the Slack body is over its limit");
+  require(slack.size() <= checker::channels::kSlackGroupBodyMaxBytes, "the Slack body is over its limit");
   require(slack.find('<') == std::string::npos, "the Slack body holds a '<'");
   json attachments = json::parse(slack)["attachments"];
   size_t slackShown = attachments.size(), slackMore = 0;
