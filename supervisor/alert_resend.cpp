@@ -15,13 +15,16 @@ constexpr uint64_t kLookEveryMs = 1'000;
 }  // namespace
 
 std::vector<const JobAlertView*> resendsDue(const std::string& channel, const std::vector<JobAlertView>& jobs,
-                                            const std::set<JobChannel>& pending) {
+                                            const OutboxHolds& holds) {
   std::vector<const JobAlertView*> due;
   for (const JobAlertView& view : jobs) {
     const PolicyState& policy = view.record->policy;
     if (policy.health != JobHealth::failing || !policy.notifiedFailure) continue;
     if (std::find(view.channels.begin(), view.channels.end(), channel) == view.channels.end()) continue;
-    if (pending.count({view.job->id(), channel}) != 0) continue;
+    JobChannel key{view.job->id(), channel};
+    if (holds.pending.count(key) != 0) continue;
+    auto refused = holds.lastRefusedCreatedMs.find(key);
+    if (refused != holds.lastRefusedCreatedMs.end() && refused->second >= policy.firstFailureUnixMs) continue;
     due.push_back(&view);
   }
   return due;
@@ -61,17 +64,18 @@ size_t AlertResend::queueDue(int64_t nowUnixMs) {
   nextRoundMs_ = std::move(next);  // a channel a reload removed is forgotten
   if (round.empty()) return 0;
 
-  std::set<JobChannel> pending;
+  OutboxHolds holds;
   for (const OutboxStatus& status : sources_.outbox()) {
-    if (!status.permanentFailure && !status.channel.empty()) pending.insert({status.jobId, status.channel});
+    if (!status.channel.empty() && !status.permanentFailure) holds.pending.insert({status.jobId, status.channel});
   }
+  holds.lastRefusedCreatedMs = sources_.refused();
   std::vector<JobAlertView> jobs;
   sources_.forEachJob([&](const JobDefinition& job, const JobRecord& record) {
     if (record.policy.health == JobHealth::failing) jobs.push_back({&job, &record, sources_.channelsOf(job)});
   });
   size_t queued = 0;
   for (const ChannelSettings* channel : round) {
-    for (const JobAlertView* view : resendsDue(channel->name, jobs, pending)) {
+    for (const JobAlertView* view : resendsDue(channel->name, jobs, holds)) {
       const PolicyState& policy = view->record->policy;
       OutboxMail notice;
       notice.kind = ipc::MailKind::ALERT;

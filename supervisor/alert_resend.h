@@ -30,17 +30,26 @@ namespace checker {
 // (job id, channel name).
 using JobChannel = std::pair<std::string, std::string>;
 
+// What the outbox holds that stops a re-send: an entry not yet delivered,
+// or one the receiver refused for good during the job's failing episode
+// (a re-send would be refused too, and each refusal stays in the outbox
+// for people to see: one per episode, not one a minute).
+struct OutboxHolds {
+  std::set<JobChannel> pending;
+  std::map<JobChannel, int64_t> lastRefusedCreatedMs;  // the newest refused entry's creation
+};
+
 // The re-sends due now, for one Alertmanager CHANNEL whose interval came
 // round: each job in JOBS (definition, record, the channels its notices go
 // to) that is failing and was told about (policy.notifiedFailure), names
-// CHANNEL, and has no entry for it in PENDING. Pure, for the tests.
+// CHANNEL, and is not held by HOLDS. Pure, for the tests.
 struct JobAlertView {
   const JobDefinition* job = nullptr;
   const JobRecord* record = nullptr;
   std::vector<std::string> channels;
 };
 std::vector<const JobAlertView*> resendsDue(const std::string& channel, const std::vector<JobAlertView>& jobs,
-                                            const std::set<JobChannel>& pending);
+                                            const OutboxHolds& holds);
 
 class AlertResend {
  public:
@@ -49,6 +58,8 @@ class AlertResend {
     std::function<void(const std::function<void(const JobDefinition&, const JobRecord&)>&)> forEachJob;
     // Where the outbox stands: OutboxDelivery::statuses (empty without a mailer).
     std::function<std::vector<OutboxStatus>()> outbox;
+    // OutboxDelivery::lastRefusedNotices.
+    std::function<std::map<JobChannel, int64_t>()> refused;
     // The channels JOB's notices go to: Alerting::channelsOf.
     std::function<std::vector<std::string>(const JobDefinition&)> channelsOf;
     // Something waits in the state writer.

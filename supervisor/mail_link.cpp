@@ -141,6 +141,10 @@ std::vector<OutboxStatus> MailLink::outboxStatuses() const {
   return outbox_ ? outbox_->statuses() : std::vector<OutboxStatus>{};
 }
 
+std::map<std::pair<std::string, std::string>, int64_t> MailLink::lastRefusedNotices() const {
+  return outbox_ ? outbox_->lastRefusedNotices() : std::map<std::pair<std::string, std::string>, int64_t>{};
+}
+
 MailHealth MailLink::health(int64_t nowUnixMs) const {
   return mailHealth(lastSelfCheck_, outboxStatuses(), nowUnixMs);
 }

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,8 @@ class MailLink final : public JobRunner, private HelperChannel::Listener {
   MailHealth health(int64_t nowUnixMs) const;
   // Where each outbox entry stands (empty without a mailer).
   std::vector<OutboxStatus> outboxStatuses() const;
+  // OutboxDelivery::lastRefusedNotices (empty without a mailer).
+  std::map<std::pair<std::string, std::string>, int64_t> lastRefusedNotices() const;
   // `checker test-channel NAME` (supervisor/channel_tester.h).
   void testChannel(const std::string& channel, ChannelTester::Done done);
   // After a reload: the mailer reads the config itself, so a change to

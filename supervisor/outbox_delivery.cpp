@@ -42,6 +42,8 @@ void OutboxDelivery::start() {
       writer_.outboxRemoved(status.id);
     } else if (!status.permanentFailure) {
       entries_[status.id] = Entry{status, false};
+    } else {
+      noteRefused(status);
     }
   }
   size_t refused = 0;
@@ -52,6 +54,12 @@ void OutboxDelivery::start() {
                      refused > 0 ? (", " + std::to_string(refused) + " refused for good (see checker status)").c_str() : "");
   }
   dispatch();
+}
+
+void OutboxDelivery::noteRefused(const OutboxStatus& status) {
+  if (status.channel.empty() || status.mail) return;
+  int64_t& newest = lastRefusedCreatedMs_[{status.jobId, status.channel}];
+  newest = std::max(newest, status.createdUnixMs);
 }
 
 void OutboxDelivery::takeNew() {
@@ -211,6 +219,7 @@ void OutboxDelivery::applyResult(uint64_t id, Entry& entry, bool accepted, bool 
   } else if (permanent) {
     ++entry.status.attempts;
     entry.status.permanentFailure = true;
+    noteRefused(entry.status);
     CHECKER_LOG_ERROR("outbox entry %llu REFUSED for good after %u attempt(s), kept in the state (checker status): %s",
                       static_cast<unsigned long long>(id), entry.status.attempts, reply.c_str());
     writer_.outboxAttemptFailed(entry.status, reply, now);

@@ -63,6 +63,11 @@ class OutboxDelivery {
   // Where every entry stands (for the mail health peers are told).
   std::vector<OutboxStatus> statuses() const;
   size_t inFlight() const { return inFlight_; }
+  // For each (job id, channel) whose channel notice a receiver refused for
+  // good: the newest such entry's creation time (mail is not counted).
+  const std::map<std::pair<std::string, std::string>, int64_t>& lastRefusedNotices() const {
+    return lastRefusedCreatedMs_;
+  }
 
   // The first delivery result of entry ID (a test notice), once: accepted,
   // refused for good, and the receiver's answer.
@@ -84,6 +89,7 @@ class OutboxDelivery {
     bool inFlight = false;
   };
   void dispatch();
+  void noteRefused(const OutboxStatus& status);
   // Sends the entries IDS (one, or a group of one channel); false when the
   // mailer's channel is full. Entries gone from the state, or unreadable
   // there, go into FORGET, to be forgotten here (an unreadable one stays in
@@ -101,6 +107,7 @@ class OutboxDelivery {
   std::function<void()> requestFlush_;
   HelperChannel* mailer_ = nullptr;
   GroupWait groupWait_;
+  std::map<std::pair<std::string, std::string>, int64_t> lastRefusedCreatedMs_;
   std::map<uint64_t, Entry> entries_;  // by id: oldest first
   size_t inFlight_ = 0;
   std::map<std::string, size_t> inFlightByChannel_;  // "" : mail

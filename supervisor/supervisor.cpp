@@ -72,6 +72,7 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                    AlertResend::Sources{
                        [this](const auto& visit) { engine_.forEachLiveRecord(visit); },
                        [this] { return mail_.outboxStatuses(); },
+                       [this] { return mail_.lastRefusedNotices(); },
                        [this](const JobDefinition& job) { return alerting_.channelsOf(job); },
                        [this] { scheduleFlush(); },
                    }),

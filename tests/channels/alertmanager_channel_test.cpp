@@ -15,6 +15,7 @@
 
 #include "support/alertmanager_process.h"
 #include "support/daemon_process.h"
+#include "support/http_receiver.h"
 #include "support/loopback_ports.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -102,6 +103,38 @@ TEST(AlertmanagerChannel, AFailingJobStaysActiveInEachMemberWhileFailingAndIsRes
   auto gone = [](const nlohmann::json& a) { return a.is_null(); };
   EXPECT_TRUE(waitForAlert(first, "db", 30s, gone).is_null()) << ::testing::PrintToString(checkerd.lines());
   EXPECT_TRUE(waitForAlert(second, "db", 10s, gone).is_null());
+}
+
+}  // namespace
+}  // namespace checker::test
+
+namespace checker::test {
+namespace {
+
+// An Alertmanager (here a receiver standing in for one) that refuses the
+// alert for good (HTTP 400: a label it rejects, say): the refusal is kept
+// and shown, and the alert is not re-sent every `resend` into one refusal
+// more each time.
+TEST(AlertmanagerChannel, AnAlertRefusedForGoodIsNotResentIntoAPileOfRefusals) {
+  HttpReceiver refusing;
+  refusing.answerWith({400, 400, 400, 400, 400});
+  TempDir dir;
+  uint16_t target = closedLoopbackPort();
+  std::string config = dir.write(
+      "settings.cfg",
+      "[general]\nservername = am-refused\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
+          "\nnotify_to = am\n"
+          "[email]\nnomail = yes\n"
+          "[channel am]\ntype = alertmanager\nurl = " + refusing.url("/") + "\nresend = 5s\n"
+          "[job db]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(target) + "\nevery = 1s\n");
+  DaemonProcess checkerd({kBin + "/checkerd", "-c", config});
+  ASSERT_EQ(refusing.waitFor(1, 30s).size(), 1u) << ::testing::PrintToString(checkerd.lines());
+  ASSERT_FALSE(checkerd.waitForLine("REFUSED for good", 10s).empty());
+  // Two re-send rounds go by (5 s each): nothing more is sent.
+  EXPECT_EQ(refusing.waitFor(2, 11s).size(), 1u) << ::testing::PrintToString(checkerd.lines());
+  CommandResult status = runCommand(kBin + "/checker status -c " + config + " --json");
+  nlohmann::json state = nlohmann::json::parse(status.output);
+  EXPECT_EQ(state["outbox"]["refused"].size(), 1u) << status.output;
 }
 
 }  // namespace

@@ -43,10 +43,23 @@ TEST(AlertResend, OnlyFailingJobsThatWereToldAboutNameTheChannelAndHaveNothingWa
       {&waiting, &notified, {"am"}},       // its last entry for am is not delivered yet
       {&healthy, &ok, {"am"}},
   };
-  std::set<JobChannel> pending = {{waiting.id(), "am"}, {told.id(), "hooks"}};
-  EXPECT_EQ(namesOf(resendsDue("am", jobs, pending)), std::vector<std::string>{"told"});
-  EXPECT_EQ(namesOf(resendsDue("hooks", jobs, pending)), std::vector<std::string>{"elsewhere"});
-  EXPECT_TRUE(resendsDue("other", jobs, pending).empty());
+  OutboxHolds holds;
+  holds.pending = {{waiting.id(), "am"}, {told.id(), "hooks"}};
+  EXPECT_EQ(namesOf(resendsDue("am", jobs, holds)), std::vector<std::string>{"told"});
+  EXPECT_EQ(namesOf(resendsDue("hooks", jobs, holds)), std::vector<std::string>{"elsewhere"});
+  EXPECT_TRUE(resendsDue("other", jobs, holds).empty());
+}
+
+// A receiver that refused the job's alert for good in this episode (a bad
+// label, say) is not sent it again every minute, each refusal kept in the
+// outbox; one refused in an earlier episode does not stop this one's.
+TEST(AlertResend, ARefusalForGoodInThisEpisodeStopsTheResendsOneBeforeItDoesNot) {
+  JobDefinition refusedNow = job("refusedNow"), refusedBefore = job("refusedBefore");
+  JobRecord notified = failing(true);  // failing since 1000
+  std::vector<JobAlertView> jobs = {{&refusedNow, &notified, {"am"}}, {&refusedBefore, &notified, {"am"}}};
+  OutboxHolds holds;
+  holds.lastRefusedCreatedMs = {{{refusedNow.id(), "am"}, 1000}, {{refusedBefore.id(), "am"}, 999}};
+  EXPECT_EQ(namesOf(resendsDue("am", jobs, holds)), std::vector<std::string>{"refusedBefore"});
 }
 
 }  // namespace
