@@ -71,6 +71,17 @@ void readHeaders(SectionReader& r, ChannelSettings& c) {
   }
 }
 
+// group_wait = DURATION, or 0 / off: no grouping.
+void readGroupWait(SectionReader& r, ChannelSettings& c) {
+  const IniEntry* e = r.take("group_wait");
+  if (e == nullptr) return;
+  std::string_view value = trimView(e->value);
+  Result<Milliseconds> wait = value == "0" || value == "off" ? Result<Milliseconds>(Milliseconds(0)) : parseDuration(value);
+  if (!wait) r.error(*e, wait.error() + " (or 0: no grouping)");
+  else if (*wait > kMaxGroupWait) r.error(*e, "at most " + formatDuration(kMaxGroupWait));
+  else c.groupWait = *wait;
+}
+
 // Prometheus' label name rule: [a-zA-Z_][a-zA-Z0-9_]*, and not "__..."
 // (reserved for Prometheus' own use).
 bool validLabelName(std::string_view name) {
@@ -140,19 +151,14 @@ ChannelSettings readChannel(SectionReader& r, const std::string& name) {
       r.errorAtHeader("missing 'to' (the addresses)");
     }
   } else {
-    known += ", url, timeout, cafile, group_wait";
+    known += ", url, timeout, cafile";
     if (c.type == ChannelType::alertmanager) readAlertmanagerUrls(r, c);
     else readUrl(r, c);
     r.duration("timeout", c.timeout);
     r.text("cafile", c.caFile);
-    if (const IniEntry* e = r.take("group_wait")) {
-      std::string_view value = trimView(e->value);
-      Result<Milliseconds> wait = value == "0" || value == "off" ? Result<Milliseconds>(Milliseconds(0)) : parseDuration(value);
-      if (!wait) r.error(*e, wait.error() + " (or 0: no grouping)");
-      else if (*wait > kMaxGroupWait) r.error(*e, "at most " + formatDuration(kMaxGroupWait));
-      else c.groupWait = *wait;
-    }
   }
+  known += ", group_wait";
+  readGroupWait(r, c);
   if (c.type == ChannelType::webhook) {
     known += ", secret, header.NAME";
     r.text("secret", c.secret);

@@ -11,7 +11,7 @@
 //   [channel am]         type = alertmanager  url = BASE[, BASE] (a cluster: each one gets
 //                                              every alert), resend, label.NAME = value,
 //                                              header.NAME = value
-// Each HTTP type also takes timeout (default 10s), cafile and group_wait.
+// Each HTTP type also takes timeout (default 10s) and cafile; every type group_wait.
 //
 // The name `email` is built in: the mail to [general] alertcontact, which
 // is where every notice goes unless notify_to says otherwise.
@@ -47,8 +47,8 @@ struct ChannelSettings {
   std::vector<std::pair<std::string, std::string>> headers;  // webhook, alertmanager: header.NAME
   std::vector<std::pair<std::string, std::string>> labels;   // alertmanager: label.NAME
   Milliseconds resendEvery{60'000};  // alertmanager: a failing job's alert is sent again this often
-  // HTTP types: notices made within this of the oldest waiting one go as
-  // one (notice_group.h); 0: one notice per job.
+  // Notices made within this of the oldest waiting one go as one
+  // (notice_group.h; for email, one mail); 0: one notice per job.
   Milliseconds groupWait{0};
   std::string topic, token;     // ntfy
   std::vector<std::string> tags;  // ntfy

@@ -67,14 +67,22 @@ void MailerService::send(ipc::OutboxEntry::Reader entry) {
   if (!channel.empty() && !isMailChannel(config_, channel)) {
     return channels_.send(entry, [this, id](SmtpOutcome outcome) { answer(id, outcome); });
   }
+  sendMail({id}, entry.getTo(), text(entry.getSubject()), text(entry.getBody()));
+}
+
+void MailerService::sendMail(const std::vector<uint64_t>& ids, capnp::List<capnp::Text>::Reader recipients,
+                             const std::string& subject, const std::string& body) {
+  auto answerAll = [this, ids](const SmtpOutcome& outcome) {
+    for (uint64_t id : ids) answer(id, outcome);
+  };
   std::vector<std::string> to;
-  for (auto address : entry.getTo()) {
+  for (auto address : recipients) {
     std::string one = text(address);
     if (Result<> valid = validMailbox(one); !valid) {
       SmtpOutcome refused;
       refused.permanent = true;
       refused.serverReply = "not sent: recipient '" + one + "': " + valid.error();
-      return answer(id, refused);
+      return answerAll(refused);
     }
     to.push_back(one);
   }
@@ -82,27 +90,48 @@ void MailerService::send(ipc::OutboxEntry::Reader entry) {
     SmtpOutcome refused;
     refused.permanent = true;
     refused.serverReply = "not sent: no recipient";
-    return answer(id, refused);
+    return answerAll(refused);
   }
   if (config_.email.noMail) {
-    CHECKER_LOG_INFO("nomail: would send entry %llu to %s: %s", static_cast<unsigned long long>(id), to.front().c_str(),
-                     text(entry.getSubject()).c_str());
+    CHECKER_LOG_INFO("nomail: would send entry %llu to %s: %s", static_cast<unsigned long long>(ids.front()),
+                     to.front().c_str(), subject.c_str());
     SmtpOutcome notSent;
     notSent.accepted = true;
     notSent.serverReply = "not sent (nomail)";
-    return answer(id, notSent);
+    return answerAll(notSent);
   }
   ComposeInput input;
   input.from = smtp_.settings().from;
   input.to = to;
-  input.subject = text(entry.getSubject());
-  input.body = text(entry.getBody());
-  input.entryId = id;
+  input.subject = subject;
+  input.body = body;
+  input.entryId = ids.front();
   input.serverName = config_.general.serverName;
   input.nowUnixMs = wallClockNowMs();
   input.uniqueToken = randomHex(8);
   input.bustGmailThreading = config_.email.bustGmailThreading;
-  smtp_.send(to, composeMessage(input), [this, id](SmtpOutcome outcome) { answer(id, outcome); });
+  smtp_.send(to, composeMessage(input), answerAll);
+}
+
+// One mail for ENTRIES (an email channel's group): each entry's subject
+// and body in turn, under a subject that counts them.
+void MailerService::sendMailGroup(capnp::List<ipc::OutboxEntry>::Reader entries) {
+  std::vector<uint64_t> ids;
+  size_t recoveries = 0;
+  std::string body;
+  for (ipc::OutboxEntry::Reader entry : entries) {
+    ids.push_back(entry.getId());
+    bool recovery = entry.getKind() == ipc::MailKind::RECOVERY || entry.getKind() == ipc::MailKind::PEER_RECOVERY;
+    recoveries += recovery ? 1 : 0;
+    body += (body.empty() ? "" : "\n\n") + std::string(70, '-') + "\n" + text(entry.getSubject()) + "\n\n" +
+            text(entry.getBody());
+  }
+  size_t failures = ids.size() - recoveries;
+  std::string subject = "[" + config_.general.serverName + "] ";
+  if (failures > 0) subject += std::to_string(failures) + (failures == 1 ? " job failing" : " jobs failing");
+  if (failures > 0 && recoveries > 0) subject += ", ";
+  if (recoveries > 0) subject += std::to_string(recoveries) + " recovered";
+  sendMail(ids, entries[0].getTo(), subject, body);
 }
 
 void MailerService::sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries) {
@@ -110,11 +139,11 @@ void MailerService::sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries) {
   for (ipc::OutboxEntry::Reader entry : entries) ids->push_back(entry.getId());
   if (ids->empty()) return;
   std::string channel = text(entries[0].getChannel());
-  if (channel.empty() || isMailChannel(config_, channel)) {
-    // checkerd groups only channels that are not mail: each goes alone.
-    for (ipc::OutboxEntry::Reader entry : entries) send(entry);
+  if (channel.empty()) {
+    for (ipc::OutboxEntry::Reader entry : entries) send(entry);  // checkerd never groups alertcontact's mail
     return;
   }
+  if (isMailChannel(config_, channel)) return sendMailGroup(entries);
   auto refuseOne = [this, ids](uint64_t id, SmtpOutcome outcome) {
     ids->erase(std::remove(ids->begin(), ids->end(), id), ids->end());
     answer(id, outcome);

@@ -36,6 +36,10 @@ class MailerService {
   void send(ipc::OutboxEntry::Reader entry);
   // Entries of one channel as one notice (checkerd's group); each answered.
   void sendGroup(capnp::List<ipc::OutboxEntry>::Reader entries);
+  void sendMailGroup(capnp::List<ipc::OutboxEntry>::Reader entries);
+  // One mail to RECIPIENTS; its outcome answers each of IDS.
+  void sendMail(const std::vector<uint64_t>& ids, capnp::List<capnp::Text>::Reader recipients,
+                const std::string& subject, const std::string& body);
   void answer(uint64_t entryId, const SmtpOutcome& outcome);
   void selfCheck(ipc::SelfCheckRequest::Reader request);
   void write(std::string bytes);

@@ -71,8 +71,9 @@ void OutboxDelivery::takeNew() {
 }
 
 int64_t OutboxDelivery::groupWaitOf(const OutboxStatus& status) const {
-  // Mail is never grouped; a test notice's sender waits for its answer.
-  return status.channel.empty() || status.mail || status.test || !groupWait_ ? 0 : groupWait_(status.channel);
+  // The mail to alertcontact is never grouped (one mail per job, as the
+  // original); a test notice's sender waits for its answer.
+  return status.channel.empty() || status.test || !groupWait_ ? 0 : groupWait_(status.channel);
 }
 
 void OutboxDelivery::dispatch() {

@@ -86,3 +86,38 @@ TEST(ChannelGroups, JobsFailingTogetherAreOneNoticeToAGroupingChannelAndOneEachT
 
 }  // namespace
 }  // namespace checker::test
+
+namespace checker::test {
+namespace {
+
+// An email channel with group_wait: one mail for the jobs failing
+// together, its subject counting them (nomail: the mailer logs what it
+// would send); the mail to alertcontact stays one per job.
+TEST(ChannelGroups, AnEmailChannelGetsOneMailForJobsFailingTogether) {
+  TempDir dir;
+  std::string jobs;
+  for (int i = 0; i < 3; ++i) {
+    jobs += "[job web" + std::to_string(i) + "]\ntype = tcp\ntarget = 127.0.0.1:" +
+            std::to_string(closedLoopbackPort()) + "\nevery = 1s\n";
+  }
+  std::string config = dir.write(
+      "settings.cfg",
+      "[general]\nservername = mail-group\nalertcontact = admin@example.org\nstatefile = " + dir.file("state") +
+          "\nnotify_to = team, email\n"
+          "[email]\nnomail = yes\n"
+          "[channel team]\ntype = email\nto = team@example.org\ngroup_wait = 3s\n" + jobs);
+  DaemonProcess checkerd({kBin + "/checkerd", "-c", config});
+  std::string grouped = checkerd.waitForLine("to team@example.org: [mail-group] 3 jobs failing", 30s);
+  EXPECT_FALSE(grouped.empty()) << ::testing::PrintToString(checkerd.lines());
+  EXPECT_FALSE(checkerd.waitForLine("3 entries for channel team sent as one notice", 5s).empty());
+  size_t toTeam = 0, toAdmin = 0;
+  for (const std::string& line : checkerd.lines()) {
+    toTeam += line.find("would send entry") != std::string::npos && line.find("to team@example.org") != std::string::npos;
+    toAdmin += line.find("would send entry") != std::string::npos && line.find("to admin@example.org") != std::string::npos;
+  }
+  EXPECT_EQ(toTeam, 1u) << ::testing::PrintToString(checkerd.lines());
+  EXPECT_EQ(toAdmin, 3u) << "alertcontact's mail is one per job";
+}
+
+}  // namespace
+}  // namespace checker::test
