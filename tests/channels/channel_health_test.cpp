@@ -19,6 +19,7 @@
 #include "common/unique_fd.h"
 #include "support/daemon_process.h"
 #include "support/http_receiver.h"
+#include "support/loopback_ports.h"
 #include "support/loopback_http.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -32,18 +33,6 @@ using namespace std::chrono_literals;
 
 const std::string kBin = CHECKER_BIN_DIR;
 
-// A loopback port nothing listens on now (bound, then closed).
-uint16_t closedPort() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len);
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 class ChannelHealth : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,10 +44,10 @@ class ChannelHealth : public ::testing::Test {
             "[peerd]\nlisten = 127.0.0.1:0\ncheck_every = day\n"
             "[channel hooks]\ntype = webhook\nurl = " + hooks.url("/secret-path-4711") +
             "\nsecret = s3cret-hmac\nheader.X-Token = tok-value-99\ntimeout = 5s\n"
-            "[channel down]\ntype = slack\nurl = http://127.0.0.1:" + std::to_string(closedPort()) +
+            "[channel down]\ntype = slack\nurl = http://127.0.0.1:" + std::to_string(closedLoopbackPort()) +
             "/T000/B000/slack-secret\ntimeout = 5s\n"
             "[channel refusing]\ntype = ntfy\nurl = " + refusing.url("/") + "\ntopic = alerts\ntoken = tk-secret-7\n"
-            "[job db]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(closedPort()) +
+            "[job db]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(closedLoopbackPort()) +
             "\nevery = 1s\nnotify_to = refusing\n");
     checkerd = std::make_unique<DaemonProcess>(std::vector<std::string>{kBin + "/checkerd", "-c", config});
     std::string listening = checkerd->waitForLine("peerd: answering peers on 127.0.0.1:", 20s);
