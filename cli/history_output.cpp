@@ -60,6 +60,7 @@ void jobText(std::string& text, const JobHistory& job, const HistoryReport& repo
         run.measured.latencyUs >= 0 ? latencyText(static_cast<double>(run.measured.latencyUs) / 1000.0) : "-";
     std::string head = "    " + localTime(run.startedUnixMs) + "  ";
     std::string rest = "  " + took + "  " + oneLine(run.message);
+    if (!run.note.empty()) rest += "  [" + oneLine(run.note) + "]";
     // The message is cut to the terminal's width; the colour's escapes take no columns.
     size_t used = displayWidth(head) + displayWidth(outcome);
     if (out.width > used) rest = truncateToWidth(rest, out.width - used);

@@ -83,6 +83,10 @@ JobRow rowFor(const ListedRow& listed, const Config& config, const StateReader* 
   row.outcome = s->runs > 0 ? outcomeName(s->lastOutcome) : "-";
   row.message = s->message;
   row.runs = s->runs;
+  row.hold = noticeHoldName(s->hold);
+  row.holdReason = s->holdReason;
+  row.holdSinceUnixMs = s->holdSinceUnixMs;
+  row.flapping = s->flapping;
   return row;
 }
 

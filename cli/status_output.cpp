@@ -23,18 +23,27 @@ Style jobStyle(const JobRow& job) {
   return Style::dim;
 }
 
-// The message, after the outcome when that says more than failed/ok.
+bool held(const JobRow& job) { return job.hold != "none"; }
+
+// The message, after the outcome when that says more than failed/ok; and
+// what holds the job's notices, first, for that is what the operator must know.
 std::string jobMessage(const JobRow& job) {
-  if (job.outcome == "-" || job.outcome == "ok" || job.outcome == "failed") return job.message;
-  return job.outcome + (job.message.empty() ? "" : ": " + job.message);
+  std::string message = job.outcome == "-" || job.outcome == "ok" || job.outcome == "failed"
+                            ? job.message
+                            : job.outcome + (job.message.empty() ? "" : ": " + job.message);
+  if (!held(job)) return message;
+  return "[notices held: " + job.holdReason + "] " + message;
 }
+
+// The state, and what holds its notices: "failing, quiet".
+std::string jobState(const JobRow& job) { return held(job) ? job.state + ", " + job.hold : job.state; }
 
 std::string jobsTable(const StatusReport& report, const TerminalOutput& out, int64_t now) {
   Table table({{"JOB"}, {"STATE"}, {"FAILS", true}, {"LAST RUN"}, {"FAILING SINCE"}, {"MESSAGE"}});
   for (const JobRow& job : report.jobs) {
     Style style = jobStyle(job);
     table.add({{job.name, quiet(job) ? Style::dim : Style::plain},
-               {job.state, style},
+               {jobState(job), style},
                {quiet(job) ? "-" : std::to_string(job.failures), job.failures > 0 ? Style::bad : Style::plain},
                {ageOf(job.lastRunUnixMs, now)},
                {localTime(job.firstFailureUnixMs)},
@@ -110,8 +119,9 @@ std::string daemonLine(const StatusReport& report, const TerminalOutput& out, in
 
 std::string summary(const StatusReport& report, const TerminalOutput& out) {
   std::vector<std::string> names;
-  size_t notRun = 0, off = 0, plugins = 0;
+  size_t notRun = 0, off = 0, plugins = 0, holding = 0;
   for (const JobRow& job : report.jobs) {
+    if (held(job)) ++holding;
     if (failing(job)) names.push_back(job.name);
     if (neverRun(job)) ++notRun;
     if (job.state == "off") ++off;
@@ -123,13 +133,17 @@ std::string summary(const StatusReport& report, const TerminalOutput& out) {
                        "no job failing: " + std::to_string(report.jobs.size() - notRun - off - plugins) + " ok" +
                        (notRun ? ", " + std::to_string(notRun) + " not run yet" : "") +
                        (off ? ", " + std::to_string(off) + " off" : "") +
-                       (plugins ? ", " + std::to_string(plugins) + " plugin section(s) not described yet" : "");
+                       (plugins ? ", " + std::to_string(plugins) + " plugin section(s) not described yet" : "") +
+                       (holding ? "; notices held for " + std::to_string(holding) : "");
     return paint(line, Style::good, out.colour) + "\n";
   }
   std::string list;
   for (size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
   if (names.size() > 5) list += ", ...";
-  return paint(std::to_string(names.size()) + " of " + total + " job(s) failing: " + list, Style::bad, out.colour) + "\n";
+  return paint(std::to_string(names.size()) + " of " + total + " job(s) failing: " + list +
+                   (holding ? "; notices held for " + std::to_string(holding) : ""),
+               Style::bad, out.colour) +
+         "\n";
 }
 
 Json jobJson(const JobRow& r) {
@@ -147,7 +161,12 @@ Json jobJson(const JobRow& r) {
               {"first_failure_unix_ms", r.firstFailureUnixMs},
               {"last_notify_unix_ms", r.lastNotifyUnixMs},
               {"notified_failure", r.notifiedFailure},
-              {"consecutive_successes", r.successes}};
+              {"consecutive_successes", r.successes},
+              {"notices_held", r.hold == "none" ? Json(nullptr)
+                                                : Json{{"by", r.hold},
+                                                       {"reason", r.holdReason},
+                                                       {"since_unix_ms", r.holdSinceUnixMs}}},
+              {"flapping", r.flapping}};
 }
 
 Json outboxJson(const StatusReport& report) {

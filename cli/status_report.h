@@ -32,6 +32,11 @@ struct JobRow {
   std::string message;
   uint64_t runs = 0;
   bool notifiedFailure = false;
+  // What holds its notices (state/notice_gate.h): "none", "quiet", "blocked", "flapping".
+  std::string hold = "none";
+  std::string holdReason = {};
+  int64_t holdSinceUnixMs = 0;
+  bool flapping = false;
 };
 
 // RefusedMail, OutboxSummary, ChannelRow and PeerRow are the state's own, as

@@ -13,6 +13,7 @@
 
 #include "config/config_section.h"
 #include "config/http_url.h"
+#include "config/job_dependencies.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
@@ -217,6 +218,20 @@ void readLimits(SectionReader& r, JobLimits& l) {
   r.size("file_size", l.fileSizeBytes);
 }
 
+void readFlapSettings(SectionReader& r, FlapSettings& flap) {
+  r.flag("flapping", flap.enabled);
+  const IniEntry* high = r.section().find("flap_high");
+  r.count("flap_high", 1, 100, flap.highPercent);
+  r.count("flap_low", 0, 100, flap.lowPercent);
+  if (flap.lowPercent >= flap.highPercent) {
+    const IniEntry* at = high ? high : r.section().find("flap_low");
+    std::string message = "flap_low (" + std::to_string(flap.lowPercent) + "%) must be below flap_high (" +
+                          std::to_string(flap.highPercent) + "%)";
+    if (at) r.error(*at, message);
+    else r.errorAtHeader(message);
+  }
+}
+
 void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, Config& c) {
   SectionReader r(s, rep);
   JobSection job;
@@ -232,6 +247,12 @@ void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, 
   r.schedule("every", job.schedule);
   readNotifySettings(r, job.notify, /*recoveryAlways=*/false);
   if (const IniEntry* e = r.take("notify_to")) job.notify.to = readNotifyTo(r, *e);
+  readFlapSettings(r, job.notify.flap);
+  if (const IniEntry* e = r.take("depends_on")) {
+    job.dependsOn = splitList(e->value);
+    job.dependsOnLine = e->line;
+    if (job.dependsOn.empty()) r.error(*e, "empty: name the [job NAME] sections this job depends on");
+  }
   readLimits(r, job.limits);
   job.params = r.untaken();  // the job type's own keys, checked by the catalog
   c.jobs.push_back(std::move(job));
@@ -377,6 +398,7 @@ ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
   for (const IniSection& s : doc.sections) readSection(s, rep, load.config);
   checkRequired(doc, rep, load.config);
   checkNotifyTo(doc, rep, load.config);
+  checkJobDependencies(rep, load.config);
   load.errors = rep.takeErrors();
   load.warnings = rep.takeWarnings();
   return load;

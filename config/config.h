@@ -17,6 +17,15 @@
 
 namespace checker {
 
+// A job's flap detection ([job] flapping, flap_high, flap_low; the model
+// is state/flapping.h's): percentages of state change over its last runs.
+struct FlapSettings {
+  bool enabled = true;
+  uint32_t highPercent = 50;  // at or above: flapping
+  uint32_t lowPercent = 25;   // below: stable again
+  bool operator==(const FlapSettings&) const = default;
+};
+
 // A defaults-filled, validated config. Paths are absolute (relative ones are
 // taken relative to the directory of the config file).
 struct NotifySettings {
@@ -27,6 +36,7 @@ struct NotifySettings {
   // notify_to: the channels its notices go to ("email": the mail to
   // [general] alertcontact); empty: [general] notify_to.
   std::vector<std::string> to = {};
+  FlapSettings flap = {};
   bool operator==(const NotifySettings&) const = default;
 };
 
@@ -47,6 +57,10 @@ struct JobSection {
   Schedule schedule;
   NotifySettings notify;
   JobLimits limits;
+  // depends_on: the [job NAME] sections whose failure this job's failures
+  // are blamed on (config/job_dependencies.h checks them).
+  std::vector<std::string> dependsOn = {};
+  int dependsOnLine = 0;
   std::vector<IniEntry> params;  // the type's own keys, checked by the job catalog
 };
 

@@ -89,6 +89,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.line = job_.line;
   s.schedule = job_.schedule;
   s.notify = job_.notify;
+  s.dependsOn = job_.dependsOn;
   s.limits = job_.limits;
   s.sandbox = sandbox_;
   s.isolation = isolation_;
@@ -363,11 +364,20 @@ LoadedConfig loadConfiguration(const std::string& path) {
   return loaded;
 }
 
+namespace {
+std::string dependsOnText(const JobDefinition& job) {
+  std::string text;
+  for (const std::string& parent : job.settings().dependsOn) text += (text.empty() ? "  depends_on=" : ",") + parent;
+  return text;
+}
+}  // namespace
+
 std::string describeJob(const JobDefinition& job) {
   return job.id() + "  type=" + job.type() + "  every=" + job.schedule().text() +
          "  notify=" + notifyModeName(job.notify().mode) +
          "  threshold=" + std::to_string(job.notify().failuresBeforeNotify) +
-         (job.settings().isolation == Isolation::batch ? "  isolation=batch" : "");
+         (job.settings().isolation == Isolation::batch ? "  isolation=batch" : "") + dependsOnText(job) +
+         (job.notify().flap.enabled ? "" : "  flapping=off");
 }
 
 }  // namespace checker

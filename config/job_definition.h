@@ -47,6 +47,8 @@ struct JobSectionSettings {
   JobLimits limits;
   JobSandboxSettings sandbox;
   Isolation isolation = Isolation::run;
+  // depends_on: the sections whose failing jobs block this one's notices.
+  std::vector<std::string> dependsOn = {};
   // Jobs with a target (tcp, http, tls_cert, a plugin's described sub-jobs)
   // have the id TARGET_ID_PREFIX + TARGET; "" for jobs without a target.
   std::string targetIdPrefix;

@@ -56,6 +56,23 @@ struct JobState {
   overruns @13 :UInt64;             # due while the previous run still ran
   notifiedFailure @14 :Bool;        # a failure notice went out this episode
   lastLatencyUs @15 :Int64 = -1;    # the last run's probe latency; -1: it measured none
+  # What holds the job's notices now (state/notice_gate.h), why, since when.
+  noticeHold @16 :NoticeHold;
+  holdReason @17 :Text;
+  holdSinceUnixMs @18 :Int64;
+  # Flap detection (state/flapping.h): the last runs, newest in bit 0, 1 =
+  # failed; whether it flaps and whether people were told it does.
+  recentFailedBits @19 :UInt32;
+  recentRuns @20 :UInt32;
+  flapping @21 :Bool;
+  flapNoticeSent @22 :Bool;
+}
+
+enum NoticeHold {
+  none @0;
+  quiet @1;      # a maintenance window or a silence
+  blocked @2;    # a job it depends on is failing
+  flapping @3;
 }
 
 struct RunRecord {
@@ -66,6 +83,7 @@ struct RunRecord {
   message @4 :Text;
   latencyUs @5 :Int64 = -1;         # the probe's own latency; -1: none measured
   measurements @6 :List(Job.Measurement);
+  note @7 :Text;                    # a notice this run made due and the gate held, and why
 }
 
 enum MailKind {

@@ -191,6 +191,10 @@ std::string renderJobPage(const JobPageData& p) {
   out += std::string("<header class=\"") + (failing ? "problem" : "ok") + "\">\n<h1>" + htmlEscape(p.name) +
          "</h1>\n<p>" + htmlEscape(state);
   if (failing && p.status->firstFailureUnixMs > 0) out += " since " + htmlEscape(localTime(p.status->firstFailureUnixMs));
+  if (p.status && p.status->hold != ipc::NoticeHold::NONE) {
+    out += " &middot; <span class=\"held\">notices held</span> " + htmlEscape(p.status->holdReason);
+    if (p.status->holdSinceUnixMs > 0) out += " (since " + htmlEscape(localTime(p.status->holdSinceUnixMs)) + ")";
+  }
   out += " &middot; <a href=\"/\">all jobs on " + htmlEscape(p.serverName) + "</a></p>\n</header>\n<main>\n";
   summarySection(out, p);
   out += "<section id=\"runs\"><h2>Latest runs</h2>\n" + renderRunBar(p.latest, kRunsOnTheJobPage) + "\n</section>\n";

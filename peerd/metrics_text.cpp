@@ -120,6 +120,17 @@ void jobFamilies(std::string& out, const StatusSnapshot& s) {
        [](const JobStatus& j) { return seconds(j.lastRunUnixMs); });
   each("checker_job_last_duration_seconds", "How long the job's last run took.",
        [](const JobStatus& j) { return seconds(j.lastDurationMs); });
+  // One series per job whose notices are held, labelled with what holds them.
+  Family held(out, "checker_job_notices_held", "gauge",
+              "1 while the job's notices are held: by a maintenance window or silence (quiet), a failing job it "
+              "depends on (blocked), or its flapping.");
+  for (const JobStatus& job : s.jobs) {
+    if (!job.unreadable && job.hold != ipc::NoticeHold::NONE) {
+      held.sample({{"id", job.id}, {"name", job.name}, {"by", noticeHoldName(job.hold)}}, promNumber(uint64_t{1}));
+    }
+  }
+  each("checker_job_flapping", "1 while the job is flapping (its state changes too often to notify).",
+       [](const JobStatus& j) { return promNumber(uint64_t{j.flapping}); });
   // One series per job; none while its last run measured nothing (a failed probe).
   Family latency(out, "checker_job_latency_seconds", "gauge",
                  "The probe's own latency in the job's last run (TCP connect, HTTP response, TLS handshake, an exec "

@@ -42,6 +42,7 @@ tr.failing td:first-child{box-shadow:inset 4px 0 var(--bad)}
 .msg{font:12px ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-word}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .muted{color:var(--muted)}
+.held{display:inline-block;padding:0 6px;border-radius:10px;font-size:12px;border:1px solid var(--muted);color:var(--muted)}
 .bad{color:var(--bad);font-weight:600}
 .bar{display:flex;justify-content:flex-end;gap:1px;height:18px;width:calc(var(--slots,30) * 6px);max-width:100%;background:var(--run-none);border-radius:2px}
 .run{flex:0 1 5px;min-width:2px;border-radius:1px}

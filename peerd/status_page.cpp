@@ -23,7 +23,12 @@ void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
   out += std::string("<tr class=\"job ") + kind + "\" data-job=\"" + htmlEscape(job.name) + "\">";
   out += "<td><a href=\"/job/" + percentEncode(job.id) + "\">" + htmlEscape(job.name) + "</a><span class=\"id\">" +
          htmlEscape(job.id) + "</span></td>";
-  out += "<td>" + badge(kind, state) + "</td>";
+  out += "<td>" + badge(kind, state);
+  // What holds its notices, beside its state: a quiet failing job is not a surprise.
+  if (job.hold != ipc::NoticeHold::NONE) {
+    out += " <span class=\"held\" title=\"" + htmlEscape(job.holdReason) + "\">" + noticeHoldName(job.hold) + "</span>";
+  }
+  out += "</td>";
   auto uptimeCell = [&](const std::optional<Uptime>& uptime, const char* cls) {
     return std::string("<td class=\"") + cls + "\">" + (uptime ? uptimeText(*uptime) : std::string("-")) + "</td>";
   };
@@ -40,7 +45,11 @@ void jobRow(std::string& out, const JobStatus& job, const StatusSnapshot& s) {
                                       durationText(job.lastDurationMs) + "</span>"
                                 : std::string("-")) +
          "</td>";
-  out += "<td class=\"msg\">" + htmlEscape(shortened(cleanUtf8(job.message), kMaxMessageBytes)) + "</td></tr>\n";
+  out += "<td class=\"msg\">";
+  if (job.hold != ipc::NoticeHold::NONE) {
+    out += "<span class=\"muted\">notices held: " + htmlEscape(shortened(job.holdReason, kMaxMessageBytes)) + "</span> ";
+  }
+  out += htmlEscape(shortened(cleanUtf8(job.message), kMaxMessageBytes)) + "</td></tr>\n";
 }
 
 void jobsSection(std::string& out, const StatusSnapshot& s) {

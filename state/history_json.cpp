@@ -20,6 +20,7 @@ Json historyRunJson(const HistoryRun& run) {
               {"outcome", run.unreadable ? "unreadable" : outcomeName(run.outcome)},
               {"signal", run.signal},
               {"message", run.message},
+              {"note", run.note},
               {"latency_ms", run.measured.latencyUs < 0 ? Json(nullptr) : milliseconds(run.measured.latencyUs)},
               {"measurements", std::move(measurements)}};
 }

@@ -19,6 +19,7 @@ HistoryRun decodeRun(std::string_view key, std::string_view value) {
     run.outcome = r.getOutcome();
     run.signal = r.getSignal();
     run.message = r.getMessage();
+    run.note = r.getNote();
     run.measured.latencyUs = r.getLatencyUs();
     for (auto m : r.getMeasurements()) {
       run.measured.named.push_back({m.getName(), m.getValue(), m.getUnit(), m.getWarn(), m.getCrit(), m.getMin(),

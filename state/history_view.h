@@ -35,6 +35,7 @@ struct HistoryRun {
   std::string message;        // or, when unreadable, why
   bool unreadable = false;
   RunMeasurements measured;   // latencyUs -1: none
+  std::string note = {};      // a notice due and held by the gate, and why
 };
 
 // JOB's runs that started in [since, until), oldest first; at most limit

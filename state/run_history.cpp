@@ -136,6 +136,7 @@ std::string encodeRunRecord(const FinishedRun& run) {
   h.setOutcome(run.outcome);
   h.setSignal(run.signal);
   h.setMessage(run.message);
+  h.setNote(run.note);
   h.setLatencyUs(run.measured.latencyUs);
   auto list = h.initMeasurements(static_cast<unsigned>(run.measured.named.size()));
   for (unsigned i = 0; i < list.size(); ++i) {

@@ -26,6 +26,16 @@ std::string localTime(int64_t unixMs) {
   return text;
 }
 
+const char* noticeHoldName(ipc::NoticeHold hold) {
+  switch (hold) {
+    case ipc::NoticeHold::NONE: return "none";
+    case ipc::NoticeHold::QUIET: return "quiet";
+    case ipc::NoticeHold::BLOCKED: return "blocked";
+    case ipc::NoticeHold::FLAPPING: return "flapping";
+  }
+  return "none";
+}
+
 JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
   JobStatus job;
   job.id = std::string(id);
@@ -47,6 +57,10 @@ JobStatus decodeJobStatus(std::string_view id, std::string_view value) {
     job.lastLatencyUs = s.getLastLatencyUs();
     job.runs = s.getRuns();
     job.overruns = s.getOverruns();
+    job.hold = s.getNoticeHold();
+    job.holdReason = cleanLine(s.getHoldReason().cStr());
+    job.holdSinceUnixMs = s.getHoldSinceUnixMs();
+    job.flapping = s.getFlapping();
   } catch (const ipc::FrameError& e) {
     job.unreadable = true;
     job.message = e.what();

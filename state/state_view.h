@@ -38,7 +38,15 @@ struct JobStatus {
   int64_t lastLatencyUs = -1;  // the last run's probe latency; -1: it measured none
   uint64_t runs = 0;
   uint64_t overruns = 0;
+  // What holds its notices (state/notice_gate.h): quiet, blocked, flapping.
+  ipc::NoticeHold hold = ipc::NoticeHold::NONE;
+  std::string holdReason = {};
+  int64_t holdSinceUnixMs = 0;
+  bool flapping = false;
 };
+
+// "none", "quiet", "blocked", "flapping".
+const char* noticeHoldName(ipc::NoticeHold hold);
 
 // "ok", "failing", "never run".
 const char* healthName(ipc::Health health);

@@ -23,6 +23,25 @@ ipc::Health toWire(JobHealth h) {
   return ipc::Health::NEVER_RUN;
 }
 
+ipc::NoticeHold toWire(NoticeHold h) {
+  switch (h) {
+    case NoticeHold::none: return ipc::NoticeHold::NONE;
+    case NoticeHold::quiet: return ipc::NoticeHold::QUIET;
+    case NoticeHold::blocked: return ipc::NoticeHold::BLOCKED;
+    case NoticeHold::flapping: return ipc::NoticeHold::FLAPPING;
+  }
+  return ipc::NoticeHold::NONE;
+}
+
+NoticeHold fromWire(ipc::NoticeHold h) {
+  switch (h) {
+    case ipc::NoticeHold::QUIET: return NoticeHold::quiet;
+    case ipc::NoticeHold::BLOCKED: return NoticeHold::blocked;
+    case ipc::NoticeHold::FLAPPING: return NoticeHold::flapping;
+    default: return NoticeHold::none;
+  }
+}
+
 JobHealth fromWire(ipc::Health h) {
   switch (h) {
     case ipc::Health::OK: return JobHealth::ok;
@@ -43,7 +62,34 @@ JobRecord readRecord(ipc::JobState::Reader s) {
   r.overruns = s.getOverruns();
   r.lastOutcome = s.getLastOutcome();
   r.lastMessage = s.getLastMessage();
+  r.lastStartedUnixMs = s.getLastRunUnixMs();
+  r.gate.hold = fromWire(s.getNoticeHold());
+  r.gate.holdReason = s.getHoldReason();
+  r.gate.holdSinceUnixMs = s.getHoldSinceUnixMs();
+  r.gate.recent.failedBits = s.getRecentFailedBits();
+  r.gate.recent.count = s.getRecentRuns() > kFlapWindowRuns ? kFlapWindowRuns : s.getRecentRuns();
+  r.gate.flapping = s.getFlapping();
+  r.gate.flapNoticeSent = s.getFlapNoticeSent();
   return r;
+}
+
+// The fields of R that change between runs (policy and gate) into S.
+void writeRecordFields(ipc::JobState::Builder s, const JobRecord& r) {
+  s.setHealth(toWire(r.policy.health));
+  s.setConsecutiveFailures(r.policy.consecutiveFailures);
+  s.setConsecutiveSuccesses(r.policy.consecutiveSuccesses);
+  s.setFirstFailureUnixMs(r.policy.firstFailureUnixMs);
+  s.setLastNotifyUnixMs(r.policy.lastNotifyUnixMs);
+  s.setNotifiedFailure(r.policy.notifiedFailure);
+  s.setRuns(r.runs);
+  s.setOverruns(r.overruns);
+  s.setNoticeHold(toWire(r.gate.hold));
+  s.setHoldReason(r.gate.holdReason);
+  s.setHoldSinceUnixMs(r.gate.holdSinceUnixMs);
+  s.setRecentFailedBits(r.gate.recent.failedBits);
+  s.setRecentRuns(r.gate.recent.count);
+  s.setFlapping(r.gate.flapping);
+  s.setFlapNoticeSent(r.gate.flapNoticeSent);
 }
 
 }  // namespace
@@ -56,19 +102,12 @@ std::string encodeState(const FinishedRun& run) {
   s.setId(run.jobId);
   s.setName(run.jobName);
   s.setType(run.jobType);
-  s.setHealth(toWire(r.policy.health));
-  s.setConsecutiveFailures(r.policy.consecutiveFailures);
-  s.setConsecutiveSuccesses(r.policy.consecutiveSuccesses);
-  s.setFirstFailureUnixMs(r.policy.firstFailureUnixMs);
-  s.setLastNotifyUnixMs(r.policy.lastNotifyUnixMs);
-  s.setNotifiedFailure(r.policy.notifiedFailure);
+  writeRecordFields(s, r);
   s.setLastRunUnixMs(run.startedUnixMs);
   s.setLastOutcome(run.outcome);
   s.setLastMessage(run.message);
   s.setLastDurationMs(run.durationMs);
   s.setLastLatencyUs(run.measured.latencyUs);
-  s.setRuns(r.runs);
-  s.setOverruns(r.overruns);
   return ipc::encode(message);
 }
 
@@ -222,6 +261,33 @@ uint64_t StateWriter::queueNotice(std::string jobId, OutboxMail notice) {
   return id;
 }
 
+void StateWriter::amendRecord(std::string jobId, JobRecord record) {
+  for (auto run = batch_.rbegin(); run != batch_.rend(); ++run) {
+    if (run->jobId == jobId) {
+      run->record = std::move(record);
+      return;
+    }
+  }
+  amends_[std::move(jobId)] = std::move(record);
+}
+
+void StateWriter::writeAmends(WriteTransaction& txn) {
+  for (const auto& [jobId, record] : amends_) {
+    std::optional<std::string_view> stored = txn.get(StateDb::jobs, jobId);
+    if (!stored) continue;
+    capnp::MallocMessageBuilder message;
+    try {
+      auto decoded = ipc::decode(*stored);
+      message.setRoot(decoded->root<ipc::JobState>());
+    } catch (const ipc::FrameError& e) {
+      CHECKER_LOG_WARN("job %s: stored state unreadable (%s); its hold is kept for its next run", jobId.c_str(), e.what());
+      continue;
+    }
+    writeRecordFields(message.getRoot<ipc::JobState>(), record);
+    txn.put(StateDb::jobs, jobId, ipc::encode(message));
+  }
+}
+
 void StateWriter::writeNotices(WriteTransaction& txn, int64_t now) {
   for (const QueuedNotice& queued : notices_) {
     txn.put(StateDb::outbox, state_keys::outboxKey(queued.id), encodeOutbox(queued.id, queued.jobId, queued.notice, now));
@@ -308,6 +374,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
     // On a throw nothing of the batch is committed; it stays for the next attempt.
     WriteTransaction txn = store_.beginWrite();
     for (const FinishedRun& run : batch_) outboxIds.push_back(writeRun(txn, run, nowUnixMs));
+    writeAmends(txn);
     writeNotices(txn, nowUnixMs);
     // The channel rows first: a result recorded below finds its channel's row.
     if (channels_) writeChannelList(txn, *channels_);
@@ -342,6 +409,7 @@ void StateWriter::flush(int64_t nowUnixMs) {
   }
   takeWrittenNotices(nowUnixMs);
   batch_.clear();
+  amends_.clear();
   outboxChanges_.clear();
   channels_.reset();
   selfCheck_.reset();

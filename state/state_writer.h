@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "ipc/state.capnp.h"
 #include "state/job_list.h"
+#include "state/notice_gate.h"
 #include "state/policy.h"
 #include "state/run_measurements.h"
 #include "state/state_store.h"
@@ -34,6 +35,8 @@ struct JobRecord {
   // an Alertmanager re-send).
   ipc::Outcome lastOutcome = ipc::Outcome::OK;
   std::string lastMessage = {};
+  int64_t lastStartedUnixMs = 0;  // 0: never ran
+  GateRecord gate = {};           // what holds its notices (state/notice_gate.h)
 };
 
 // The facts of a notice for a channel other than mail (ipc ChannelNotice;
@@ -79,6 +82,7 @@ struct FinishedRun {
   std::vector<OutboxMail> notices;  // one outbox entry each, in one transaction with the run
   std::optional<PeerRecord> peer;  // a peer check's answer
   RunMeasurements measured;        // the probe's latency and the job's named numbers
+  std::string note = {};           // a notice due and held, and why (the run's history keeps it)
 };
 
 // Where one outbox entry stands (what the outbox delivery keeps in memory;
@@ -124,6 +128,7 @@ class StateWriter {
 
   void add(FinishedRun run) {
     noticeWaiting_ = noticeWaiting_ || !run.notices.empty();
+    amends_.erase(run.jobId);  // the run's record is the newer
     batch_.push_back(std::move(run));
   }
   // Does the next flush hold a notice (someone waits for it to be sent)?
@@ -156,6 +161,11 @@ class StateWriter {
   // A notice of no run (`checker test-channel`), about JOB_ID: written at
   // the next flush and handed out by takeNewOutbox() like a run's. Its id.
   uint64_t queueNotice(std::string jobId, OutboxMail notice);
+  // JOB_ID's record changed between runs (the notice gate held or released
+  // it): its policy and gate fields are rewritten at the next flush, the
+  // last run's facts kept as stored. A job with no stored state is skipped.
+  // Whichever of a run and an amend came last is the record written.
+  void amendRecord(std::string jobId, JobRecord record);
   // The channels checkerd runs, for the next flush (the `channels` rows):
   // at start and after each reload it applied.
   void setChannels(std::vector<ChannelListing> channels) { channels_ = std::move(channels); }
@@ -175,7 +185,8 @@ class StateWriter {
   // run finished (state_keys::kHeartbeatEveryMs).
   void beat() { beat_ = true; }
   bool hasWork() const {
-    return beat_ || !batch_.empty() || !outboxChanges_.empty() || !notices_.empty() || selfCheck_.has_value() ||
+    return beat_ || !batch_.empty() || !outboxChanges_.empty() || !notices_.empty() || !amends_.empty() ||
+           selfCheck_.has_value() ||
            reload_.has_value() || jobList_.has_value() || channels_.has_value();
   }
 
@@ -216,6 +227,8 @@ class StateWriter {
   std::optional<std::vector<ListedJob>> jobList_;
   std::optional<std::vector<ChannelListing>> channels_;
   std::vector<QueuedNotice> notices_;
+  std::unordered_map<std::string, JobRecord> amends_;
+  void writeAmends(WriteTransaction& txn);
   void writeSelfCheck(WriteTransaction& txn);
   uint64_t nextOutboxId_ = 1;
   uint64_t outboxWritten_ = 0;

@@ -56,4 +56,15 @@ OutboxMail composeRecoveryMail(const JobDefinition& job, const JobRecord& before
   return mail(ipc::MailKind::RECOVERY, to, subject, body);
 }
 
+OutboxMail composeFlappingMail(const JobDefinition& job, const ClassifiedRun& run, const std::string& reason,
+                               const std::string& serverName, const std::vector<std::string>& to) {
+  std::string subject = "[" + serverName + "] " + job.name() + " is " + reason;
+  std::string body = facts(job, outcomeName(run.outcome), run.message, serverName) + "State: " + reason +
+                     "\nNo notice is sent while it flaps; one more follows when it settles, with the state it "
+                     "settled in.\n";
+  return mail(ipc::MailKind::ALERT, to, subject, body);
+}
+
+void appendNote(OutboxMail& mail, const std::string& note) { mail.body += "\n" + note + "\n"; }
+
 }  // namespace checker

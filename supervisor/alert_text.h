@@ -25,6 +25,14 @@ OutboxMail composeRecoveryMail(const JobDefinition& job, const JobRecord& before
                                const std::optional<ComposedNotice>& fromJob, const std::string& serverName,
                                const std::vector<std::string>& to, int64_t nowUnixMs);
 
+// The one notice a job gets when it starts flapping (state/flapping.h):
+// REASON says how much its state changed; RUN is the run that tipped it.
+OutboxMail composeFlappingMail(const JobDefinition& job, const ClassifiedRun& run, const std::string& reason,
+                               const std::string& serverName, const std::vector<std::string>& to);
+
+// NOTE as a last paragraph of MAIL's body (what the notice gate did).
+void appendNote(OutboxMail& mail, const std::string& note);
+
 // "2026-11-24 22:41:07 UTC"
 std::string formatUtc(int64_t unixMs);
 

@@ -75,34 +75,88 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   const ClassifiedRun& run = result.run;
   int64_t now = clock_.wallMs();
   JobRecord before = after;
-  PolicyDecision decision = applyPolicy(before.policy, run.outcome == ipc::Outcome::OK, now, job.notify());
-  after.policy = decision.next;
+  const bool failed = run.outcome != ipc::Outcome::OK;
+  PolicyDecision decision = applyPolicy(before.policy, !failed, now, job.notify());
+  GateFacts facts = gate_.factsOf ? gate_.factsOf(job, before, failed, now) : GateFacts{};
+  GateDecision gated = gateRun(before.policy, decision, failed, before.gate, facts, job.notify().flap, now);
+  after.policy = gated.policy;
+  after.gate = gated.gate;
   ++after.runs;
   after.lastOutcome = run.outcome;
   after.lastMessage = run.message;
+  after.lastStartedUnixMs = result.startedUnixMs;
   FinishedRun finished{job.id(),  job.name(),  job.type(),  after,          result.startedUnixMs, result.durationMs,
                        run.outcome, run.signal, run.message, {}, result.peer, result.facts.measured};
+  finished.note = gated.note;
   std::optional<OutboxMail> mail;
-  if (decision.notice == NoticeKind::failure) {
-    mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
-                              recipientsOf(job));
-  } else if (decision.notice == NoticeKind::recovery) {
-    mail = composeRecoveryMail(job, before, run, result.facts.recoveryNotice, config_.general.serverName,
-                               recipientsOf(job), now);
+  switch (gated.notice) {
+    case GateNotice::none:
+      break;
+    case GateNotice::failure:
+      mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
+                                recipientsOf(job));
+      if (before.gate.flapping) appendNote(*mail, "It has stopped flapping.");
+      break;
+    case GateNotice::recovery:
+      mail = composeRecoveryMail(job, before, run, result.facts.recoveryNotice, config_.general.serverName,
+                                 recipientsOf(job), now);
+      if (before.gate.flapping) appendNote(*mail, "It has stopped flapping.");
+      break;
+    case GateNotice::flapping:
+      mail = composeFlappingMail(job, run, after.gate.holdReason, config_.general.serverName, recipientsOf(job));
+      break;
   }
   if (finished.peer) {
     finished.peer->sinceUnixMs = after.policy.firstFailureUnixMs;
     if (mail) mail->kind = mail->kind == ipc::MailKind::RECOVERY ? ipc::MailKind::PEER_RECOVERY : ipc::MailKind::PEER_ALERT;
   }
-  if (mail) finished.notices = noticesFor(job, *mail, before, after, run, now);
-  if (run.outcome != ipc::Outcome::OK) {
+  if (mail) {
+    ClassifiedRun told = run;
+    if (gated.notice == GateNotice::flapping) told.message = after.gate.holdReason + ": " + run.message;
+    finished.notices = noticesFor(job, *mail, before, after, told, now);
+  }
+  if (failed) {
     CHECKER_LOG_WARN("job %s: %s after %u ms: %s", job.name().c_str(), outcomeName(run.outcome), result.durationMs,
                      run.message.c_str());
   } else if (before.policy.health != after.policy.health) {
     CHECKER_LOG_INFO("job %s: ok after %u ms%s", job.name().c_str(), result.durationMs,
                      before.policy.health == JobHealth::failing ? " (recovered)" : "");
   }
+  if (!gated.note.empty()) CHECKER_LOG_INFO("job %s: %s", job.name().c_str(), gated.note.c_str());
+  if (after.gate.flapping != before.gate.flapping) {
+    CHECKER_LOG_INFO("job %s: %s", job.name().c_str(),
+                     after.gate.flapping ? after.gate.holdReason.c_str() : "no longer flapping");
+  }
   writer_.add(std::move(finished));
+  requestFlush_();
+  if (gate_.recorded) gate_.recorded(job);
+}
+
+void Alerting::release(const JobDefinition& job, JobRecord& record, const GateFacts& facts) {
+  int64_t now = clock_.wallMs();
+  GateDecision gated = gateRelease(record.policy, record.gate, facts, job.notify(), now);
+  if (gated.notice == GateNotice::none && gated.gate == record.gate) return;
+  JobRecord before = record;
+  record.policy = gated.policy;
+  record.gate = gated.gate;
+  if (before.gate.hold != record.gate.hold) {
+    CHECKER_LOG_INFO("job %s: %s", job.name().c_str(),
+                     record.gate.hold == NoticeHold::none ? ("notices no longer held (" + before.gate.holdReason + ")").c_str()
+                                                          : ("notices held: " + record.gate.holdReason).c_str());
+  }
+  if (gated.notice == GateNotice::failure) {
+    ClassifiedRun last{record.lastOutcome, 0, record.lastMessage};
+    OutboxMail mail = composeFailureMail(job, record, last, std::nullopt, config_.general.serverName, recipientsOf(job));
+    appendNote(mail, "Its notice was held (" + before.gate.holdReason + "); it is still failing.");
+    if (job.system() && job.type() == "peer") mail.kind = ipc::MailKind::PEER_ALERT;
+    ClassifiedRun told = last;
+    told.message += " (held: " + before.gate.holdReason + "; still failing)";
+    for (OutboxMail& notice : noticesFor(job, mail, before, record, told, now)) {
+      writer_.queueNotice(job.id(), std::move(notice));
+    }
+    CHECKER_LOG_INFO("job %s: %s", job.name().c_str(), gated.note.c_str());
+  }
+  writer_.amendRecord(job.id(), record);
   requestFlush_();
 }
 

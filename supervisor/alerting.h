@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "state/notice_gate.h"
 #include "state/state_writer.h"
 #include "supervisor/run_clock.h"
 #include "supervisor/run_engine.h"
@@ -24,12 +25,26 @@ ChannelNoticeFacts channelNoticeFacts(const Config& config, const JobDefinition&
 
 class Alerting final : public RunRecorder {
  public:
+  // What the notice gate (supervisor/notice_gate.h) knows of JOB's
+  // surroundings now; and what it does once JOB's run is recorded (its
+  // dependants may be blocked or free now).
+  struct Gate {
+    std::function<GateFacts(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs)>
+        factsOf;
+    std::function<void(const JobDefinition& job)> recorded;
+  };
+
   // CONFIG is the supervisor's, replaced in place by a reload.
   // REQUEST_FLUSH: a finished run is waiting in WRITER.
   Alerting(Clock& clock, const Config& config, StateWriter& writer, std::function<void()> requestFlush)
       : clock_(clock), config_(config), writer_(writer), requestFlush_(std::move(requestFlush)) {}
+  void setGate(Gate gate) { gate_ = std::move(gate); }
 
   void record(const JobDefinition& job, JobRecord& record, const RunResult& result) override;
+  // Between runs, FACTS changed for JOB (a window ended, a parent
+  // recovered): its hold is updated, and a failure notice the gate held
+  // goes out now if nothing holds it any more and it is still failing.
+  void release(const JobDefinition& job, JobRecord& record, const GateFacts& facts);
 
   // Who is told about JOB: a peer check's admin, else [general] alert contacts.
   std::vector<std::string> recipientsOf(const JobDefinition& job) const;
@@ -48,6 +63,7 @@ class Alerting final : public RunRecorder {
   const Config& config_;
   StateWriter& writer_;
   std::function<void()> requestFlush_;
+  Gate gate_;
 };
 
 }  // namespace checker

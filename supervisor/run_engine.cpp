@@ -30,6 +30,7 @@ RunEngine::RunEngine(Clock& clock, RunLauncher& launcher, RunRecorder& recorder,
       worker_(launcher, *this, [this] { return clock_.wallMs(); }) {}
 
 void RunEngine::addJobs(std::vector<JobDefinition> jobs) {
+  byIdStale_ = true;
   jobs_.reserve(jobs_.size() + jobs.size());
   for (JobDefinition& def : jobs) jobs_.emplace_back(std::move(def));
 }
@@ -223,7 +224,28 @@ void RunEngine::forEachLiveRecord(const std::function<void(const JobDefinition&,
   }
 }
 
+void RunEngine::updateLiveRecords(const std::function<void(const JobDefinition&, JobRecord&)>& visit) {
+  for (Job& job : jobs_) {
+    if (!job.retired) visit(job.def, job.record);
+  }
+}
+
+RunEngine::LiveJob RunEngine::liveJob(const std::string& jobId) {
+  if (byIdStale_) {
+    byId_.clear();
+    for (size_t i = 0; i < jobs_.size(); ++i) {
+      if (!jobs_[i].retired) byId_.emplace(jobs_[i].def.id(), i);
+    }
+    byIdStale_ = false;
+  }
+  auto it = byId_.find(jobId);
+  if (it == byId_.end()) return {};
+  Job& job = jobs_[it->second];
+  return {&job.def, &job.record};
+}
+
 RunEngine::Reconciled RunEngine::replaceJobs(std::vector<JobDefinition> jobs, const StoredRecord& stored) {
+  byIdStale_ = true;
   std::unordered_map<std::string, size_t> live;
   for (size_t i = 0; i < jobs_.size(); ++i) {
     if (!jobs_[i].retired) live.emplace(jobs_[i].def.id(), i);

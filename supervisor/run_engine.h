@@ -121,6 +121,15 @@ class RunEngine final : public RunSink {
   void forEachLiveJob(const std::function<void(const JobDefinition&)>& visit) const;
   // Calls VISIT with every job not retired and its record, in order.
   void forEachLiveRecord(const std::function<void(const JobDefinition&, const JobRecord&)>& visit) const;
+  // The same, the record to change between runs (the notice gate holds or
+  // releases a notice); the caller has it written (StateWriter::amendRecord).
+  void updateLiveRecords(const std::function<void(const JobDefinition&, JobRecord&)>& visit);
+  // The job not retired with id JOB_ID, and its record; nulls when none.
+  struct LiveJob {
+    const JobDefinition* def = nullptr;
+    JobRecord* record = nullptr;
+  };
+  LiveJob liveJob(const std::string& jobId);
 
  private:
   struct Job {
@@ -158,6 +167,8 @@ class RunEngine final : public RunSink {
   Hooks hooks_;
   WorkerRunner worker_;
   std::vector<Job> jobs_;  // never moved: runs refer to jobs by index
+  std::unordered_map<std::string, size_t> byId_;  // live jobs; rebuilt when jobs change
+  bool byIdStale_ = true;
   DueQueue queue_;
   std::deque<size_t> waiting_;
   size_t slotted_ = 0;  // runs in progress that take a run slot

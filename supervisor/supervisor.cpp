@@ -76,6 +76,7 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                        [this](const JobDefinition& job) { return alerting_.channelsOf(job); },
                        [this] { scheduleFlush(); },
                    }),
+      gate_(loop, clock_, engine_, alerting_),
       peers_(loop, clock_, config_, engine_, options_.peerdPath,
              PeerLink::Sources{
                  [this](int64_t now) { return mail_.health(now); },
@@ -88,6 +89,12 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                  [this] { notifyReadyIfUp(); },
              }) {
   engine_.addJobs(std::move(jobs));
+  alerting_.setGate(Alerting::Gate{
+      [this](const JobDefinition& job, const JobRecord& record, bool failing, int64_t now) {
+        return gate_.factsOf(job, record, failing, now);
+      },
+      [this](const JobDefinition& job) { gate_.recorded(job); },
+  });
 }
 
 Supervisor::~Supervisor() = default;
@@ -99,6 +106,7 @@ void Supervisor::start() {
   }
   writeJobList();
   writer_.setRetention(config_.general.history);
+  gate_.jobsChanged();
   startChildren();
   initHandles();
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
@@ -256,6 +264,7 @@ void Supervisor::closeHandles() {
   if (control_) control_->close();
   launcher_.stop();
   alertResend_.close();
+  gate_.close();
   mail_.close();
   peers_.close();
 }

@@ -19,6 +19,7 @@
 #include "supervisor/alert_resend.h"
 #include "supervisor/alerting.h"
 #include "supervisor/mail_link.h"
+#include "supervisor/notice_gate.h"
 #include "supervisor/peer_link.h"
 #include "supervisor/run_clock.h"
 #include "supervisor/batch_runner.h"
@@ -125,6 +126,7 @@ class Supervisor final {
   BatchRunner batch_;  // isolation = batch jobs: probes in a probe worker
   MailLink mail_;
   AlertResend alertResend_;  // keeps failing jobs' Alertmanager alerts active
+  NoticeGate gate_;          // what holds notices: quiet, blocked, flapping
   PeerLink peers_;
   bool launcherWasReady_ = false;
   bool notifiedReady_ = false;

@@ -119,6 +119,7 @@ Supervisor::ReloadResult Supervisor::applyReload(const std::string& trigger, Loa
   peers_.pushJobList();
   engine_.chooseRunners([this](const JobDefinition& job) { return runnerFor(job); });
   armTimer(engine_.schedule());
+  gate_.jobsChanged();  // who depends on whom, and what a window covers, may differ
   ReloadResult result;
   result.ok = true;
   result.message = std::to_string(jobs.active) + " job(s): " + std::to_string(jobs.added) + " added, " +

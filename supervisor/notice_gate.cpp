@@ -1,0 +1,138 @@
+// The facts the notice gate decides on, and re-deciding when they change.
+#include "supervisor/notice_gate.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "common/log.h"
+
+namespace checker {
+namespace {
+
+// How long past a parent's timeout a child waits for that parent's result.
+constexpr int64_t kParentAnswerMarginMs = 10'000;
+
+}  // namespace
+
+NoticeGate::NoticeGate(uv_loop_t* loop, Clock& clock, RunEngine& engine, Alerting& alerting)
+    : loop_(loop), clock_(clock), engine_(engine), alerting_(alerting) {
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+}
+
+NoticeGate::~NoticeGate() { close(); }
+
+void NoticeGate::close() {
+  if (closed_) return;
+  closed_ = true;
+  uv_timer_stop(&timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+}
+
+void NoticeGate::jobsChanged() {
+  jobsOfSection_.clear();
+  dependants_.clear();
+  engine_.forEachLiveJob([&](const JobDefinition& job) {
+    if (!job.section().empty()) jobsOfSection_[job.section()].push_back(job.id());
+    for (const std::string& parent : job.settings().dependsOn) dependants_[parent].push_back(job.id());
+  });
+  reevaluateAll();
+}
+
+GateFacts NoticeGate::factsOf(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs) {
+  GateFacts facts;
+  if (sources_.quietOf) {
+    if (std::optional<Quiet> quiet = sources_.quietOf(job, nowUnixMs)) facts.quiet = quiet->reason;
+  }
+  if (record.policy.health != JobHealth::failing) waitedOut_.erase(job.id());  // a new episode, if any
+  // The child's failure began at firstFailureUnixMs, or begins with this run.
+  const int64_t failingSince =
+      record.policy.health == JobHealth::failing ? record.policy.firstFailureUnixMs : nowUnixMs;
+  for (const std::string& section : job.settings().dependsOn) {
+    auto jobs = jobsOfSection_.find(section);
+    if (jobs == jobsOfSection_.end()) continue;
+    for (const std::string& parentId : jobs->second) {
+      RunEngine::LiveJob parent = engine_.liveJob(parentId);
+      if (parent.record == nullptr) continue;
+      if (parent.record->policy.health == JobHealth::failing) {
+        facts.blockedBy = parent.def->name();
+        facts.awaiting.reset();
+        awaiting_.erase(job.id());
+        return facts;
+      }
+      // The parent's newest result predates the child's failure: wait for a fresh one.
+      if (failing && !facts.awaiting && parent.record->lastStartedUnixMs < failingSince &&
+          waitedOut_.count(job.id()) == 0) {
+        auto [wait, fresh] = awaiting_.try_emplace(
+            job.id(), nowUnixMs + parent.def->limits().timeout.count() + kParentAnswerMarginMs);
+        if (nowUnixMs >= wait->second) continue;  // onTimer marks it waited out
+        facts.awaiting = parent.def->name();
+        if (fresh && sources_.runSoon && asked_.try_emplace(parentId, nowUnixMs).second) {
+          CHECKER_LOG_INFO("job %s: failing; asking %s, which it depends on, for a fresh result", job.name().c_str(),
+                           parent.def->name().c_str());
+          sources_.runSoon(parentId);
+        }
+      }
+    }
+  }
+  if (!facts.awaiting) awaiting_.erase(job.id());
+  return facts;
+}
+
+void NoticeGate::reevaluate(const JobDefinition& job, JobRecord& record, int64_t nowUnixMs) {
+  alerting_.release(job, record, factsOf(job, record, record.policy.health == JobHealth::failing, nowUnixMs));
+}
+
+void NoticeGate::reevaluateAll() {
+  int64_t now = clock_.wallMs();
+  engine_.updateLiveRecords([&](const JobDefinition& job, JobRecord& record) { reevaluate(job, record, now); });
+  armTimer();
+}
+
+void NoticeGate::recorded(const JobDefinition& job) {
+  asked_.erase(job.id());
+  auto children = dependants_.find(job.section());
+  if (children == dependants_.end()) return;
+  int64_t now = clock_.wallMs();
+  for (const std::string& childId : children->second) {
+    RunEngine::LiveJob child = engine_.liveJob(childId);
+    if (child.record == nullptr) continue;
+    // Only children the gate may hold or free: failing, or held now.
+    if (child.record->policy.health != JobHealth::failing && child.record->gate.hold == NoticeHold::none) continue;
+    reevaluate(*child.def, *child.record, now);
+  }
+  armTimer();
+}
+
+void NoticeGate::armTimer() {
+  if (closed_) return;
+  int64_t now = clock_.wallMs();
+  int64_t next = sources_.nextQuietChange ? sources_.nextQuietChange(now) : std::numeric_limits<int64_t>::max();
+  for (const auto& [child, until] : awaiting_) next = std::min(next, until);
+  uv_timer_stop(&timer_);
+  if (next == std::numeric_limits<int64_t>::max()) return;
+  // A little after the change, so it has happened; at most a minute at a
+  // time, so a wall clock that steps cannot make a window's end wait long.
+  uint64_t delay = next <= now ? 0 : static_cast<uint64_t>(std::min<int64_t>(next - now + 5, 60'000));
+  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<NoticeGate*>(t->data)->onTimer(); }, delay, 0);
+}
+
+void NoticeGate::onTimer() {
+  int64_t now = clock_.wallMs();
+  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    RunEngine::LiveJob child = engine_.liveJob(it->first);
+    if (child.def != nullptr) {
+      CHECKER_LOG_WARN("job %s: no fresh result in time from the job it depends on; its notice is no longer held for it",
+                       child.def->name().c_str());
+    }
+    waitedOut_.insert(it->first);  // not again this episode
+    it = awaiting_.erase(it);
+  }
+  reevaluateAll();
+}
+
+}  // namespace checker

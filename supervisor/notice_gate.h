@@ -1,0 +1,95 @@
+#pragma once
+// The supervisor's side of the notice gate (state/notice_gate.h): it
+// gathers what the gate decides on (is the job quiet, is a job it depends
+// on failing) and re-asks the gate when those facts change between runs:
+// when a maintenance window or a silence starts or ends, and after a run of
+// a job others depend on. Alerting (supervisor/alerting.h) applies the
+// answers: it holds notices, and sends one that is no longer held.
+//
+// depends_on and the order of runs: a child failing just before its parent
+// has noticed the same cause must not be told as news. So while the newest
+// result of a parent job predates the child's failure, the child waits
+// ("waiting for PARENT's next result"): the parent is asked to run now, and
+// the child's notice is decided on the parent's answer; if no answer comes
+// within the parent's timeout and a margin, the child's notice goes out.
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "config/job_definition.h"
+#include "state/notice_gate.h"
+#include "supervisor/alerting.h"
+#include "supervisor/run_clock.h"
+#include "supervisor/run_engine.h"
+
+namespace checker {
+
+// Why a job is quiet now (a maintenance window or a silence), and until when.
+struct Quiet {
+  std::string reason;
+  int64_t untilUnixMs = 0;
+};
+
+class NoticeGate {
+ public:
+  struct Sources {
+    // What quiets JOB at NOW; nullopt: nothing (empty: nothing ever).
+    std::function<std::optional<Quiet>(const JobDefinition& job, int64_t nowUnixMs)> quietOf;
+    // When quietOf's answer may next change for any job; INT64_MAX: never.
+    std::function<int64_t(int64_t nowUnixMs)> nextQuietChange;
+    // Asks for a run of JOB_ID now (a parent whose result is older than a
+    // child's failure); empty: wait for its schedule.
+    std::function<void(const std::string& jobId)> runSoon;
+  };
+
+  NoticeGate(uv_loop_t* loop, Clock& clock, RunEngine& engine, Alerting& alerting);
+  ~NoticeGate();
+  NoticeGate(const NoticeGate&) = delete;
+  NoticeGate& operator=(const NoticeGate&) = delete;
+
+  void setSources(Sources sources) { sources_ = std::move(sources); }
+  // The jobs changed (start, reload): who depends on whom is read again,
+  // and every job's hold is brought up to date.
+  void jobsChanged();
+  // The quiet facts changed (a silence was added or lifted): every job's
+  // hold is brought up to date now.
+  void quietChanged() { reevaluateAll(); }
+  void close();
+
+  // For Alerting: JOB's facts now. RECORD: its record before this run;
+  // FAILING: this run failed (only then is a parent's fresh result awaited).
+  GateFacts factsOf(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs);
+  // For Alerting: JOB's run was recorded; jobs that depend on its section
+  // may be blocked or free now.
+  void recorded(const JobDefinition& job);
+
+ private:
+  void reevaluate(const JobDefinition& job, JobRecord& record, int64_t nowUnixMs);
+  void reevaluateAll();
+  void armTimer();
+  void onTimer();
+
+  uv_loop_t* loop_;
+  Clock& clock_;
+  RunEngine& engine_;
+  Alerting& alerting_;
+  Sources sources_;
+  std::unordered_map<std::string, std::vector<std::string>> jobsOfSection_;  // section -> job ids
+  std::unordered_map<std::string, std::vector<std::string>> dependants_;     // section -> ids of jobs depending on it
+  // Children waiting for a parent's fresh result: child id -> when the wait ends.
+  std::unordered_map<std::string, int64_t> awaiting_;
+  // Children that waited in vain this episode: not held for a parent again.
+  std::unordered_set<std::string> waitedOut_;
+  // Parents asked to run now, and when (one ask until their next result).
+  std::unordered_map<std::string, int64_t> asked_;
+  uv_timer_t timer_{};
+  bool closed_ = false;
+};
+
+}  // namespace checker
