@@ -23,6 +23,7 @@
 #include "supervisor/run_clock.h"
 #include "supervisor/batch_runner.h"
 #include "supervisor/run_engine.h"
+#include "supervisor/silence_book.h"
 #include "supervisor/systemd_notify.h"
 #include "supervisor/worker_run_launcher.h"
 #include "worker_runs/job_user.h"
@@ -126,6 +127,7 @@ class Supervisor final {
   MailLink mail_;
   AlertResend alertResend_;  // keeps failing jobs' Alertmanager alerts active
   PeerLink peers_;
+  SilenceBook silences_;  // maintenance windows and `checker silence`
   bool launcherWasReady_ = false;
   bool notifiedReady_ = false;
   bool stopping_ = false;
