@@ -207,7 +207,11 @@ class WindowReader {
 
   const date::time_zone* readZone() {
     const IniEntry* e = r_.take("timezone");
-    if (e == nullptr) return findZone(w_.timeZone);
+    if (e == nullptr) {
+      const date::time_zone* utc = findZone(w_.timeZone);
+      if (utc == nullptr) headerError("no time zone data for UTC on this system (/usr/share/zoneinfo: install tzdata)");
+      return utc;
+    }
     std::string zone(trimView(e->value));
     const date::time_zone* found = looksLikeZoneName(zone) ? findZone(zone) : nullptr;
     if (found == nullptr) {
