@@ -32,6 +32,9 @@ int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
 int testChannel(const CommonOptions& options);
+int silence(const CommonOptions& options);
+int silences(const CommonOptions& options);
+int unsilence(const CommonOptions& options);
 int importState(const CommonOptions& options);
 int hashPasswordCommand(const CommonOptions& options);
 

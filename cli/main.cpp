@@ -134,6 +134,48 @@ const Command kCommands[] = {
                   "  1    it did not (the answer is printed), or no answer came in time\n"
                   "  2    bad usage or bad config, or no channel named NAME\n"
                   "  111  no checkerd answered on the control socket\n"},
+    {.name = "silence",
+     .run = checker::cli::silence,
+     .arguments = "JOB | --tag TAG | --all --for DURATION --reason TEXT",
+     .summary = "hold the notices of some jobs for a while (through the running checkerd)",
+     .description = "Asks the running checkerd (its control socket) to silence JOB (a job's name as\n"
+                    "status shows it, its [job NAME] section, or a glob such as 'web*'), every job\n"
+                    "with tag TAG (`tags =` in its section), or all jobs, for DURATION (1m to 90d).\n"
+                    "The jobs still run and record history; their notices are held, and a job\n"
+                    "still failing when the silence ends gets one notice. checkerd stores the\n"
+                    "silence before it answers: it survives a restart. Prints\n"
+                    "\"silence ID: WHAT until WHEN (REASON)\". At most 1,000 silences at once.\n",
+     .options = "  --tag TAG          the jobs with this tag\n"
+                "  --all              every job\n"
+                "  --for DURATION     how long: 1m to 90d (30m, 2h, 7d)\n"
+                "  --reason TEXT      why (required; at most 500 bytes), shown by checker silences\n",
+     .exitCodes = "  0    silenced\n"
+                  "  1    checkerd refused it (too many silences, the state could not be written)\n"
+                  "  2    bad usage or bad config, no such job or tag, DURATION or TEXT out of bounds\n"
+                  "  111  no checkerd answered on the control socket\n"},
+    {.name = "silences",
+     .run = checker::cli::silences,
+     .arguments = "[--json]",
+     .summary = "list the active silences: id, jobs, until, time left, reason",
+     .description = "Asks the running checkerd for the silences still active and prints each: its\n"
+                    "id (for checker unsilence), what it silences, when it ends (UTC), the time\n"
+                    "left and the reason. Expired silences are gone.\n",
+     .options = "  --json             one JSON document (ids, selectors, times in Unix ms)\n",
+     .exitCodes = "  0    listed (perhaps none)\n"
+                  "  1    checkerd's answer could not be read\n"
+                  "  2    bad usage or bad config\n"
+                  "  111  no checkerd answered on the control socket\n"},
+    {.name = "unsilence",
+     .run = checker::cli::unsilence,
+     .arguments = "ID",
+     .summary = "end silence ID now",
+     .description = "Asks the running checkerd to remove silence ID (see checker silences); the\n"
+                    "jobs' notices flow again at once.\n",
+     .options = "",
+     .exitCodes = "  0    removed\n"
+                  "  1    there is no active silence ID\n"
+                  "  2    bad usage or bad config, ID not a number\n"
+                  "  111  no checkerd answered on the control socket\n"},
     {.name = "import-state",
      .run = checker::cli::importState,
      .arguments = "OLD_STATEFILE [--dry-run] [--force]",

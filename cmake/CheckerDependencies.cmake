@@ -17,3 +17,8 @@ target_link_libraries(checker_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
 # or reads. Its writer refuses invalid UTF-8 instead of emitting it, and its
 # reader is a full RFC 8259 parser, which two hand-written ones were not.
 find_package(nlohmann_json 3.11 CONFIG REQUIRED)
+# Debian's libhowardhinnant-date-dev: time zones ([maintenance NAME]
+# timezone) read from the system's tzdata (/usr/share/zoneinfo) by its
+# libdate-tz. It is the library C++20's <chrono> time zones were made from;
+# GCC 12's libstdc++ (Debian 12) has no std::chrono::tzdb yet.
+find_package(date CONFIG REQUIRED)

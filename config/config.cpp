@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <optional>
 
 #include "config/config_section.h"
@@ -232,6 +233,28 @@ void readFlapSettings(SectionReader& r, FlapSettings& flap) {
   }
 }
 
+// tags = a, b: each a tag name (letters, digits, _ . -), each once.
+void readTags(SectionReader& r, const IniEntry& e, JobSection& job) {
+  job.tagsLine = e.line;
+  for (std::string& tag : splitList(e.value)) {
+    if (!isTagName(tag)) r.error(e, "'" + tag + "' is not a tag name (letters, digits, _ . -; at most 64)");
+    else if (std::find(job.tags.begin(), job.tags.end(), tag) == job.tags.end()) job.tags.push_back(std::move(tag));
+  }
+  if (splitList(e.value).empty()) r.error(e, "empty list of tags");
+}
+
+void readMaintenance(SectionReader& r, const std::string& name, ConfigReporter& rep, Config& c) {
+  for (const MaintenanceWindow& other : c.maintenance) {
+    if (other.name == name) {
+      rep.error(r.section().line, "[maintenance " + name + "] is defined again (first at line " +
+                                      std::to_string(other.line) + ")");
+    }
+  }
+  if (std::optional<MaintenanceWindow> window = readMaintenanceSection(r, name)) {
+    c.maintenance.push_back(std::move(*window));
+  }
+}
+
 void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, Config& c) {
   SectionReader r(s, rep);
   JobSection job;
@@ -253,6 +276,7 @@ void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, 
     job.dependsOnLine = e->line;
     if (job.dependsOn.empty()) r.error(*e, "empty: name the [job NAME] sections this job depends on");
   }
+  if (const IniEntry* e = r.take("tags")) readTags(r, *e, job);
   readLimits(r, job.limits);
   job.params = r.untaken();  // the job type's own keys, checked by the catalog
   c.jobs.push_back(std::move(job));
@@ -280,9 +304,14 @@ void readSection(const IniSection& s, ConfigReporter& rep, Config& c) {
       c.channels.push_back(readChannel(r, name));
       c.channels.back().caFile = resolveConfigPath(c, c.channels.back().caFile);
     }
+  } else if (s.name.rfind("maintenance", 0) == 0 && (s.name.size() == 11 || s.name[11] == ' ' || s.name[11] == '\t')) {
+    std::string name(trimView(std::string_view(s.name).substr(11)));
+    if (name.empty()) rep.error(s.line, "[maintenance] needs a name: [maintenance NAME]");
+    else readMaintenance(r, name, rep, c);
   } else {
     rep.error(s.line,
-              "unknown section [" + s.name + "]: expected [general], [email], [peers], [peerd], [channel NAME] or [job NAME]");
+              "unknown section [" + s.name +
+                  "]: expected [general], [email], [peers], [peerd], [channel NAME], [job NAME] or [maintenance NAME]");
   }
 }
 

@@ -14,6 +14,7 @@
 #include "config/channel_config.h"
 #include "config/config_values.h"
 #include "config/ini.h"
+#include "config/maintenance.h"
 
 namespace checker {
 
@@ -62,6 +63,10 @@ struct JobSection {
   std::vector<std::string> dependsOn = {};
   int dependsOnLine = 0;
   std::vector<IniEntry> params;  // the type's own keys, checked by the job catalog
+  // tags = a, b: names a [maintenance NAME] or a silence can select the
+  // section's jobs by (config/job_selector.h); in file order, no repeats.
+  std::vector<std::string> tags = {};
+  int tagsLine = 0;
 };
 
 enum class TlsMode { starttls, tls, none };
@@ -162,6 +167,7 @@ struct Config {
   PeerdSettings peerd;
   std::vector<ChannelSettings> channels;  // [channel NAME], in file order
   std::vector<JobSection> jobs;
+  std::vector<MaintenanceWindow> maintenance = {};  // [maintenance NAME], in file order
 };
 
 // The [channel NAME] named NAME; nullptr for the built-in "email" or none.

@@ -93,6 +93,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.limits = job_.limits;
   s.sandbox = sandbox_;
   s.isolation = isolation_;
+  s.tags = job_.tags;
   return s;
 }
 
@@ -306,6 +307,26 @@ void reportRedefinedJobs(const std::vector<JobDefinition>& jobs, ConfigReporter&
   }
 }
 
+// A [maintenance NAME] selector that matches no job is likely a typo: said
+// as a warning, not an error (a job may be added by the next reload).
+void warnUnmatchedSelectors(const Config& config, const std::vector<JobDefinition>& jobs, ConfigReporter& rep) {
+  for (const MaintenanceWindow& w : config.maintenance) {
+    std::string where = "[maintenance " + w.name + "] ";
+    for (const std::string& glob : w.selector.jobGlobs) {
+      bool matched = std::any_of(jobs.begin(), jobs.end(), [&](const JobDefinition& job) {
+        return selectsJob(JobSelector{false, {glob}, {}}, job.name(), job.section(), {});
+      });
+      if (!matched) rep.warning(w.jobsLine, where + "jobs: '" + glob + "' matches no job");
+    }
+    for (const std::string& tag : w.selector.tags) {
+      bool matched = std::any_of(config.jobs.begin(), config.jobs.end(), [&](const JobSection& section) {
+        return std::find(section.tags.begin(), section.tags.end(), tag) != section.tags.end();
+      });
+      if (!matched) rep.warning(w.tagsLine, where + "tags: no job has the tag '" + tag + "'");
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& builtinJobTypes() {
@@ -327,6 +348,7 @@ JobPlan planJobs(const Config& config) {
   for (const JobSection& section : config.jobs) SectionExpander(section, config, rep).expand(jobs);
   reportRedefinedJobs(jobs, rep);
   addSystemJobs(config, jobs);
+  warnUnmatchedSelectors(config, jobs, rep);
   plan.jobs = std::move(jobs);
   plan.errors = rep.takeErrors();
   plan.warnings = rep.takeWarnings();

@@ -55,6 +55,7 @@ struct JobSectionSettings {
   bool targetInName = false;  // several jobs: each is named NAME[TARGET]
   TargetParams targetParams = TargetParams::none;
   WorkerParams params;  // the same for every job, after the target's
+  std::vector<std::string> tags = {};  // the section's `tags`, for maintenance windows and silences
 };
 
 class JobDefinition {
@@ -77,6 +78,7 @@ class JobDefinition {
   const NotifySettings& notify() const { return settings_->notify; }
   const JobLimits& limits() const { return settings_->limits; }
   const JobSandboxSettings& sandbox() const { return settings_->sandbox; }
+  const std::vector<std::string>& tags() const { return settings_->tags; }
 
  private:
   std::string id_;

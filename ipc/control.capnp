@@ -4,6 +4,7 @@
 @0x89567e1a673f2800;
 
 $import "/capnp/c++.capnp".namespace("checker::ipc");
+using State = import "state.capnp";
 
 struct ControlRequest {
   union {
@@ -11,8 +12,28 @@ struct ControlRequest {
     ping @1 :Void;      # is a checkerd there? (answers its pid and config file)
     testChannel @2 :Text;  # send a test notice to this channel; ok: its receiver
                            # accepted it; message: its answer (checker test-channel)
+    silence @3 :SilenceRequest;  # ok: stored (durable) before the answer;
+                                 # message: "silence ID: WHAT until WHEN (REASON)"
+    silences @4 :Void;     # ok; message: the active silences as JSON (below)
+    unsilence @5 :UInt64;  # ok: removed; not ok: no such (active) silence
   }
 }
+
+# checker silence: quiet the jobs a selector covers for durationMs (1 min to
+# 90 days), saying why (reason: 1..500 bytes). At most 1,000 silences are
+# active at once. supervisor/silence_book.h checks every bound.
+struct SilenceRequest {
+  kind @0 :State.SilenceKind;
+  value @1 :Text;        # the job name or glob, the tag; "" for all
+  durationMs @2 :Int64;
+  reason @3 :Text;
+}
+
+# The answer to `silences` (ControlReply.message), one JSON object:
+#   {"now_unix_ms": N, "silences": [{"id": 7, "kind": "job"|"tag"|"all",
+#    "value": "web*", "selector": "web*"|"tag db"|"all jobs",
+#    "reason": "...", "created_unix_ms": N, "ends_unix_ms": N, "uid": N|null}, ...]}
+# in id order; only silences still active at now_unix_ms.
 
 struct ControlReply {
   ok @0 :Bool;

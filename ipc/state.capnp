@@ -20,6 +20,9 @@
 #                                          history entries; its open incident)
 #   channels  channel name ("email": the  ChannelHealth (optional, added without
 #             built-in one)                a schema bump: see state/channel_health.h)
+#   silences  "silence:" + 16 hex digits  Silence (optional, added without a
+#             of its id                    schema bump: see state/silences.h)
+#   silences  "next_id"                   decimal text: the next silence's id
 #
 # Schema 2 added hourly, incidents and history_index (state/schema_upgrade.h
 # upgrades a version 1 store in place, keeping its data). A version 1
@@ -241,4 +244,24 @@ struct ChannelHealth {
   lastSuccessReply @3 :Text;        # what the receiver said then
   lastErrorUnixMs @4 :Int64;        # an entry was last not accepted; 0: never
   lastError @5 :Text;               # what was said then (the serverReply)
+}
+
+# silences: one row per silence (`checker silence`), written by checkerd in
+# a write transaction of its own before it answers the request, deleted by
+# `checker unsilence` or once expired (state/silences.h). Ids are never
+# reused: "next_id" keeps counting past removed rows.
+enum SilenceKind {
+  job @0;                           # value: a job's name or section, or a glob
+  tag @1;                           # value: a tag (`tags = ...` of a job)
+  all @2;                           # every job; value ""
+}
+
+struct Silence {
+  id @0 :UInt64;
+  kind @1 :SilenceKind;
+  value @2 :Text;
+  reason @3 :Text;                  # cleaned, at most 500 bytes
+  createdUnixMs @4 :Int64;
+  endsUnixMs @5 :Int64;             # expired from then on
+  uid @6 :Int64 = -1;               # who asked (the control socket's peer); -1: unknown
 }

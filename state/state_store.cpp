@@ -23,7 +23,7 @@ namespace checker {
 namespace {
 
 constexpr std::array<const char*, kStateDbCount> kDbNames = {
-    "meta", "jobs", "history", "outbox", "email", "peers", "hourly", "incidents", "history_index", "channels"};
+    "meta", "jobs", "history", "outbox", "email", "peers", "hourly", "incidents", "history_index", "channels", "silences"};
 // A database that may be absent from a store of any version: added without
 // a schema bump because a checkerd that does not know it loses nothing by
 // leaving it alone (it opens only the databases it names). Read as empty
@@ -31,7 +31,7 @@ constexpr std::array<const char*, kStateDbCount> kDbNames = {
 constexpr uint32_t kOptional = 0;
 // The schema version that added each database: a reader of an older store
 // finds it absent and reads it as empty.
-constexpr std::array<uint32_t, kStateDbCount> kDbSince = {1, 1, 1, 1, 1, 1, 2, 2, 2, kOptional};
+constexpr std::array<uint32_t, kStateDbCount> kDbSince = {1, 1, 1, 1, 1, 1, 2, 2, 2, kOptional, kOptional};
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kWriterLockFile = "/writer.lock";
 constexpr mdb_mode_t kFileMode = 0640;  // data.mdb and lock.mdb

@@ -21,6 +21,8 @@
 //     hourly, incidents, history_index (schema 2): see ipc/state.capnp
 //     channels channel name -> ChannelHealth (optional at every schema
 //              version: added without a bump, state/channel_health.h)
+//     silences "silence:" + 16 hex id -> Silence, "next_id" -> decimal text
+//              (optional as channels is: state/silences.h)
 //   A store whose schema_version is newer than kSchemaVersion is refused (by
 //   readers too: they could misread it); a store without one is not ours.
 //   An older one is upgraded in place when opened for writing
@@ -54,8 +56,8 @@ struct MDB_txn;  // from <lmdb.h>, kept out of this header
 namespace checker {
 
 // The named databases of DESIGN.md, section "State (LMDB)".
-enum class StateDb { meta, jobs, history, outbox, email, peers, hourly, incidents, historyIndex, channels };
-inline constexpr size_t kStateDbCount = 10;
+enum class StateDb { meta, jobs, history, outbox, email, peers, hourly, incidents, historyIndex, channels, silences };
+inline constexpr size_t kStateDbCount = 11;
 // The database's name inside the environment: "meta", "jobs", ...
 const char* stateDbName(StateDb db);
 

@@ -1,5 +1,6 @@
 #include "supervisor/control_server.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,19 @@ struct ControlServer::Client {
     if (rc != 0) close();
   }
 
+  ControlPeer peer() {
+    ControlPeer who;
+    uv_os_fd_t fd = -1;
+    ucred cred{};
+    socklen_t size = sizeof cred;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&pipe), &fd) == 0 &&
+        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0) {
+      who.uid = cred.uid;
+      who.pid = cred.pid;
+    }
+    return who;
+  }
+
   void onBytes(const char* data, size_t size) {
     ipc::FrameStatus status = reader.feed(data, size);
     if (status == ipc::FrameStatus::error) {
@@ -74,7 +88,7 @@ struct ControlServer::Client {
     uint64_t clientId = id;
     try {
       // The server outlives the loop run in which the answer can come.
-      server->handler_(message->root<ipc::ControlRequest>(), [owner, clientId](const ControlAnswer& result) {
+      server->handler_(message->root<ipc::ControlRequest>(), peer(), [owner, clientId](const ControlAnswer& result) {
         for (Client* c = owner->clients_; c != nullptr; c = c->next) {
           if (c->id == clientId) return c->answer(result);
         }

@@ -8,6 +8,7 @@
 // the config off the loop): the handler is given a way to respond.
 #include <uv.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -23,12 +24,18 @@ struct ControlAnswer {
   std::string message;
 };
 
+// Who sent a request, as the kernel says (SO_PEERCRED).
+struct ControlPeer {
+  int64_t uid = -1;  // -1: unknown
+  int64_t pid = -1;
+};
+
 class ControlServer {
  public:
   // Answers the request once, now or later from the loop; a client gone by
   // then (or a server closed) is skipped.
   using Respond = std::function<void(const ControlAnswer&)>;
-  using Handler = std::function<void(ipc::ControlRequest::Reader, Respond)>;
+  using Handler = std::function<void(ipc::ControlRequest::Reader, const ControlPeer&, Respond)>;
 
   ControlServer(uv_loop_t* loop, Handler handler);
   // Binds PATH (a stale socket file there is replaced), or an Error

@@ -87,7 +87,8 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                  },
                  [this] { return engine_.liveJobs(); },
                  [this] { notifyReadyIfUp(); },
-             }) {
+             }),
+      silences_(clock_, config_, store_) {
   engine_.addJobs(std::move(jobs));
   alerting_.setGate(Alerting::Gate{
       [this](const JobDefinition& job, const JobRecord& record, bool failing, int64_t now) {
@@ -104,6 +105,7 @@ void Supervisor::start() {
     // Scoped: the map is freed before malloc_trim below, so its pages go back.
     engine_.loadRecords(writer_.load());
   }
+  silences_.load();
   writeJobList();
   writer_.setRetention(config_.general.history);
   gate_.jobsChanged();
@@ -155,7 +157,7 @@ void Supervisor::initHandles() {
 
 void Supervisor::listenForControl() {
   control_ = std::make_unique<ControlServer>(loop_, [this](ipc::ControlRequest::Reader request,
-                                                             ControlServer::Respond respond) {
+                                                             const ControlPeer& peer, ControlServer::Respond respond) {
     if (request.isReload()) {
       reload("checker reload", [respond](const ReloadResult& result) { respond({result.ok, result.message}); });
     } else if (request.isTestChannel()) {
@@ -163,6 +165,12 @@ void Supervisor::listenForControl() {
       mail_.testChannel(channel, [respond](const ChannelTester::Answer& answer) {
         respond({answer.accepted, answer.message});
       });
+    } else if (request.isSilence()) {
+      respond(silences_.onSilenceRequest(request.getSilence(), peer.uid));
+    } else if (request.isSilences()) {
+      respond(silences_.onSilencesRequest());
+    } else if (request.isUnsilence()) {
+      respond(silences_.onUnsilenceRequest(request.getUnsilence()));
     } else if (request.isPing()) {
       respond({true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path});
     } else {

@@ -24,6 +24,7 @@
 #include "supervisor/run_clock.h"
 #include "supervisor/batch_runner.h"
 #include "supervisor/run_engine.h"
+#include "supervisor/silence_book.h"
 #include "supervisor/systemd_notify.h"
 #include "supervisor/worker_run_launcher.h"
 #include "worker_runs/job_user.h"
@@ -128,6 +129,7 @@ class Supervisor final {
   AlertResend alertResend_;  // keeps failing jobs' Alertmanager alerts active
   NoticeGate gate_;          // what holds notices: quiet, blocked, flapping
   PeerLink peers_;
+  SilenceBook silences_;  // maintenance windows and `checker silence`
   bool launcherWasReady_ = false;
   bool notifiedReady_ = false;
   bool stopping_ = false;

@@ -402,6 +402,25 @@ TEST(Config, JobDefaultsAndSharedKeys) {
   EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntarget=h:1\n"), HasSubstr("t.cfg:6: [job t] missing 'type'"));
 }
 
+TEST(Config, JobTagsReachEveryJobOfTheSection) {
+  ConfigLoad load = parse(std::string(kMinimal) + "[job ssh]\ntype = tcp\ntargets = h1:22, h2:22\ntags = eu, db.main-2, eu\n"
+                          "[job web]\ntype = http\nurl = http://h/\n");
+  ASSERT_TRUE(load.ok()) << ::testing::PrintToString(load.errors);
+  EXPECT_EQ(load.config.jobs[0].tags, (std::vector<std::string>{"eu", "db.main-2"})) << "in order, each once";
+  EXPECT_EQ(load.config.jobs[0].tagsLine, 9);
+  JobPlan plan = planJobs(load.config);
+  ASSERT_TRUE(plan.ok()) << ::testing::PrintToString(plan.errors);
+  EXPECT_EQ(plan.jobs[0].tags(), (std::vector<std::string>{"eu", "db.main-2"}));
+  EXPECT_EQ(plan.jobs[1].tags(), plan.jobs[0].tags());
+  EXPECT_TRUE(plan.jobs[2].tags().empty()) << "web has none";
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntype=tcp\ntarget=h:1\ntags = ok, not ok\n"),
+              HasSubstr("t.cfg:9: [job t] tags: 'not ok' is not a tag name (letters, digits, _ . -"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntype=tcp\ntarget=h:1\ntags = a/b\n"),
+              HasSubstr("t.cfg:9: [job t] tags: 'a/b' is not a tag name"));
+  EXPECT_THAT(onlyError(std::string(kMinimal) + "[job t]\ntype=tcp\ntarget=h:1\ntags = ,\n"),
+              HasSubstr("t.cfg:9: [job t] tags: empty list of tags"));
+}
+
 TEST(JobCatalog, TargetsSpawnOneJobEachWithItsOwnIdentity) {
   ConfigLoad load = parse(std::string(kMinimal) + "[job ssh]\ntype = tcp\ntargets = 10.0.0.5:22, 10.0.0.6:22, [::1]:22\nevery = 5m\n");
   JobPlan plan = planJobs(load.config);

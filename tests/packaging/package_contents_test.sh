@@ -127,7 +127,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ -n "$(field Description)" ] || fail "no Description"
 depends=$(field Depends)
 echo "Depends: $depends"
-for package in libc6 libuv1 libcapnp- libcurl4 liblmdb0 libhttp-parser libssl3 libstdc++6 adduser; do
+for package in libc6 libuv1 libcapnp- libcurl4 liblmdb0 libhttp-parser libssl3 libstdc++6 libdate-tz3 adduser tzdata; do
   [[ ", $depends" == *", $package"* ]] || fail "Depends lacks $package"
 done
 # What dh_installsystemd declares for deb-systemd-helper and -invoke.
