@@ -92,6 +92,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.limits = job_.limits;
   s.sandbox = sandbox_;
   s.isolation = isolation_;
+  s.confirm = job_.confirm;
   return s;
 }
 

@@ -53,6 +53,7 @@ struct JobSectionSettings {
   bool targetInName = false;  // several jobs: each is named NAME[TARGET]
   TargetParams targetParams = TargetParams::none;
   WorkerParams params;  // the same for every job, after the target's
+  ConfirmSettings confirm = {};
 };
 
 class JobDefinition {
@@ -75,6 +76,7 @@ class JobDefinition {
   const NotifySettings& notify() const { return settings_->notify; }
   const JobLimits& limits() const { return settings_->limits; }
   const JobSandboxSettings& sandbox() const { return settings_->sandbox; }
+  const ConfirmSettings& confirm() const { return settings_->confirm; }
 
  private:
   std::string id_;
