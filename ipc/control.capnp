@@ -11,7 +11,20 @@ struct ControlRequest {
     ping @1 :Void;      # is a checkerd there? (answers its pid and config file)
     testChannel @2 :Text;  # send a test notice to this channel; ok: its receiver
                            # accepted it; message: its answer (checker test-channel)
+    # @3, @4 and @5 are another change's (issue 19); held here so that the
+    # ordinals stay contiguous, as Cap'n Proto requires.
+    reserved3 @3 :Void;
+    reserved4 @4 :Void;
+    reserved5 @5 :Void;
+    confirm @6 :ConfirmRequest;  # ask peers for their view of a job now
+                                 # (checker confirm); ok: every peer answered;
+                                 # message: one line per peer
   }
+}
+
+struct ConfirmRequest {
+  job @0 :Text;            # a job's name or id
+  peers @1 :List(Text);    # [peers] names; empty: the job's confirm_with
 }
 
 struct ControlReply {

@@ -15,6 +15,7 @@
 #include "state/channel_health.h"
 #include "state/job_list.h"
 #include "state/state_keys.h"
+#include "supervisor/confirm_command.h"
 #include "supervisor/control_server.h"
 
 namespace checker {
@@ -86,6 +87,9 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                  },
                  [this] { return engine_.liveJobs(); },
                  [this] { notifyReadyIfUp(); },
+                 [this](const std::string& jobId, RunEngine::RunNowDone done) {
+                   return engine_.runNow(jobId, std::move(done));
+                 },
              }) {
   engine_.addJobs(std::move(jobs));
 }
@@ -155,6 +159,8 @@ void Supervisor::listenForControl() {
       mail_.testChannel(channel, [respond](const ChannelTester::Answer& answer) {
         respond({answer.accepted, answer.message});
       });
+    } else if (request.isConfirm()) {
+      answerConfirmCommand(request.getConfirm(), engine_, peers_, clock_, respond);
     } else if (request.isPing()) {
       respond({true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path});
     } else {
