@@ -32,6 +32,7 @@ int peers(const CommonOptions& options);
 int reload(const CommonOptions& options);
 int testEmail(const CommonOptions& options);
 int testChannel(const CommonOptions& options);
+int confirm(const CommonOptions& options);
 int importState(const CommonOptions& options);
 int hashPasswordCommand(const CommonOptions& options);
 
