@@ -35,6 +35,7 @@ int testChannel(const CommonOptions& options);
 int silence(const CommonOptions& options);
 int silences(const CommonOptions& options);
 int unsilence(const CommonOptions& options);
+int confirm(const CommonOptions& options);
 int importState(const CommonOptions& options);
 int hashPasswordCommand(const CommonOptions& options);
 

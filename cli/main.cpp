@@ -176,6 +176,23 @@ const Command kCommands[] = {
                   "  1    there is no active silence ID\n"
                   "  2    bad usage or bad config, ID not a number\n"
                   "  111  no checkerd answered on the control socket\n"},
+    {.name = "confirm",
+     .run = checker::cli::confirm,
+     .arguments = "[--peers A,B] JOB",
+     .summary = "ask JOB's confirm_with peers for their own view of it now; print each",
+     .description = "Asks the running checkerd (its control socket) to ask the peers in JOB's\n"
+                    "confirm_with (or those given) for their own current view of the same job\n"
+                    "(its id: tcp:HOST:PORT, ...), over the signed peer protocol, as it does\n"
+                    "before a failure notice of a confirmed job. JOB is a job's name or id. A peer\n"
+                    "whose own result is older than now runs its job once first (at most once per\n"
+                    "10 s for peers). One line per peer, e.g.\n"
+                    "  peer b: failing (ran now, 12 ms ago): connection refused\n"
+                    "Waits at most [peerd] timeout + 30 s for the peers.\n",
+     .options = "  --peers A,B        ask these [peers] entries (each with a secret) instead\n",
+     .exitCodes = "  0    every peer answered (whatever its view)\n"
+                  "  1    a peer is unreachable or refused us, or checkerd could not ask\n"
+                  "  2    bad usage or bad config\n"
+                  "  111  no checkerd answered on the control socket\n"},
     {.name = "import-state",
      .run = checker::cli::importState,
      .arguments = "OLD_STATEFILE [--dry-run] [--force]",

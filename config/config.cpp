@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -255,6 +256,42 @@ void readMaintenance(SectionReader& r, const std::string& name, ConfigReporter& 
   }
 }
 
+// confirm_with, confirm_quorum, confirm_unreachable. That each peer is a
+// [peers] entry with a secret is checked once every section is read
+// (checkConfirmPeers): [peers] may come later in the file.
+void readConfirm(SectionReader& r, JobSection& job) {
+  ConfirmSettings& c = job.confirm;
+  if (const IniEntry* e = r.take("confirm_with")) {
+    job.confirmLine = e->line;
+    for (std::string& peer : splitList(e->value)) {
+      if (std::find(c.peers.begin(), c.peers.end(), peer) != c.peers.end()) {
+        r.error(*e, "peer '" + peer + "' is named twice");
+      } else {
+        c.peers.push_back(std::move(peer));
+      }
+    }
+    if (c.peers.empty()) r.error(*e, "expected one or more [peers] names, comma-separated");
+  }
+  auto peers = static_cast<uint32_t>(c.peers.size());
+  const IniEntry* quorum = r.take("confirm_quorum");
+  const IniEntry* unreachable = r.take("confirm_unreachable");
+  for (const IniEntry* e : {quorum, unreachable}) {
+    if (e != nullptr && c.peers.empty()) r.error(*e, "needs confirm_with (the peers to ask)");
+  }
+  if (c.peers.empty()) return;
+  c.quorum = (peers + 1) / 2 + 1;  // a majority of the asked and this instance
+  if (quorum != nullptr) {
+    Result<uint64_t> n = parseCount(quorum->value, 1, peers + 1);
+    if (n) c.quorum = static_cast<uint32_t>(*n);
+    else r.error(*quorum, n.error() + " (this instance and the " + std::to_string(peers) + " peer(s) in confirm_with)");
+  }
+  if (unreachable != nullptr) {
+    std::string_view value = trimView(unreachable->value);
+    if (value == "hold") c.holdWhenUnreachable = true;
+    else if (value != "alert") r.error(*unreachable, "expected alert or hold, got '" + unreachable->value + "'");
+  }
+}
+
 void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, Config& c) {
   SectionReader r(s, rep);
   JobSection job;
@@ -278,6 +315,7 @@ void readJob(const IniSection& s, const std::string& name, ConfigReporter& rep, 
   }
   if (const IniEntry* e = r.take("tags")) readTags(r, *e, job);
   readLimits(r, job.limits);
+  readConfirm(r, job);
   job.params = r.untaken();  // the job type's own keys, checked by the catalog
   c.jobs.push_back(std::move(job));
 }
@@ -331,6 +369,23 @@ void checkNotifyTo(const IniDocument& doc, ConfigReporter& rep, const Config& c)
   check(c.email.selfCheckNotifyTo, doc.find("email"));
   check(c.peerd.notify.to, doc.find("peerd"));
   for (const JobSection& job : c.jobs) check(job.notify.to, doc.find("job " + job.name));
+}
+
+// Every confirm_with peer is a [peers] entry with a secret: a peer's view
+// of a job is taken only from a signed answer.
+void checkConfirmPeers(ConfigReporter& rep, const Config& c) {
+  for (const JobSection& job : c.jobs) {
+    for (const std::string& name : job.confirm.peers) {
+      auto peer = std::find_if(c.peers.begin(), c.peers.end(), [&](const PeerSettings& p) { return p.name == name; });
+      std::string where = "[job " + job.name + "] confirm_with: peer '" + name + "' ";
+      if (peer == c.peers.end()) {
+        rep.error(job.confirmLine, where + "is not in [peers]");
+      } else if (peer->secret.empty()) {
+        rep.error(job.confirmLine, where + "has no secret (line " + std::to_string(peer->line) +
+                                       "): confirmation must be authenticated, so give it ',secret=...'");
+      }
+    }
+  }
 }
 
 // The original's start-up rules: servername and alertcontact always; the
@@ -428,6 +483,7 @@ ConfigLoad parseConfigText(std::string_view text, const std::string& path) {
   checkRequired(doc, rep, load.config);
   checkNotifyTo(doc, rep, load.config);
   checkJobDependencies(rep, load.config);
+  checkConfirmPeers(rep, load.config);
   load.errors = rep.takeErrors();
   load.warnings = rep.takeWarnings();
   return load;

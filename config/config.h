@@ -50,6 +50,20 @@ struct JobLimits {
   uint64_t fileSizeBytes = 16ull << 20; // RLIMIT_FSIZE
 };
 
+// confirm_with, confirm_quorum, confirm_unreachable: before a job's failure
+// notice goes out, the peers to ask for their own view of the same job
+// (each a [peers] entry with a secret), how many views of "failing",
+// counting this instance's, confirm it, and whether a peer that cannot be
+// asked holds the notice back (else it counts for alerting). Empty peers:
+// no confirmation. quorum is resolved when read: the default is a majority
+// of the asked plus this instance, (len(peers) + 1) / 2 + 1.
+struct ConfirmSettings {
+  std::vector<std::string> peers = {};
+  uint32_t quorum = 0;
+  bool holdWhenUnreachable = false;
+  bool operator==(const ConfirmSettings&) const = default;
+};
+
 struct JobSection {
   std::string name;  // NAME of [job NAME]
   int line = 0;      // line of the section header
@@ -67,6 +81,8 @@ struct JobSection {
   // section's jobs by (config/job_selector.h); in file order, no repeats.
   std::vector<std::string> tags = {};
   int tagsLine = 0;
+  ConfirmSettings confirm = {};
+  int confirmLine = 0;  // of confirm_with, for the check against [peers]
 };
 
 enum class TlsMode { starttls, tls, none };

@@ -94,6 +94,7 @@ JobSectionSettings SectionExpander::commonSettings() const {
   s.sandbox = sandbox_;
   s.isolation = isolation_;
   s.tags = job_.tags;
+  s.confirm = job_.confirm;
   return s;
 }
 

@@ -56,6 +56,7 @@ struct JobSectionSettings {
   TargetParams targetParams = TargetParams::none;
   WorkerParams params;  // the same for every job, after the target's
   std::vector<std::string> tags = {};  // the section's `tags`, for maintenance windows and silences
+  ConfirmSettings confirm = {};
 };
 
 class JobDefinition {
@@ -79,6 +80,7 @@ class JobDefinition {
   const JobLimits& limits() const { return settings_->limits; }
   const JobSandboxSettings& sandbox() const { return settings_->sandbox; }
   const std::vector<std::string>& tags() const { return settings_->tags; }
+  const ConfirmSettings& confirm() const { return settings_->confirm; }
 
  private:
   std::string id_;

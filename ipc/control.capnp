@@ -16,6 +16,9 @@ struct ControlRequest {
                                  # message: "silence ID: WHAT until WHEN (REASON)"
     silences @4 :Void;     # ok; message: the active silences as JSON (below)
     unsilence @5 :UInt64;  # ok: removed; not ok: no such (active) silence
+    confirm @6 :ConfirmRequest;  # ask peers for their view of a job now
+                                 # (checker confirm); ok: every peer answered;
+                                 # message: one line per peer
   }
 }
 
@@ -34,6 +37,11 @@ struct SilenceRequest {
 #    "value": "web*", "selector": "web*"|"tag db"|"all jobs",
 #    "reason": "...", "created_unix_ms": N, "ends_unix_ms": N, "uid": N|null}, ...]}
 # in id order; only silences still active at now_unix_ms.
+
+struct ConfirmRequest {
+  job @0 :Text;            # a job's name or id
+  peers @1 :List(Text);    # [peers] names; empty: the job's confirm_with
+}
 
 struct ControlReply {
   ok @0 :Bool;

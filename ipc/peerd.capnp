@@ -56,12 +56,37 @@ struct PeerQuery {
   timeoutMs @2 :UInt32;
 }
 
+# Confirmation (issue 19). Asking: checkerd names a job and the peers to ask
+# about it; peerd asks them all at once (GET /v2/confirm, signed) and answers
+# once with one view per peer. Answering: a peer's question about a job whose
+# last result here is older than the peer's failure time makes peerd ask for
+# one run now (RunNow); checkerd answers each RunNow exactly once (RunNowDone).
+struct ConfirmAsk {
+  askId @0 :UInt64;
+  jobId @1 :Text;
+  peers @2 :List(Text);     # [peers] names; each must have a secret
+  afterUnixMs @3 :Int64;    # the asker's failure time
+}
+
+struct RunNowDone {
+  requestId @0 :UInt64;
+  ran @1 :Bool;             # a run of the job ended and was recorded while it
+                            # waited; false: none (too soon, not run here, not
+                            # recorded): peerd answers from the state
+  health @2 :State.Health;  # after that run (when ran)
+  lastRunUnixMs @3 :Int64;  # when that run started
+  outcome @4 :Job.Outcome;
+  message @5 :Text;
+}
+
 struct ToPeerd {
   union {
     health @0 :HealthUpdate;
     query @1 :PeerQuery;
     shutdown @2 :Void;
     jobs @3 :JobList;
+    confirm @4 :ConfirmAsk;
+    runNowDone @5 :RunNowDone;
   }
 }
 
@@ -79,9 +104,39 @@ struct Listening {
   error @2 :Text;       # when not ok: why (address in use, ...)
 }
 
+# One peer's view of the job (peering/peer_view.h).
+enum ConfirmVerdict {
+  unreachable @0;
+  failing @1;
+  ok @2;
+  neverRun @3;
+  unknownJob @4;
+  refused @5;
+}
+struct ConfirmView {
+  peer @0 :Text;
+  verdict @1 :ConfirmVerdict;
+  lastRunUnixMs @2 :Int64;
+  ranNow @3 :Bool;
+  message @4 :Text;         # one line
+}
+struct Confirmed {
+  askId @0 :UInt64;
+  views @1 :List(ConfirmView);  # one per peer asked, in the order asked
+}
+
+# Run this job once now, for a peer's question (at most once per 10 s per
+# job: checkerd's RunEngine::runNow decides).
+struct RunNow {
+  requestId @0 :UInt64;
+  jobId @1 :Text;
+}
+
 struct FromPeerd {
   union {
     answer @0 :PeerAnswer;
     listening @1 :Listening;
+    confirmed @2 :Confirmed;
+    runNow @3 :RunNow;
   }
 }

@@ -87,6 +87,9 @@ HttpResponse answerRequest(const HttpRequest& request, const AnswerContext& cont
       return signedAnswer(question == std::string_view::npos ? std::string_view() : url.substr(question + 1), context,
                           plain());
     }
+    case Route::confirm:
+      // Answered by the deferrer (peerd/confirm_answers.h) before this.
+      return jsonError(503, "confirm questions are not answered here");
     case Route::retiredStatus:
       // Its answers named neither side, so they could be relayed: never signed again.
       return jsonError(410, "protocol 1 is retired: ask " + std::string(kStatusPath) + " (upgrade this peer's checker)");
@@ -127,7 +130,20 @@ PeerdService::PeerdService(uv_loop_t* loop, const Config& config, int controlFd,
       state_(config.general.stateDir),
       directionKeys_(config.general.serverName),
       pageGuard_(config.peerd.pagePassword, config.peerd.pagePasswordOverPlainHttp,
-                 "checker " + config.general.serverName) {
+                 "checker " + config.general.serverName),
+      confirms_(loop, ConfirmAnswers::Context{config.general.serverName, &secretsByKeyId_, &directionKeys_, &state_,
+                                              [this] { return liveJobs_ ? &*liveJobs_ : nullptr; },
+                                              [this](uint64_t id, const std::string& job) { return askForRunNow(id, job); }}) {
+  // A confirm question may wait for a run: answered later, off the handler.
+  server_.setDeferrer([this](const HttpRequest& request, StatusServer::Later later) {
+    if (routeRequest(request, config_.peerd.statusPage, config_.peerd.metrics) != Route::confirm) return false;
+    std::string_view url = request.url;
+    size_t question = url.find('?');
+    std::optional<HttpResponse> now =
+        confirms_.answer(question == std::string_view::npos ? std::string_view() : url.substr(question + 1), later);
+    if (now) later(std::move(*now));
+    return true;
+  });
   for (const PeerSettings& peer : config.peers) {
     if (peer.secret.empty()) continue;
     if (Result<std::string> keyId = peerKeyId(peer.secret); keyId) {
@@ -200,6 +216,10 @@ void PeerdService::handle(ipc::ToPeerd::Reader message) {
     }
     case ipc::ToPeerd::QUERY:
       return query(message.getQuery());
+    case ipc::ToPeerd::CONFIRM:
+      return confirm(message.getConfirm());
+    case ipc::ToPeerd::RUN_NOW_DONE:
+      return confirms_.onRunNowDone(message.getRunNowDone());
     case ipc::ToPeerd::SHUTDOWN:
       return stop("asked to shut down");
     case ipc::ToPeerd::JOBS: {
@@ -306,10 +326,88 @@ void PeerdService::query(ipc::PeerQuery::Reader request) {
   reply(unknown);
 }
 
+bool PeerdService::askForRunNow(uint64_t requestId, const std::string& jobId) {
+  if (stopping_) return false;
+  capnp::MallocMessageBuilder builder;
+  auto runNow = builder.initRoot<ipc::FromPeerd>().initRunNow();
+  runNow.setRequestId(requestId);
+  runNow.setJobId(jobId);
+  control_.write(ipc::encode(builder));
+  return true;
+}
+
+namespace {
+
+ipc::ConfirmVerdict verdictMessage(PeerView::Verdict verdict) {
+  switch (verdict) {
+    case PeerView::Verdict::failing: return ipc::ConfirmVerdict::FAILING;
+    case PeerView::Verdict::ok: return ipc::ConfirmVerdict::OK;
+    case PeerView::Verdict::neverRun: return ipc::ConfirmVerdict::NEVER_RUN;
+    case PeerView::Verdict::unknownJob: return ipc::ConfirmVerdict::UNKNOWN_JOB;
+    case PeerView::Verdict::refused: return ipc::ConfirmVerdict::REFUSED;
+    case PeerView::Verdict::unreachable: break;
+  }
+  return ipc::ConfirmVerdict::UNREACHABLE;
+}
+
+}  // namespace
+
+void PeerdService::confirm(ipc::ConfirmAsk::Reader ask) {
+  struct Gathering {
+    uint64_t askId = 0;
+    std::vector<PeerView> views;
+    size_t left = 0;
+  };
+  auto gathering = std::make_shared<Gathering>();
+  gathering->askId = ask.getAskId();
+  gathering->left = ask.getPeers().size();
+  gathering->views.resize(gathering->left);
+  auto reply = [this, gathering] {
+    if (stopping_) return;  // checkerd ends the confirmation itself
+    capnp::MallocMessageBuilder builder;
+    auto confirmed = builder.initRoot<ipc::FromPeerd>().initConfirmed();
+    confirmed.setAskId(gathering->askId);
+    auto views = confirmed.initViews(static_cast<unsigned>(gathering->views.size()));
+    for (unsigned i = 0; i < gathering->views.size(); ++i) {
+      const PeerView& v = gathering->views[i];
+      views[i].setPeer(v.peer);
+      views[i].setVerdict(verdictMessage(v.verdict));
+      views[i].setLastRunUnixMs(v.lastRunUnixMs);
+      views[i].setRanNow(v.ranNow);
+      views[i].setMessage(v.message);
+    }
+    control_.write(ipc::encode(builder));
+  };
+  if (gathering->left == 0) return reply();
+  ConfirmAsk question{ask.getJobId().cStr(), ask.getAfterUnixMs(), kMaxConfirmWaitMs};
+  // The peer's [peerd] timeout for the exchange, plus the run it may wait for.
+  uint32_t timeoutMs = static_cast<uint32_t>(config_.peerd.timeout.count()) + kMaxConfirmWaitMs;
+  for (unsigned i = 0; i < ask.getPeers().size(); ++i) {
+    std::string name = ask.getPeers()[i].cStr();
+    auto done = [gathering, i, reply](PeerView view) {
+      gathering->views[i] = std::move(view);
+      if (--gathering->left == 0) reply();
+    };
+    const PeerSettings* peer = nullptr;
+    for (const PeerSettings& p : config_.peers) {
+      if (p.name == name) peer = &p;
+    }
+    if (peer == nullptr) {
+      PeerView unknown{name, PeerView::Verdict::refused, 0, false,
+                       "not asked: '" + name + "' is not in peerd's [peers] (changed since checkerd read it?)"};
+      done(std::move(unknown));
+      continue;
+    }
+    client_.confirm(PeerTarget{peer->name, peer->url, peer->secret, config_.general.serverName}, question, timeoutMs,
+                    done);
+  }
+}
+
 void PeerdService::stop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   CHECKER_LOG_INFO("stopping: %s", why);
+  confirms_.close();
   curl_.close();
   server_.close();
   control_.close();

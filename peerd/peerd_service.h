@@ -23,6 +23,7 @@
 #include "ipc/peerd.capnp.h"
 #include "peering/direction_keys.h"
 #include "peering/peer_client.h"
+#include "peerd/confirm_answers.h"
 #include "peerd/page_guard.h"
 #include "peerd/uptime_cache.h"
 #include "peerd/plain_answer.h"
@@ -66,6 +67,10 @@ class PeerdService {
  private:
   void handle(ipc::ToPeerd::Reader message);
   void query(ipc::PeerQuery::Reader query);
+  // checkerd's confirmation: every peer named asked at once, one Confirmed
+  // with a view per peer when the last has answered (or timed out).
+  void confirm(ipc::ConfirmAsk::Reader ask);
+  bool askForRunNow(uint64_t requestId, const std::string& jobId);
   void tryListen();
   void reportListening(bool ok, const std::string& text);
   void stop(const char* why);
@@ -100,6 +105,7 @@ class PeerdService {
   DirectionKeys directionKeys_;
   PageGuard pageGuard_;
   UptimeCache uptimes_;  // /api/v1/jobs's uptime windows
+  ConfirmAnswers confirms_;  // /v2/confirm
   std::string lastBindError_;
   bool stopping_ = false;
 };

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "peering/confirm_request.h"
 #include "peering/status_document.h"
 
 namespace checker::peerd {
@@ -78,6 +79,7 @@ Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure met
   std::string_view url = request.url;
   std::string_view path = url.substr(0, url.find('?'));
   if (path == kStatusPath) return Route::signedStatus;
+  if (path == kConfirmPath) return Route::confirm;
   if (path == kRetiredStatusPath) return Route::retiredStatus;
   if (path == kMetricsPath) return exposedTo(metrics, request.clientAddress) ? Route::metrics : Route::notFound;
   if (path.substr(0, kApiPath.size()) == kApiPath) {

@@ -5,6 +5,8 @@
 //
 //   method other than GET/HEAD            405
 //   /v2/status?nonce=&key=&from=          the signed JSON (peering/status_document.h)
+//   /v2/confirm?job=&after=&...           a peer's question about a job (signed JSON,
+//                                         answered by peerd/confirm_answers.h)
 //   /v1/status                            410: the retired protocol 1
 //   /metrics                              Prometheus text, when metrics allows this
 //                                         client; else 404
@@ -32,7 +34,7 @@ inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kApiPath = "/api/v1/";
 inline constexpr std::string_view kJobPagePath = "/job/";
 
-enum class Route { methodNotAllowed, plain, signedStatus, retiredStatus, statusPage, jobPage, metrics, api, notFound };
+enum class Route { methodNotAllowed, plain, signedStatus, confirm, retiredStatus, statusPage, jobPage, metrics, api, notFound };
 
 Route routeRequest(const HttpRequest& request, Exposure statusPage, Exposure metrics);
 

@@ -45,15 +45,18 @@ struct StatusServer::Connection {
   bool inRequest = false;
   bool closing = false;
   bool closeAfterWrite = false;
+  bool deferred = false;  // a request waits for its answer: nothing more is read
   int openHandles = 2;
+  // Held by a deferred answer: null once the connection is closing.
+  std::shared_ptr<Connection*> alive = std::make_shared<Connection*>(this);
 
   // The first request's deadline runs from the accept; a later one's from
   // its first byte, a keep-alive answer arms the idle timeout; a refusal is
   // answered and the connection closed.
   void onBytes(const char* data, size_t n) {
-    if (closing || closeAfterWrite) return;
+    if (closing || closeAfterWrite || deferred) return;
     for (RequestEvent& event : parser.feed(data, n)) {
-      if (closing) return;  // it stopped reading its answers
+      if (closing || deferred) return;  // it stopped reading its answers; or one waits
       switch (event.kind) {
         case RequestEvent::Kind::kStarted:
           inRequest = true;
@@ -64,6 +67,7 @@ struct StatusServer::Connection {
           if (!delivered) server->table_.delivered(&entry);
           delivered = true;
           event.request.clientAddress = client;
+          if (server->deferrer_ && defer(event.request)) return;
           write(formatResponse(server->handler_(event.request), event.request, event.keepAlive), !event.keepAlive);
           if (event.keepAlive) armTimer(server->limits_.idleTimeoutMs);
           break;
@@ -72,6 +76,27 @@ struct StatusServer::Connection {
           break;
       }
     }
+  }
+
+  // Hands REQUEST to the deferrer; true when it takes it. Its answer
+  // closes the connection (whatever was pipelined behind it is dropped).
+  bool defer(const HttpRequest& request) {
+    std::weak_ptr<Connection*> weak = alive;
+    deferred = true;  // before the deferrer, which may answer at once
+    bool taken = server->deferrer_(request, [weak, request](HttpResponse response) {
+      std::shared_ptr<Connection*> held = weak.lock();
+      if (!held || *held == nullptr) return;
+      Connection* c = *held;
+      if (!c->deferred || c->closing) return;
+      c->deferred = false;
+      c->write(formatResponse(response, request, false), true);
+    });
+    if (!taken) {
+      deferred = false;
+      return false;
+    }
+    if (deferred) armTimer(server->limits_.deferredTimeoutMs);  // the backstop: closes unanswered
+    return true;
   }
 
   // Answers STATUS with a short body, in the version of ASKED, and closes
@@ -125,6 +150,7 @@ struct StatusServer::Connection {
   void close() {
     if (closing) return;
     closing = true;
+    *alive = nullptr;
     if (inTable) server->table_.remove(&entry);
     inTable = false;
     uv_timer_stop(&timer);

@@ -21,10 +21,14 @@
 // answer that says "Connection: close" nothing more is read.
 // Each request handed to the callback carries the client's address
 // (HttpRequest::clientAddress), read from the socket when it was accepted.
+// A request may be answered later (setDeferrer: a confirm question waiting
+// for a run): the connection then reads nothing more, the answer closes it,
+// and one not given within deferredTimeoutMs closes it unanswered.
 #include <uv.h>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/result.h"
@@ -46,11 +50,21 @@ struct ServerLimits {
   // A request is one small packet: seconds are plenty on any link.
   uint64_t requestTimeoutMs = 5'000;
   uint64_t idleTimeoutMs = 30'000;
+  // A request answered later gets its answer within this, or the connection
+  // is closed (the deferrer's own deadline is shorter: a backstop).
+  uint64_t deferredTimeoutMs = 60'000;
 };
 
 class StatusServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // The answer to a deferred request; call it once. Does nothing when the
+  // connection has gone meanwhile (closed by the client, the server or the
+  // backstop).
+  using Later = std::function<void(HttpResponse)>;
+  // Takes REQUEST to answer through LATER (true), or leaves it to the
+  // handler (false). Asked before the handler, for every request.
+  using Deferrer = std::function<bool(const HttpRequest&, Later)>;
 
   StatusServer(uv_loop_t* loop, Handler handler, ServerLimits limits = {});
   // Binds HOST:PORT and listens; "host:port" as bound, or an Error
@@ -58,6 +72,7 @@ class StatusServer {
   Result<std::string> listen(const std::string& host, uint16_t port);
   // Stops accepting and closes every connection.
   void close();
+  void setDeferrer(Deferrer deferrer) { deferrer_ = std::move(deferrer); }
 
   // Open connections, with those still closing.
   size_t openConnections() const { return connections_; }
@@ -72,6 +87,7 @@ class StatusServer {
 
   uv_loop_t* loop_;
   Handler handler_;
+  Deferrer deferrer_;
   ServerLimits limits_;
   uv_tcp_t listener_{};
   bool listening_ = false;

@@ -40,8 +40,10 @@ bool validNonce(std::string_view text) {
   return text.size() >= kNonceHexMin && text.size() <= kNonceHexMax && isHex(text);
 }
 
-bool validIdentity(std::string_view text) {
-  if (text.empty() || text.size() > kIdentityMaxBytes) return false;
+bool validIdentity(std::string_view text) { return validText(text, kIdentityMaxBytes); }
+
+bool validText(std::string_view text, size_t maxBytes) {
+  if (text.empty() || text.size() > maxBytes) return false;
   for (size_t at = 0; at < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[at]);
     if (c < 0x20 || c == 0x7f) return false;
@@ -59,38 +61,45 @@ std::string statusRequestQuery(const StatusRequest& request) {
          "&from=" + percentEncode(request.requester);
 }
 
-Result<StatusRequest> parseStatusRequest(std::string_view query) {
-  StatusRequest request;
-  bool seenNonce = false, seenKey = false, seenFrom = false;
+Result<> readQueryParameters(std::string_view query, std::initializer_list<QueryParameter> wanted) {
   while (true) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    struct Slot {
-      const char* name;
-      bool* seen;
-      std::string* out;
-    };
-    for (Slot slot : {Slot{"nonce", &seenNonce, &request.nonce}, Slot{"key", &seenKey, &request.keyId},
-                      Slot{"from", &seenFrom, &request.requester}}) {
+    for (const QueryParameter& slot : wanted) {
       if (name != slot.name) continue;
-      if (*slot.seen) return Error{std::string("'") + slot.name + "' given twice"};
+      if (*slot.seen) return Error{"'" + std::string(slot.name) + "' given twice"};
       *slot.seen = true;
       Result<std::string> decoded = percentDecode(value);
-      if (!decoded) return Error{std::string("'") + slot.name + "' has a " + decoded.error()};
+      if (!decoded) return Error{"'" + std::string(slot.name) + "' has a " + decoded.error()};
       *slot.out = std::move(*decoded);
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
+  return {};
+}
+
+Result<StatusRequest> parseStatusRequest(std::string_view query) {
+  StatusRequest request;
+  bool seenNonce = false, seenKey = false, seenFrom = false;
+  Result<> read = readQueryParameters(query, {{"nonce", &seenNonce, &request.nonce},
+                                              {"key", &seenKey, &request.keyId},
+                                              {"from", &seenFrom, &request.requester}});
+  if (!read) return Error{read.error()};
+  if (Result<> valid = checkStatusRequest(request); !valid) return Error{valid.error()};
+  return request;
+}
+
+Result<> checkStatusRequest(const StatusRequest& request) {
   if (!validNonce(request.nonce)) return Error{"nonce must be 16 to 128 hex digits"};
-  if (!seenKey || request.keyId.empty()) return Error{"no key id ('key')"};
+  if (request.keyId.empty()) return Error{"no key id ('key')"};
   if (!validIdentity(request.requester)) {
     return Error{"'from' must name the asker: 1 to 255 bytes of UTF-8 without control characters"};
   }
-  return request;
+  return {};
 }
 
 }  // namespace checker::peerd

@@ -13,6 +13,7 @@
 // about which value counts). Pure text, no I/O: fuzzed whole
 // (tests/fuzz/status_request_fuzz.cpp).
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,10 @@ bool validNonce(std::string_view text);
 // UTF-8 without control characters. Identities are compared byte for byte.
 bool validIdentity(std::string_view text);
 
+// True when TEXT is 1 to MAX_BYTES bytes of valid UTF-8 without control
+// characters (C0, DEL, C1).
+bool validText(std::string_view text, size_t maxBytes);
+
 struct StatusRequest {
   std::string nonce;
   std::string keyId;
@@ -44,5 +49,18 @@ std::string statusRequestQuery(const StatusRequest& request);
 // Reads QUERY (the part after '?'), or an Error saying what is wrong (a
 // missing or invalid parameter, a bad %-escape, a repeat).
 Result<StatusRequest> parseStatusRequest(std::string_view query);
+// Whether REQUEST's nonce, key and asker are valid; if not, why.
+Result<> checkStatusRequest(const StatusRequest& request);
+
+// One parameter a question reads: NAME, whether it came, its decoded value.
+struct QueryParameter {
+  std::string_view name;
+  bool* seen;
+  std::string* out;
+};
+// Reads WANTED from QUERY by the rules above (percent-decoded, unknown
+// names ignored, a repeat refused); every signed question is read by it
+// (peering/confirm_request.h too).
+Result<> readQueryParameters(std::string_view query, std::initializer_list<QueryParameter> wanted);
 
 }  // namespace checker::peerd

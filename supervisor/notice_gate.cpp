@@ -39,11 +39,11 @@ void NoticeGate::jobsChanged() {
   reevaluateAll();
 }
 
-GateFacts NoticeGate::factsOf(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs) {
+GateFacts NoticeGate::gather(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs,
+                             bool ownRun) {
   GateFacts facts;
-  if (sources_.quietOf) {
-    if (std::optional<Quiet> quiet = sources_.quietOf(job, nowUnixMs)) facts.quiet = quiet->reason;
-  }
+  if (sources_.quietOf) facts.quiet = sources_.quietOf(job, nowUnixMs);
+  if (ownRun) ownResultWanted_.erase(job.id());
   if (record.policy.health != JobHealth::failing) waitedOut_.erase(job.id());  // a new episode, if any
   // The child's failure began at firstFailureUnixMs, or begins with this run.
   const int64_t failingSince =
@@ -70,17 +70,29 @@ GateFacts NoticeGate::factsOf(const JobDefinition& job, const JobRecord& record,
         if (fresh && sources_.runSoon && asked_.try_emplace(parentId, nowUnixMs).second) {
           CHECKER_LOG_INFO("job %s: failing; asking %s, which it depends on, for a fresh result", job.name().c_str(),
                            parent.def->name().c_str());
-          sources_.runSoon(parentId);
+          sources_.runSoon(parentId, "for a job that depends on it and is failing");
         }
       }
     }
   }
   if (!facts.awaiting) awaiting_.erase(job.id());
+  auto own = ownResultWanted_.find(job.id());
+  if (!facts.awaiting && own != ownResultWanted_.end() && nowUnixMs < own->second) facts.awaiting = job.name();
   return facts;
 }
 
 void NoticeGate::reevaluate(const JobDefinition& job, JobRecord& record, int64_t nowUnixMs) {
-  alerting_.release(job, record, factsOf(job, record, record.policy.health == JobHealth::failing, nowUnixMs));
+  const bool failing = record.policy.health == JobHealth::failing;
+  GateFacts facts = gather(job, record, failing, nowUnixMs, /*ownRun=*/false);
+  // Blocked until now, and nothing blocks it any more: its parent is ok.
+  // Whether it is still failing itself is for its own fresh result to say.
+  if (record.gate.hold == NoticeHold::blocked && failing && !facts.quiet && !facts.blockedBy && !facts.awaiting &&
+      waitedOut_.count(job.id()) == 0) {
+    ownResultWanted_[job.id()] = nowUnixMs + job.limits().timeout.count() + kParentAnswerMarginMs;
+    facts.awaiting = job.name();
+    if (sources_.runSoon) sources_.runSoon(job.id(), "for a fresh result now that what it depends on is ok");
+  }
+  alerting_.release(job, record, facts);
 }
 
 void NoticeGate::reevaluateAll() {
@@ -109,6 +121,7 @@ void NoticeGate::armTimer() {
   int64_t now = clock_.wallMs();
   int64_t next = sources_.nextQuietChange ? sources_.nextQuietChange(now) : std::numeric_limits<int64_t>::max();
   for (const auto& [child, until] : awaiting_) next = std::min(next, until);
+  for (const auto& [child, until] : ownResultWanted_) next = std::min(next, until);
   uv_timer_stop(&timer_);
   if (next == std::numeric_limits<int64_t>::max()) return;
   // A little after the change, so it has happened; at most a minute at a
@@ -131,6 +144,18 @@ void NoticeGate::onTimer() {
     }
     waitedOut_.insert(it->first);  // not again this episode
     it = awaiting_.erase(it);
+  }
+  for (auto it = ownResultWanted_.begin(); it != ownResultWanted_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    RunEngine::LiveJob child = engine_.liveJob(it->first);
+    if (child.def != nullptr) {
+      CHECKER_LOG_WARN("job %s: no fresh result of its own in time; its notice is no longer held", child.def->name().c_str());
+    }
+    waitedOut_.insert(it->first);
+    it = ownResultWanted_.erase(it);
   }
   reevaluateAll();
 }

@@ -12,6 +12,9 @@
 // ("waiting for PARENT's next result"): the parent is asked to run now, and
 // the child's notice is decided on the parent's answer; if no answer comes
 // within the parent's timeout and a margin, the child's notice goes out.
+// Likewise when the parent recovers: a child still failing then is asked
+// for a fresh result of its own before it is told as news, for most jobs
+// behind a router come back with it.
 #include <uv.h>
 
 #include <cstdint>
@@ -30,22 +33,17 @@
 
 namespace checker {
 
-// Why a job is quiet now (a maintenance window or a silence), and until when.
-struct Quiet {
-  std::string reason;
-  int64_t untilUnixMs = 0;
-};
-
 class NoticeGate {
  public:
   struct Sources {
-    // What quiets JOB at NOW; nullopt: nothing (empty: nothing ever).
-    std::function<std::optional<Quiet>(const JobDefinition& job, int64_t nowUnixMs)> quietOf;
+    // Why JOB is quiet at NOW (a maintenance window or a silence:
+    // supervisor/silence_book.h); nullopt: it is not (empty: never).
+    std::function<std::optional<std::string>(const JobDefinition& job, int64_t nowUnixMs)> quietOf;
     // When quietOf's answer may next change for any job; INT64_MAX: never.
     std::function<int64_t(int64_t nowUnixMs)> nextQuietChange;
-    // Asks for a run of JOB_ID now (a parent whose result is older than a
-    // child's failure); empty: wait for its schedule.
-    std::function<void(const std::string& jobId)> runSoon;
+    // Asks for a run of JOB_ID now (RunEngine::runNow), WHY for the log;
+    // empty: wait for its schedule.
+    std::function<void(const std::string& jobId, const char* why)> runSoon;
   };
 
   NoticeGate(uv_loop_t* loop, Clock& clock, RunEngine& engine, Alerting& alerting);
@@ -62,14 +60,18 @@ class NoticeGate {
   void quietChanged() { reevaluateAll(); }
   void close();
 
-  // For Alerting: JOB's facts now. RECORD: its record before this run;
-  // FAILING: this run failed (only then is a parent's fresh result awaited).
-  GateFacts factsOf(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs);
+  // For Alerting: JOB's facts as its run is recorded. RECORD: its record
+  // before this run; FAILING: this run failed (only then is a parent's
+  // fresh result awaited).
+  GateFacts factsOf(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs) {
+    return gather(job, record, failing, nowUnixMs, /*ownRun=*/true);
+  }
   // For Alerting: JOB's run was recorded; jobs that depend on its section
   // may be blocked or free now.
   void recorded(const JobDefinition& job);
 
  private:
+  GateFacts gather(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs, bool ownRun);
   void reevaluate(const JobDefinition& job, JobRecord& record, int64_t nowUnixMs);
   void reevaluateAll();
   void armTimer();
@@ -84,7 +86,10 @@ class NoticeGate {
   std::unordered_map<std::string, std::vector<std::string>> dependants_;     // section -> ids of jobs depending on it
   // Children waiting for a parent's fresh result: child id -> when the wait ends.
   std::unordered_map<std::string, int64_t> awaiting_;
-  // Children that waited in vain this episode: not held for a parent again.
+  // Children whose parent recovered while they were blocked, waiting for a
+  // fresh result of their own: child id -> when the wait ends.
+  std::unordered_map<std::string, int64_t> ownResultWanted_;
+  // Children that waited in vain this episode: not held for a result again.
   std::unordered_set<std::string> waitedOut_;
   // Parents asked to run now, and when (one ask until their next result).
   std::unordered_map<std::string, int64_t> asked_;

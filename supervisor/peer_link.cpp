@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/utf8_text.h"
+#include "peering/confirm_request.h"
 #include "worker_runs/run_reply.h"
 
 namespace checker {
@@ -18,6 +19,27 @@ namespace {
 
 // peerd has the query's timeout to ask; this much more to report.
 constexpr uint64_t kPeerAnswerSlackMs = 5'000;
+// RunNows from peerd waiting for their run at once; beyond, answered "not
+// run" at once. peerd bounds them itself; this holds whatever it sends.
+constexpr size_t kMaxRunNowsWaiting = 64;
+
+PeerView::Verdict verdictOf(ipc::ConfirmVerdict verdict) {
+  switch (verdict) {
+    case ipc::ConfirmVerdict::FAILING: return PeerView::Verdict::failing;
+    case ipc::ConfirmVerdict::OK: return PeerView::Verdict::ok;
+    case ipc::ConfirmVerdict::NEVER_RUN: return PeerView::Verdict::neverRun;
+    case ipc::ConfirmVerdict::UNKNOWN_JOB: return PeerView::Verdict::unknownJob;
+    case ipc::ConfirmVerdict::REFUSED: return PeerView::Verdict::refused;
+    case ipc::ConfirmVerdict::UNREACHABLE: break;
+  }
+  return PeerView::Verdict::unreachable;
+}
+
+std::vector<PeerView> allUnreachable(const std::vector<std::string>& peers, const std::string& why) {
+  std::vector<PeerView> views;
+  for (const std::string& peer : peers) views.push_back(PeerView{peer, PeerView::Verdict::unreachable, 0, false, why});
+  return views;
+}
 
 // The notices of a peer that does not answer healthy, as a job composes its own.
 ReplyFacts peerNotices(const std::string& peer, const std::string& url, const std::string& serverName,
@@ -79,10 +101,112 @@ JobRunner::Start PeerLink::start(const JobDefinition& job, uint64_t runId) {
   uint64_t now = clock_.monoMs();
   queries_[runId] = Query{job.name(), peer, job.param("url"), clock_.wallMs(), now,
                           now + timeoutMs + kPeerAnswerSlackMs};
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&guard_))) {
-    uv_timer_start(&guard_, [](uv_timer_t* t) { static_cast<PeerLink*>(t->data)->expireQueries(); }, 1000, 1000);
-  }
+  armGuard();
   return Start::started;
+}
+
+void PeerLink::armGuard() {
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&guard_))) {
+    uv_timer_start(&guard_, [](uv_timer_t* t) {
+      auto* self = static_cast<PeerLink*>(t->data);
+      self->expireQueries();
+      self->endConfirmations(false, "peerd did not report the answers in time");
+    }, 1000, 1000);
+  }
+}
+
+uint64_t PeerLink::confirmDeadlineMs() const {
+  return static_cast<uint64_t>(config_.peerd.timeout.count()) + peerd::kMaxConfirmWaitMs + kPeerAnswerSlackMs;
+}
+
+void PeerLink::confirm(const std::string& jobId, const std::vector<std::string>& peers, int64_t afterUnixMs,
+                       ConfirmDone done) {
+  uint64_t askId = nextAskId_++;
+  confirmations_[askId] = Confirmation{peers, clock_.monoMs() + confirmDeadlineMs(), std::move(done)};
+  capnp::MallocMessageBuilder message;
+  auto ask = message.initRoot<ipc::ToPeerd>().initConfirm();
+  ask.setAskId(askId);
+  ask.setJobId(jobId);
+  ask.setAfterUnixMs(afterUnixMs);
+  auto names = ask.initPeers(static_cast<unsigned>(peers.size()));
+  for (unsigned i = 0; i < peers.size(); ++i) names.set(i, peers[i]);
+  if (peers.empty() || !peerd_ || !peerd_->ready() || !peerd_->send(message)) {
+    // Never from within confirm: the caller may still be setting up.
+    confirmations_[askId].deadlineMonoMs = 0;
+    if (peerd_) armGuard();
+    else endConfirmations(false, "peerd is not running");  // no loop handles without peerd: ends now
+    return;
+  }
+  armGuard();
+}
+
+void PeerLink::onConfirmed(ipc::Confirmed::Reader confirmed) {
+  auto found = confirmations_.find(confirmed.getAskId());
+  if (found == confirmations_.end()) return;  // expired
+  Confirmation confirmation = std::move(found->second);
+  confirmations_.erase(found);
+  std::vector<PeerView> views;
+  for (const std::string& peer : confirmation.peers) {
+    PeerView view{peer, PeerView::Verdict::unreachable, 0, false, "peerd gave no view of this peer"};
+    for (auto v : confirmed.getViews()) {
+      if (v.getPeer() != peer.c_str()) continue;
+      capnp::Text::Reader said = v.getMessage();
+      view = PeerView{peer, verdictOf(v.getVerdict()), v.getLastRunUnixMs(), v.getRanNow(),
+                      cleanLine(std::string_view(said.cStr(), said.size()), kMaxLineBytes)};
+      break;
+    }
+    views.push_back(std::move(view));
+  }
+  confirmation.done(std::move(views));
+}
+
+void PeerLink::endConfirmations(bool all, const std::string& why) {
+  uint64_t now = clock_.monoMs();
+  std::vector<Confirmation> ended;
+  for (auto it = confirmations_.begin(); it != confirmations_.end();) {
+    if (!all && it->second.deadlineMonoMs > now) {
+      ++it;
+      continue;
+    }
+    ended.push_back(std::move(it->second));
+    it = confirmations_.erase(it);
+  }
+  if (queries_.empty() && confirmations_.empty() && peerd_) uv_timer_stop(&guard_);
+  for (Confirmation& c : ended) c.done(allUnreachable(c.peers, "not asked: " + why));
+}
+
+void PeerLink::onRunNow(ipc::RunNow::Reader request) {
+  uint64_t requestId = request.getRequestId();
+  std::string jobId = request.getJobId();
+  if (runNowsWaiting_ >= kMaxRunNowsWaiting || !sources_.runNow) return replyRunNow(requestId, std::nullopt);
+  ++runNowsWaiting_;
+  // The engine may be gone by the time a run ends only with the supervisor;
+  // PeerLink lives as long.
+  RunEngine::RunNow started = sources_.runNow(jobId, [this, requestId](std::optional<RunEngine::FreshRun> fresh) {
+    --runNowsWaiting_;
+    replyRunNow(requestId, fresh);
+  });
+  if (started != RunEngine::RunNow::started && started != RunEngine::RunNow::joined) {
+    --runNowsWaiting_;
+    replyRunNow(requestId, std::nullopt);
+  }
+}
+
+void PeerLink::replyRunNow(uint64_t requestId, const std::optional<RunEngine::FreshRun>& fresh) {
+  if (!peerd_ || !peerd_->ready()) return;  // a restarted peerd asked nothing
+  capnp::MallocMessageBuilder message;
+  auto done = message.initRoot<ipc::ToPeerd>().initRunNowDone();
+  done.setRequestId(requestId);
+  done.setRan(fresh.has_value());
+  if (fresh) {
+    done.setHealth(fresh->health == JobHealth::failing ? ipc::Health::FAILING
+                   : fresh->health == JobHealth::ok    ? ipc::Health::OK
+                                                       : ipc::Health::NEVER_RUN);
+    done.setLastRunUnixMs(fresh->startedUnixMs);
+    done.setOutcome(fresh->outcome);
+    done.setMessage(fresh->message);
+  }
+  peerd_->send(message);
 }
 
 void PeerLink::onAnswer(ipc::PeerAnswer::Reader answer) {
@@ -177,6 +301,7 @@ void PeerLink::restartIfChanged(const Config& before) {
 void PeerLink::close() {
   if (!peerd_) return;
   endRunsUnrecorded("the supervisor stops");
+  endConfirmations(true, "the supervisor stops");
   uv_close(reinterpret_cast<uv_handle_t*>(&guard_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat_), nullptr);
   peerd_->stop();
@@ -190,7 +315,9 @@ void PeerLink::onChildReady(HelperChannel&) {
 void PeerLink::onChildMessage(HelperChannel&, ipc::DecodedMessage& decoded) {
   auto message = decoded.root<ipc::FromPeerd>();
   if (message.isAnswer()) return onAnswer(message.getAnswer());
-  if (message.isListening()) onListening(message.getListening());
+  if (message.isListening()) return onListening(message.getListening());
+  if (message.isConfirmed()) return onConfirmed(message.getConfirmed());
+  if (message.isRunNow()) onRunNow(message.getRunNow());
 }
 
 void PeerLink::onListening(ipc::Listening::Reader listening) {
@@ -203,6 +330,9 @@ void PeerLink::onListening(ipc::Listening::Reader listening) {
   sources_.listeningReported();
 }
 
-void PeerLink::onChildLost(HelperChannel&) { endRunsUnrecorded("peerd went away during the query"); }
+void PeerLink::onChildLost(HelperChannel&) {
+  endRunsUnrecorded("peerd went away during the query");
+  endConfirmations(true, "peerd went away while asking");
+}
 
 }  // namespace checker

@@ -130,6 +130,7 @@ void RunEngine::startRun(size_t index, int64_t dueMs) {
     if (job.runner->takesRunSlot()) --slotted_;
     runs_.erase(runId);
     job.running = false;
+    tellRunNowWaiters(job, std::nullopt);  // told already if it was recorded
     return;
   }
   ++stats_.runsStarted;
@@ -153,6 +154,7 @@ void RunEngine::runFinished(uint64_t runId, RunResult result) {
   if (job == nullptr) return;
   if (result.spawnFailure) ++stats_.spawnFailures;
   record(*job, result);
+  tellRunNowWaiters(*job, freshRun(*job, result));
   afterRunEnded(workerRun);
 }
 
@@ -167,12 +169,50 @@ void RunEngine::runEnded(uint64_t runId, Unrecorded why) {
     CHECKER_LOG_WARN("job %s: run lost with the worker launcher, not recorded; it runs again when next due",
                      job->def.name().c_str());
   }
+  tellRunNowWaiters(*job, std::nullopt);
   afterRunEnded(workerRun);
 }
 
 void RunEngine::runNotStarted(uint64_t runId, RunResult result) {
   auto found = runs_.find(runId);
-  if (found != runs_.end()) record(jobs_[found->second.job], result);
+  if (found == runs_.end()) return;
+  Job& job = jobs_[found->second.job];
+  record(job, result);
+  tellRunNowWaiters(job, freshRun(job, result));
+}
+
+RunEngine::RunNow RunEngine::runNow(const std::string& jobId, const char* why, RunNowDone done) {
+  auto found = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return !j.retired && j.def.id() == jobId; });
+  if (found == jobs_.end() || found->runner == nullptr || stopping_) return RunNow::unknownJob;
+  Job& job = *found;
+  if (job.running || job.waiting) {
+    job.runNowWaiters.push_back(std::move(done));
+    return RunNow::joined;
+  }
+  uint64_t now = clock_.monoMs();
+  if (job.ranNow && now - job.lastRunNowMonoMs < kRunNowEveryMs) return RunNow::tooSoon;
+  job.ranNow = true;
+  job.lastRunNowMonoMs = now;
+  size_t index = static_cast<size_t>(found - jobs_.begin());
+  job.runNowWaiters.push_back(std::move(done));
+  CHECKER_LOG_INFO("job %s: run now, %s", job.def.name().c_str(), why);
+  onDue(index, clock_.wallMs());  // not running or waiting: starts, or waits for a slot
+  // A run that ended before start() returned (or could not start) has told
+  // DONE already: started, as far as the caller is concerned.
+  if (job.running || job.waiting || job.runNowWaiters.empty()) return RunNow::started;
+  job.runNowWaiters.clear();
+  return RunNow::notStarted;
+}
+
+std::optional<RunEngine::FreshRun> RunEngine::freshRun(const Job& job, const RunResult& result) const {
+  if (job.retired) return std::nullopt;  // not recorded
+  return FreshRun{job.record.policy.health, result.startedUnixMs, result.run.outcome, result.run.message};
+}
+
+void RunEngine::tellRunNowWaiters(Job& job, const std::optional<FreshRun>& fresh) {
+  std::vector<RunNowDone> waiters = std::move(job.runNowWaiters);
+  job.runNowWaiters.clear();
+  for (RunNowDone& done : waiters) done(fresh);
 }
 
 void RunEngine::record(Job& job, const RunResult& result) {
@@ -191,7 +231,10 @@ void RunEngine::afterRunEnded(bool workerRun) {
 
 void RunEngine::stop() {
   stopping_ = true;
-  for (size_t index : waiting_) jobs_[index].waiting = false;
+  for (size_t index : waiting_) {
+    jobs_[index].waiting = false;
+    tellRunNowWaiters(jobs_[index], std::nullopt);
+  }
   waiting_.clear();
 }
 
@@ -300,6 +343,7 @@ void RunEngine::retire(size_t index) {
   if (job.waiting) {
     job.waiting = false;
     waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), index), waiting_.end());
+    tellRunNowWaiters(job, std::nullopt);
   }
   if (job.running) {
     CHECKER_LOG_INFO("job %s: removed by the reload; its run in progress finishes and is not recorded",

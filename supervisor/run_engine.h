@@ -18,6 +18,9 @@
 //   running   launcher dies -> the run is lost, not recorded / idle
 //   *         removed by a reload -> retired: never due again; a run in
 //                           progress finishes, not recorded
+//   idle      run now    -> start a run at once (or wait for a slot), unless
+//                           a run now started it within kRunNowEveryMs
+//   running   run now    -> no new run: the asker waits for this one
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -104,6 +107,28 @@ class RunEngine final : public RunSink {
   // The stop grace period is over: every run in progress is killed.
   void killAll();
 
+  // A fresh result wanted now (issue 19): a peer's question about a job
+  // whose result here is stale, or the notice gate's about a job others
+  // depend on. RUN_NOW starts JOB_ID's run at once (started; it waits for a slot like
+  // a due run), unless it is running or waiting for a slot already (joined:
+  // DONE waits for that run), or a run now started it less than
+  // kRunNowEveryMs ago (tooSoon), or no live job has that id (unknownJob),
+  // or it was not started (notStarted). DONE is called exactly once, for
+  // started and joined only (later, or before runNow returns when the run
+  // ends at once): with the fresh run, or nullopt when it ended without a
+  // record.
+  struct FreshRun {
+    JobHealth health = JobHealth::neverRun;  // the job's, after the run
+    int64_t startedUnixMs = 0;
+    ipc::Outcome outcome = ipc::Outcome::OK;
+    std::string message = {};
+  };
+  using RunNowDone = std::function<void(std::optional<FreshRun>)>;
+  enum class RunNow { started, joined, tooSoon, unknownJob, notStarted };
+  static constexpr uint64_t kRunNowEveryMs = 10'000;
+  // WHY ends the log line "job NAME: run now, WHY".
+  RunNow runNow(const std::string& jobId, const char* why, RunNowDone done);
+
   // RunSink: how runners tell of a run's end.
   void runFinished(uint64_t runId, RunResult result) override;
   void runEnded(uint64_t runId, Unrecorded why) override;
@@ -143,6 +168,9 @@ class RunEngine final : public RunSink {
     int64_t waitingDueMs = 0;
     bool retired = false;  // removed by a reload: never scheduled again
     JobRecord record;
+    bool ranNow = false;             // a run now has started it (at lastRunNowMonoMs)
+    uint64_t lastRunNowMonoMs = 0;
+    std::vector<RunNowDone> runNowWaiters = {};  // for the run going or waiting
   };
   struct Run {
     size_t job;
@@ -157,6 +185,9 @@ class RunEngine final : public RunSink {
   void record(Job& job, const RunResult& result);
   void afterRunEnded(bool workerRun);
   void retire(size_t index);
+  // Tells the run-now waiters of JOB how its run ended (FRESH: nullopt when not recorded).
+  void tellRunNowWaiters(Job& job, const std::optional<FreshRun>& fresh);
+  std::optional<FreshRun> freshRun(const Job& job, const RunResult& result) const;
   void placeNewJob(Job job);
   std::optional<uint64_t> sleepFor(int64_t now) const;
 

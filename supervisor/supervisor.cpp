@@ -15,6 +15,7 @@
 #include "state/channel_health.h"
 #include "state/job_list.h"
 #include "state/state_keys.h"
+#include "supervisor/confirm_command.h"
 #include "supervisor/control_server.h"
 
 namespace checker {
@@ -87,6 +88,9 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                  },
                  [this] { return engine_.liveJobs(); },
                  [this] { notifyReadyIfUp(); },
+                 [this](const std::string& jobId, RunEngine::RunNowDone done) {
+                   return engine_.runNow(jobId, "for a peer's question", std::move(done));
+                 },
              }),
       silences_(clock_, config_, store_) {
   engine_.addJobs(std::move(jobs));
@@ -96,6 +100,18 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
       },
       [this](const JobDefinition& job) { gate_.recorded(job); },
   });
+  gate_.setSources(NoticeGate::Sources{
+      [this](const JobDefinition& job, int64_t now) -> std::optional<std::string> {
+        std::optional<SilenceBook::Quiet> quiet = silences_.quietOf(job, now);
+        if (!quiet) return std::nullopt;
+        return quiet->reason;
+      },
+      [this](int64_t now) { return silences_.nextChangeAfter(now); },
+      [this](const std::string& jobId, const char* why) {
+        engine_.runNow(jobId, why, [](const std::optional<RunEngine::FreshRun>&) {});
+      },
+  });
+  silences_.setOnChange([this] { gate_.quietChanged(); });
 }
 
 Supervisor::~Supervisor() = default;
@@ -108,7 +124,6 @@ void Supervisor::start() {
   silences_.load();
   writeJobList();
   writer_.setRetention(config_.general.history);
-  gate_.jobsChanged();
   startChildren();
   initHandles();
   uv_signal_start(&sighup_, [](uv_signal_t* s, int) { owner(s)->reload("SIGHUP"); }, SIGHUP);
@@ -119,6 +134,9 @@ void Supervisor::start() {
   uv_signal_start(&sigint_, [](uv_signal_t* s, int) { owner(s)->beginStop("SIGINT"); }, SIGINT);
   engine_.chooseRunners([this](const JobDefinition& job) { return runnerFor(job); });
   std::optional<uint64_t> sleep = engine_.schedule();
+  // Holds brought up to date: a window that ended, or a silence that
+  // expired, while checkerd was down releases its notices now.
+  gate_.jobsChanged();
   // Loading the config and the state left freed heap behind; give it back
   // so the daemon's resident size is what it keeps, not what it once used.
   ::malloc_trim(0);
@@ -171,6 +189,8 @@ void Supervisor::listenForControl() {
       respond(silences_.onSilencesRequest());
     } else if (request.isUnsilence()) {
       respond(silences_.onUnsilenceRequest(request.getUnsilence()));
+    } else if (request.isConfirm()) {
+      answerConfirmCommand(request.getConfirm(), engine_, peers_, clock_, respond);
     } else if (request.isPing()) {
       respond({true, "checkerd pid " + std::to_string(::getpid()) + ", config " + config_.path});
     } else {

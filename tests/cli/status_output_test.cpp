@@ -201,6 +201,26 @@ TEST(StatusText, ATableOfJobsAndASummary) {
   EXPECT_THAT(statusText(r, kPipe, kNow), HasSubstr("\nno job failing: 2 ok, 1 not run yet\n"));
 }
 
+// A job whose notices are held (issue 19): its state says by what, its
+// message starts with why, the summary counts it, and --json has both.
+TEST(StatusText, AJobWhoseNoticesAreHeldSaysSoAndWhy) {
+  StatusReport r;
+  r.heartbeatUnixMs = kNow - 2'000;
+  r.jobs = {job("router", "failing", 2), job("nas", "failing", 2)};
+  r.jobs[1].message = "connection refused";
+  r.jobs[1].hold = "blocked";
+  r.jobs[1].holdReason = "blocked by router";
+  r.jobs[1].holdSinceUnixMs = kNow - 5'000;
+  std::string text = statusText(r, kPipe, kNow);
+  EXPECT_THAT(text, ::testing::ContainsRegex("nas +failing, blocked +2 .*\\[notices held: blocked by router\\] "
+                                             "connection refused\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("router +failing +2 "));
+  EXPECT_THAT(text, HasSubstr("2 of 2 job(s) failing: router, nas; notices held for 1\n"));
+  std::string json = statusJson(r);
+  EXPECT_THAT(json, HasSubstr("\"notices_held\": {\"by\": \"blocked\", \"reason\": \"blocked by router\", "
+                              "\"since_unix_ms\": " + std::to_string(kNow - 5'000) + "}"));
+}
+
 TEST(StatusText, MailProblemsAndTheOutbox) {
   StatusReport r;
   r.mailProblem = true;
@@ -243,7 +263,8 @@ TEST(StatusJson, KeysScriptsRelyOn) {
                               ", \"last_outcome\": \"failed\", \"message\": \"\", \"runs\": 5, \"type\": \"tcp\", "
                               "\"system\": false, \"first_failure_unix_ms\": " + std::to_string(kNow - 3'600'000) +
                               ", \"last_notify_unix_ms\": " + std::to_string(kNow - 1'000) +
-                              ", \"notified_failure\": true, \"consecutive_successes\": 0}"));
+                              ", \"notified_failure\": true, \"consecutive_successes\": 0, \"notices_held\": null, "
+                              "\"flapping\": false}"));
   // Added after "jobs" (keys are only added): each channel, never a URL.
   EXPECT_THAT(json, ::testing::EndsWith("}\n], \"channels\": [{\"name\": \"hooks\", \"type\": \"webhook\", "
                                         "\"last_success_unix_ms\": 9, \"last_success_reply\": \"webhook hooks: HTTP 200 "

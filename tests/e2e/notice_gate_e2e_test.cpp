@@ -141,13 +141,14 @@ TEST_F(NoticeGateE2e, ARouterFailingWithTenJobsBehindItIsOneMail) {
       runCommand(std::string(CHECKER_BIN_DIR) + "/checker history -c " + self_.config + " behind0");
   EXPECT_THAT(history.output, HasSubstr("failure notice not sent: blocked by router")) << history.output;
 
-  // The router comes back but one job behind it does not: that one is news now.
+  // The router comes back but one job behind it does not: that one is news
+  // now, once its own fresh result says it still fails; the nine that came
+  // back with the router are not.
   router = listenOnLoopback(routerPort);
   for (int i = 1; i < kChildren; ++i) services.push_back(listenOnLoopback(ports[static_cast<size_t>(i)]));
   MailMessage childMail;
   ASSERT_TRUE(mail_.waitForMessage(37, "127.0.0.1:" + std::to_string(ports[0]), 30s, &childMail))
       << "the job still failing once its parent is ok is told";
-  EXPECT_THAT(childMail.raw, HasSubstr("blocked by router"));
   ASSERT_TRUE(mail_.waitForMessage(37, "router recovered", 30s));
   auto quiet = [](const nlohmann::json& s) {
     size_t ok = 0;

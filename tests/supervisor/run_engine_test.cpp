@@ -249,5 +249,54 @@ TEST_F(RunEngineTest, RunsKilledAtTheEndOfTheStopGraceAreInterruptedNotRecorded)
   EXPECT_FALSE(engine->tick().has_value()) << "a stopped engine asks to be woken";
 }
 
+// Run now (issue 19): a peer's question about a stale result starts the
+// job's run at once; a run going is joined, not doubled; and one job is
+// never run more often than once per kRunNowEveryMs for peers.
+TEST_F(RunEngineTest, RunNowStartsAtOnceJoinsARunGoingAndIsRateLimited) {
+  build(8, {"db"});
+  std::vector<std::optional<RunEngine::FreshRun>> heard;
+  auto listen = [&](std::optional<RunEngine::FreshRun> fresh) { heard.push_back(std::move(fresh)); };
+  EXPECT_EQ(engine->runNow("exec:nope", "for a test", listen), RunEngine::RunNow::unknownJob);
+  ASSERT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::started);
+  ASSERT_EQ(launcher.launched.size(), 1u) << "not started at once";
+  EXPECT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::joined);
+  EXPECT_EQ(launcher.launched.size(), 1u) << "a second run for a second question";
+  EXPECT_TRUE(heard.empty());
+  launcher.finish(launcher.launched[0].runId);
+  ASSERT_EQ(heard.size(), 2u) << "each waiter hears the run's end once";
+  ASSERT_TRUE(heard[0].has_value());
+  EXPECT_TRUE(heard[1].has_value());
+  EXPECT_EQ(recorder.recorded, std::vector<std::string>{"exec:db"}) << "a run now is recorded like any run";
+  clock.advance(RunEngine::kRunNowEveryMs - 1);
+  EXPECT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::tooSoon);
+  EXPECT_EQ(launcher.launched.size(), 1u);
+  clock.advance(1);
+  EXPECT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::started);
+  EXPECT_EQ(launcher.launched.size(), 2u);
+  // A run that ends unrecorded (the launcher lost it) is heard as nothing.
+  launcher.finish(launcher.launched[1].runId, /*launcherLost=*/true);
+  ASSERT_EQ(heard.size(), 3u);
+  EXPECT_FALSE(heard[2].has_value());
+}
+
+TEST_F(RunEngineTest, RunNowWaitsForASlotAndStopTellsTheWaiters) {
+  build(1, {"a", "b"});
+  int heard = 0, recorded = 0;
+  auto listen = [&](std::optional<RunEngine::FreshRun> fresh) {
+    ++heard;
+    recorded += fresh.has_value();
+  };
+  ASSERT_EQ(engine->runNow("exec:a", "for a test", listen), RunEngine::RunNow::started);
+  ASSERT_EQ(engine->runNow("exec:b", "for a test", listen), RunEngine::RunNow::started);
+  EXPECT_EQ(launcher.launched.size(), 1u) << "beyond maxConcurrentRuns";
+  EXPECT_EQ(engine->runNow("exec:b", "for a test", listen), RunEngine::RunNow::joined);
+  engine->stop();
+  EXPECT_EQ(heard, 2) << "the waiting run's askers are told at stop";
+  EXPECT_EQ(recorded, 0);
+  launcher.finish(launcher.launched[0].runId);
+  EXPECT_EQ(heard, 3);
+  EXPECT_EQ(recorded, 1);
+}
+
 }  // namespace
 }  // namespace checker
