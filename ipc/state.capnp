@@ -76,6 +76,8 @@ enum NoticeHold {
   quiet @1;      # a maintenance window or a silence
   blocked @2;    # a job it depends on is failing
   flapping @3;
+  confirming @4; # its peers are being asked whether they see it failing too
+  unconfirmed @5; # they did not: this vantage point only
 }
 
 struct RunRecord {

@@ -22,6 +22,23 @@ Hold holdOf(const GateFacts& facts, bool flapping, const std::string& flapReason
   return {};
 }
 
+// The hold a failure notice otherwise free to go still gets from the
+// job's peer confirmation: none once confirmed (or not asked for).
+Hold confirmationHold(const GateFacts& facts) {
+  switch (facts.confirmation) {
+    case Confirmation::notNeeded:
+    case Confirmation::confirmed:
+      return {};
+    case Confirmation::needed:
+    case Confirmation::asking:
+      return {NoticeHold::confirming,
+              facts.confirmationText.empty() ? std::string("asking its peers") : facts.confirmationText};
+    case Confirmation::unconfirmed:
+      return {NoticeHold::unconfirmed, facts.confirmationText};
+  }
+  return {};
+}
+
 void setHold(GateRecord& gate, Hold hold, int64_t nowUnixMs) {
   if (hold.kind == NoticeHold::none) {
     gate.holdSinceUnixMs = 0;
@@ -65,11 +82,20 @@ const char* noticeHoldName(NoticeHold hold) {
     case NoticeHold::quiet: return "quiet";
     case NoticeHold::blocked: return "blocked";
     case NoticeHold::flapping: return "flapping";
+    case NoticeHold::confirming: return "confirming";
+    case NoticeHold::unconfirmed: return "unconfirmed";
   }
   return "none";
 }
 
-GateDecision gateRun(const PolicyState& before, const PolicyDecision& decision, bool failed, const GateRecord& gate,
+namespace {
+// A hold that stays the same keeps its start, however the decision got there.
+GateDecision keepingHoldStart(GateDecision d, const GateRecord& previous) {
+  if (d.gate.hold != NoticeHold::none && d.gate.hold == previous.hold) d.gate.holdSinceUnixMs = previous.holdSinceUnixMs;
+  return d;
+}
+
+GateDecision decideRun(const PolicyState& before, const PolicyDecision& decision, bool failed, const GateRecord& gate,
                      const GateFacts& facts, const FlapSettings& flap, int64_t nowUnixMs) {
   GateDecision d;
   d.policy = decision.next;
@@ -117,6 +143,14 @@ GateDecision gateRun(const PolicyState& before, const PolicyDecision& decision, 
     return d;
   }
   if (due == NoticeKind::failure) {
+    Hold confirming = confirmationHold(facts);
+    if (confirming.kind != NoticeHold::none) {
+      d.askPeers = facts.confirmation == Confirmation::needed;
+      d.note = "failure notice not sent: " + confirming.reason;
+      setHold(d.gate, std::move(confirming), nowUnixMs);
+      return d;
+    }
+    d.confirmedBy = facts.confirmation == Confirmation::confirmed ? facts.confirmationText : "";
     d.notice = GateNotice::failure;
     d.policy.notifiedFailure = decision.next.notifiedFailure;
     d.policy.lastNotifyUnixMs = decision.next.lastNotifyUnixMs;
@@ -126,8 +160,8 @@ GateDecision gateRun(const PolicyState& before, const PolicyDecision& decision, 
   return d;
 }
 
-GateDecision gateRelease(const PolicyState& policy, const GateRecord& gate, const GateFacts& facts,
-                         const NotifySettings& notify, int64_t nowUnixMs) {
+GateDecision decideRelease(const PolicyState& policy, const GateRecord& gate, const GateFacts& facts,
+                           const NotifySettings& notify, int64_t nowUnixMs) {
   GateDecision d;
   d.policy = policy;
   d.gate = gate;
@@ -136,13 +170,33 @@ GateDecision gateRelease(const PolicyState& policy, const GateRecord& gate, cons
   const NoticeHold kind = hold.kind;
   setHold(d.gate, std::move(hold), nowUnixMs);
   const uint32_t threshold = notify.failuresBeforeNotify == 0 ? 1 : notify.failuresBeforeNotify;
-  if (kind == NoticeHold::none && policy.health == JobHealth::failing && policy.consecutiveFailures >= threshold &&
-      !policy.notifiedFailure) {
+  const bool owed =
+      policy.health == JobHealth::failing && policy.consecutiveFailures >= threshold && !policy.notifiedFailure;
+  if (kind == NoticeHold::none && owed) {
+    Hold confirming = confirmationHold(facts);
+    if (confirming.kind != NoticeHold::none) {
+      d.askPeers = facts.confirmation == Confirmation::needed;
+      setHold(d.gate, std::move(confirming), nowUnixMs);
+      return d;
+    }
+    d.confirmedBy = facts.confirmation == Confirmation::confirmed ? facts.confirmationText : "";
     d.notice = GateNotice::failure;
     countFailureNoticeSent(d.policy, nowUnixMs);
     d.note = before.empty() ? "failure notice released" : "failure notice released (was held: " + before + ")";
   }
   return d;
+}
+
+}  // namespace
+
+GateDecision gateRun(const PolicyState& before, const PolicyDecision& decision, bool failed, const GateRecord& gate,
+                     const GateFacts& facts, const FlapSettings& flap, int64_t nowUnixMs) {
+  return keepingHoldStart(decideRun(before, decision, failed, gate, facts, flap, nowUnixMs), gate);
+}
+
+GateDecision gateRelease(const PolicyState& policy, const GateRecord& gate, const GateFacts& facts,
+                         const NotifySettings& notify, int64_t nowUnixMs) {
+  return keepingHoldStart(decideRelease(policy, gate, facts, notify, nowUnixMs), gate);
 }
 
 }  // namespace checker

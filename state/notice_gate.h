@@ -17,6 +17,10 @@
 //     gets none (the policy sends recovery notices only after a failure
 //     notice).
 //   - A recovery notice due while quiet or blocked is dropped: the job is ok.
+//   - A failure notice of a job with confirm_with goes out only once its
+//     peers confirmed it (held as confirming while they are asked, as
+//     unconfirmed when they did not); the supervisor asks them and
+//     re-decides with their answer (gateRelease).
 //   - Starting to flap sends one "flapping" notice (unless quiet or
 //     blocked); while flapping nothing is sent; settling sends one notice of
 //     the state it settled in (failure or recovery), after which the policy
@@ -32,9 +36,17 @@
 namespace checker {
 
 // What holds a job's notices now (a job's record keeps it for `checker
-// status`, the page and /metrics).
-enum class NoticeHold { none, quiet, blocked, flapping };
-const char* noticeHoldName(NoticeHold hold);  // "none", "quiet", "blocked", "flapping"
+// status`, the page and /metrics). confirming: its peers are being asked
+// whether they see it failing too (confirm_with); unconfirmed: they did
+// not, so far: this vantage point only.
+enum class NoticeHold { none, quiet, blocked, flapping, confirming, unconfirmed };
+// "none", "quiet", "blocked", "flapping", "confirming", "unconfirmed"
+const char* noticeHoldName(NoticeHold hold);
+
+// Where a job's peer confirmation (confirm_with) stands for its failing
+// episode. needed: a failure notice may not go out before the peers are
+// asked; the gate holds it and asks (GateDecision::askPeers).
+enum class Confirmation { notNeeded, needed, asking, confirmed, unconfirmed };
 
 // What a job keeps between runs for the gate.
 struct GateRecord {
@@ -52,6 +64,10 @@ struct GateFacts {
   std::optional<std::string> quiet;      // why it is quiet: a window or a silence
   std::optional<std::string> blockedBy;  // the failing job it depends on, by name
   std::optional<std::string> awaiting;   // a job it depends on whose fresh result is awaited
+  Confirmation confirmation = Confirmation::notNeeded;
+  // asking: whom ("asking bravo, charlie"); confirmed: by whom ("failing
+  // from alpha (here) and bravo"); unconfirmed: why not.
+  std::string confirmationText = {};
 };
 
 enum class GateNotice { none, failure, recovery, flapping };
@@ -61,6 +77,8 @@ struct GateDecision {
   PolicyState policy;   // the policy's next state, a held failure notice not counted as sent
   GateRecord gate;
   std::string note;     // why a notice due was not sent, for the run's history; "" when none was
+  bool askPeers = false;      // hold it while the peers are asked (Confirmation::needed)
+  std::string confirmedBy;    // a failure notice the peers confirmed: who (for its text)
 };
 
 // One run through the gate: BEFORE and DECISION are the policy's state

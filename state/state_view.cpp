@@ -32,6 +32,8 @@ const char* noticeHoldName(ipc::NoticeHold hold) {
     case ipc::NoticeHold::QUIET: return "quiet";
     case ipc::NoticeHold::BLOCKED: return "blocked";
     case ipc::NoticeHold::FLAPPING: return "flapping";
+    case ipc::NoticeHold::CONFIRMING: return "confirming";
+    case ipc::NoticeHold::UNCONFIRMED: return "unconfirmed";
   }
   return "none";
 }

@@ -29,6 +29,8 @@ ipc::NoticeHold toWire(NoticeHold h) {
     case NoticeHold::quiet: return ipc::NoticeHold::QUIET;
     case NoticeHold::blocked: return ipc::NoticeHold::BLOCKED;
     case NoticeHold::flapping: return ipc::NoticeHold::FLAPPING;
+    case NoticeHold::confirming: return ipc::NoticeHold::CONFIRMING;
+    case NoticeHold::unconfirmed: return ipc::NoticeHold::UNCONFIRMED;
   }
   return ipc::NoticeHold::NONE;
 }
@@ -38,6 +40,8 @@ NoticeHold fromWire(ipc::NoticeHold h) {
     case ipc::NoticeHold::QUIET: return NoticeHold::quiet;
     case ipc::NoticeHold::BLOCKED: return NoticeHold::blocked;
     case ipc::NoticeHold::FLAPPING: return NoticeHold::flapping;
+    case ipc::NoticeHold::CONFIRMING: return NoticeHold::confirming;
+    case ipc::NoticeHold::UNCONFIRMED: return NoticeHold::unconfirmed;
     default: return NoticeHold::none;
   }
 }

@@ -96,6 +96,7 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
       mail = composeFailureMail(job, after, run, result.facts.failureNotice, config_.general.serverName,
                                 recipientsOf(job));
       if (before.gate.flapping) appendNote(*mail, "It has stopped flapping.");
+      if (!gated.confirmedBy.empty()) appendNote(*mail, "Confirmed by its peers: " + gated.confirmedBy + ".");
       break;
     case GateNotice::recovery:
       mail = composeRecoveryMail(job, before, run, result.facts.recoveryNotice, config_.general.serverName,
@@ -113,6 +114,7 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   if (mail) {
     ClassifiedRun told = run;
     if (gated.notice == GateNotice::flapping) told.message = after.gate.holdReason + ": " + run.message;
+    if (!gated.confirmedBy.empty()) told.message += " (" + gated.confirmedBy + ")";
     finished.notices = noticesFor(job, *mail, before, after, told, now);
   }
   if (failed) {
@@ -129,6 +131,8 @@ void Alerting::record(const JobDefinition& job, JobRecord& after, const RunResul
   }
   writer_.add(std::move(finished));
   requestFlush_();
+  // After the run is in the batch: an answer that comes at once amends it.
+  if (gated.askPeers && gate_.askPeers) gate_.askPeers(job, after);
   if (gate_.recorded) gate_.recorded(job);
 }
 
@@ -147,16 +151,32 @@ void Alerting::release(const JobDefinition& job, JobRecord& record, const GateFa
   if (gated.notice == GateNotice::failure) {
     ClassifiedRun last{record.lastOutcome, 0, record.lastMessage};
     OutboxMail mail = composeFailureMail(job, record, last, std::nullopt, config_.general.serverName, recipientsOf(job));
-    appendNote(mail, "Its notice was held (" + before.gate.holdReason + "); it is still failing.");
-    if (job.system() && job.type() == "peer") mail.kind = ipc::MailKind::PEER_ALERT;
     ClassifiedRun told = last;
-    told.message += " (held: " + before.gate.holdReason + "; still failing)";
+    if (!gated.confirmedBy.empty()) {
+      appendNote(mail, "Confirmed by its peers: " + gated.confirmedBy + ".");
+      told.message += " (" + gated.confirmedBy + ")";
+    } else {
+      appendNote(mail, "Its notice was held (" + before.gate.holdReason + "); it is still failing.");
+      told.message += " (held: " + before.gate.holdReason + "; still failing)";
+    }
+    if (job.system() && job.type() == "peer") mail.kind = ipc::MailKind::PEER_ALERT;
     for (OutboxMail& notice : noticesFor(job, mail, before, record, told, now)) {
       writer_.queueNotice(job.id(), std::move(notice));
     }
     CHECKER_LOG_INFO("job %s: %s", job.name().c_str(), gated.note.c_str());
   }
   writer_.amendRecord(job.id(), record);
+  requestFlush_();
+  if (gated.askPeers && gate_.askPeers) gate_.askPeers(job, record);
+}
+
+void Alerting::tellOwnAdmin(const std::string& subject, const std::string& body) {
+  OutboxMail mail;
+  mail.kind = ipc::MailKind::ALERT;
+  mail.to = config_.general.alertContacts;
+  mail.subject = "[" + config_.general.serverName + "] " + subject;
+  mail.body = body;
+  writer_.queueNotice("system:confirm", std::move(mail));
   requestFlush_();
 }
 

@@ -32,6 +32,8 @@ class Alerting final : public RunRecorder {
     std::function<GateFacts(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs)>
         factsOf;
     std::function<void(const JobDefinition& job)> recorded;
+    // JOB's failure notice waits for its peers' confirmation: ask them.
+    std::function<void(const JobDefinition& job, const JobRecord& record)> askPeers;
   };
 
   // CONFIG is the supervisor's, replaced in place by a reload.
@@ -45,6 +47,9 @@ class Alerting final : public RunRecorder {
   // recovered): its hold is updated, and a failure notice the gate held
   // goes out now if nothing holds it any more and it is still failing.
   void release(const JobDefinition& job, JobRecord& record, const GateFacts& facts);
+  // A notice about this instance itself to its own admin (alertcontact, by
+  // mail), queued as an outbox entry of job "system:confirm".
+  void tellOwnAdmin(const std::string& subject, const std::string& body);
 
   // Who is told about JOB: a peer check's admin, else [general] alert contacts.
   std::vector<std::string> recipientsOf(const JobDefinition& job) const;

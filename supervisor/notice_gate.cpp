@@ -5,12 +5,15 @@
 #include <limits>
 
 #include "common/log.h"
+#include "supervisor/peer_confirmation.h"
 
 namespace checker {
 namespace {
 
 // How long past a parent's timeout a child waits for that parent's result.
 constexpr int64_t kParentAnswerMarginMs = 10'000;
+// A failure the peers did not confirm is asked about again after this.
+constexpr int64_t kAskPeersAgainMs = 60'000;
 
 }  // namespace
 
@@ -78,7 +81,74 @@ GateFacts NoticeGate::gather(const JobDefinition& job, const JobRecord& record, 
   if (!facts.awaiting) awaiting_.erase(job.id());
   auto own = ownResultWanted_.find(job.id());
   if (!facts.awaiting && own != ownResultWanted_.end() && nowUnixMs < own->second) facts.awaiting = job.name();
+  if (!job.confirm().peers.empty()) {
+    if (record.policy.health != JobHealth::failing) peerAsks_.erase(job.id());  // a new episode, if any
+    auto ask = peerAsks_.find(job.id());
+    if (ask == peerAsks_.end() ||
+        (ask->second.phase == Confirmation::unconfirmed && nowUnixMs - ask->second.decidedUnixMs >= kAskPeersAgainMs)) {
+      facts.confirmation = Confirmation::needed;
+    } else {
+      facts.confirmation = ask->second.phase;
+      facts.confirmationText = ask->second.text;
+    }
+  }
   return facts;
+}
+
+void NoticeGate::askPeers(const JobDefinition& job, const JobRecord& record) {
+  if (!sources_.confirm) return;
+  std::string peers;
+  for (const std::string& peer : job.confirm().peers) peers += (peers.empty() ? "" : ", ") + peer;
+  peerAsks_[job.id()] = PeerAsk{Confirmation::asking, "asking " + peers + " whether they see it failing", 0};
+  CHECKER_LOG_INFO("job %s: failing; its notice waits while %s %s asked whether they see it failing too",
+                   job.name().c_str(), peers.c_str(), job.confirm().peers.size() == 1 ? "is" : "are");
+  std::string jobId = job.id();
+  sources_.confirm(jobId, job.confirm().peers, record.policy.firstFailureUnixMs,
+                   [this, jobId](std::vector<PeerView> views) { onPeersAnswered(jobId, views); });
+}
+
+void NoticeGate::onPeersAnswered(const std::string& jobId, const std::vector<PeerView>& views) {
+  if (closed_) return;
+  auto ask = peerAsks_.find(jobId);
+  RunEngine::LiveJob job = engine_.liveJob(jobId);
+  if (ask == peerAsks_.end() || ask->second.phase != Confirmation::asking || job.def == nullptr) return;
+  int64_t now = clock_.wallMs();
+  ConfirmationOutcome outcome =
+      decideConfirmation(sources_.selfName ? sources_.selfName() : std::string("this instance"), views,
+                         job.def->confirm());
+  ask->second = PeerAsk{outcome.confirmed ? Confirmation::confirmed : Confirmation::unconfirmed, outcome.text, now};
+  CHECKER_LOG_INFO("job %s: %s", job.def->name().c_str(),
+                   (outcome.confirmed ? "failure confirmed: " + outcome.text : outcome.text).c_str());
+  reevaluate(*job.def, *job.record, now);
+  checkVantagePoint();
+}
+
+void NoticeGate::checkVantagePoint() {
+  size_t withPeers = 0;
+  std::vector<std::string> onlyHere;
+  engine_.forEachLiveJob([&](const JobDefinition& job) {
+    if (job.confirm().peers.empty()) return;
+    ++withPeers;
+    auto ask = peerAsks_.find(job.id());
+    if (ask != peerAsks_.end() && ask->second.phase == Confirmation::unconfirmed) onlyHere.push_back(job.name());
+  });
+  const bool most = withPeers > 0 && onlyHere.size() * 2 > withPeers;
+  if (!most) {
+    toldOwnAdmin_ = false;
+    return;
+  }
+  if (toldOwnAdmin_ || !sources_.tellOwnAdmin) return;
+  toldOwnAdmin_ = true;
+  std::string list;
+  for (size_t i = 0; i < onlyHere.size() && i < 20; ++i) list += "  " + onlyHere[i] + "\n";
+  if (onlyHere.size() > 20) list += "  ... and " + std::to_string(onlyHere.size() - 20) + " more\n";
+  std::string subject = std::to_string(onlyHere.size()) + " of " + std::to_string(withPeers) +
+                        " confirmed jobs fail from here only: this instance's own network is the likely fault";
+  CHECKER_LOG_WARN("%s", subject.c_str());
+  sources_.tellOwnAdmin(subject, "These jobs fail from this instance, while the peers asked (confirm_with) see them "
+                                 "ok:\n" + list +
+                                 "\nNobody else was told about them. Look at this host's own network, routes and "
+                                 "DNS first. This notice is sent once until most of them agree with the peers again.\n");
 }
 
 void NoticeGate::reevaluate(const JobDefinition& job, JobRecord& record, int64_t nowUnixMs) {

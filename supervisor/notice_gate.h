@@ -15,6 +15,14 @@
 // Likewise when the parent recovers: a child still failing then is asked
 // for a fresh result of its own before it is told as news, for most jobs
 // behind a router come back with it.
+//
+// confirm_with: a job's failure notice waits while its peers are asked
+// whether they see it failing too (PeerLink::confirm; the quorum:
+// supervisor/peer_confirmation.h). Confirmed, it goes out naming who
+// confirmed; not confirmed, it is held ("not confirmed: this vantage point
+// only") and the peers are asked again at the next failing run a minute
+// later. When most jobs with confirm_with fail from here only, this
+// instance's own admin is told once: its own network is the likely fault.
 #include <uv.h>
 
 #include <cstdint>
@@ -26,6 +34,7 @@
 #include <vector>
 
 #include "config/job_definition.h"
+#include "peering/peer_view.h"
 #include "state/notice_gate.h"
 #include "supervisor/alerting.h"
 #include "supervisor/run_clock.h"
@@ -44,6 +53,14 @@ class NoticeGate {
     // Asks for a run of JOB_ID now (RunEngine::runNow), WHY for the log;
     // empty: wait for its schedule.
     std::function<void(const std::string& jobId, const char* why)> runSoon;
+    // Asks PEERS for their view of JOB_ID, failing here since AFTER
+    // (PeerLink::confirm): DONE exactly once, one view per peer.
+    std::function<void(const std::string& jobId, const std::vector<std::string>& peers, int64_t afterUnixMs,
+                       std::function<void(std::vector<PeerView>)> done)>
+        confirm;
+    std::function<std::string()> selfName;  // [general] servername
+    // One notice to this instance's own admin (alertcontact): SUBJECT, BODY.
+    std::function<void(const std::string& subject, const std::string& body)> tellOwnAdmin;
   };
 
   NoticeGate(uv_loop_t* loop, Clock& clock, RunEngine& engine, Alerting& alerting);
@@ -69,6 +86,9 @@ class NoticeGate {
   // For Alerting: JOB's run was recorded; jobs that depend on its section
   // may be blocked or free now.
   void recorded(const JobDefinition& job);
+  // For Alerting: JOB's failure notice waits for its peers (confirm_with):
+  // ask them; their answer re-decides it.
+  void askPeers(const JobDefinition& job, const JobRecord& record);
 
  private:
   GateFacts gather(const JobDefinition& job, const JobRecord& record, bool failing, int64_t nowUnixMs, bool ownRun);
@@ -76,6 +96,10 @@ class NoticeGate {
   void reevaluateAll();
   void armTimer();
   void onTimer();
+  void onPeersAnswered(const std::string& jobId, const std::vector<PeerView>& views);
+  // Most jobs with confirm_with failing here only: this instance's own
+  // network is the likely fault; its admin is told once.
+  void checkVantagePoint();
 
   uv_loop_t* loop_;
   Clock& clock_;
@@ -91,6 +115,14 @@ class NoticeGate {
   std::unordered_map<std::string, int64_t> ownResultWanted_;
   // Children that waited in vain this episode: not held for a result again.
   std::unordered_set<std::string> waitedOut_;
+  // Peer confirmations of the jobs failing now (confirm_with), by job id.
+  struct PeerAsk {
+    Confirmation phase = Confirmation::asking;  // asking, confirmed or unconfirmed
+    std::string text;
+    int64_t decidedUnixMs = 0;
+  };
+  std::unordered_map<std::string, PeerAsk> peerAsks_;
+  bool toldOwnAdmin_ = false;  // about failing from here only (checkVantagePoint)
   // Parents asked to run now, and when (one ask until their next result).
   std::unordered_map<std::string, int64_t> asked_;
   uv_timer_t timer_{};

@@ -99,6 +99,7 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
         return gate_.factsOf(job, record, failing, now);
       },
       [this](const JobDefinition& job) { gate_.recorded(job); },
+      [this](const JobDefinition& job, const JobRecord& record) { gate_.askPeers(job, record); },
   });
   gate_.setSources(NoticeGate::Sources{
       [this](const JobDefinition& job, int64_t now) -> std::optional<std::string> {
@@ -110,6 +111,10 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
       [this](const std::string& jobId, const char* why) {
         engine_.runNow(jobId, why, [](const std::optional<RunEngine::FreshRun>&) {});
       },
+      [this](const std::string& jobId, const std::vector<std::string>& peers, int64_t after,
+             std::function<void(std::vector<PeerView>)> done) { peers_.confirm(jobId, peers, after, std::move(done)); },
+      [this] { return config_.general.serverName; },
+      [this](const std::string& subject, const std::string& body) { alerting_.tellOwnAdmin(subject, body); },
   });
   silences_.setOnChange([this] { gate_.quietChanged(); });
 }

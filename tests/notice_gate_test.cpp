@@ -2,6 +2,7 @@
 // (state/flapping.h): sequences of runs through the real policy and the
 // gate, with quiet windows, a failing parent and flapping, and what is sent.
 // Time is a number the test hands in.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "state/flapping.h"
 #include "state/notice_gate.h"
 #include "state/policy.h"
+#include "supervisor/peer_confirmation.h"
 
 namespace checker {
 namespace {
@@ -250,6 +252,106 @@ TEST(NoticeGate, TheHoldKeepsItsStartWhileItLasts) {
   EXPECT_EQ(job.gate.holdSinceUnixMs, since);
   job.release();
   EXPECT_EQ(job.gate.holdSinceUnixMs, 0);
+}
+
+}  // namespace
+}  // namespace checker
+
+namespace checker {
+namespace {
+
+GateFacts confirmation(Confirmation phase, const std::string& text = "") {
+  GateFacts facts;
+  facts.confirmation = phase;
+  facts.confirmationText = text;
+  return facts;
+}
+
+TEST(NoticeGateConfirm, AFailureWaitsForItsPeersThenGoesOutNamingThem) {
+  GatedJob job;
+  // The failing run: the notice is held and the peers are to be asked.
+  job.now += kMinute;
+  PolicyDecision decision = applyPolicy(job.policy, false, job.now, job.notify);
+  GateDecision d = gateRun(job.policy, decision, true, job.gate, confirmation(Confirmation::needed), job.notify.flap, job.now);
+  EXPECT_EQ(d.notice, GateNotice::none);
+  EXPECT_TRUE(d.askPeers);
+  EXPECT_EQ(d.gate.hold, NoticeHold::confirming);
+  EXPECT_FALSE(d.policy.notifiedFailure);
+  job.policy = d.policy;
+  job.gate = d.gate;
+  // While they are asked, another failing run is held, and they are not asked twice.
+  d = gateRun(job.policy, applyPolicy(job.policy, false, job.now + 1000, job.notify), true, job.gate,
+              confirmation(Confirmation::asking, "asking b"), job.notify.flap, job.now + 1000);
+  EXPECT_EQ(d.notice, GateNotice::none);
+  EXPECT_FALSE(d.askPeers);
+  job.policy = d.policy;
+  job.gate = d.gate;
+  // They confirm: the notice goes out, naming them.
+  job.release(confirmation(Confirmation::confirmed, "failing from a (here) and b"));
+  EXPECT_EQ(job.sent, (std::vector<N>{N::failure}));
+  EXPECT_TRUE(job.policy.notifiedFailure);
+  EXPECT_EQ(job.gate.hold, NoticeHold::none);
+}
+
+TEST(NoticeGateConfirm, AFailureThePeersDoNotSeeIsHeldAsUnconfirmed) {
+  GatedJob job;
+  std::string why = "not confirmed: this vantage point only (1 of 2 needed see it failing; b sees it ok)";
+  job.run(false, confirmation(Confirmation::needed));
+  job.release(confirmation(Confirmation::unconfirmed, why));
+  EXPECT_TRUE(job.sent.empty());
+  EXPECT_EQ(job.gate.hold, NoticeHold::unconfirmed);
+  EXPECT_EQ(job.gate.holdReason, why);
+  job.run(false, confirmation(Confirmation::unconfirmed, why));
+  EXPECT_TRUE(job.sent.empty());
+  EXPECT_EQ(job.lastNote, "failure notice not sent: " + why);
+  job.run(true);  // recovered: nothing to tell
+  EXPECT_TRUE(job.sent.empty());
+  EXPECT_EQ(job.gate.hold, NoticeHold::none);
+}
+
+TEST(NoticeGateConfirm, QuietComesBeforeAskingThePeers) {
+  GatedJob job;
+  GateFacts facts = quiet();
+  facts.confirmation = Confirmation::needed;
+  job.now += kMinute;
+  GateDecision d = gateRun(job.policy, applyPolicy(job.policy, false, job.now, job.notify), true, job.gate, facts,
+                           job.notify.flap, job.now);
+  EXPECT_FALSE(d.askPeers) << "nobody is asked about a job in maintenance";
+  EXPECT_EQ(d.gate.hold, NoticeHold::quiet);
+}
+
+PeerView view(const std::string& peer, PeerView::Verdict verdict) {
+  PeerView v;
+  v.peer = peer;
+  v.verdict = verdict;
+  return v;
+}
+
+using V = PeerView::Verdict;
+
+TEST(PeerConfirmation, AMajorityOfTheAskedAndItselfConfirms) {
+  ConfirmSettings settings{{"b", "c"}, 2, false};
+  ConfirmationOutcome out = decideConfirmation("a", {view("b", V::failing), view("c", V::ok)}, settings);
+  EXPECT_TRUE(out.confirmed);
+  EXPECT_EQ(out.seeingFailure, 2u);
+  EXPECT_EQ(out.text, "failing from a (here) and b; c sees it ok");
+  out = decideConfirmation("a", {view("b", V::ok), view("c", V::unknownJob)}, settings);
+  EXPECT_FALSE(out.confirmed);
+  EXPECT_EQ(out.text,
+            "not confirmed: this vantage point only (1 of 2 needed see it failing; b sees it ok; c does not run it)");
+}
+
+TEST(PeerConfirmation, AnUnreachablePeerCountsAsFailingUnlessHoldIsAsked) {
+  ConfirmSettings alert{{"b", "c"}, 3, false};
+  ConfirmationOutcome out = decideConfirmation("a", {view("b", V::failing), view("c", V::unreachable)}, alert);
+  EXPECT_TRUE(out.confirmed) << "a peer that is gone never silences an alert";
+  EXPECT_EQ(out.text, "failing from a (here), b and c (unreachable, counted as failing)");
+  ConfirmSettings hold{{"b", "c"}, 3, true};
+  out = decideConfirmation("a", {view("b", V::failing), view("c", V::unreachable)}, hold);
+  EXPECT_FALSE(out.confirmed);
+  EXPECT_EQ(out.text, "not confirmed: this vantage point only (2 of 3 needed see it failing; c unreachable)");
+  out = decideConfirmation("a", {view("b", V::refused), view("c", V::neverRun)}, hold);
+  EXPECT_THAT(out.text, ::testing::HasSubstr("b refused to answer; c has not run it yet"));
 }
 
 }  // namespace
