@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "state/history_view.h"
 #include "state/state_keys.h"
 #include "ipc/framing.h"
 #include "support/temp_dir.h"
@@ -72,6 +73,62 @@ TEST(StateWriter, TheJobStateHoldsTheRecordAndTheLastRunsFacts) {
   EXPECT_EQ(records["tcp:h:1"].policy.health, JobHealth::failing);
   EXPECT_EQ(records["tcp:h:1"].runs, 7u);
   EXPECT_EQ(records["tcp:h:1"].overruns, 2u);
+}
+
+// Holds survive a restart (issue 19): a job held in the middle of a
+// maintenance window, or flapping, is still so when checkerd comes back;
+// a hold changed between runs rewrites only the record's own fields.
+TEST(StateWriter, ANoticeHoldAndFlappingSurviveARestartAndAnAmend) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter writer(store);
+  FinishedRun run = runOf("tcp:h:1", 1000, ipc::Outcome::FAILED, "connection refused");
+  run.record.gate.hold = NoticeHold::quiet;
+  run.record.gate.holdReason = "maintenance nightly until 03:00 UTC";
+  run.record.gate.holdSinceUnixMs = 900;
+  run.record.gate.recent = RecentRuns{0b10101, 5};
+  run.record.gate.flapping = true;
+  run.record.gate.flapNoticeSent = true;
+  run.note = "failure notice not sent: maintenance nightly until 03:00 UTC";
+  writer.add(run);
+  writer.flush(2000);
+  std::unordered_map<std::string, JobRecord> records = StateWriter(store).load();
+  EXPECT_EQ(records["tcp:h:1"].gate, run.record.gate);
+  EXPECT_EQ(records["tcp:h:1"].lastStartedUnixMs, 1000);
+
+  // Released between runs: the hold goes, the last run's facts stay.
+  JobRecord released = records["tcp:h:1"];
+  released.gate.hold = NoticeHold::none;
+  released.gate.holdReason.clear();
+  released.policy.notifiedFailure = true;
+  writer.amendRecord("tcp:h:1", released);
+  writer.amendRecord("tcp:never-ran", released);  // no stored state: skipped, not invented
+  writer.flush(3000);
+  records = StateWriter(store).load();
+  EXPECT_EQ(records["tcp:h:1"].gate.hold, NoticeHold::none);
+  EXPECT_TRUE(records["tcp:h:1"].policy.notifiedFailure);
+  EXPECT_TRUE(records["tcp:h:1"].gate.flapping);
+  EXPECT_EQ(records["tcp:h:1"].lastMessage, "connection refused");
+  EXPECT_EQ(records.count("tcp:never-ran"), 0u);
+  ReadTransaction txn = store.beginRead();
+  std::vector<HistoryRun> runs = readRuns(txn, "tcp:h:1", 0, 10'000);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].note, run.note);
+}
+
+TEST(StateWriter, AnAmendBeforeARunOfTheSameFlushIsReplacedByTheRun) {
+  test::TempDir dir;
+  StateStore store = StateStore::openForWriting(dir.file("state"));
+  StateWriter writer(store);
+  writer.add(runOf("tcp:h:1", 1000, ipc::Outcome::FAILED, "x"));
+  writer.flush(1500);
+  JobRecord stale;
+  stale.gate.hold = NoticeHold::blocked;
+  writer.amendRecord("tcp:h:1", stale);
+  FinishedRun newer = runOf("tcp:h:1", 2000, ipc::Outcome::FAILED, "y");
+  writer.add(newer);  // the run's record is the newer
+  writer.flush(2500);
+  EXPECT_EQ(StateWriter(store).load()["tcp:h:1"].gate.hold, NoticeHold::none);
 }
 
 TEST(StateWriter, KeepsTheNewestRunsOfEachJobAcrossBatchesAndRestarts) {
