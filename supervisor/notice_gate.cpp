@@ -202,31 +202,25 @@ void NoticeGate::armTimer() {
 
 void NoticeGate::onTimer() {
   int64_t now = clock_.wallMs();
-  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
-    if (it->second > now) {
-      ++it;
-      continue;
+  // Waits that ended unanswered: the child is not held for a result again
+  // this episode (waitedOut_), and reevaluateAll below decides it.
+  auto endWaits = [&](std::unordered_map<std::string, int64_t>& waits, const char* what) {
+    for (auto it = waits.begin(); it != waits.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      RunEngine::LiveJob child = engine_.liveJob(it->first);
+      if (child.def != nullptr) {
+        CHECKER_LOG_WARN("job %s: no fresh result %s in time; its notice is no longer held for it",
+                         child.def->name().c_str(), what);
+      }
+      waitedOut_.insert(it->first);
+      it = waits.erase(it);
     }
-    RunEngine::LiveJob child = engine_.liveJob(it->first);
-    if (child.def != nullptr) {
-      CHECKER_LOG_WARN("job %s: no fresh result in time from the job it depends on; its notice is no longer held for it",
-                       child.def->name().c_str());
-    }
-    waitedOut_.insert(it->first);  // not again this episode
-    it = awaiting_.erase(it);
-  }
-  for (auto it = ownResultWanted_.begin(); it != ownResultWanted_.end();) {
-    if (it->second > now) {
-      ++it;
-      continue;
-    }
-    RunEngine::LiveJob child = engine_.liveJob(it->first);
-    if (child.def != nullptr) {
-      CHECKER_LOG_WARN("job %s: no fresh result of its own in time; its notice is no longer held", child.def->name().c_str());
-    }
-    waitedOut_.insert(it->first);
-    it = ownResultWanted_.erase(it);
-  }
+  };
+  endWaits(awaiting_, "from the job it depends on");
+  endWaits(ownResultWanted_, "of its own");
   reevaluateAll();
 }
 
