@@ -259,32 +259,45 @@ Result<std::string> ownCgroupDir(const std::string& fstype, const std::string& c
 
 // ---- stale bases ------------------------------------------------------------
 
-// Seconds since the epoch at which PID started; -1 when unknown.
-long long processStartUnix(pid_t pid) {
+// When PID started, in clock ticks since boot (field 22 of /proc/PID/stat):
+// a fact about the process that no wall-clock step changes. -1 when unknown.
+long long processStartTicks(pid_t pid) {
   Result<std::string> statFile = readFile("/proc/" + std::to_string(pid) + "/stat");
   if (!statFile) return -1;
-  Result<std::string> systemFile = readFile("/proc/stat");
-  if (!systemFile) return -1;
   const std::string& stat = *statFile;
-  const std::string& system = *systemFile;
   size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));  // from field 3 (state) on
   std::string field;
   for (int index = 3; index <= 22 && fields >> field; ++index) {
-    if (index != 22) continue;
-    size_t at = system.find("\nbtime ");
-    if (at == std::string::npos) return -1;
-    long long boot = std::atoll(system.c_str() + at + 7);
-    return boot + std::atoll(field.c_str()) / ::sysconf(_SC_CLK_TCK);
+    if (index == 22) return std::atoll(field.c_str());
   }
   return -1;
 }
 
-// Does the base BASE (named checker-runs-PID) belong to a running process,
-// i.e. is PID alive and older than the directory (else the pid was reused)?
-bool ownedByLiveProcess(const std::string& base, pid_t pid) {
+// Seconds since the epoch at which PID started, from the boot time as the
+// wall clock sees it now; -1 when unknown. Only for bases named without
+// their owner's start (older checkerd): a wall-clock step since the base
+// was made shifts this by the step.
+long long processStartUnix(pid_t pid) {
+  long long ticks = processStartTicks(pid);
+  Result<std::string> systemFile = readFile("/proc/stat");
+  if (ticks < 0 || !systemFile) return -1;
+  size_t at = systemFile->find("\nbtime ");
+  if (at == std::string::npos) return -1;
+  return std::atoll(systemFile->c_str() + at + 7) + ticks / ::sysconf(_SC_CLK_TCK);
+}
+
+// Does the base BASE, named checker-runs-PID.TICKS (TICKS: its owner's
+// start, -1 for a name without it), belong to a running process? PID must
+// be alive and be the process that made it, not a later one with the same
+// pid: the same start ticks; for an old name, started before the base.
+bool ownedByLiveProcess(const std::string& base, pid_t pid, long long ownerTicks) {
   if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  if (ownerTicks >= 0) {
+    long long ticks = processStartTicks(pid);
+    return ticks < 0 || ticks == ownerTicks;
+  }
   struct stat info {};
   if (::stat(base.c_str(), &info) != 0) return false;
   long long started = processStartUnix(pid);
@@ -314,15 +327,19 @@ int removeTree(const std::string& dir, std::chrono::steady_clock::time_point unt
 
 namespace {
 
-// checker-runs-PID for the first RunCgroups of this process, then
-// checker-runs-PID-N: a plugin describe during a reload (on another thread)
-// has slots of its own beside the supervisor's. With one shared base it
-// took the supervisor's slot-1, and v1's "left by an earlier process with
-// our pid" sweep below killed the supervisor's running jobs.
+// checker-runs-PID.TICKS for the first RunCgroups of this process, then
+// checker-runs-PID.TICKS-N: a plugin describe during a reload (on another
+// thread) has slots of its own beside the supervisor's. With one shared
+// base it took the supervisor's slot-1, and v1's "left by an earlier
+// process with our pid" sweep below killed the supervisor's running jobs.
+// TICKS, the process's start in clock ticks since boot, tells another
+// checkerd's sweep that the base is still ours: comparing the base's
+// creation time with our start by the wall clock failed once that clock
+// stepped forward, and the sweep removed a live supervisor's runs.
 std::string newBaseName() {
   static std::atomic<unsigned> made{0};
   unsigned n = made++;
-  std::string name = kBasePrefix + std::to_string(::getpid());
+  std::string name = kBasePrefix + std::to_string(::getpid()) + "." + std::to_string(processStartTicks(::getpid()));
   return n == 0 ? name : name + "-" + std::to_string(n);
 }
 
@@ -632,10 +649,13 @@ int RunCgroups::sweepStale() {
     for (const std::string& name : subdirectories(parent)) {
       std::string base = joinPath(parent, name);
       if (name.rfind(kBasePrefix, 0) != 0 || base == hierarchy.base) continue;
+      // checker-runs-PID.TICKS[-N], or checker-runs-PID[-N] from before TICKS.
       char* end = nullptr;
       long pid = std::strtol(name.c_str() + std::char_traits<char>::length(kBasePrefix), &end, 10);
-      if ((*end != '\0' && *end != '-') || pid <= 0) continue;  // checker-runs-PID[-N]
-      if (ownedByLiveProcess(base, static_cast<pid_t>(pid))) continue;
+      long long ticks = -1;
+      if (*end == '.') ticks = std::strtoll(end + 1, &end, 10);
+      if ((*end != '\0' && *end != '-') || pid <= 0) continue;
+      if (ownedByLiveProcess(base, static_cast<pid_t>(pid), ticks)) continue;
       CHECKER_LOG_INFO("run cgroups: removing %s, left by supervisor %ld", base.c_str(), pid);
       removed += removeTree(base, until);
     }

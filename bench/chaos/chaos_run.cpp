@@ -115,7 +115,9 @@ size_t leftoverRunCgroups(const std::vector<int>& pids) {
   for (fs::recursive_directory_iterator it("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
     if (!it->is_directory(ec)) continue;
-    if (names.count(it->path().filename().string()) > 0) {
+    // checker-runs-PID.TICKS[-N] (worker_runs/run_cgroups.cpp): the part before the dot.
+    std::string name = it->path().filename().string();
+    if (names.count(name.substr(0, name.find('.'))) > 0) {
       ++found;
       it.disable_recursion_pending();
     } else if (it.depth() >= 3) {

@@ -13,6 +13,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <iterator>
+#include <fstream>
 #include <vector>
 
 #include "worker_runs/run_cgroups.h"
@@ -109,8 +111,23 @@ class RunCgroupsTest : public ::testing::Test {
   std::map<uint64_t, std::vector<std::string>> runDirs_;
 };
 
+// PID's start in clock ticks since boot (/proc/PID/stat, field 22).
+long long startTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index == 22) return std::stoll(field);
+  }
+  return -1;
+}
+
+// The base RunCgroups names for process PID: checker-runs-PID.TICKS.
+std::string baseOf(pid_t pid) { return "checker-runs-" + std::to_string(pid) + "." + std::to_string(startTicks(pid)); }
+
 TEST_F(RunCgroupsTest, DetectPreparesABaseForThisProcess) {
-  std::string base = "checker-runs-" + std::to_string(::getpid());
+  std::string base = baseOf(::getpid());
   EXPECT_THAT(cgroups_->describe(), ::testing::MatchesRegex("cgroup v[12] \\(pids, memory\\) under .*" + base + ".*"));
   auto dirs = create(1, 0, 0);
   ASSERT_EQ(dirs.size(), cgroups_->mode() == RunCgroups::Mode::v1 ? 2u : 1u);
@@ -170,7 +187,7 @@ TEST_F(RunCgroupsTest, WorkerJoinsTheRunCgroups) {
   auto result = resultOf(run);
   EXPECT_EQ(result.getOutcome(), ipc::Outcome::OK);
   std::string seen = result.getMessage().cStr();
-  std::string suffix = "/checker-runs-" + std::to_string(::getpid()) + "/" + nameOf(dirs.front()) + " ";
+  std::string suffix = "/" + baseOf(::getpid()) + "/" + nameOf(dirs.front()) + " ";
   size_t count = 0;
   for (size_t at = seen.find(suffix); at != std::string::npos; at = seen.find(suffix, at + 1)) ++count;
   EXPECT_EQ(count, dirs.size()) << seen;
@@ -264,6 +281,28 @@ TEST_F(RunCgroupsTest, ASlotStillChargedForUnreapedProcessesIsNotReused) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child could not join the slot";
+}
+
+// A base named with its owner's start ticks is kept while that very
+// process lives, whatever the wall clock did since (it once stepped forward
+// on a VM and another checkerd's sweep took a live supervisor's runs for
+// stale); one naming a live pid with other ticks (a reused pid) is swept.
+TEST_F(RunCgroupsTest, SweepStaleTellsTheOwnerByItsStartNotByTheWallClock) {
+  auto dirs = create(15, 0, 0);
+  ASSERT_FALSE(dirs.empty());
+  std::vector<std::string> owned, reused;
+  for (const auto& dir : dirs) {
+    std::string parent = parentOf(parentOf(dir));
+    owned.push_back(parent + "/" + baseOf(::getppid()));
+    reused.push_back(parent + "/checker-runs-" + std::to_string(::getppid()) + "." +
+                     std::to_string(startTicks(::getppid()) + 1));
+    ASSERT_EQ(::mkdir(owned.back().c_str(), 0755), 0) << owned.back();
+    ASSERT_EQ(::mkdir(reused.back().c_str(), 0755), 0) << reused.back();
+  }
+  cgroups_->sweepStale();
+  for (const auto& base : owned) EXPECT_TRUE(exists(base)) << "swept a live supervisor's " << base;
+  for (const auto& base : reused) EXPECT_FALSE(exists(base)) << "kept a base of a pid now someone else's: " << base;
+  for (const auto& base : owned) ::rmdir(base.c_str());
 }
 
 TEST_F(RunCgroupsTest, SweepStaleRemovesALeftoverRunWithALiveProcess) {
