@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/gate_e2e.h"
 #include "support/checker_instance.h"
 #include "support/loopback_ports.h"
 #include "support/mail_fixture.h"
@@ -31,11 +32,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 constexpr int kChildren = 10;
-
-std::string tcpJob(const std::string& name, uint16_t port, const std::string& extra = "") {
-  return "[job " + name + "]\ntype = tcp\ntarget = 127.0.0.1:" + std::to_string(port) +
-         "\nevery = 1s\ntimeout = 1s\nnotify = state_change\n" + extra;
-}
 
 class NoticeGateE2e : public ::testing::Test {
  protected:
@@ -63,26 +59,12 @@ class NoticeGateE2e : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(self_.start());
   }
 
-  // `checker status --json` once PREDICATE holds for it, or its last
-  // answer after TIMEOUT (the state is written within a loop turn of an
-  // event; there is no event to wait on but the file, so this polls).
   template <typename Predicate>
   nlohmann::json statusWhen(Predicate predicate, std::chrono::milliseconds timeout) {
-    nlohmann::json status;
-    for (auto deadline = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < deadline;
-         std::this_thread::sleep_for(100ms)) {
-      CommandResult r = runCommand(std::string(CHECKER_BIN_DIR) + "/checker status --json -c " + self_.config);
-      status = nlohmann::json::parse(r.output, nullptr, false);
-      if (!status.is_discarded() && predicate(status)) break;
-    }
-    return status;
+    return checker::test::statusWhen(self_.config, predicate, timeout);
   }
-
   static const nlohmann::json* job(const nlohmann::json& status, const std::string& name) {
-    for (const nlohmann::json& j : status["jobs"]) {
-      if (j["name"] == name) return &j;
-    }
-    return nullptr;
+    return jobIn(status, name);
   }
 
   TempDir dir_;
