@@ -72,9 +72,12 @@ struct RunNowDone {
   requestId @0 :UInt64;
   ran @1 :Bool;             # a run of the job ended and was recorded while it
                             # waited; false: none (too soon, not run here, not
-                            # recorded): peerd answers from the state
-  health @2 :State.Health;  # after that run (when ran)
-  lastRunUnixMs @3 :Int64;  # when that run started
+                            # recorded): peerd answers from the fields below
+                            # when lastRunUnixMs > 0 (too soon: the newest
+                            # result, which the state may not hold yet), else
+                            # from the state
+  health @2 :State.Health;  # after that run (ran), or the newest result's
+  lastRunUnixMs @3 :Int64;  # when that run started; 0: no result given
   outcome @4 :Job.Outcome;
   message @5 :Text;
 }

@@ -78,7 +78,7 @@ std::optional<HttpResponse> ConfirmAnswers::answer(std::string_view query, Statu
 }
 
 void ConfirmAnswers::onRunNowDone(ipc::RunNowDone::Reader done) {
-  if (done.getRan()) return finish(done.getRequestId(), &done);
+  if (done.getRan() || done.getLastRunUnixMs() > 0) return finish(done.getRequestId(), &done);
   finish(done.getRequestId(), nullptr);
 }
 
@@ -116,7 +116,7 @@ HttpResponse ConfirmAnswers::answerFromState(const ConfirmRequest& request, cons
     d.outcome = outcomeName(fresh->getOutcome());
     capnp::Text::Reader message = fresh->getMessage();
     d.message = cleanLine(std::string_view(message.cStr(), message.size()), kConfirmMessageMaxBytes);
-    d.ranNow = true;
+    d.ranNow = fresh->getRan();
   } else if (d.known) {
     Result<ReadTransaction> txn = context_.state->beginRead();
     if (!txn) return jsonError(503, "the state cannot be read: " + txn.error());

@@ -188,16 +188,20 @@ void PeerLink::onRunNow(ipc::RunNow::Reader request) {
   });
   if (started != RunEngine::RunNow::started && started != RunEngine::RunNow::joined) {
     --runNowsWaiting_;
-    replyRunNow(requestId, std::nullopt);
+    // Too soon after a run now for another question: that run's result (or
+    // a later one) is what this question gets, not the state, which may
+    // not hold it yet.
+    bool tooSoon = started == RunEngine::RunNow::tooSoon && sources_.newestResult;
+    replyRunNow(requestId, tooSoon ? sources_.newestResult(jobId) : std::nullopt, /*ran=*/false);
   }
 }
 
-void PeerLink::replyRunNow(uint64_t requestId, const std::optional<RunEngine::FreshRun>& fresh) {
+void PeerLink::replyRunNow(uint64_t requestId, const std::optional<RunEngine::FreshRun>& fresh, bool ran) {
   if (!peerd_ || !peerd_->ready()) return;  // a restarted peerd asked nothing
   capnp::MallocMessageBuilder message;
   auto done = message.initRoot<ipc::ToPeerd>().initRunNowDone();
   done.setRequestId(requestId);
-  done.setRan(fresh.has_value());
+  done.setRan(ran && fresh.has_value());
   if (fresh) {
     done.setHealth(fresh->health == JobHealth::failing ? ipc::Health::FAILING
                    : fresh->health == JobHealth::ok    ? ipc::Health::OK

@@ -46,6 +46,10 @@ class PeerLink final : public JobRunner, private HelperChannel::Listener {
     std::function<void()> listeningReported;  // peerd listens, or said why it cannot
     // A peer's question wants a fresh run of a job (RunEngine::runNow).
     std::function<RunEngine::RunNow(const std::string& jobId, RunEngine::RunNowDone done)> runNow;
+    // The job's newest recorded result (RunEngine::newestResult): the answer
+    // when it is too soon to run it again, fresher than the state peerd
+    // reads, which a run just recorded may not have reached yet.
+    std::function<std::optional<RunEngine::FreshRun>(const std::string& jobId)> newestResult = {};
   };
   // CONFIG is the supervisor's, replaced in place by a reload.
   PeerLink(uv_loop_t* loop, Clock& clock, const Config& config, RunSink& sink, std::string peerdPath,
@@ -104,7 +108,9 @@ class PeerLink final : public JobRunner, private HelperChannel::Listener {
   void onAnswer(ipc::PeerAnswer::Reader answer);
   void onConfirmed(ipc::Confirmed::Reader confirmed);
   void onRunNow(ipc::RunNow::Reader runNow);
-  void replyRunNow(uint64_t requestId, const std::optional<RunEngine::FreshRun>& fresh);
+  // RAN: FRESH is a run that ended while the question waited; else the
+  // job's newest result (or nothing: peerd answers from the state).
+  void replyRunNow(uint64_t requestId, const std::optional<RunEngine::FreshRun>& fresh, bool ran = true);
   // Ends the confirmations (all, or those past their deadline) with every peer unreachable: WHY.
   void endConfirmations(bool all, const std::string& why);
   void armGuard();

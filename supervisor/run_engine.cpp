@@ -209,6 +209,13 @@ std::optional<RunEngine::FreshRun> RunEngine::freshRun(const Job& job, const Run
   return FreshRun{job.record.policy.health, result.startedUnixMs, result.run.outcome, result.run.message};
 }
 
+std::optional<RunEngine::FreshRun> RunEngine::newestResult(const std::string& jobId) {
+  LiveJob job = liveJob(jobId);
+  if (job.record == nullptr || job.record->runs == 0) return std::nullopt;
+  const JobRecord& r = *job.record;
+  return FreshRun{r.policy.health, r.lastStartedUnixMs, r.lastOutcome, r.lastMessage};
+}
+
 void RunEngine::tellRunNowWaiters(Job& job, const std::optional<FreshRun>& fresh) {
   std::vector<RunNowDone> waiters = std::move(job.runNowWaiters);
   job.runNowWaiters.clear();

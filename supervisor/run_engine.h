@@ -128,6 +128,9 @@ class RunEngine final : public RunSink {
   static constexpr uint64_t kRunNowEveryMs = 10'000;
   // WHY ends the log line "job NAME: run now, WHY".
   RunNow runNow(const std::string& jobId, const char* why, RunNowDone done);
+  // JOB_ID's newest recorded result, as the state will hold it once
+  // written (a flush later); nullopt: no such live job, or never run.
+  std::optional<FreshRun> newestResult(const std::string& jobId);
 
   // RunSink: how runners tell of a run's end.
   void runFinished(uint64_t runId, RunResult result) override;

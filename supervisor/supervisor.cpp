@@ -91,6 +91,7 @@ Supervisor::Supervisor(uv_loop_t* loop, const Config& config, std::vector<JobDef
                  [this](const std::string& jobId, RunEngine::RunNowDone done) {
                    return engine_.runNow(jobId, "for a peer's question", std::move(done));
                  },
+                 [this](const std::string& jobId) { return engine_.newestResult(jobId); },
              }),
       silences_(clock_, config_, store_) {
   engine_.addJobs(std::move(jobs));

@@ -35,7 +35,7 @@ SmtpOptions submissionAs(const MailFixture& mail, int from, int to) {
 TEST(EmailFixture, SubmissionWithStartTlsDeliversToTheImapMailbox) {
   MailFixture mail = MailFixture::load();
   EXPECT_EQ(mail.host, "localhost");
-  EXPECT_EQ(mail.users, 40);
+  EXPECT_EQ(mail.users, 45);
   EXPECT_EQ(mail.address(2), "u2@localhost");
   mail.clearMailbox(2);
 

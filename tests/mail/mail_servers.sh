@@ -14,7 +14,7 @@
 #   IMAPS_PORT, and its submission service, which relays into OpenSMTPD, with
 #   STARTTLS + AUTH on SUBMISSION_PORT and implicit TLS + AUTH on SMTPS_PORT.
 #   The certificate is for localhost (DNS:localhost, IP:127.0.0.1), signed by
-#   a CA made here (CA_FILE). Users u1..u40, password pw-uN, address
+#   a CA made here (CA_FILE). Users u1..u45, password pw-uN, address
 #   uN@localhost. Any other recipient (REJECT_ADDRESS, nobody-here@localhost)
 #   is refused with 550 at RCPT.
 #
@@ -37,7 +37,7 @@
 # is refused.
 set -euo pipefail
 
-readonly users=40
+readonly users=45
 readonly reject_address=nobody-here@localhost
 readonly mail_uid=65534 mail_gid=65534  # nobody: Dovecot refuses uid 0 and uids < 500
 readonly wait_seconds=10

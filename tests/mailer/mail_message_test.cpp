@@ -8,8 +8,12 @@
 
 #include <map>
 
+#include "support/quoted_printable.h"
+
 namespace checker::mailer {
 namespace {
+
+using checker::test::decodeQuotedPrintable;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -116,21 +120,6 @@ std::string decodeEncodedWords(const std::string& value) {
     }
   }
   return out + pendingSpace;
-}
-
-std::string decodeQuotedPrintable(const std::string& body) {
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    if (body[i] != '=') {
-      out += body[i];
-    } else if (body.compare(i, 3, "=\r\n") == 0) {
-      i += 2;  // soft line break
-    } else {
-      out += static_cast<char>(std::stoi(body.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    }
-  }
-  return out;
 }
 
 // Every line end is CRLF: no CR without LF after it, no LF without CR before.

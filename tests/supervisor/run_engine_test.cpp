@@ -81,8 +81,9 @@ class FakeLauncher final : public RunLauncher {
 
 class FakeRecorder final : public RunRecorder {
  public:
-  void record(const JobDefinition& job, JobRecord& record, const RunResult&) override {
+  void record(const JobDefinition& job, JobRecord& record, const RunResult& result) override {
     ++record.runs;
+    record.lastStartedUnixMs = result.startedUnixMs;
     recorded.push_back(job.id());
     overrunsAtRecord.push_back(record.overruns);
   }
@@ -256,6 +257,7 @@ TEST_F(RunEngineTest, RunNowStartsAtOnceJoinsARunGoingAndIsRateLimited) {
   build(8, {"db"});
   std::vector<std::optional<RunEngine::FreshRun>> heard;
   auto listen = [&](std::optional<RunEngine::FreshRun> fresh) { heard.push_back(std::move(fresh)); };
+  EXPECT_FALSE(engine->newestResult("exec:db").has_value()) << "never run: no result";
   EXPECT_EQ(engine->runNow("exec:nope", "for a test", listen), RunEngine::RunNow::unknownJob);
   ASSERT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::started);
   ASSERT_EQ(launcher.launched.size(), 1u) << "not started at once";
@@ -270,6 +272,12 @@ TEST_F(RunEngineTest, RunNowStartsAtOnceJoinsARunGoingAndIsRateLimited) {
   clock.advance(RunEngine::kRunNowEveryMs - 1);
   EXPECT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::tooSoon);
   EXPECT_EQ(launcher.launched.size(), 1u);
+  // Too soon: what that question gets instead is the newest recorded result
+  // (the state may not hold it yet).
+  std::optional<RunEngine::FreshRun> newest = engine->newestResult("exec:db");
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(newest->startedUnixMs, heard[0]->startedUnixMs);
+  EXPECT_FALSE(engine->newestResult("exec:nope").has_value());
   clock.advance(1);
   EXPECT_EQ(engine->runNow("exec:db", "for a test", listen), RunEngine::RunNow::started);
   EXPECT_EQ(launcher.launched.size(), 2u);

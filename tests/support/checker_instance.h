@@ -51,14 +51,17 @@ struct CheckerInstance {
   int admin = 0;  // mailbox user told about this instance
   std::string config;
   std::unique_ptr<DaemonProcess> daemon;
+  std::string host = "127.0.0.1";             // where its peerd listens (an IPv4 address)
+  std::vector<std::string> commandPrefix = {};  // runs checkerd through it (`ip netns exec NAME`)
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  std::string url() const { return "http://" + host + ":" + std::to_string(port); }
 
-  // Starts checkerd and waits until its peerd answers on PORT.
+  // Starts checkerd and waits until its peerd answers on HOST:PORT.
   void start() {
-    daemon = std::make_unique<DaemonProcess>(
-        std::vector<std::string>{std::string(CHECKER_BIN_DIR) + "/checkerd", "-c", config});
-    ASSERT_NE(daemon->waitForLine("peerd: answering peers on 127.0.0.1:" + std::to_string(port),
+    std::vector<std::string> argv = commandPrefix;
+    argv.insert(argv.end(), {std::string(CHECKER_BIN_DIR) + "/checkerd", "-c", config});
+    daemon = std::make_unique<DaemonProcess>(argv);
+    ASSERT_NE(daemon->waitForLine("peerd: answering peers on " + host + ":" + std::to_string(port),
                                   std::chrono::seconds(20)),
               "")
         << ::testing::PrintToString(daemon->lines());
@@ -113,7 +116,7 @@ inline std::string peerLine(const CheckerInstance& peer, const MailFixture& mail
 
 // SELF's config: [general] with STATE_DIR, [email] sending as mailbox user
 // SENDER through SMTP_PORT (STARTTLS; a self-check reads SENDER's INBOX
-// over IMAPS) plus EMAIL_EXTRA, [peerd] listening on SELF's port with
+// over IMAPS) plus EMAIL_EXTRA, [peerd] listening on SELF's host and port with
 // PEERD_SETTINGS, [peers] with PEER_LINES, then JOBS.
 struct InstanceConfig {
   std::string stateDir;
@@ -132,7 +135,7 @@ inline std::string instanceConfig(const CheckerInstance& self, const MailFixture
       << "[email]\nuser = " << mail.address(c.sender) << "\npass = " << mail.password(c.sender)
       << "\nsmtpserver = " << mail.host << "\nsmtpport = " << c.smtpPort << "\nsmtptls = starttls\ncafile = "
       << mail.caFile << "\nimapserver = " << mail.host << "\nimapport = " << mail.imapsPort << "\nimaptls = tls\n"
-      << c.emailExtra << "[peerd]\nlisten = 127.0.0.1:" << self.port << "\n"
+      << c.emailExtra << "[peerd]\nlisten = " << self.host << ":" << self.port << "\n"
       << c.peerdSettings << "[peers]\n"
       << c.peerLines << c.jobs;
   return cfg.str();

@@ -3,7 +3,9 @@
 // one test only: the program under test is pointed at the forwarder's port,
 // which forwards to the real server's; down() closes the listener and every
 // connection (connections are refused), up() listens on the same port
-// again. The real server, shared by the tests, is never touched.
+// again. The real server, shared by the tests, is never touched. It can
+// also listen on a network namespace's loopback, for a program running in
+// that namespace that must still reach the host's server.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -22,7 +25,12 @@ namespace checker::test {
 
 class TcpForwarder {
  public:
-  explicit TcpForwarder(uint16_t targetPort) : targetPort_(targetPort) {
+  // NEW_LISTENER_SOCKET: makes the socket it listens on, -1 on failure;
+  // empty, a plain one. A socket made inside a network namespace
+  // (NetworkNamespace::inside) makes it listen on that namespace's
+  // loopback, while it still connects to the host's.
+  explicit TcpForwarder(uint16_t targetPort, std::function<int()> newListenerSocket = {})
+      : targetPort_(targetPort), newListenerSocket_(std::move(newListenerSocket)) {
     if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) wake_[0] = wake_[1] = -1;
     listen(0);
     thread_ = std::thread([this] { serve(); });
@@ -55,7 +63,8 @@ class TcpForwarder {
 
  private:
   bool listen(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = newListenerSocket_ ? newListenerSocket_() : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     sockaddr_in address{};
@@ -156,6 +165,7 @@ class TcpForwarder {
   }
 
   uint16_t targetPort_;
+  std::function<int()> newListenerSocket_;
   uint16_t port_ = 0;
   int listener_ = -1;
   int wake_[2] = {-1, -1};
