@@ -52,7 +52,7 @@ struct CheckerInstance {
   std::string config;
   std::unique_ptr<DaemonProcess> daemon;
   std::string host = "127.0.0.1";             // where its peerd listens (an IPv4 address)
-  std::vector<std::string> commandPrefix = {};  // runs checkerd through it (`ip netns exec NAME`)
+  std::vector<std::string> commandPrefix = {};  // runs checkerd through it (`nsenter --net=...`)
 
   std::string url() const { return "http://" + host + ":" + std::to_string(port); }
 

@@ -8,7 +8,7 @@
 // the mail fixture does.
 //
 //   NetworkNamespace ns;                   // throws, saying which step failed
-//   DaemonProcess d(ns.execPrefix() + ...) // `ip netns exec NAME PROGRAM ...`
+//   DaemonProcess d(ns.execPrefix() + ...) // `nsenter --net=/run/netns/NAME PROGRAM ...`
 //   UniqueFd l = ns.inside([] { return listenOnLoopback(port); });  // the namespace's 127.0.0.1
 //
 // What runs in the namespace reaches the host only at hostAddress() (no
@@ -66,8 +66,12 @@ class NetworkNamespace {
   const std::string& hostAddress() const { return hostAddress_; }    // the host's end of the veth
   const std::string& insideAddress() const { return insideAddress_; }  // the namespace's end
 
-  // The start of a command line that runs its program inside.
-  std::vector<std::string> execPrefix() const { return {ip_, "netns", "exec", name_}; }
+  // The start of a command line that runs its program inside: nsenter
+  // joins the network namespace only. (`ip netns exec` also mounts a sysfs
+  // of its own, without the cgroup hierarchies: checkerd there fell back to
+  // rlimits, unlike in production, and a sanitized worker cannot live with
+  // RLIMIT_AS.)
+  std::vector<std::string> execPrefix() const { return {"/usr/bin/nsenter", "--net=/run/netns/" + name_}; }
 
   // F() run on a thread of ours that joined the namespace: a socket it
   // makes belongs to the namespace for good, while the rest of the test
