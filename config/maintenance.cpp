@@ -259,7 +259,9 @@ class WindowReader {
     if (!d || !f || !t) return;
     w_.days = *d;
     w_.fromMinute = *f;
-    w_.toMinute = *t;
+    // As an end, 00:00 is the midnight the day's window runs to: the same
+    // instant as 24:00, kept as 1440 so an end is always 1..1440.
+    w_.toMinute = *t == 0 ? 24 * 60 : *t;
     if (*f == *t) error(*to, "the same time as from: an empty window (a whole day is from = 00:00, to = 24:00)");
   }
 

@@ -99,6 +99,20 @@ TEST(Maintenance, WrapsPastMidnightAndBelongsToItsFirstDay) {
   EXPECT_EQ(maintenanceNextChange(w, friday + 23 * kHour), friday + kDay + 2 * kHour);
 }
 
+// Found by maintenance_fuzz: `to = 00:00` was kept as minute 0, outside the
+// 1..1440 an end is said to be. It is the midnight ending the window's
+// day, exactly as 24:00.
+TEST(Maintenance, AnEndAtMidnightIsTheSameAs24) {
+  MaintenanceWindow midnight = window("days = mon-fri, sun\nfrom = 22:00\nto = 00:00\ntimezone = America/New_York\n");
+  MaintenanceWindow end = window("days = mon-fri, sun\nfrom = 22:00\nto = 24:00\ntimezone = America/New_York\n");
+  EXPECT_EQ(midnight.toMinute, 24 * 60);
+  int64_t friday = utc(2026, 12, 11, 0, 0);
+  for (int64_t at = friday; at < friday + 3 * kDay; at += 30 * kMinute) {
+    EXPECT_EQ(maintenanceActive(midnight, at), maintenanceActive(end, at)) << at;
+    EXPECT_EQ(maintenanceNextChange(midnight, at), maintenanceNextChange(end, at)) << at;
+  }
+}
+
 TEST(Maintenance, AlwaysOnChangesNeverAndEndsFarAhead) {
   MaintenanceWindow w = window("days = daily\nfrom = 00:00\nto = 24:00\n");
   int64_t now = utc(2026, 6, 1, 12, 0);
